@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Configures and builds ablate into ./build (Ninja, ccache when present).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+JOBS="${ABLATE_JOBS:-$(nproc)}"
+if [ ! -f build/CMakeCache.txt ]; then
+  cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo
+fi
+cmake --build build -j "$JOBS"
