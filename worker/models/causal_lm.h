@@ -1,0 +1,109 @@
+// causal_lm.h: the model zoo's public interface. A loaded Hugging Face
+// checkpoint (Qwen2-style transformer, Qwen3.5 hybrid, Falcon-H1) as a causal
+// language model whose forward pass can apply an ablation plan.
+//
+// Invariants: weights are never modified by a plan (one resident model serves
+// every job); Forward/Step are const and may run on several threads at once
+// only if each thread uses its own DecodeState. Inputs are right-padded when
+// batched: causal models never look ahead, so padding after a sequence never
+// changes its logits and no attention mask is needed.
+//
+// No exception leaves this module through the Status-returning functions;
+// Forward/Step may throw c10::Error on misuse (the worker's evaluation
+// boundary catches it).
+//
+//   ASSIGN_OR_RETURN(auto lm, LoadCausalLM(dir, {.device = torch::kCPU}));
+//   AblationPlan plan = {{.layer = 3, .component = v1::ATTENTION, .mode = v1::ZERO}};
+//   RETURN_IF_ERROR(ValidatePlan(lm->config(), plan));
+//   torch::Tensor logits = lm->Forward(ids, {.plan = &plan});  // [B, T, V] float32
+#ifndef ABLATE_WORKER_MODELS_CAUSAL_LM_H_
+#define ABLATE_WORKER_MODELS_CAUSAL_LM_H_
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <torch/types.h>
+
+#include "ablate/v1/spec.pb.h"
+#include "absl/status/statusor.h"
+#include "common/model_config.h"
+
+namespace ablate::models {
+
+// One ablation target inside the forward pass.
+struct AblationTarget {
+  int64_t layer = 0;
+  v1::Component component = v1::LAYER;  // LAYER only with SKIP_LAYER
+  v1::AblationMode mode = v1::ZERO;     // SKIP_LAYER ignores component
+  double scale = 0.0;                   // SCALE only
+};
+using AblationPlan = std::vector<AblationTarget>;
+
+// OK if every target names an existing layer and a component that layer has.
+// InvalidArgument naming the offending target otherwise.
+absl::Status ValidatePlan(const ModelConfig& config, const AblationPlan& plan);
+
+// What a forward pass may record for the diagnostics (all on the model's device).
+struct ForwardTrace {
+  std::vector<torch::Tensor> layer_inputs;   // [B, T, H] per layer (residual stream in)
+  std::vector<torch::Tensor> layer_outputs;  // [B, T, H] per layer (residual stream out)
+  // Raw branch output (before any Falcon-H1 out-multiplier), keyed by (layer, component).
+  std::map<std::pair<int64_t, v1::Component>, torch::Tensor> branch_outputs;
+  torch::Tensor final_hidden;  // [B, T, H] after the final norm
+};
+
+struct ForwardOptions {
+  const AblationPlan* plan = nullptr;  // nullptr or empty: un-ablated
+  ForwardTrace* trace = nullptr;       // non-null: fill it
+  bool capture_branches = false;       // also fill trace->branch_outputs
+};
+
+// Incremental decoding state: KV cache, conv and recurrent states. Opaque.
+class DecodeState {
+ public:
+  virtual ~DecodeState() = default;
+  virtual int64_t position() const = 0;  // tokens consumed so far
+};
+
+struct LoadOptions {
+  torch::Device device = torch::kCPU;
+  torch::ScalarType dtype = torch::kFloat32;  // kFloat32, kBFloat16, kHalf
+};
+
+class CausalLM {
+ public:
+  virtual ~CausalLM() = default;
+
+  virtual const ModelConfig& config() const = 0;
+  virtual torch::Device device() const = 0;
+  virtual int64_t parameter_count() const = 0;
+
+  // Full-sequence forward. input_ids: int64 [B, T]. Returns float32 logits
+  // [B, T, V] (Falcon-H1: lm_head_multiplier included).
+  virtual torch::Tensor Forward(const torch::Tensor& input_ids,
+                                const ForwardOptions& options = {}) const = 0;
+
+  // Incremental decoding: feed T_new >= 1 tokens, get their logits [B, T_new, V].
+  // Equal (within float rounding) to the matching rows of Forward on the concatenation.
+  virtual std::unique_ptr<DecodeState> NewState(int64_t batch) const = 0;
+  virtual torch::Tensor Step(const torch::Tensor& input_ids, DecodeState* state,
+                             const ForwardOptions& options = {}) const = 0;
+
+  // Pieces for the logit lens: final norm of a hidden state, and the LM head
+  // (with its multiplier) applied to a normed hidden state. Both float32 out.
+  virtual torch::Tensor FinalNorm(const torch::Tensor& hidden) const = 0;
+  virtual torch::Tensor LmHead(const torch::Tensor& normed_hidden) const = 0;
+};
+
+// Loads <dir>/config.json and its safetensors (single or sharded). Errors name
+// the file and tensor: missing/unexpected tensors, shape mismatches, bad files.
+absl::StatusOr<std::unique_ptr<CausalLM>> LoadCausalLM(const std::string& dir,
+                                                       const LoadOptions& options = {});
+
+}  // namespace ablate::models
+
+#endif  // ABLATE_WORKER_MODELS_CAUSAL_LM_H_
