@@ -1,0 +1,18 @@
+// main.cc: the `ablate` command line. Subcommand groups register themselves
+// from their own files (see command_context.h).
+#include "CLI/CLI.hpp"
+#include "cli/command_context.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"ablate: functional component ablation sweeps for hybrid language models"};
+  app.require_subcommand(1);
+  ablate::cli::CommandContext ctx;
+  // --- command groups (one line each) ---
+  // --- end command groups ---
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  return ctx.exit_code;
+}
