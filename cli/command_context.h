@@ -27,7 +27,8 @@ struct CommandContext {
 // Each command group lives in its own file and adds its subcommands here.
 void RegisterModelCommands(CLI::App* app, CommandContext* ctx);      // cmd_model.cc
 void RegisterTokenizerCommands(CLI::App* app, CommandContext* ctx);  // cmd_tokenizer.cc
-void RegisterSweepCommands(CLI::App* app, CommandContext* ctx);      // cmd_sweep.cc
+void RegisterSweepCommands(CLI::App* app, CommandContext* ctx);      // cmd_sweep.cc (run, submit, status, watch, results, cancel, workers)
+void RegisterSpecCommands(CLI::App* app, CommandContext* ctx);       // cmd_spec.cc (expand)
 void RegisterTrainCommands(CLI::App* app, CommandContext* ctx);      // cmd_train.cc
 
 }  // namespace ablate::cli

@@ -1,0 +1,54 @@
+// coordinator_server.h: a running coordinator: the SQLite job store, the
+// scheduler core, and the gRPC services (Coordinator + WorkerService, with
+// server reflection) on one listening address. Used by the
+// `ablate-coordinator` binary and by `ablate run` (embedded mode).
+//
+// On Start it opens (or creates and migrates) the database and resumes every
+// unfinished sweep: leases that were live when the previous process died are
+// treated as expired; nothing that finished runs again.
+//
+//   ASSIGN_OR_RETURN(auto server, CoordinatorServer::Start({.db_path = "ablate.db",
+//                                                          .listen_address = "127.0.0.1:0"}));
+//   std::cout << server->address();   // "127.0.0.1:41234"
+//   server->Wait();                    // until Shutdown() from another thread
+#ifndef ABLATE_COORDINATOR_COORDINATOR_SERVER_H_
+#define ABLATE_COORDINATOR_COORDINATOR_SERVER_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+
+namespace ablate::coordinator {
+
+struct CoordinatorOptions {
+  std::string db_path = "ablate.db";               // SQLite file (WAL mode)
+  std::string listen_address = "127.0.0.1:50051";  // host:port; port 0 picks a free one
+  int32_t heartbeat_interval_ms = 2000;            // told to workers at registration
+  int32_t worker_timeout_ms = 30000;               // no heartbeat this long: worker lost
+  int32_t expiry_scan_interval_ms = 500;           // how often expired leases are requeued
+  int32_t max_long_poll_ms = 10000;                // cap on LeaseJobs wait_ms
+  int32_t group_commit_ms = 5;                     // completions batched per transaction
+  int64_t max_jobs_per_sweep = 1000000;            // default grid limit
+};
+
+class CoordinatorServer {
+ public:
+  // Opens the store, resumes unfinished sweeps, starts serving.
+  // Unavailable if the address cannot be bound; Internal/DataLoss on database errors.
+  static absl::StatusOr<std::unique_ptr<CoordinatorServer>> Start(const CoordinatorOptions& options);
+
+  virtual ~CoordinatorServer() = default;
+  // "host:port" with the bound port.
+  virtual std::string address() const = 0;
+  // Stops accepting calls; pending calls are cancelled after `grace`.
+  virtual void Shutdown(absl::Duration grace) = 0;
+  // Blocks until Shutdown has completed.
+  virtual void Wait() = 0;
+};
+
+}  // namespace ablate::coordinator
+
+#endif  // ABLATE_COORDINATOR_COORDINATOR_SERVER_H_
