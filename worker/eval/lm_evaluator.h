@@ -1,0 +1,32 @@
+// lm_evaluator.h: the product Evaluator: job -> model from a bounded cache
+// (loaded once, reused across jobs) -> evaluation with the job's ablation
+// targets -> metrics. LibTorch errors become a failed attempt with the
+// message; out-of-memory lowers the batch and retries once.
+//
+//   ASSIGN_OR_RETURN(auto evaluator, CreateLmEvaluator({.device = "cpu"}));
+//   WorkerRuntime runtime(options, std::move(evaluator));
+#ifndef ABLATE_WORKER_EVAL_LM_EVALUATOR_H_
+#define ABLATE_WORKER_EVAL_LM_EVALUATOR_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "worker/evaluator.h"
+
+namespace ablate::eval {
+
+struct LmEvaluatorOptions {
+  std::string device = "cpu";       // "cpu" or "cuda:N"
+  int32_t max_cached_models = 2;    // models kept resident (LRU)
+  int64_t max_cache_bytes = 0;      // 0: no byte bound beyond max_cached_models
+  int32_t num_threads = 0;          // intra-op threads; 0: LibTorch default
+};
+
+// InvalidArgument for a bad device string; Unavailable if CUDA is requested but absent.
+absl::StatusOr<std::unique_ptr<worker::Evaluator>> CreateLmEvaluator(const LmEvaluatorOptions& options);
+
+}  // namespace ablate::eval
+
+#endif  // ABLATE_WORKER_EVAL_LM_EVALUATOR_H_
