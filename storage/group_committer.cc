@@ -1,0 +1,109 @@
+// group_committer.cc: see group_committer.h.
+#include "storage/group_committer.h"
+
+#include <utility>
+#include <vector>
+
+#include "absl/synchronization/notification.h"
+
+namespace ablate::storage {
+
+GroupCommitter::GroupCommitter(std::unique_ptr<JobStore> store, const GroupCommitOptions& options)
+    : options_(options), store_(std::move(store)) {
+  thread_ = std::thread([this] { Loop(); });
+}
+
+GroupCommitter::~GroupCommitter() { Stop(); }
+
+void GroupCommitter::Submit(Op op, Done done) {
+  {
+    absl::MutexLock lock(&mu_);
+    if (!stopping_) {
+      queue_.push_back(Pending{std::move(op), std::move(done)});
+      return;
+    }
+  }
+  if (done) done(absl::UnavailableError("the job store is shutting down"));
+}
+
+absl::Status GroupCommitter::SubmitAndWait(Op op) {
+  absl::Notification committed;
+  absl::Status result;
+  Submit(std::move(op), [&](absl::Status s) {
+    result = std::move(s);
+    committed.Notify();
+  });
+  committed.WaitForNotification();
+  return result;
+}
+
+void GroupCommitter::Stop() {
+  {
+    absl::MutexLock lock(&mu_);
+    if (stopping_ && !thread_.joinable()) return;
+    stopping_ = true;
+  }
+  if (thread_.joinable()) thread_.join();
+}
+
+GroupCommitStats GroupCommitter::stats() const {
+  absl::MutexLock lock(&mu_);
+  return stats_;
+}
+
+void GroupCommitter::Loop() {
+  Database* db = store_->db();
+  std::vector<Pending> batch;
+  std::vector<absl::Status> results;
+  while (true) {
+    batch.clear();
+    {
+      absl::MutexLock lock(&mu_);
+      auto has_work = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+        return !queue_.empty() || stopping_;
+      };
+      mu_.Await(absl::Condition(&has_work));
+      if (queue_.empty() && stopping_) return;
+      // Let the batch fill: until max_batch operations or max_delay passed.
+      auto full = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+        return static_cast<int>(queue_.size()) >= options_.max_batch || stopping_;
+      };
+      if (options_.max_delay > absl::ZeroDuration()) {
+        mu_.AwaitWithTimeout(absl::Condition(&full), options_.max_delay);
+      }
+      while (!queue_.empty() && static_cast<int>(batch.size()) < options_.max_batch) {
+        batch.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      }
+    }
+    results.assign(batch.size(), absl::OkStatus());
+    absl::Status commit = db->Exec("BEGIN IMMEDIATE");
+    if (commit.ok()) {
+      for (size_t i = 0; i < batch.size(); ++i) {
+        absl::Status s = db->Exec("SAVEPOINT op");
+        if (s.ok()) {
+          s = batch[i].op(*store_);
+          if (s.ok()) {
+            s = db->Exec("RELEASE op");
+          } else {
+            (void)db->Exec("ROLLBACK TO op");
+            (void)db->Exec("RELEASE op");
+          }
+        }
+        results[i] = s;
+      }
+      commit = db->Exec("COMMIT");
+      if (!commit.ok()) (void)db->Exec("ROLLBACK");
+    }
+    {
+      absl::MutexLock lock(&mu_);
+      stats_.batches += 1;
+      stats_.operations += static_cast<int64_t>(batch.size());
+    }
+    for (size_t i = 0; i < batch.size(); ++i) {
+      if (batch[i].done) batch[i].done(commit.ok() ? results[i] : commit);
+    }
+  }
+}
+
+}  // namespace ablate::storage

@@ -1,0 +1,86 @@
+// group_committer.h: one writer thread that batches many small write
+// operations into one SQLite transaction (group commit), so a busy coordinator
+// pays one fsync per batch instead of one per job.
+//
+// Operations run in submission order. Each runs inside its own SAVEPOINT, so a
+// failing operation is rolled back alone and only its caller sees the error.
+// A batch closes when it holds `max_batch` operations or `max_delay` has passed
+// since its first operation; after COMMIT every operation's `done` callback
+// runs (on the committer thread) with OK, or with the COMMIT error for all.
+// Thread-safety: Submit may be called from any thread. `done` callbacks must be
+// short and must not call Submit...AndWait (they run on the committer thread).
+//
+//   GroupCommitter committer(std::move(store), {});
+//   committer.Submit([&](JobStore& s) { return s.UpdateJob(update); },
+//                    [](absl::Status s) { /* durable now (if s.ok()) */ });
+#ifndef ABLATE_STORAGE_GROUP_COMMITTER_H_
+#define ABLATE_STORAGE_GROUP_COMMITTER_H_
+
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <thread>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "storage/job_store.h"
+
+namespace ablate::storage {
+
+struct GroupCommitOptions {
+  int max_batch = 1024;                          // operations per transaction at most
+  absl::Duration max_delay = absl::Milliseconds(5);  // wait this long for a batch to fill
+};
+
+struct GroupCommitStats {
+  int64_t batches = 0;     // committed transactions
+  int64_t operations = 0;  // operations in them
+};
+
+class GroupCommitter {
+ public:
+  using Op = std::function<absl::Status(JobStore&)>;
+  using Done = std::function<void(absl::Status)>;
+
+  // Takes the writer connection and starts the committer thread.
+  GroupCommitter(std::unique_ptr<JobStore> store, const GroupCommitOptions& options);
+  // Stop()s.
+  ~GroupCommitter();
+  GroupCommitter(const GroupCommitter&) = delete;
+  GroupCommitter& operator=(const GroupCommitter&) = delete;
+
+  // Queues `op`; `done` (may be empty) gets op's status, or the commit's. After
+  // Stop, `done` is called at once with Unavailable.
+  void Submit(Op op, Done done);
+  // Queues `op` and blocks until its batch has committed. REQUIRES: not called
+  // from a `done` callback.
+  absl::Status SubmitAndWait(Op op);
+
+  // Commits what is queued, then stops the thread. Idempotent.
+  void Stop();
+
+  GroupCommitStats stats() const;
+
+ private:
+  struct Pending {
+    Op op;
+    Done done;
+  };
+  void Loop();
+
+  const GroupCommitOptions options_;
+  std::unique_ptr<JobStore> store_;  // used only by the committer thread
+
+  mutable absl::Mutex mu_;
+  std::deque<Pending> queue_ ABSL_GUARDED_BY(mu_);
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  GroupCommitStats stats_ ABSL_GUARDED_BY(mu_);
+  std::thread thread_;
+};
+
+}  // namespace ablate::storage
+
+#endif  // ABLATE_STORAGE_GROUP_COMMITTER_H_

@@ -1,0 +1,95 @@
+// group_committer_test.cc: batching, per-operation rollback, ordering, stop.
+#include "storage/group_committer.h"
+
+#include <atomic>
+#include <filesystem>
+#include <thread>
+#include <vector>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/testing/status_matchers.h"
+
+namespace ablate::storage {
+namespace {
+
+using ::ablate::testing::StatusIs;
+using ::testing::HasSubstr;
+
+std::unique_ptr<JobStore> OpenTemp(const std::string& name) {
+  std::string dir = ::testing::TempDir() + "/gc_test_" + std::to_string(::getpid());
+  std::filesystem::create_directories(dir);
+  std::string path = dir + "/" + name + ".db";
+  for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path + suffix);
+  auto store = JobStore::Open(path);
+  EXPECT_TRUE(store.ok()) << store.status();
+  return std::move(store).value();
+}
+
+TEST(GroupCommitterTest, BatchesConcurrentWritesAndAnswersAfterCommit) {
+  auto store = OpenTemp("batch");
+  std::string path = store->db()->path();
+  GroupCommitter committer(std::move(store), {.max_batch = 256, .max_delay = absl::Milliseconds(5)});
+  constexpr int kThreads = 8, kPerThread = 100;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kPerThread; ++i) {
+        EventRecord e{i, t, 0, "", "e", ""};
+        ASSERT_OK(committer.SubmitAndWait([e](JobStore& s) { return s.InsertEvent(e); }));
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  GroupCommitStats stats = committer.stats();
+  EXPECT_EQ(stats.operations, kThreads * kPerThread);
+  EXPECT_LT(stats.batches, stats.operations);  // some batching happened
+
+  // Durable and visible to another connection.
+  auto reader = JobStore::Open(path);
+  ASSERT_OK(reader);
+  int total = 0;
+  for (int t = 0; t < kThreads; ++t) {
+    auto events = (*reader)->ListEvents(t, 1000);
+    ASSERT_OK(events);
+    total += static_cast<int>(events->size());
+  }
+  EXPECT_EQ(total, kThreads * kPerThread);
+}
+
+TEST(GroupCommitterTest, FailingOperationIsRolledBackAlone) {
+  GroupCommitter committer(OpenTemp("rollback"), {.max_batch = 16, .max_delay = absl::Milliseconds(20)});
+  std::atomic<int> done{0};
+  absl::Status bad_status;
+  committer.Submit([](JobStore& s) { return s.InsertEvent({1, 1, 0, "", "good1", ""}); },
+                   [&](absl::Status s) { EXPECT_OK(s); ++done; });
+  committer.Submit(
+      [](JobStore& s) -> absl::Status {
+        absl::Status st = s.InsertEvent({1, 1, 0, "", "partial", ""});
+        if (!st.ok()) return st;
+        return absl::InternalError("op failed after a write");
+      },
+      [&](absl::Status s) { bad_status = s; ++done; });
+  ASSERT_OK(committer.SubmitAndWait(
+      [](JobStore& s) { return s.InsertEvent({1, 1, 0, "", "good2", ""}); }));
+  EXPECT_EQ(done.load(), 2);
+  EXPECT_THAT(bad_status, StatusIs(absl::StatusCode::kInternal, HasSubstr("after a write")));
+  std::vector<std::string> kinds;
+  ASSERT_OK(committer.SubmitAndWait([&](JobStore& s) -> absl::Status {
+    auto events = s.ListEvents(1, 10);
+    if (!events.ok()) return events.status();
+    for (auto& e : *events) kinds.push_back(e.kind);
+    return absl::OkStatus();
+  }));
+  EXPECT_THAT(kinds, ::testing::ElementsAre("good1", "good2"));
+}
+
+TEST(GroupCommitterTest, SubmitAfterStopIsUnavailable) {
+  GroupCommitter committer(OpenTemp("stop"), {});
+  committer.Stop();
+  EXPECT_THAT(committer.SubmitAndWait([](JobStore&) { return absl::OkStatus(); }),
+              StatusIs(absl::StatusCode::kUnavailable, HasSubstr("shutting down")));
+}
+
+}  // namespace
+}  // namespace ablate::storage

@@ -1,0 +1,92 @@
+// job_store.h: typed reads and writes of the ablate job database (sweeps,
+// jobs, attempts, results, workers, events) over one SQLite connection.
+//
+// JobStore knows SQL, not scheduling policy: it writes the transitions the
+// coordinator core decides and answers queries. Write methods do not open
+// transactions themselves; run them inside RunInTransaction (or through the
+// GroupCommitter, which batches many into one transaction).
+// Thread-safety: none; one thread at a time per JobStore. Open one JobStore for
+// writing and another for reading (WAL lets readers run beside the writer).
+//
+//   ASSIGN_OR_RETURN(auto store, JobStore::Open("/var/lib/ablate/ablate.db"));
+//   RETURN_IF_ERROR(store->RunInTransaction([&] { return store->InsertSweep(&s, &jobs); }));
+#ifndef ABLATE_STORAGE_JOB_STORE_H_
+#define ABLATE_STORAGE_JOB_STORE_H_
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "storage/records.h"
+#include "storage/sqlite.h"
+
+namespace ablate::storage {
+
+class JobStore {
+ public:
+  // Opens (creating if needed) and migrates the database. Unavailable if the
+  // file cannot be opened, FailedPrecondition if its schema is newer than ours.
+  static absl::StatusOr<std::unique_ptr<JobStore>> Open(const std::string& path,
+                                                        const DatabaseOptions& options = {});
+
+  // Runs `body` inside BEGIN IMMEDIATE / COMMIT; rolls back if it fails.
+  absl::Status RunInTransaction(const std::function<absl::Status()>& body);
+
+  // ---- writes (inside a transaction) ----
+
+  // Inserts the sweep and all its jobs; assigns sweep->sweep_id and each job's
+  // job_id and sweep_id. Call inside one transaction so a sweep is never
+  // half-inserted.
+  absl::Status InsertSweep(SweepRecord* sweep, std::vector<JobRecord>* jobs);
+  absl::Status UpdateSweepState(int64_t sweep_id, int state, int64_t finished_unix_ms);
+  // Writes the mutable columns of one job. NotFound if the job does not exist.
+  absl::Status UpdateJob(const JobStateUpdate& update);
+  absl::Status InsertAttempt(const AttemptRecord& attempt);
+  // outcome: "succeeded", "failed", "released", "expired", "cancelled", ...
+  absl::Status EndAttempt(int64_t job_id, int attempt, const std::string& outcome,
+                          const std::string& error, int64_t ended_unix_ms);
+  // One job_results row plus one results row per metric. AlreadyExists if the
+  // job already has a result (the schema enforces one per job).
+  absl::Status InsertResult(const ResultRecord& result);
+  absl::Status UpsertWorker(const WorkerRecord& worker);
+  absl::Status TouchWorker(const std::string& worker_id, int64_t last_seen_unix_ms,
+                           const std::string& loaded_models_json);
+  absl::Status InsertEvent(const EventRecord& event);
+
+  // ---- reads ----
+
+  absl::StatusOr<std::vector<SweepRecord>> ListSweeps(bool include_finished, bool with_spec);
+  // NotFound if there is no such sweep.
+  absl::StatusOr<SweepRecord> GetSweep(int64_t sweep_id);
+  absl::StatusOr<JobCounts> CountJobs(int64_t sweep_id);
+  // Every job of the sweep without its spec blob, by job_id (for rebuilding the
+  // in-memory queue on startup).
+  absl::StatusOr<std::vector<JobRecord>> LoadJobs(int64_t sweep_id);
+  // NotFound if there is no such job.
+  absl::StatusOr<JobRecord> GetJob(int64_t job_id, bool with_spec);
+  // Serialized v1.JobSpec of a job. NotFound if there is no such job.
+  absl::StatusOr<std::string> GetJobSpec(int64_t job_id);
+  // Jobs with job_id > after_job_id, by job_id; state 0 means any state;
+  // sweep_id 0 means every sweep.
+  absl::StatusOr<std::vector<JobRecord>> ListJobs(int64_t sweep_id, int state,
+                                                  int64_t after_job_id, int limit);
+  // Result rows by result_id with each metric's baseline value and ratio.
+  absl::StatusOr<std::vector<ResultView>> QueryResults(const ResultFilter& filter);
+  absl::StatusOr<int64_t> CountResults(int64_t job_id);
+  absl::StatusOr<std::vector<WorkerRecord>> ListWorkers();
+  absl::StatusOr<std::vector<EventRecord>> ListEvents(int64_t sweep_id, int limit);
+
+  Database* db() { return db_.get(); }
+
+ private:
+  explicit JobStore(std::unique_ptr<Database> db) : db_(std::move(db)) {}
+  std::unique_ptr<Database> db_;
+};
+
+}  // namespace ablate::storage
+
+#endif  // ABLATE_STORAGE_JOB_STORE_H_

@@ -1,0 +1,272 @@
+// job_store_test.cc: migrations, sweep insertion, job transitions, result
+// queries and the dashboard views on a real SQLite file.
+#include "storage/job_store.h"
+
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "storage/schema.h"
+#include "tests/testing/status_matchers.h"
+
+namespace ablate::storage {
+namespace {
+
+using ::ablate::testing::IsOk;
+using ::ablate::testing::StatusIs;
+using ::testing::HasSubstr;
+
+std::string TempDb(const std::string& name) {
+  std::string dir = ::testing::TempDir() + "/storage_test_" + std::to_string(::getpid());
+  std::filesystem::create_directories(dir);
+  std::string path = dir + "/" + name + ".db";
+  std::filesystem::remove(path);
+  std::filesystem::remove(path + "-wal");
+  std::filesystem::remove(path + "-shm");
+  return path;
+}
+
+JobRecord MakeJob(int index, const std::string& model, int kind, const std::string& eval,
+                  int layer = -1) {
+  JobRecord j;
+  j.job_index = index;
+  j.keys.model_name = model;
+  j.keys.model_path = "/ckpt/" + model;
+  j.keys.model_family = "qwen2";
+  j.keys.kind = kind;
+  j.keys.condition_label = kind == 1 ? "baseline" : "layer_sweep/attention/L" + std::to_string(layer);
+  j.keys.component = kind == 1 ? 0 : 1;
+  j.keys.layer = layer;
+  j.keys.evaluation = eval;
+  j.keys.seed = 0xFFFFFFFFFFFFFFFFull;  // survives the int64 column
+  j.spec_proto = std::string("\x0a\x03job\x00", 6);
+  return j;
+}
+
+TEST(SchemaTest, MigratesFreshDatabaseAndIsIdempotent) {
+  std::string path = TempDb("schema");
+  {
+    ASSERT_OK(JobStore::Open(path));
+  }
+  auto db = Database::Open(path, {});
+  ASSERT_OK(db);
+  EXPECT_THAT(SchemaVersion(db->get()), ::ablate::testing::IsOkAndHolds(LatestSchemaVersion()));
+  EXPECT_OK(Migrate(db->get()));  // nothing to do
+  EXPECT_THAT(SchemaVersion(db->get()), ::ablate::testing::IsOkAndHolds(LatestSchemaVersion()));
+  auto st = (*db)->Prepare("PRAGMA journal_mode");
+  ASSERT_OK(st);
+  ASSERT_THAT((*st)->Step(), ::ablate::testing::IsOkAndHolds(true));
+  EXPECT_EQ((*st)->ColumnText(0), "wal");
+}
+
+TEST(SchemaTest, RefusesNewerDatabase) {
+  std::string path = TempDb("newer");
+  {
+    ASSERT_OK(JobStore::Open(path));
+    auto db = Database::Open(path, {});
+    ASSERT_OK(db);
+    ASSERT_OK((*db)->Exec("INSERT INTO schema_version VALUES (999, 0)"));
+  }
+  EXPECT_THAT(JobStore::Open(path).status(),
+              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("999")));
+}
+
+TEST(JobStoreTest, InsertSweepAssignsIdsAndRoundTrips) {
+  auto store_or = JobStore::Open(TempDb("insert"));
+  ASSERT_OK(store_or);
+  JobStore& store = **store_or;
+  SweepRecord sweep;
+  sweep.name = "demo";
+  sweep.spec_text = "name: demo";
+  sweep.spec_proto = std::string("\x0a\x04\x64\x65\x6d\x6f", 6);
+  std::vector<JobRecord> jobs = {MakeJob(0, "m", 1, "wiki"), MakeJob(1, "m", 3, "wiki", 4)};
+  ASSERT_OK(store.RunInTransaction([&] { return store.InsertSweep(&sweep, &jobs); }));
+  EXPECT_GT(sweep.sweep_id, 0);
+  EXPECT_EQ(jobs[0].sweep_id, sweep.sweep_id);
+  EXPECT_LT(jobs[0].job_id, jobs[1].job_id);
+
+  auto got = store.GetSweep(sweep.sweep_id);
+  ASSERT_OK(got);
+  EXPECT_EQ(got->name, "demo");
+  EXPECT_EQ(got->job_count, 2);
+  EXPECT_EQ(got->spec_proto, sweep.spec_proto);
+  EXPECT_EQ(got->spec_text, "name: demo");
+
+  auto job = store.GetJob(jobs[1].job_id, /*with_spec=*/true);
+  ASSERT_OK(job);
+  EXPECT_EQ(job->keys.layer, 4);
+  EXPECT_EQ(job->keys.seed, 0xFFFFFFFFFFFFFFFFull);
+  EXPECT_EQ(job->spec_proto, jobs[1].spec_proto);
+  EXPECT_EQ(job->state, kJobQueued);
+
+  EXPECT_THAT(store.GetSweep(12345).status(), StatusIs(absl::StatusCode::kNotFound, HasSubstr("12345")));
+  EXPECT_THAT(store.GetJob(12345, false).status(), StatusIs(absl::StatusCode::kNotFound, HasSubstr("12345")));
+}
+
+TEST(JobStoreTest, FailedTransactionLeavesNoHalfInsertedSweep) {
+  auto store_or = JobStore::Open(TempDb("atomic"));
+  ASSERT_OK(store_or);
+  JobStore& store = **store_or;
+  SweepRecord sweep;
+  sweep.name = "dup";
+  // Two jobs with the same index violate UNIQUE(sweep_id, job_index).
+  std::vector<JobRecord> jobs = {MakeJob(0, "m", 1, "wiki"), MakeJob(0, "m", 1, "wiki")};
+  EXPECT_THAT(store.RunInTransaction([&] { return store.InsertSweep(&sweep, &jobs); }),
+              StatusIs(absl::StatusCode::kAlreadyExists, HasSubstr("UNIQUE")));
+  auto sweeps = store.ListSweeps(true, false);
+  ASSERT_OK(sweeps);
+  EXPECT_TRUE(sweeps->empty());
+}
+
+TEST(JobStoreTest, TransitionsCountsAndListJobs) {
+  auto store_or = JobStore::Open(TempDb("transitions"));
+  ASSERT_OK(store_or);
+  JobStore& store = **store_or;
+  SweepRecord sweep;
+  sweep.name = "s";
+  std::vector<JobRecord> jobs;
+  for (int i = 0; i < 5; ++i) jobs.push_back(MakeJob(i, "m", 3, "wiki", i));
+  ASSERT_OK(store.RunInTransaction([&] { return store.InsertSweep(&sweep, &jobs); }));
+
+  ASSERT_OK(store.RunInTransaction([&]() -> absl::Status {
+    JobStateUpdate u;
+    u.job_id = jobs[0].job_id;
+    u.state = kJobLeased;
+    u.attempt = 1;
+    u.lease_id = "L1";
+    u.worker_id = "w";
+    absl::Status s = store.UpdateJob(u);
+    if (!s.ok()) return s;
+    s = store.InsertAttempt({jobs[0].job_id, 1, "L1", "w", 10});
+    if (!s.ok()) return s;
+    u.job_id = jobs[1].job_id;
+    u.state = kJobFailed;
+    u.last_error = "boom";
+    return store.UpdateJob(u);
+  }));
+  auto counts = store.CountJobs(sweep.sweep_id);
+  ASSERT_OK(counts);
+  EXPECT_EQ(counts->total, 5);
+  EXPECT_EQ(counts->queued, 3);
+  EXPECT_EQ(counts->leased, 1);
+  EXPECT_EQ(counts->failed, 1);
+
+  auto queued = store.ListJobs(sweep.sweep_id, kJobQueued, 0, 2);
+  ASSERT_OK(queued);
+  ASSERT_EQ(queued->size(), 2u);
+  EXPECT_EQ((*queued)[0].job_id, jobs[2].job_id);
+  auto next = store.ListJobs(sweep.sweep_id, kJobQueued, (*queued)[1].job_id, 2);
+  ASSERT_OK(next);
+  ASSERT_EQ(next->size(), 1u);
+  EXPECT_EQ((*next)[0].job_id, jobs[4].job_id);
+
+  JobStateUpdate missing;
+  missing.job_id = 999;
+  EXPECT_THAT(store.RunInTransaction([&] { return store.UpdateJob(missing); }),
+              StatusIs(absl::StatusCode::kNotFound, HasSubstr("999")));
+}
+
+TEST(JobStoreTest, OneResultPerJobAndBaselineRatios) {
+  auto store_or = JobStore::Open(TempDb("results"));
+  ASSERT_OK(store_or);
+  JobStore& store = **store_or;
+  SweepRecord sweep;
+  sweep.name = "r";
+  std::vector<JobRecord> jobs = {MakeJob(0, "a", 1, "wiki"), MakeJob(1, "a", 3, "wiki", 2),
+                                 MakeJob(2, "b", 3, "wiki", 2)};
+  ASSERT_OK(store.RunInTransaction([&] { return store.InsertSweep(&sweep, &jobs); }));
+  auto result = [&](int i, double ppl) {
+    ResultRecord r;
+    r.job_id = jobs[i].job_id;
+    r.sweep_id = sweep.sweep_id;
+    r.attempt = 1;
+    r.worker_id = "w";
+    r.metrics = {{"perplexity", ppl, "{\"n\":1}"}, {"acc", 0.5, ""}};
+    return r;
+  };
+  ASSERT_OK(store.RunInTransaction([&] { return store.InsertResult(result(0, 10.0)); }));
+  ASSERT_OK(store.RunInTransaction([&] { return store.InsertResult(result(1, 25.0)); }));
+  ASSERT_OK(store.RunInTransaction([&] { return store.InsertResult(result(2, 7.0)); }));
+  EXPECT_THAT(store.RunInTransaction([&] { return store.InsertResult(result(1, 99.0)); }),
+              StatusIs(absl::StatusCode::kAlreadyExists, HasSubstr("UNIQUE")));
+  EXPECT_THAT(store.CountResults(jobs[1].job_id), ::ablate::testing::IsOkAndHolds(1));
+
+  ResultFilter f;
+  f.sweep_id = sweep.sweep_id;
+  f.metric = "perplexity";
+  auto rows = store.QueryResults(f);
+  ASSERT_OK(rows);
+  ASSERT_EQ(rows->size(), 3u);
+  EXPECT_DOUBLE_EQ((*rows)[1].value, 25.0);
+  EXPECT_DOUBLE_EQ((*rows)[1].baseline_value, 10.0);
+  EXPECT_DOUBLE_EQ((*rows)[1].ratio_to_baseline, 2.5);
+  EXPECT_EQ((*rows)[1].detail_json, "{\"n\":1}");
+  EXPECT_TRUE(std::isnan((*rows)[2].baseline_value));  // model b has no baseline
+  EXPECT_TRUE(std::isnan((*rows)[2].ratio_to_baseline));
+
+  f.model = "a";
+  f.kind = 3;
+  f.has_layer = true;
+  f.layer = 2;
+  rows = store.QueryResults(f);
+  ASSERT_OK(rows);
+  ASSERT_EQ(rows->size(), 1u);
+  EXPECT_EQ((*rows)[0].job_id, jobs[1].job_id);
+
+  // Paging by result id.
+  ResultFilter all;
+  all.limit = 4;
+  rows = store.QueryResults(all);
+  ASSERT_OK(rows);
+  ASSERT_EQ(rows->size(), 4u);
+  all.after_result_id = rows->back().result_id;
+  rows = store.QueryResults(all);
+  ASSERT_OK(rows);
+  EXPECT_EQ(rows->size(), 2u);
+
+  // The dashboard views read directly.
+  auto st = store.db()->Prepare(
+      "SELECT ratio, kind_name, component_name FROM result_vs_baseline WHERE model='a' AND "
+      "metric='perplexity' AND kind=3");
+  ASSERT_OK(st);
+  ASSERT_THAT((*st)->Step(), ::ablate::testing::IsOkAndHolds(true));
+  EXPECT_DOUBLE_EQ((*st)->ColumnDouble(0), 2.5);
+  EXPECT_EQ((*st)->ColumnText(1), "layer_sweep");
+  EXPECT_EQ((*st)->ColumnText(2), "attention");
+  st = store.db()->Prepare("SELECT total, queued, fraction_done FROM sweep_progress");
+  ASSERT_OK(st);
+  ASSERT_THAT((*st)->Step(), ::ablate::testing::IsOkAndHolds(true));
+  EXPECT_EQ((*st)->ColumnInt64(0), 3);
+  EXPECT_EQ((*st)->ColumnInt64(1), 3);
+}
+
+TEST(JobStoreTest, WorkersAndEvents) {
+  auto store_or = JobStore::Open(TempDb("workers"));
+  ASSERT_OK(store_or);
+  JobStore& store = **store_or;
+  WorkerRecord w;
+  w.worker_id = "w1";
+  w.host = "gpu01";
+  w.registered_unix_ms = 1;
+  w.last_seen_unix_ms = 1;
+  ASSERT_OK(store.RunInTransaction([&] { return store.UpsertWorker(w); }));
+  ASSERT_OK(store.RunInTransaction([&] { return store.TouchWorker("w1", 50, "[\"/m\"]"); }));
+  ASSERT_OK(store.RunInTransaction([&] {
+    return store.InsertEvent({5, 7, 0, "w1", "sweep_submitted", "x"});
+  }));
+  auto workers = store.ListWorkers();
+  ASSERT_OK(workers);
+  ASSERT_EQ(workers->size(), 1u);
+  EXPECT_EQ((*workers)[0].last_seen_unix_ms, 50);
+  EXPECT_EQ((*workers)[0].loaded_models_json, "[\"/m\"]");
+  auto events = store.ListEvents(7, 10);
+  ASSERT_OK(events);
+  ASSERT_EQ(events->size(), 1u);
+  EXPECT_EQ((*events)[0].kind, "sweep_submitted");
+}
+
+}  // namespace
+}  // namespace ablate::storage

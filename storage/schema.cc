@@ -1,0 +1,245 @@
+// schema.cc: the migrations. Never edit a released migration; append a new one.
+#include "storage/schema.h"
+
+#include <chrono>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "common/status_macros.h"
+
+namespace ablate::storage {
+namespace {
+
+// Migration 1: the tables.
+constexpr char kTables[] = R"sql(
+CREATE TABLE sweeps (
+  sweep_id          INTEGER PRIMARY KEY,
+  name              TEXT    NOT NULL,
+  state             INTEGER NOT NULL,            -- v1.SweepState
+  priority          INTEGER NOT NULL DEFAULT 0,
+  max_attempts      INTEGER NOT NULL,
+  lease_ttl_seconds INTEGER NOT NULL,
+  device            TEXT    NOT NULL DEFAULT '',
+  job_count         INTEGER NOT NULL,
+  created_unix_ms   INTEGER NOT NULL,
+  finished_unix_ms  INTEGER NOT NULL DEFAULT 0,
+  spec_text         TEXT    NOT NULL DEFAULT '',
+  spec_proto        BLOB    NOT NULL             -- serialized v1.SweepSpec (defaults applied)
+);
+
+CREATE TABLE jobs (
+  job_id                INTEGER PRIMARY KEY,
+  sweep_id              INTEGER NOT NULL REFERENCES sweeps(sweep_id),
+  job_index             INTEGER NOT NULL,        -- position in the expansion
+  state                 INTEGER NOT NULL,        -- v1.JobState
+  priority              INTEGER NOT NULL DEFAULT 0,
+  model_name            TEXT    NOT NULL,
+  model_path            TEXT    NOT NULL,
+  model_family          TEXT    NOT NULL DEFAULT '',
+  kind                  INTEGER NOT NULL,        -- v1.AblationKind
+  condition_label       TEXT    NOT NULL,
+  ablation_name         TEXT    NOT NULL DEFAULT '',
+  component             INTEGER NOT NULL DEFAULT 0,  -- v1.Component
+  layer                 INTEGER NOT NULL DEFAULT -1,
+  evaluation            TEXT    NOT NULL,
+  seed                  INTEGER NOT NULL DEFAULT 0,  -- uint64 stored as its int64 bit pattern
+  spec_proto            BLOB    NOT NULL,        -- serialized v1.JobSpec
+  attempt               INTEGER NOT NULL DEFAULT 0,  -- last attempt number issued (fencing token)
+  counted_attempts      INTEGER NOT NULL DEFAULT 0,  -- attempts counted against max_attempts
+  lost_leases           INTEGER NOT NULL DEFAULT 0,  -- expired / released / worker lost
+  lease_id              TEXT    NOT NULL DEFAULT '',  -- the last lease granted
+  worker_id             TEXT    NOT NULL DEFAULT '',
+  lease_expires_unix_ms INTEGER NOT NULL DEFAULT 0,
+  cancel_requested      INTEGER NOT NULL DEFAULT 0,
+  last_error            TEXT    NOT NULL DEFAULT '',
+  finished_unix_ms      INTEGER NOT NULL DEFAULT 0,
+  UNIQUE (sweep_id, job_index)
+);
+CREATE INDEX jobs_by_sweep_state ON jobs (sweep_id, state, job_id);
+CREATE INDEX jobs_by_state ON jobs (state, job_id);
+CREATE INDEX jobs_by_baseline_key ON jobs (sweep_id, model_name, evaluation, seed, kind);
+
+CREATE TABLE attempts (
+  job_id          INTEGER NOT NULL REFERENCES jobs(job_id),
+  attempt         INTEGER NOT NULL,
+  lease_id        TEXT    NOT NULL,
+  worker_id       TEXT    NOT NULL,
+  leased_unix_ms  INTEGER NOT NULL,
+  ended_unix_ms   INTEGER NOT NULL DEFAULT 0,
+  outcome         TEXT    NOT NULL DEFAULT 'running',
+  error           TEXT    NOT NULL DEFAULT '',
+  PRIMARY KEY (job_id, attempt)
+) WITHOUT ROWID;
+
+CREATE TABLE job_results (
+  job_id                 INTEGER PRIMARY KEY REFERENCES jobs(job_id),
+  sweep_id               INTEGER NOT NULL,
+  attempt                INTEGER NOT NULL,
+  worker_id              TEXT    NOT NULL,
+  checkpoint_fingerprint TEXT    NOT NULL DEFAULT '',
+  dataset_fingerprint    TEXT    NOT NULL DEFAULT '',
+  wall_seconds           REAL    NOT NULL DEFAULT 0,
+  tokens_evaluated       INTEGER NOT NULL DEFAULT 0,
+  code_version           TEXT    NOT NULL DEFAULT '',
+  device                 TEXT    NOT NULL DEFAULT '',
+  completed_unix_ms      INTEGER NOT NULL
+);
+
+CREATE TABLE results (
+  result_id   INTEGER PRIMARY KEY,
+  job_id      INTEGER NOT NULL REFERENCES job_results(job_id),
+  sweep_id    INTEGER NOT NULL,
+  metric      TEXT    NOT NULL,
+  value       REAL,
+  detail_json TEXT    NOT NULL DEFAULT '',
+  UNIQUE (job_id, metric)
+);
+CREATE INDEX results_by_sweep_metric ON results (sweep_id, metric, result_id);
+
+CREATE TABLE workers (
+  worker_id          TEXT PRIMARY KEY,
+  host               TEXT NOT NULL DEFAULT '',
+  name               TEXT NOT NULL DEFAULT '',
+  devices_json       TEXT NOT NULL DEFAULT '[]',
+  loaded_models_json TEXT NOT NULL DEFAULT '[]',
+  code_version       TEXT NOT NULL DEFAULT '',
+  registered_unix_ms INTEGER NOT NULL,
+  last_seen_unix_ms  INTEGER NOT NULL
+);
+
+CREATE TABLE events (
+  event_id  INTEGER PRIMARY KEY,
+  unix_ms   INTEGER NOT NULL,
+  sweep_id  INTEGER NOT NULL DEFAULT 0,
+  job_id    INTEGER NOT NULL DEFAULT 0,
+  worker_id TEXT    NOT NULL DEFAULT '',
+  kind      TEXT    NOT NULL,
+  detail    TEXT    NOT NULL DEFAULT ''
+);
+CREATE INDEX events_by_sweep ON events (sweep_id, event_id);
+)sql";
+
+// Migration 2: views a dashboard reads directly.
+constexpr char kViews[] = R"sql(
+CREATE VIEW job_keys AS
+SELECT j.job_id, j.sweep_id, j.job_index, j.state,
+       CASE j.state WHEN 1 THEN 'queued' WHEN 2 THEN 'leased' WHEN 3 THEN 'succeeded'
+                    WHEN 4 THEN 'failed' WHEN 5 THEN 'cancelled' ELSE 'unspecified' END AS state_name,
+       j.model_name AS model, j.model_path, j.model_family AS family,
+       j.kind,
+       CASE j.kind WHEN 1 THEN 'baseline' WHEN 2 THEN 'group' WHEN 3 THEN 'layer_sweep'
+                   WHEN 4 THEN 'positional' WHEN 5 THEN 'progressive' WHEN 6 THEN 'random'
+                   WHEN 7 THEN 'explicit' ELSE '' END AS kind_name,
+       j.condition_label AS condition, j.ablation_name,
+       j.component,
+       CASE j.component WHEN 1 THEN 'attention' WHEN 2 THEN 'linear_attention' WHEN 3 THEN 'ssm'
+                        WHEN 4 THEN 'mlp' WHEN 5 THEN 'layer' ELSE '' END AS component_name,
+       j.layer, j.evaluation, j.seed, j.attempt, j.counted_attempts, j.last_error, j.worker_id
+FROM jobs j;
+
+CREATE VIEW result_rows AS
+SELECT r.result_id, r.job_id, r.sweep_id, k.model, k.model_path, k.family, k.kind, k.kind_name,
+       k.condition, k.component, k.component_name, k.layer, k.evaluation, k.seed,
+       r.metric, r.value, r.detail_json
+FROM results r JOIN job_keys k ON k.job_id = r.job_id;
+
+-- Each metric next to the same model's baseline on the same evaluation and seed
+-- in the same sweep (the first baseline job if a sweep has several).
+CREATE VIEW result_vs_baseline AS
+SELECT x.*,
+       CASE WHEN x.baseline_value IS NULL OR x.baseline_value = 0 THEN NULL
+            ELSE x.value / x.baseline_value END AS ratio
+FROM (
+  SELECT r.result_id, r.job_id, r.sweep_id, j.model_name AS model, j.kind,
+         CASE j.kind WHEN 1 THEN 'baseline' WHEN 2 THEN 'group' WHEN 3 THEN 'layer_sweep'
+                     WHEN 4 THEN 'positional' WHEN 5 THEN 'progressive' WHEN 6 THEN 'random'
+                     WHEN 7 THEN 'explicit' ELSE '' END AS kind_name,
+         j.condition_label AS condition, j.component,
+         CASE j.component WHEN 1 THEN 'attention' WHEN 2 THEN 'linear_attention' WHEN 3 THEN 'ssm'
+                          WHEN 4 THEN 'mlp' WHEN 5 THEN 'layer' ELSE '' END AS component_name,
+         j.layer, j.evaluation, j.seed, r.metric, r.value, r.detail_json,
+         (SELECT br.value FROM jobs bj JOIN results br ON br.job_id = bj.job_id
+           WHERE bj.sweep_id = j.sweep_id AND bj.model_name = j.model_name
+             AND bj.evaluation = j.evaluation AND bj.seed = j.seed AND bj.kind = 1
+             AND br.metric = r.metric
+           ORDER BY bj.job_id LIMIT 1) AS baseline_value
+  FROM results r JOIN jobs j ON j.job_id = r.job_id
+) x;
+
+CREATE VIEW sweep_progress AS
+SELECT s.sweep_id, s.name,
+       CASE s.state WHEN 1 THEN 'running' WHEN 2 THEN 'done' WHEN 3 THEN 'cancelled' ELSE '' END
+         AS state,
+       s.job_count AS total,
+       COALESCE(SUM(j.state = 1), 0) AS queued,
+       COALESCE(SUM(j.state = 2), 0) AS leased,
+       COALESCE(SUM(j.state = 3), 0) AS succeeded,
+       COALESCE(SUM(j.state = 4), 0) AS failed,
+       COALESCE(SUM(j.state = 5), 0) AS cancelled,
+       CASE WHEN s.job_count = 0 THEN 1.0
+            ELSE CAST(COALESCE(SUM(j.state >= 3), 0) AS REAL) / s.job_count END AS fraction_done,
+       s.created_unix_ms, s.finished_unix_ms
+FROM sweeps s LEFT JOIN jobs j ON j.sweep_id = s.sweep_id
+GROUP BY s.sweep_id;
+
+CREATE VIEW worker_activity AS
+SELECT w.worker_id, w.host, w.name, w.last_seen_unix_ms,
+       (SELECT COUNT(*) FROM jobs j WHERE j.state = 2 AND j.worker_id = w.worker_id) AS active_leases,
+       (SELECT COUNT(*) FROM job_results jr WHERE jr.worker_id = w.worker_id) AS completed_jobs
+FROM workers w;
+)sql";
+
+const std::vector<const char*>& Migrations() {
+  static const auto* const kMigrations = new std::vector<const char*>{kTables, kViews};
+  return *kMigrations;
+}
+
+int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
+int LatestSchemaVersion() { return static_cast<int>(Migrations().size()); }
+
+absl::StatusOr<int> SchemaVersion(Database* db) {
+  ASSIGN_OR_RETURN(Statement * exists,
+                   db->Prepare("SELECT count(*) FROM sqlite_master WHERE type='table' AND "
+                               "name='schema_version'"));
+  ASSIGN_OR_RETURN(bool row, exists->Step());
+  if (!row || exists->ColumnInt64(0) == 0) return 0;
+  ASSIGN_OR_RETURN(Statement * st,
+                   db->Prepare("SELECT COALESCE(MAX(version), 0) FROM schema_version"));
+  ASSIGN_OR_RETURN(row, st->Step());
+  return row ? static_cast<int>(st->ColumnInt64(0)) : 0;
+}
+
+absl::Status Migrate(Database* db) {
+  RETURN_IF_ERROR(db->Exec(
+      "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, "
+      "applied_unix_ms INTEGER NOT NULL)"));
+  ASSIGN_OR_RETURN(int current, SchemaVersion(db));
+  const int latest = LatestSchemaVersion();
+  if (current > latest) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("database '", db->path(), "' has schema version ", current,
+                     ", newer than this binary's ", latest, "; upgrade ablate"));
+  }
+  for (int v = current + 1; v <= latest; ++v) {
+    Transaction tx(db);
+    RETURN_IF_ERROR(tx.Begin());
+    absl::Status s = db->Exec(Migrations()[v - 1]);
+    if (!s.ok()) {
+      return absl::Status(s.code(), absl::StrCat("migration ", v, ": ", s.message()));
+    }
+    ASSIGN_OR_RETURN(Statement * ins, db->Prepare("INSERT INTO schema_version VALUES (?, ?)"));
+    ins->Bind(1, v).Bind(2, NowMs());
+    RETURN_IF_ERROR(ins->Run());
+    RETURN_IF_ERROR(tx.Commit());
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace ablate::storage
