@@ -1,0 +1,85 @@
+// worker_main.cc: the `ablate-worker` binary: one process per device (GPU or
+// CPU), pulling jobs from a coordinator. Runs unchanged as a Slurm task
+// (`srun ablate-worker --device cuda:$SLURM_LOCALID`), a Kubernetes pod or a
+// systemd unit. SIGTERM/SIGINT drains (exit 0); a second signal exits at once.
+//
+//   ABLATE_COORDINATOR=10.0.0.5:50051 ablate-worker --device cuda:0
+#include <atomic>
+#include <iostream>
+#include <memory>
+
+#include "CLI/CLI.hpp"
+#include "worker/runtime/stop_signals.h"
+#include "worker/runtime/worker_flags.h"
+#include "worker/runtime/worker_runtime.h"
+#ifdef ABLATE_HAVE_LM_EVALUATOR
+#include "worker/eval/lm_evaluator.h"
+#endif
+
+#ifndef ABLATE_VERSION
+#define ABLATE_VERSION "dev"
+#endif
+
+int main(int argc, char** argv) {
+  // First, before any thread exists (LibTorch and gRPC start their own), so
+  // every thread inherits the blocked SIGTERM/SIGINT.
+  std::atomic<ablate::worker::WorkerRuntime*> target{nullptr};
+  std::atomic<bool> stop_early{false};
+  ablate::worker::StopSignals signals([&] {
+    stop_early.store(true);
+    if (auto* runtime = target.load()) runtime->RequestStop();
+  });
+
+  CLI::App app{"ablate-worker: runs ablation jobs leased from an ablate coordinator"};
+  ablate::worker::WorkerOptions options;
+  options.code_version = "ablate " ABLATE_VERSION;
+  ablate::worker::AddWorkerFlags(&app, &options);
+  app.get_option("--coordinator")->envname("ABLATE_COORDINATOR");
+  int max_cached_models = 2;
+  int threads = 0;
+  app.add_option("--max-cached-models", max_cached_models, "models kept resident (LRU)")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  app.add_option("--threads", threads, "intra-op CPU threads (0: LibTorch default)")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  if (absl::Status s = ablate::worker::ValidateWorkerOptions(options); !s.ok()) {
+    std::cerr << "ablate-worker: " << s.message() << "\n";
+    return 2;
+  }
+#ifdef ABLATE_HAVE_LM_EVALUATOR
+  ablate::eval::LmEvaluatorOptions eval_options;
+  eval_options.device = options.device;
+  eval_options.max_cached_models = max_cached_models;
+  eval_options.num_threads = threads;
+  auto evaluator = ablate::eval::CreateLmEvaluator(eval_options);
+  if (!evaluator.ok()) {
+    std::cerr << "ablate-worker: " << evaluator.status().message() << "\n";
+    return 1;
+  }
+  absl::Status status;
+  {
+    ablate::worker::WorkerRuntime runtime(options, *std::move(evaluator));
+    target.store(&runtime);
+    if (stop_early.load()) runtime.RequestStop();
+    status = runtime.Run();
+    target.store(nullptr);
+  }
+  if (!status.ok()) {
+    std::cerr << "ablate-worker: " << status.message() << "\n";
+    return 1;
+  }
+  return 0;
+#else
+  (void)max_cached_models;
+  (void)threads;
+  std::cerr << "ablate-worker: no evaluator is built into this binary (the LibTorch evaluation "
+               "engine, CMake target ablate_eval, is missing); refusing to lease jobs\n";
+  return 1;
+#endif
+}
