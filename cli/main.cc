@@ -8,6 +8,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   ablate::cli::CommandContext ctx;
   // --- command groups (one line each) ---
+  ablate::cli::RegisterTokenizerCommands(&app, &ctx);
   // --- end command groups ---
   try {
     app.parse(argc, argv);

@@ -8,6 +8,7 @@ PKGS=(
   libtorch-dev
   libyaml-cpp-dev nlohmann-json3-dev libpcre2-dev libcli11-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  libutf8proc-dev libssl-dev
 )
 missing=()
 for p in "${PKGS[@]}"; do
