@@ -23,8 +23,7 @@ void FakeWorkerService::Enqueue(const v1::Job& job) {
 
 void FakeWorkerService::CancelJob(int64_t job_id) {
   absl::MutexLock lock(&mu_);
-  cancelled_.insert(job_id);
-  live_.erase(job_id);
+  cancelled_.insert(job_id);  // cancel-pending: the live lease may still report
   queue_.erase(std::remove_if(queue_.begin(), queue_.end(),
                               [&](const v1::Job& j) { return j.job_id() == job_id; }),
                queue_.end());

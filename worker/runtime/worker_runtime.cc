@@ -284,11 +284,21 @@ void WorkerRuntime::RunJob(const v1::Lease& lease) {
   }
   const double wall = absl::ToDoubleSeconds(absl::Now() - start);
   switch (ctx->stop_reason()) {
-    case StopReason::kCancelled:
+    case StopReason::kCancelled: {
+      // Cancel-pending on the coordinator: our report ends the job (CANCELLED).
+      // Finished work is still sent; the coordinator keeps it.
+      Log(absl::StrCat(Describe(job), ": cancelled by the coordinator"));
+      if (result.ok()) {
+        ReportComplete(lease, *result);
+      } else {
+        ReportFailure(lease, "cancelled by the coordinator", true);
+        absl::MutexLock lock(&mu_);
+        ++stats_.dropped;
+      }
+      break;
+    }
     case StopReason::kLost: {
-      Log(absl::StrCat(Describe(job), ctx->stop_reason() == StopReason::kLost
-                                          ? ": lease lost; outcome discarded"
-                                          : ": cancelled by the coordinator"));
+      Log(absl::StrCat(Describe(job), ": lease lost; outcome discarded"));
       absl::MutexLock lock(&mu_);
       ++stats_.dropped;
       break;

@@ -17,6 +17,9 @@
 //    released at once, the running job may finish within drain_grace_ms; after
 //    that it is cancelled and its lease released (FailJob release=true, which
 //    does not count as an attempt). Run() then returns OK.
+//  - A job the coordinator cancels (heartbeat answer) is stopped and reported
+//    with FailJob(release=true), which ends it CANCELLED; a lost lease (the job
+//    went to another worker) is stopped and nothing is reported.
 //
 // Thread-safety: Run() is called once, from one thread. RequestStop(), stats()
 // and worker_id() may be called from any thread at any time. The evaluator is
@@ -52,7 +55,7 @@ class WorkerRuntime {
     int64_t completed = 0;      // CompleteJob accepted (incl. duplicates)
     int64_t failed = 0;         // FailJob sent for a job error
     int64_t released = 0;       // leases handed back (drain)
-    int64_t dropped = 0;        // jobs abandoned: cancelled, lease lost, report refused
+    int64_t dropped = 0;        // jobs not completed here: cancelled, lease lost, report refused
     int64_t registrations = 0;  // successful RegisterWorker calls
   };
 

@@ -170,7 +170,10 @@ TEST_F(WorkerRuntimeTest, HeartbeatsCarryProgressAndCancellationStopsTheJob) {
   ASSERT_TRUE(FakeWorkerService::WaitFor([&] { return fake_.completed().size() == 1; },
                                          absl::Seconds(10)));
   EXPECT_EQ(fake_.completed()[0].request.job_id(), 4);
-  EXPECT_TRUE(fake_.failed().empty());
+  // The cancelled job was handed back so the coordinator can end it at once.
+  ASSERT_EQ(fake_.failed().size(), 1u);
+  EXPECT_EQ(fake_.failed()[0].job_id(), 3);
+  EXPECT_TRUE(fake_.failed()[0].release());
   EXPECT_EQ(runtime_->stats().dropped, 1);
   StopAndJoin();
 }
