@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "common/status_macros.h"
 #include "storage/schema.h"
 
@@ -284,7 +285,7 @@ absl::StatusOr<SweepRecord> JobStore::GetSweep(int64_t sweep_id) {
   ASSIGN_OR_RETURN(bool row, st->Step());
   if (!row) return absl::NotFoundError(absl::StrCat("no sweep ", sweep_id));
   SweepRecord s = ReadSweep(*st, /*with_spec=*/true);
-  (void)st->Step();  // finish the statement so it holds no read snapshot
+  st->Finish();  // hold no read snapshot
   return s;
 }
 
@@ -311,14 +312,23 @@ absl::StatusOr<JobCounts> JobStore::CountJobs(int64_t sweep_id) {
 }
 
 absl::StatusOr<std::vector<JobRecord>> JobStore::LoadJobs(int64_t sweep_id) {
+  std::string cols;
+  for (absl::string_view c : absl::StrSplit(kJobColumns, ", ")) {
+    absl::StrAppend(&cols, cols.empty() ? "" : ", ", "j.", c);
+  }
   ASSIGN_OR_RETURN(Statement * st, db_->Prepare(absl::StrCat(
-      "SELECT ", kJobColumns, " FROM jobs WHERE sweep_id = ? ORDER BY job_id")));
+      "SELECT ", cols, ", COALESCE(a.outcome, ''), jr.job_id IS NOT NULL FROM jobs j "
+      "LEFT JOIN attempts a ON a.job_id = j.job_id AND a.attempt = j.attempt "
+      "LEFT JOIN job_results jr ON jr.job_id = j.job_id "
+      "WHERE j.sweep_id = ? ORDER BY j.job_id")));
   st->Bind(1, sweep_id);
   std::vector<JobRecord> out;
   while (true) {
     ASSIGN_OR_RETURN(bool row, st->Step());
     if (!row) break;
     out.push_back(ReadJob(*st));
+    out.back().attempt_outcome = st->ColumnText(kJobColumnCount);
+    out.back().has_result = st->ColumnInt64(kJobColumnCount + 1) != 0;
   }
   return out;
 }
@@ -331,7 +341,7 @@ absl::StatusOr<JobRecord> JobStore::GetJob(int64_t job_id, bool with_spec) {
   if (!row) return absl::NotFoundError(absl::StrCat("no job ", job_id));
   JobRecord j = ReadJob(*st);
   if (with_spec) j.spec_proto = st->ColumnBlob(kJobColumnCount);
-  (void)st->Step();
+  st->Finish();
   return j;
 }
 
@@ -341,7 +351,7 @@ absl::StatusOr<std::string> JobStore::GetJobSpec(int64_t job_id) {
   ASSIGN_OR_RETURN(bool row, st->Step());
   if (!row) return absl::NotFoundError(absl::StrCat("no job ", job_id));
   std::string spec = st->ColumnBlob(0);
-  (void)st->Step();
+  st->Finish();
   return spec;
 }
 
@@ -424,7 +434,7 @@ absl::StatusOr<int64_t> JobStore::CountResults(int64_t job_id) {
   st->Bind(1, job_id);
   ASSIGN_OR_RETURN(bool row, st->Step());
   int64_t n = row ? st->ColumnInt64(0) : 0;
-  (void)st->Step();
+  st->Finish();
   return n;
 }
 

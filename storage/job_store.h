@@ -63,8 +63,8 @@ class JobStore {
   // NotFound if there is no such sweep.
   absl::StatusOr<SweepRecord> GetSweep(int64_t sweep_id);
   absl::StatusOr<JobCounts> CountJobs(int64_t sweep_id);
-  // Every job of the sweep without its spec blob, by job_id (for rebuilding the
-  // in-memory queue on startup).
+  // Every job of the sweep without its spec blob, by job_id, with the latest
+  // attempt's outcome and has_result (for rebuilding the in-memory queue).
   absl::StatusOr<std::vector<JobRecord>> LoadJobs(int64_t sweep_id);
   // NotFound if there is no such job.
   absl::StatusOr<JobRecord> GetJob(int64_t job_id, bool with_spec);

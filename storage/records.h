@@ -67,6 +67,11 @@ struct JobRecord {
   bool cancel_requested = false;
   std::string last_error;
   int64_t finished_unix_ms = 0;
+  // Filled by LoadJobs only: the outcome of the job's latest attempt
+  // ("running", "expired", "released", "failed", ... or "" if never leased)
+  // and whether the job has a stored result.
+  std::string attempt_outcome;
+  bool has_result = false;
 };
 
 // The mutable part of a job row, written on every transition.

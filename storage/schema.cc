@@ -209,11 +209,15 @@ absl::StatusOr<int> SchemaVersion(Database* db) {
                    db->Prepare("SELECT count(*) FROM sqlite_master WHERE type='table' AND "
                                "name='schema_version'"));
   ASSIGN_OR_RETURN(bool row, exists->Step());
-  if (!row || exists->ColumnInt64(0) == 0) return 0;
+  const bool has_table = row && exists->ColumnInt64(0) != 0;
+  exists->Finish();
+  if (!has_table) return 0;
   ASSIGN_OR_RETURN(Statement * st,
                    db->Prepare("SELECT COALESCE(MAX(version), 0) FROM schema_version"));
   ASSIGN_OR_RETURN(row, st->Step());
-  return row ? static_cast<int>(st->ColumnInt64(0)) : 0;
+  const int version = row ? static_cast<int>(st->ColumnInt64(0)) : 0;
+  st->Finish();
+  return version;
 }
 
 absl::Status Migrate(Database* db) {

@@ -15,6 +15,8 @@ void Statement::Reset() {
   bind_error_ = 0;
 }
 
+void Statement::Finish() { sqlite3_reset(stmt_); }
+
 Statement& Statement::Bind(int index, int64_t value) {
   int rc = sqlite3_bind_int64(stmt_, index, value);
   if (rc != SQLITE_OK && bind_error_ == 0) bind_error_ = rc;

@@ -52,6 +52,10 @@ class Statement {
   // statement (bindings kept) so it can be re-bound and run again.
   absl::Status Run();
 
+  // Resets the statement so it holds no read snapshot (call after reading
+  // fewer rows than the statement returns).
+  void Finish();
+
   int64_t ColumnInt64(int col) const;
   double ColumnDouble(int col) const;
   bool ColumnIsNull(int col) const;

@@ -1,0 +1,263 @@
+// scheduler.h: the coordinator core. Owns the job store (one group-commit
+// writer connection, one reader connection) and the in-memory scheduling
+// state rebuilt from it on Open: the queue index, live leases, workers and
+// long-poll waiters. No gRPC types; requests and responses are ablate.v1
+// proto messages so the service adapter only validates and translates status.
+//
+// Semantics (docs/api.md has the full contract):
+// - Lease: priority, then sweep age, then job index; a worker's loaded models
+//   win within the top priority level; a batch holds one model, same
+//   evaluation first. Every lease bumps the job's attempt number (the fencing
+//   token) and is durable before it is answered.
+// - Complete/Fail are fenced by (attempt, lease_id): a report for an older
+//   attempt is refused (accepted=false) and writes nothing; the same report
+//   twice is idempotent (duplicate=true, no second result).
+// - The latest attempt of a job whose lease expired (or was requeued by a
+//   coordinator restart) stays valid until the job is leased again: its
+//   completion is accepted and a heartbeat re-claims the lease.
+// - Lease expiry, worker loss and FailJob(release=true) requeue without
+//   counting; FailJob with an error counts; max_attempts counted -> FAILED.
+// - CancelSweep: queued jobs CANCELLED at once, leased ones cancel-pending
+//   (reported in Heartbeat.cancelled_job_ids); their next report ends them
+//   CANCELLED. A completion of a cancel-pending job is stored (the work is
+//   valid) and the job still ends CANCELLED.
+// Every answer to a worker is sent after the writes it depends on (and all
+// writes queued before them) are committed.
+//
+// Thread-safety: all methods are thread-safe. Callbacks (`done`) run exactly
+// once, on the caller's thread, the committer thread or the maintenance
+// thread, never under the scheduler's lock; they must be short.
+//
+//   ASSIGN_OR_RETURN(auto core, Scheduler::Open({.db_path = path}, expand));
+//   core->LeaseJobs(req, [](absl::StatusOr<v1::LeaseJobsResponse> r) { ... });
+#ifndef ABLATE_COORDINATOR_SCHEDULER_H_
+#define ABLATE_COORDINATOR_SCHEDULER_H_
+
+#include <cstdint>
+#include <functional>
+#include <list>
+#include <memory>
+#include <set>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "ablate/v1/coordinator.pb.h"
+#include "ablate/v1/job.pb.h"
+#include "ablate/v1/worker.pb.h"
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "coordinator/clock.h"
+#include "coordinator/queue_index.h"
+#include "spec/expander.h"
+#include "storage/group_committer.h"
+#include "storage/job_store.h"
+
+namespace ablate::coordinator {
+
+struct SchedulerOptions {
+  std::string db_path = "ablate.db";        // SQLite file (WAL mode)
+  int32_t heartbeat_interval_ms = 2000;     // told to workers at registration
+  int32_t worker_timeout_ms = 30000;        // no contact this long: worker lost, leases requeued
+  int32_t expiry_scan_interval_ms = 500;    // how often expired leases are requeued
+  int32_t max_long_poll_ms = 10000;         // cap on LeaseJobs wait_ms
+  int32_t max_jobs_per_lease = 64;          // cap on LeaseJobs max_jobs
+  int32_t group_commit_ms = 5;              // a write batch waits this long to fill
+  int32_t group_commit_max_batch = 1024;    // ... or until it holds this many writes
+  int64_t max_jobs_per_sweep = 1000000;     // grids larger than this are refused
+  int64_t list_dead_workers_ms = 3600000;   // ListWorkers shows dead workers seen this recently
+  bool run_maintenance_thread = true;       // false: the caller drives Tick() (tests)
+};
+
+// Expands a submitted spec. May fill defaults into *spec (the stored spec is
+// the one after the call). InvalidArgument naming the field for bad specs.
+using ExpandFn = std::function<absl::StatusOr<spec::Expansion>(v1::SweepSpec* spec)>;
+
+template <typename T>
+using Callback = std::function<void(absl::StatusOr<T>)>;
+
+class Scheduler {
+ public:
+  // Opens/migrates the database and rebuilds the in-memory state: every
+  // unfinished sweep is resumed; jobs LEASED by the previous process are
+  // requeued (not counted). `clock` must outlive the scheduler (nullptr: the
+  // system clock).
+  static absl::StatusOr<std::unique_ptr<Scheduler>> Open(const SchedulerOptions& options,
+                                                         ExpandFn expand,
+                                                         const Clock* clock = nullptr);
+  ~Scheduler();
+  Scheduler(const Scheduler&) = delete;
+  Scheduler& operator=(const Scheduler&) = delete;
+
+  // ---- client API ----
+
+  // Expands and stores the sweep atomically (or only expands, for dry_run).
+  // Blocking (expansion + one big transaction): call it off the RPC thread.
+  // InvalidArgument for a bad spec or a grid over max_jobs_per_sweep.
+  absl::StatusOr<v1::SubmitSweepResponse> SubmitSweep(const v1::SubmitSweepRequest& request);
+  // NotFound for an unknown sweep.
+  absl::StatusOr<v1::SweepInfo> GetSweep(int64_t sweep_id);
+  absl::StatusOr<v1::ListSweepsResponse> ListSweeps(const v1::ListSweepsRequest& request);
+  // NotFound for an unknown sweep; a finished sweep cancels nothing (0).
+  void CancelSweep(const v1::CancelSweepRequest& request, Callback<v1::CancelSweepResponse> done);
+  absl::StatusOr<v1::ListJobsResponse> ListJobs(const v1::ListJobsRequest& request);
+  absl::StatusOr<v1::QueryResultsResponse> QueryResults(const v1::QueryResultsRequest& request);
+  v1::ListWorkersResponse ListWorkers();
+  // Current counts and state of a sweep (for WatchSweep). NotFound if unknown.
+  absl::StatusOr<v1::SweepEvent> SweepSnapshot(int64_t sweep_id);
+
+  // ---- worker API ----
+
+  void RegisterWorker(const v1::RegisterWorkerRequest& request,
+                      Callback<v1::RegisterWorkerResponse> done);
+  // Answers at once when jobs are queued (or wait_ms <= 0, or shutting down);
+  // otherwise parks the request until jobs arrive or the wait ends. Returns a
+  // token for CancelLeaseWait (0 if already answered).
+  uint64_t LeaseJobs(const v1::LeaseJobsRequest& request, Callback<v1::LeaseJobsResponse> done);
+  // The RPC went away: answers the parked request with Cancelled (if still parked).
+  void CancelLeaseWait(uint64_t token);
+  void Heartbeat(const v1::HeartbeatRequest& request, Callback<v1::HeartbeatResponse> done);
+  void CompleteJob(const v1::CompleteJobRequest& request, Callback<v1::CompleteJobResponse> done);
+  void FailJob(const v1::FailJobRequest& request, Callback<v1::FailJobResponse> done);
+
+  // ---- lifecycle ----
+
+  // Answers waiters (and later LeaseJobs) with shutting_down=true.
+  void BeginShutdown();
+  // BeginShutdown, stops the maintenance thread, commits queued writes.
+  void Stop();
+  // Times out long polls; requeues expired leases and leases of lost workers
+  // (every expiry_scan_interval_ms, or at once with force_scan). Returns after
+  // the requeues are committed.
+  void Tick(bool force_scan = false);
+
+  // Number of jobs queued in memory (for tests and the benchmark).
+  int64_t QueuedJobs();
+  storage::GroupCommitStats commit_stats() const { return committer_->stats(); }
+
+ private:
+  enum class AttemptEnd : uint8_t { kNone, kRunning, kExpired, kReleased, kFailed };
+
+  struct JobEntry {
+    int64_t job_id = 0;
+    int64_t sweep_id = 0;
+    int32_t index = 0;
+    int32_t priority = 0;
+    int32_t model = 0;
+    int32_t eval = 0;
+    int state = 0;  // v1::JobState
+    bool cancel_requested = false;
+    bool has_result = false;
+    AttemptEnd attempt_end = AttemptEnd::kNone;
+    int32_t attempt = 0;
+    int32_t counted = 0;
+    int32_t lost = 0;
+    int64_t expires_ms = 0;
+    int64_t finished_ms = 0;
+    std::string lease_id;
+    std::string worker_id;
+    std::string last_error;
+  };
+
+  struct SweepState {
+    int64_t sweep_id = 0;
+    int state = 0;  // v1::SweepState
+    int32_t priority = 0;
+    int32_t max_attempts = 3;
+    int32_t lease_ttl_ms = 120000;
+    bool needs_gpu = false;
+    int64_t finished_ms = 0;
+    storage::JobCounts counts;
+    std::vector<int64_t> job_ids;
+  };
+
+  struct WorkerState {
+    std::string worker_id;
+    std::string host;
+    std::string device;  // device names, comma separated
+    bool has_gpu = true;
+    std::vector<std::string> loaded_models;
+    int64_t last_seen_ms = 0;
+    bool alive = false;
+    absl::flat_hash_set<int64_t> leases;
+  };
+
+  struct Waiter {
+    uint64_t token = 0;
+    std::string worker_id;
+    int32_t max_jobs = 1;
+    std::vector<int32_t> models;
+    bool has_gpu = true;
+    int64_t deadline_ms = 0;
+    Callback<v1::LeaseJobsResponse> done;
+  };
+
+  static AttemptEnd AttemptEndFromOutcome(const std::string& outcome);
+
+  Scheduler(const SchedulerOptions& options, ExpandFn expand, const Clock* clock);
+  absl::Status Load();
+  void MaintenanceLoop();
+
+  int32_t InternModel(const std::string& path) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  int32_t InternEval(const std::string& name) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  WorkerState& TouchWorker(const std::string& worker_id, int64_t now)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  QueueKey KeyOf(const JobEntry& e) const;
+  QueueIndex& QueueOf(const JobEntry& e) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Moves e to `state`, keeping sweep counts, the queue and lease tables right.
+  void SetState(JobEntry& e, int state) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  storage::JobStateUpdate UpdateOf(const JobEntry& e) const;
+  // Ends the current lease of a LEASED job that was lost (expired, worker
+  // gone): requeued uncounted, or CANCELLED if cancel-pending.
+  void LoseLease(JobEntry& e, const std::string& why, int64_t now,
+                 std::vector<storage::GroupCommitter::Op>* ops)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // After a job became terminal: finishes its sweep if all jobs are terminal.
+  void MaybeFinishSweep(int64_t sweep_id, int64_t now,
+                        std::vector<storage::GroupCommitter::Op>* ops)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Picks and leases up to max_jobs for the waiter; false if nothing fits.
+  bool TryGrant(Waiter& w, int64_t now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void ServeWaiters(int64_t now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Queues `ops` as one operation; `done` runs after their batch commits.
+  void Commit(std::vector<storage::GroupCommitter::Op> ops, std::function<void(absl::Status)> done);
+  absl::Status ReaderCall(const std::function<absl::Status(storage::JobStore&)>& fn);
+  v1::SweepInfo SweepInfoOf(const storage::SweepRecord& rec, const storage::JobCounts& counts);
+
+  // Constant after construction.
+  const SchedulerOptions options_;
+  const ExpandFn expand_;
+  const Clock* const clock_;
+  std::unique_ptr<Clock> owned_clock_;
+  std::string lease_nonce_;  // random per process: lease ids never repeat across restarts
+  std::unique_ptr<storage::GroupCommitter> committer_;
+
+  absl::Mutex reader_mu_;
+  std::unique_ptr<storage::JobStore> reader_ ABSL_GUARDED_BY(reader_mu_);
+
+  absl::Mutex mu_;
+  absl::flat_hash_map<int64_t, JobEntry> jobs_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<int64_t, SweepState> sweeps_ ABSL_GUARDED_BY(mu_);  // unfinished ones
+  absl::flat_hash_map<std::string, WorkerState> workers_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<std::string, int32_t> model_ids_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<std::string, int32_t> eval_ids_ ABSL_GUARDED_BY(mu_);
+  QueueIndex queue_any_ ABSL_GUARDED_BY(mu_);  // jobs any worker may run
+  QueueIndex queue_gpu_ ABSL_GUARDED_BY(mu_);  // jobs of sweeps with execution.device "cuda*"
+  std::set<std::pair<int64_t, int64_t>> expiries_ ABSL_GUARDED_BY(mu_);  // (expires_ms, job_id)
+  std::list<Waiter> waiters_ ABSL_GUARDED_BY(mu_);
+  uint64_t next_token_ ABSL_GUARDED_BY(mu_) = 1;
+  uint64_t next_worker_ ABSL_GUARDED_BY(mu_) = 1;
+  int64_t last_scan_ms_ ABSL_GUARDED_BY(mu_) = 0;
+  bool shutting_down_ ABSL_GUARDED_BY(mu_) = false;
+  bool stop_thread_ ABSL_GUARDED_BY(mu_) = false;
+  std::thread maintenance_;
+};
+
+}  // namespace ablate::coordinator
+
+#endif  // ABLATE_COORDINATOR_SCHEDULER_H_
