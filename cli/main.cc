@@ -9,6 +9,7 @@ int main(int argc, char** argv) {
   ablate::cli::CommandContext ctx;
   // --- command groups (one line each) ---
   ablate::cli::RegisterTokenizerCommands(&app, &ctx);
+  ablate::cli::RegisterSpecCommands(&app, &ctx);
   // --- end command groups ---
   try {
     app.parse(argc, argv);
