@@ -71,6 +71,25 @@ void BM_ExpandSweep(benchmark::State& state) {
 }
 BENCHMARK(BM_ExpandSweep)->Unit(benchmark::kMillisecond)->Iterations(3);
 
+// The same grid streamed (one reused JobSpec): what a coordinator inserting rows pays.
+void BM_StreamSweep(benchmark::State& state) {
+  const v1::SweepSpec spec = MillionJobSpec();
+  FixedLayoutSource layouts({{"falcon36", Falcon36()}});
+  int64_t jobs = 0;
+  for (auto _ : state) {
+    jobs = 0;
+    auto counts = StreamSweep(spec, layouts, [&jobs](const v1::JobSpec& j) {
+      benchmark::DoNotOptimize(j.index());
+      ++jobs;
+      return absl::OkStatus();
+    });
+    if (!counts.ok()) state.SkipWithError(std::string(counts.status().message()).c_str());
+  }
+  state.counters["jobs"] = static_cast<double>(jobs);
+  state.SetItemsProcessed(state.iterations() * jobs);
+}
+BENCHMARK(BM_StreamSweep)->Unit(benchmark::kMillisecond);
+
 void BM_CountSweep(benchmark::State& state) {
   const v1::SweepSpec spec = MillionJobSpec();
   FixedLayoutSource layouts({{"falcon36", Falcon36()}});

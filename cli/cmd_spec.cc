@@ -81,25 +81,25 @@ absl::Status RunExpand(const ExpandArgs& a) {
     PrintTable(spec, counts);
     return absl::OkStatus();
   }
-  ASSIGN_OR_RETURN(spec::Expansion e, spec::ExpandSweep(spec, layouts));
-  if (a.list) {
-    for (const auto& j : e.jobs) {
-      std::cout << j.index() << "\t" << j.model().name() << "\t" << j.condition().label() << "\t"
-                << j.evaluation().name() << "\t" << j.seed() << "\t" << TargetsText(j.condition()) << "\n";
-    }
-    return absl::OkStatus();
-  }
+  // Streamed: a 10^6-job grid never sits in memory.
   google::protobuf::util::JsonPrintOptions opts;
   opts.preserve_proto_field_names = true;    // the spec's own key names
   opts.always_print_primitive_fields = true;  // explicit jobs: seed 0, index 0, layer 0 are printed
   std::string line;
-  for (const auto& j : e.jobs) {
+  const bool list = a.list;
+  auto done = spec::StreamSweep(spec, layouts, [&](const v1::JobSpec& j) -> absl::Status {
+    if (list) {
+      std::cout << j.index() << "\t" << j.model().name() << "\t" << j.condition().label() << "\t"
+                << j.evaluation().name() << "\t" << j.seed() << "\t" << TargetsText(j.condition()) << "\n";
+      return absl::OkStatus();
+    }
     line.clear();
     auto s = google::protobuf::util::MessageToJsonString(j, &line, opts);
     if (!s.ok()) return absl::InternalError(absl::StrCat("job ", j.index(), ": ", s.ToString()));
     std::cout << line << "\n";
-  }
-  return absl::OkStatus();
+    return absl::OkStatus();
+  });
+  return done.status();
 }
 
 }  // namespace

@@ -59,7 +59,6 @@ class AblationExpander {
                    std::vector<v1::Condition>* out)
       : spec_(spec),
         a_(spec.ablations(ai)),
-        ai_(ai),
         model_(spec.models(mi)),
         mi_(mi),
         cfg_(cfg),
@@ -423,7 +422,6 @@ class AblationExpander {
 
   const v1::SweepSpec& spec_;
   const v1::AblationSpec& a_;
-  const int ai_;
   const v1::ModelSpec& model_;
   const int mi_;
   const ModelConfig& cfg_;

@@ -2,8 +2,9 @@
 //
 // Two passes: first count every (model, ablation) pair arithmetically and reject
 // grids over execution.max_jobs before anything is materialised; then build the
-// conditions (labels, explicit targets, random draws) and cross them with
-// evaluations and seeds.
+// conditions of every model (labels, explicit targets, random draws; small: at
+// most max_jobs / (evaluations x seeds)) and cross them with evaluations and
+// seeds, streaming jobs to a sink that ExpandSweep collects.
 #include "spec/expander.h"
 
 #include <unordered_map>
@@ -71,8 +72,7 @@ absl::StatusOr<Prepared> Prepare(const v1::SweepSpec& in, LayoutSource& layouts)
 }
 
 // Builds the conditions of model m, in ablation order, and checks that labels are unique.
-absl::Status BuildConditions(const Prepared& p, int m, std::vector<v1::Condition>* out,
-                             std::vector<int>* ablation_of) {
+absl::Status BuildConditions(const Prepared& p, int m, std::vector<v1::Condition>* out) {
   const v1::SweepSpec& spec = p.spec;
   std::unordered_map<std::string, int> seen;
   for (int a = 0; a < spec.ablations_size(); ++a) {
@@ -80,7 +80,6 @@ absl::Status BuildConditions(const Prepared& p, int m, std::vector<v1::Condition
     const size_t before = out->size();
     RETURN_IF_ERROR(AppendConditions(spec, a, m, p.configs[m], out));
     for (size_t k = before; k < out->size(); ++k) {
-      ablation_of->push_back(a);
       auto [it, fresh] = seen.emplace((*out)[k].label(), a);
       if (!fresh) {
         return absl::InvalidArgumentError(absl::StrCat(
@@ -126,6 +125,39 @@ std::vector<v1::ExpansionCount> Counts(const Prepared& p,
   return out;
 }
 
+// Every model's conditions, [model][k].
+absl::StatusOr<std::vector<std::vector<v1::Condition>>> BuildAll(const Prepared& p) {
+  std::vector<std::vector<v1::Condition>> conditions(p.spec.models_size());
+  for (int m = 0; m < p.spec.models_size(); ++m) {
+    RETURN_IF_ERROR(BuildConditions(p, m, &conditions[m]));
+  }
+  return conditions;
+}
+
+// Crosses conditions with evaluations and seeds, in order. One JobSpec is reused;
+// each part is replaced only when it changes.
+absl::Status Emit(const Prepared& p, const std::vector<std::vector<v1::Condition>>& conditions,
+                  const std::function<absl::Status(const v1::JobSpec&)>& sink) {
+  v1::JobSpec j;
+  int32_t index = 0;
+  for (int m = 0; m < p.spec.models_size(); ++m) {
+    *j.mutable_model() = p.spec.models(m);
+    j.set_model_family(std::string(FamilyName(p.configs[m].family)));
+    for (const v1::Condition& c : conditions[m]) {
+      *j.mutable_condition() = c;
+      for (const v1::EvaluationSpec& ev : p.spec.evaluations()) {
+        *j.mutable_evaluation() = ev;
+        for (uint64_t seed : p.spec.seeds()) {
+          j.set_seed(seed);
+          j.set_index(index++);
+          RETURN_IF_ERROR(sink(j));
+        }
+      }
+    }
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::StatusOr<ModelConfig> ConfigLayoutSource::Get(const v1::ModelSpec& model) {
@@ -136,45 +168,30 @@ absl::StatusOr<ModelConfig> ConfigLayoutSource::Get(const v1::ModelSpec& model) 
   return cfg;
 }
 
+absl::StatusOr<std::vector<v1::ExpansionCount>> StreamSweep(
+    const v1::SweepSpec& spec, LayoutSource& layouts, const std::function<absl::Status(const v1::JobSpec&)>& sink) {
+  ASSIGN_OR_RETURN(Prepared p, Prepare(spec, layouts));
+  ASSIGN_OR_RETURN(auto conditions, BuildAll(p));
+  RETURN_IF_ERROR(Emit(p, conditions, sink));
+  return Counts(p, conditions);
+}
+
 absl::StatusOr<Expansion> ExpandSweep(const v1::SweepSpec& spec, LayoutSource& layouts) {
   ASSIGN_OR_RETURN(Prepared p, Prepare(spec, layouts));
-  std::vector<std::vector<v1::Condition>> conditions(p.spec.models_size());
-  for (int m = 0; m < p.spec.models_size(); ++m) {
-    std::vector<int> ablation_of;
-    RETURN_IF_ERROR(BuildConditions(p, m, &conditions[m], &ablation_of));
-  }
+  ASSIGN_OR_RETURN(auto conditions, BuildAll(p));
   Expansion e;
-  e.counts = Counts(p, conditions);
   e.jobs.reserve(static_cast<size_t>(p.total_jobs));
-  int32_t index = 0;
-  for (int m = 0; m < p.spec.models_size(); ++m) {
-    const v1::ModelSpec& model = p.spec.models(m);
-    const std::string family(FamilyName(p.configs[m].family));
-    for (const v1::Condition& c : conditions[m]) {
-      for (const v1::EvaluationSpec& ev : p.spec.evaluations()) {
-        for (uint64_t seed : p.spec.seeds()) {
-          e.jobs.emplace_back();
-          v1::JobSpec& j = e.jobs.back();
-          *j.mutable_model() = model;
-          j.set_model_family(family);
-          *j.mutable_condition() = c;
-          *j.mutable_evaluation() = ev;
-          j.set_seed(seed);
-          j.set_index(index++);
-        }
-      }
-    }
-  }
+  RETURN_IF_ERROR(Emit(p, conditions, [&e](const v1::JobSpec& j) {
+    e.jobs.push_back(j);
+    return absl::OkStatus();
+  }));
+  e.counts = Counts(p, conditions);
   return e;
 }
 
 absl::StatusOr<std::vector<v1::ExpansionCount>> CountSweep(const v1::SweepSpec& spec, LayoutSource& layouts) {
   ASSIGN_OR_RETURN(Prepared p, Prepare(spec, layouts));
-  std::vector<std::vector<v1::Condition>> conditions(p.spec.models_size());
-  for (int m = 0; m < p.spec.models_size(); ++m) {
-    std::vector<int> ablation_of;
-    RETURN_IF_ERROR(BuildConditions(p, m, &conditions[m], &ablation_of));
-  }
+  ASSIGN_OR_RETURN(auto conditions, BuildAll(p));
   return Counts(p, conditions);
 }
 

@@ -9,6 +9,7 @@
 #ifndef ABLATE_SPEC_EXPANDER_H_
 #define ABLATE_SPEC_EXPANDER_H_
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -54,6 +55,16 @@ absl::StatusOr<Expansion> ExpandSweep(const v1::SweepSpec& spec, LayoutSource& l
 // for rejecting over-large grids cheaply.
 absl::StatusOr<std::vector<v1::ExpansionCount>> CountSweep(const v1::SweepSpec& spec,
                                                            LayoutSource& layouts);
+
+// The jobs of ExpandSweep, in the same order, streamed to `sink` without
+// materialising them (for large grids: ~2 GB for 10^6 jobs of 36 targets each
+// when materialised). The whole spec is validated before the first job is
+// emitted. `sink` gets a reference that is valid only during the call (one
+// JobSpec object is reused); a non-OK status from `sink` stops the expansion
+// and is returned. Returns the counts, as CountSweep.
+absl::StatusOr<std::vector<v1::ExpansionCount>> StreamSweep(
+    const v1::SweepSpec& spec, LayoutSource& layouts,
+    const std::function<absl::Status(const v1::JobSpec&)>& sink);
 
 }  // namespace ablate::spec
 

@@ -418,3 +418,31 @@ TEST(LayoutSourcesTest, OverrideAndFixed) {
 
 }  // namespace
 }  // namespace ablate::spec
+
+namespace ablate::spec {
+namespace {
+
+TEST(StreamSweepTest, StreamsTheSameJobsAndStopsOnSinkError) {
+  const std::string text = Spec("seeds: [0, 5]\nablations: [baseline, {random: {match: attention, trials: 3}}]\n");
+  auto e = Expand(text);
+  ASSERT_OK(e.status());
+  ConfigLayoutSource layouts;
+  std::vector<std::string> streamed;
+  auto counts = StreamSweep(ParseOrDie(text), layouts, [&](const v1::JobSpec& j) {
+    streamed.push_back(j.SerializeAsString());
+    return absl::OkStatus();
+  });
+  ASSERT_OK(counts.status());
+  ASSERT_EQ(streamed.size(), e->jobs.size());
+  for (size_t i = 0; i < streamed.size(); ++i) EXPECT_EQ(streamed[i], e->jobs[i].SerializeAsString()) << i;
+  ASSERT_EQ(counts->size(), e->counts.size());
+  int seen = 0;
+  auto stopped = StreamSweep(ParseOrDie(text), layouts, [&](const v1::JobSpec&) {
+    return ++seen == 3 ? absl::ResourceExhaustedError("disk full") : absl::OkStatus();
+  });
+  EXPECT_THAT(stopped, StatusIs(absl::StatusCode::kResourceExhausted, HasSubstr("disk full")));
+  EXPECT_EQ(seen, 3);
+}
+
+}  // namespace
+}  // namespace ablate::spec
