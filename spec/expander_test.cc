@@ -422,6 +422,32 @@ TEST(LayoutSourcesTest, OverrideAndFixed) {
 namespace ablate::spec {
 namespace {
 
+TEST(FixedLayoutTest, ThirdsNeedThreeLayers) {
+  // A 4-layer Qwen3.5 (linear, linear, linear, full): one attention layer.
+  ModelConfig tiny;
+  tiny.model_type = "qwen3_5_text";
+  tiny.family = Family::kQwen35;
+  tiny.num_layers = 4;
+  tiny.layer_kinds = {LayerKind::kLinearAttention, LayerKind::kLinearAttention, LayerKind::kLinearAttention,
+                      LayerKind::kFullAttention};
+  FixedLayoutSource layouts({{"tiny", tiny}});
+  auto spec = ParseSweepSpec(R"(
+models: [{name: tiny, path: /m/tiny}]
+evaluations: [{name: e, perplexity: {dataset: /d}}]
+ablations: [{positional: linear_attention}, {positional: attention}]
+)", "t.yaml");
+  ASSERT_OK(spec.status());
+  EXPECT_THAT(ExpandSweep(*spec, layouts),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("ablations[1].positional.component: model 'tiny' has only 1 attention layers; "
+                                 "thirds need at least 3")));
+  spec->mutable_ablations()->RemoveLast();
+  auto e = ExpandSweep(*spec, layouts);
+  ASSERT_OK(e.status());
+  ASSERT_EQ(e->jobs.size(), 3u);
+  EXPECT_THAT(Layers(e->jobs[2].condition()), ElementsAre(2));
+}
+
 TEST(StreamSweepTest, StreamsTheSameJobsAndStopsOnSinkError) {
   const std::string text = Spec("seeds: [0, 5]\nablations: [baseline, {random: {match: attention, trials: 3}}]\n");
   auto e = Expand(text);

@@ -66,14 +66,36 @@ TEST_F(ReferenceStudyExpansion, CountsPerModelAndKind) {
   EXPECT_EQ(jobs, static_cast<int64_t>(e->jobs.size()));
   // See the comments in examples/reference-study.yaml for how these add up.
   using M = std::map<v1::AblationKind, int64_t>;
-  EXPECT_EQ(conditions["qwen3.5-0.8b"], (M{{v1::BASELINE, 1}, {v1::GROUP, 2}, {v1::LAYER_SWEEP, 24},
+  EXPECT_EQ(conditions["qwen3.5-0.8b"], (M{{v1::BASELINE, 1}, {v1::GROUP, 3}, {v1::LAYER_SWEEP, 48},
                                            {v1::POSITIONAL, 6}, {v1::PROGRESSIVE, 45}, {v1::RANDOM, 10}}));
-  EXPECT_EQ(conditions["falcon-h1-0.5b"], (M{{v1::BASELINE, 1}, {v1::GROUP, 2}, {v1::LAYER_SWEEP, 72},
+  EXPECT_EQ(conditions["falcon-h1-0.5b"], (M{{v1::BASELINE, 1}, {v1::GROUP, 3}, {v1::LAYER_SWEEP, 108},
                                              {v1::POSITIONAL, 6}, {v1::PROGRESSIVE, 55}, {v1::RANDOM, 10}}));
-  EXPECT_EQ(conditions["qwen2.5-0.5b"], (M{{v1::BASELINE, 1}, {v1::GROUP, 1}, {v1::LAYER_SWEEP, 24},
+  EXPECT_EQ(conditions["qwen2.5-0.5b"], (M{{v1::BASELINE, 1}, {v1::GROUP, 2}, {v1::LAYER_SWEEP, 48},
                                            {v1::POSITIONAL, 3}, {v1::PROGRESSIVE, 25}, {v1::RANDOM, 5}}));
   EXPECT_EQ(spec_.evaluations_size(), 7);
-  EXPECT_EQ(e->jobs.size(), 2051u);
+  EXPECT_EQ(e->jobs.size(), 2660u);
+}
+
+TEST_F(ReferenceStudyExpansion, ModesFollowTheStudy) {
+  OverrideLayoutSource layouts = Layouts();
+  auto e = ExpandSweep(spec_, layouts);
+  ASSERT_OK(e.status());
+  std::map<std::string, v1::AblationMode> mode_of;  // "<model> <label>" -> first target's mode
+  for (const auto& j : e->jobs) {
+    for (const auto& t : j.condition().targets()) {
+      ASSERT_GE(t.layer(), 0);
+      ASSERT_LT(t.layer(), j.model().name() == "falcon-h1-0.5b" ? 36 : 24);
+    }
+    if (j.condition().targets_size() > 0)
+      mode_of[j.model().name() + " " + j.condition().label()] = j.condition().targets(0).mode();
+  }
+  EXPECT_EQ(mode_of["qwen3.5-0.8b group/attention"], v1::SKIP_LAYER);
+  EXPECT_EQ(mode_of["qwen3.5-0.8b group/linear_attention"], v1::SKIP_LAYER);
+  EXPECT_EQ(mode_of["qwen3.5-0.8b group/mlp"], v1::ZERO);
+  EXPECT_EQ(mode_of["falcon-h1-0.5b group/attention"], v1::ZERO);
+  EXPECT_EQ(mode_of["falcon-h1-0.5b layer_sweep/ssm/L35"], v1::ZERO);
+  EXPECT_EQ(mode_of["qwen2.5-0.5b random/n=6/t4"], v1::SKIP_LAYER);
+  EXPECT_EQ(mode_of["falcon-h1-0.5b random-pairs/match=ssm/t4"], v1::ZERO);
 }
 
 TEST_F(ReferenceStudyExpansion, ModelPathsAreTheRealCheckpoints) {

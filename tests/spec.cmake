@@ -8,11 +8,11 @@ if(TARGET ablate)
   add_test(NAME spec_cli_expand_reference_study
     COMMAND ablate expand ${CMAKE_SOURCE_DIR}/examples/reference-study.yaml ${_spec_layouts})
   set_tests_properties(spec_cli_expand_reference_study PROPERTIES
-    PASS_REGULAR_EXPRESSION "falcon-h1-0.5b +layer_sweep +72 +504.*total +293 +2051")
+    PASS_REGULAR_EXPRESSION "falcon-h1-0.5b +layer_sweep +108 +756.*total +380 +2660")
   add_test(NAME spec_cli_expand_reference_study_json
     COMMAND ablate expand ${CMAKE_SOURCE_DIR}/examples/reference-study.yaml ${_spec_layouts} --json)
   set_tests_properties(spec_cli_expand_reference_study_json PROPERTIES
-    PASS_REGULAR_EXPRESSION "\"label\":\"random-pairs/match=ssm/t4\".*\"evaluation\":\\{\"name\":\"truthfulqa-mc1\".*\"index\":2050")
+    PASS_REGULAR_EXPRESSION "\"label\":\"random-pairs/match=ssm/t4\".*\"evaluation\":\\{\"name\":\"truthfulqa-mc1\".*\"index\":2659")
   # Without the checkpoints the default layout source fails with one clear line.
   add_test(NAME spec_cli_expand_missing_checkpoint
     COMMAND ablate expand ${CMAKE_SOURCE_DIR}/examples/reference-study.yaml)
