@@ -32,6 +32,10 @@ struct CoordinatorOptions {
   int32_t max_long_poll_ms = 10000;                // cap on LeaseJobs wait_ms
   int32_t group_commit_ms = 5;                     // completions batched per transaction
   int64_t max_jobs_per_sweep = 1000000;            // default grid limit
+  // Added by the coordinator owner (new fields only):
+  int32_t max_jobs_per_lease = 64;                 // cap on LeaseJobs max_jobs
+  int32_t watch_interval_ms = 500;                 // WatchSweep: at most one event per interval
+  int32_t query_threads = 2;                       // threads for submit/query RPCs (off the reactors)
 };
 
 class CoordinatorServer {

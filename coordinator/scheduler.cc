@@ -37,6 +37,8 @@ absl::StatusOr<std::unique_ptr<Scheduler>> Scheduler::Open(const SchedulerOption
   }
   std::unique_ptr<Scheduler> s(new Scheduler(options, std::move(expand), clock));
   s->owned_clock_ = std::move(owned);
+  ASSIGN_OR_RETURN(storage::FileLock lock, storage::FileLock::Acquire(options.db_path + ".lock"));
+  s->db_lock_.emplace(std::move(lock));
   ASSIGN_OR_RETURN(std::unique_ptr<JobStore> writer, JobStore::Open(options.db_path));
   ASSIGN_OR_RETURN(std::unique_ptr<JobStore> reader, JobStore::Open(options.db_path));
   {

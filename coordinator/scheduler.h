@@ -37,6 +37,7 @@
 #include <functional>
 #include <list>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
@@ -55,6 +56,7 @@
 #include "coordinator/clock.h"
 #include "coordinator/queue_index.h"
 #include "spec/expander.h"
+#include "storage/file_lock.h"
 #include "storage/group_committer.h"
 #include "storage/job_store.h"
 
@@ -85,7 +87,8 @@ class Scheduler {
  public:
   // Opens/migrates the database and rebuilds the in-memory state: every
   // unfinished sweep is resumed; jobs LEASED by the previous process are
-  // requeued (not counted). `clock` must outlive the scheduler (nullptr: the
+  // requeued (not counted). FailedPrecondition if another process serves the
+  // database (it holds "<db_path>.lock"). `clock` must outlive the scheduler (nullptr: the
   // system clock).
   static absl::StatusOr<std::unique_ptr<Scheduler>> Open(const SchedulerOptions& options,
                                                          ExpandFn expand,
@@ -235,6 +238,7 @@ class Scheduler {
   const Clock* const clock_;
   std::unique_ptr<Clock> owned_clock_;
   std::string lease_nonce_;  // random per process: lease ids never repeat across restarts
+  std::optional<storage::FileLock> db_lock_;  // "<db>.lock": one coordinator per database
   std::unique_ptr<storage::GroupCommitter> committer_;
 
   absl::Mutex reader_mu_;
