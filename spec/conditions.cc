@@ -345,6 +345,9 @@ class AblationExpander {
       }
       pool_desc = absl::StrCat(pool.size(), " (component, layer) pairs");
     } else {
+      if (a_.mode() != v1::MODE_UNSPECIFIED && a_.mode() != v1::SKIP_LAYER)
+        return Error(path_ + ".mode", absl::StrCat("pool layers removes whole decoder layers (skip_layer); use pool: "
+                                                   "component_pairs to remove branches with mode ", ModeName(a_.mode())));
       for (int l = 0; l < cfg_.num_layers; ++l) {
         if (r.exclude_matched() && cfg_.HasComponent(l, match)) continue;
         pool.emplace_back(l, v1::LAYER);

@@ -238,6 +238,13 @@ TEST(ExpanderTest, RandomMatchedControlsArePinned) {
   EXPECT_EQ(falcon[0].targets(1).component(), v1::SSM);
 }
 
+TEST(ExpanderTest, RandomLayerPoolNeedsSkipLayer) {
+  EXPECT_THAT(Expand(Spec("ablations: [{random: {match: attention}, mode: zero, models: [falcon]}]\n")),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("ablations[0].mode: pool layers removes whole decoder layers (skip_layer); use pool: "
+                                 "component_pairs")));
+}
+
 TEST(ExpanderTest, RandomPoolTooSmall) {
   EXPECT_THAT(Expand(Spec("ablations: [{random: {match: attention, exclude_matched: true}, models: [qwen25]}]\n")),
               StatusIs(absl::StatusCode::kInvalidArgument,

@@ -219,6 +219,8 @@ INSTANTIATE_TEST_SUITE_P(
                 "ablations[0].progressive.counts[1]: 2 is listed twice"},
         BadSpec{"RepeatedOrder", Spec("  - {progressive: {component: ssm, counts: [2], orders: [first, first]}}\n"),
                 "ablations[0].progressive.orders[1]: listed twice"},
+        BadSpec{"TrialsWithoutRandomOrder", Spec("  - {progressive: {component: ssm, counts: [2], trials: 3}}\n"),
+                "ablations[0].progressive.trials: only applies to order random"},
         BadSpec{"PoolComponentLayer",
                 Spec("  - {random: {match: ssm, pool: component_pairs, pool_components: [layer]}}\n"),
                 "ablations[0].random.pool_components[0]: 'layer' is not a component"},

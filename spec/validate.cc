@@ -169,6 +169,8 @@ Err CheckAblationKind(const v1::AblationSpec& a, const std::string& p) {
         if (!orders.insert(x.orders(j)).second) return Fail(At(q + ".orders", j), "listed twice");
       }
       ABLATE_CHECK_SPEC(NonNegative(q + ".trials", x.trials()));
+      if (x.trials() > 1 && !orders.count(v1::RANDOM_ORDER))
+        return Fail(q + ".trials", "only applies to order random (add random to orders)");
       return std::nullopt;
     }
     case v1::AblationSpec::kRandom: {

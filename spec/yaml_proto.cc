@@ -81,27 +81,71 @@ class Mapper {
                    absl::StrCat("expected a mapping with fields (", FieldList(d), "), got ",
                                 node.IsScalar() ? absl::StrCat("'", node.Scalar(), "'") : KindName(node)));
     }
-    std::set<std::string> seen;
+    // Keys written in this mapping first; then those of "<<" merges (YAML merge
+    // keys) that the mapping does not set itself, earlier merge sources first.
+    std::vector<std::pair<YAML::Node, YAML::Node>> own, merged;
     for (auto it = node.begin(); it != node.end(); ++it) {
-      const YAML::Node key = it->first;
-      if (!key.IsScalar()) return Error(key, path, "mapping keys must be field names");
-      const std::string& name = key.Scalar();
-      const FieldDescriptor* f = d->FindFieldByName(name);
-      if (f == nullptr) f = d->FindFieldByCamelcaseName(name);
-      const std::string fpath = Join(path, name);
-      if (f == nullptr) {
-        return Error(key, fpath,
-                     absl::StrCat("unknown field '", name, "' (expected one of: ", FieldList(d), ")"));
+      if (it->first.IsScalar() && it->first.Scalar() == "<<") {
+        RETURN_IF_ERROR(CollectMerge(it->second, path, &merged));
+      } else {
+        own.emplace_back(it->first, it->second);
       }
+    }
+    std::set<std::string> seen;
+    for (const auto& [key, value] : own) {
+      if (!key.IsScalar()) return Error(key, path, "mapping keys must be field names");
+      ASSIGN_OR_RETURN(const FieldDescriptor* f, FindField(d, key, path));
+      const std::string fpath = Join(path, key.Scalar());
       if (!seen.insert(f->name()).second) return Error(key, fpath, "given twice");
       RETURN_IF_ERROR(CheckOneof(msg, f, key, fpath));
       Record(fpath, key);
-      RETURN_IF_ERROR(Field(it->second, fpath, msg, f));
+      RETURN_IF_ERROR(Field(value, fpath, msg, f));
+    }
+    for (const auto& [key, value] : merged) {
+      if (!key.IsScalar()) return Error(key, path, "mapping keys must be field names");
+      ASSIGN_OR_RETURN(const FieldDescriptor* f, FindField(d, key, path));
+      if (!seen.insert(f->name()).second) continue;  // overridden
+      const std::string fpath = Join(path, key.Scalar());
+      RETURN_IF_ERROR(CheckOneof(msg, f, key, fpath));
+      Record(fpath, key);
+      RETURN_IF_ERROR(Field(value, fpath, msg, f));
     }
     return absl::OkStatus();
   }
 
  private:
+  absl::StatusOr<const FieldDescriptor*> FindField(const Descriptor* d, const YAML::Node& key,
+                                                   const std::string& path) {
+    const std::string& name = key.Scalar();
+    const FieldDescriptor* f = d->FindFieldByName(name);
+    if (f == nullptr) f = d->FindFieldByCamelcaseName(name);
+    if (f == nullptr) {
+      return Error(key, Join(path, name),
+                   absl::StrCat("unknown field '", name, "' (expected one of: ", FieldList(d), ")"));
+    }
+    return f;
+  }
+
+  // The entries of a "<<" value: a mapping or a list of mappings (nested merges included).
+  absl::Status CollectMerge(const YAML::Node& v, const std::string& path,
+                            std::vector<std::pair<YAML::Node, YAML::Node>>* out) {
+    if (v.IsSequence()) {
+      for (size_t i = 0; i < v.size(); ++i) RETURN_IF_ERROR(CollectMerge(v[i], path, out));
+      return absl::OkStatus();
+    }
+    if (!v.IsMap()) return Error(v, Join(path, "<<"), "a merge key needs a mapping or a list of mappings");
+    std::vector<std::pair<YAML::Node, YAML::Node>> nested;
+    for (auto it = v.begin(); it != v.end(); ++it) {
+      if (it->first.IsScalar() && it->first.Scalar() == "<<") {
+        RETURN_IF_ERROR(CollectMerge(it->second, path, &nested));
+      } else {
+        out->emplace_back(it->first, it->second);
+      }
+    }
+    out->insert(out->end(), nested.begin(), nested.end());
+    return absl::OkStatus();
+  }
+
   static const FieldDescriptor* FirstField(const Descriptor* d) {
     const FieldDescriptor* best = d->field(0);
     for (int i = 1; i < d->field_count(); ++i)

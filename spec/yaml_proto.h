@@ -4,7 +4,8 @@
 // Mapping rules (documented for users in docs/spec.md):
 //   * A YAML mapping fills a message; keys are proto field names (the JSON
 //     camelCase name is accepted too). Unknown and duplicate keys are errors, and
-//     so is setting two members of one oneof.
+//     so is setting two members of one oneof. YAML merge keys work
+//     (`<<: *defaults`); keys written in the mapping override merged ones.
 //   * Scalars: strings as written; integers in decimal (a float literal with an
 //     integral value such as 1e6 is accepted), range-checked; booleans
 //     true/false/yes/no/on/off; doubles incl. .inf/.nan; enums by value name in

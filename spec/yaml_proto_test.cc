@@ -120,6 +120,23 @@ TEST(YamlProtoTest, KeyedFormRejectsKeyGivenTwice) {
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("models[0].name: already given as the key 'a'")));
 }
 
+TEST(YamlProtoTest, MergeKeys) {
+  v1::SweepSpec s;
+  ASSERT_OK(Map(R"(
+evaluations:
+  - &wiki {name: wiki, perplexity: {dataset: /d/wiki.raw, max_length: 1024}}
+  - {<<: *wiki, name: wiki2}
+  - <<: [{name: x}, {name: y, generation: {task: gsm8k, path: /g}}]
+)", &s));
+  ASSERT_EQ(s.evaluations_size(), 3);
+  EXPECT_EQ(s.evaluations(1).name(), "wiki2");
+  EXPECT_EQ(s.evaluations(1).perplexity().max_length(), 1024);
+  EXPECT_EQ(s.evaluations(2).name(), "x");
+  EXPECT_EQ(s.evaluations(2).generation().task(), "gsm8k");
+  EXPECT_THAT(Map("execution: {<<: 3}", &s),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("execution.<<: a merge key needs a mapping")));
+}
+
 TEST(YamlProtoTest, CamelCaseKeysAndLines) {
   v1::SweepSpec s;
   SourceLines lines;
