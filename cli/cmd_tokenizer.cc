@@ -37,11 +37,11 @@ struct DetokenizeArgs {
 };
 
 absl::Status RunTokenize(const TokenizeArgs& a) {
-  ASSIGN_OR_RETURN(std::unique_ptr<text::Tokenizer> tok, text::Tokenizer::FromFile(a.tokenizer));
   std::string input = a.text;
   if (!a.text_file.empty()) {
     ASSIGN_OR_RETURN(input, ReadFileToString(a.text_file));
   }
+  ASSIGN_OR_RETURN(std::unique_ptr<text::Tokenizer> tok, text::Tokenizer::FromFile(a.tokenizer));
   ASSIGN_OR_RETURN(std::vector<int32_t> ids, tok->Encode(input));
   if (a.json) {
     std::cout << "[" << absl::StrJoin(ids, ",") << "]\n";
@@ -67,7 +67,6 @@ absl::StatusOr<std::vector<int32_t>> ParseIdList(absl::string_view s, absl::stri
 }
 
 absl::Status RunDetokenize(const DetokenizeArgs& a) {
-  ASSIGN_OR_RETURN(std::unique_ptr<text::Tokenizer> tok, text::Tokenizer::FromFile(a.tokenizer));
   std::vector<int32_t> ids;
   if (!a.json.empty()) {
     nlohmann::json j = nlohmann::json::parse(a.json, nullptr, /*allow_exceptions=*/false);
@@ -84,6 +83,7 @@ absl::Status RunDetokenize(const DetokenizeArgs& a) {
   } else {
     ASSIGN_OR_RETURN(ids, ParseIdList(a.ids, "--ids"));
   }
+  ASSIGN_OR_RETURN(std::unique_ptr<text::Tokenizer> tok, text::Tokenizer::FromFile(a.tokenizer));
   text::DecodeOptions options;
   options.skip_special_tokens = a.skip_special;
   ASSIGN_OR_RETURN(std::string out, tok->Decode(ids, options));
