@@ -10,6 +10,7 @@ int main(int argc, char** argv) {
   // --- command groups (one line each) ---
   ablate::cli::RegisterTokenizerCommands(&app, &ctx);
   ablate::cli::RegisterSpecCommands(&app, &ctx);
+  ablate::cli::RegisterModelCommands(&app, &ctx);
   // --- end command groups ---
   try {
     app.parse(argc, argv);

@@ -90,6 +90,7 @@ absl::Status ParseCommon(const Fields& f, ModelConfig* c) {
     return f.Bad("num_key_value_heads", "a positive divisor of num_attention_heads");
   ASSIGN_OR_RETURN(c->head_dim, f.Int("head_dim", c->hidden_size / c->num_heads));
   ASSIGN_OR_RETURN(c->rms_norm_eps, f.Double("rms_norm_eps", 1e-6));
+  ASSIGN_OR_RETURN(c->initializer_range, f.Double("initializer_range", 0.02));
   ASSIGN_OR_RETURN(c->tie_word_embeddings, f.Bool("tie_word_embeddings", false));
   ASSIGN_OR_RETURN(c->mlp_bias, f.Bool("mlp_bias", false));
   c->eos_token_id = f.FirstId("eos_token_id");
@@ -204,6 +205,7 @@ absl::Status ParseFalconH1(const nlohmann::json& j, const Fields& f, absl::strin
   ASSIGN_OR_RETURN(m.proj_bias, f.Bool("mamba_proj_bias", false));
   ASSIGN_OR_RETURN(m.norm_before_gate, f.Bool("mamba_norm_before_gate", true));
   ASSIGN_OR_RETURN(m.rms_norm, f.Bool("mamba_rms_norm", false));
+  ASSIGN_OR_RETURN(m.projectors_bias, f.Bool("projectors_bias", false));
   m.time_step_limit = {0.0, std::numeric_limits<double>::infinity()};
   RETURN_IF_ERROR(f.DoubleArray("time_step_limit", &m.time_step_limit));
   ASSIGN_OR_RETURN(m.embedding_multiplier, f.Double("embedding_multiplier", 1.0));

@@ -62,6 +62,7 @@ struct FalconH1Config {
   bool proj_bias = false;       // mamba_proj_bias
   bool norm_before_gate = false;// mamba_norm_before_gate
   bool rms_norm = true;         // mamba_rms_norm (gated RMSNorm over groups)
+  bool projectors_bias = false; // projectors_bias (bias on the mixer's out_proj)
   std::array<double, 2> time_step_limit = {0.0, 1e300};  // may hold +inf
   double embedding_multiplier = 1.0;
   double lm_head_multiplier = 1.0;
@@ -86,6 +87,7 @@ struct ModelConfig {
   int64_t num_kv_heads = 0;
   int64_t head_dim = 0;          // default hidden_size / num_heads
   double rms_norm_eps = 1e-6;
+  double initializer_range = 0.02;  // std of HF's normal weight init
   double rope_theta = 10000.0;
   double partial_rotary_factor = 1.0;
   bool tie_word_embeddings = false;

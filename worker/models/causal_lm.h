@@ -72,6 +72,9 @@ class DecodeState {
 struct LoadOptions {
   torch::Device device = torch::kCPU;
   torch::ScalarType dtype = torch::kFloat32;  // kFloat32, kBFloat16, kHalf
+  // Forward/Step/FinalNorm/LmHead run under c10::InferenceMode and parameters
+  // do not require grad. false: plain autograd mode (training, issue 5).
+  bool inference = true;
 };
 
 class CausalLM {
@@ -97,12 +100,24 @@ class CausalLM {
   // (with its multiplier) applied to a normed hidden state. Both float32 out.
   virtual torch::Tensor FinalNorm(const torch::Tensor& hidden) const = 0;
   virtual torch::Tensor LmHead(const torch::Tensor& normed_hidden) const = 0;
+
+  // The parameters (the live tensors, not copies) under their checkpoint names
+  // ("model.layers.0.mlp.up_proj.weight", "lm_head.weight" unless tied), e.g.
+  // for an optimizer or WriteSafetensors. Empty for models without parameters.
+  virtual std::vector<std::pair<std::string, torch::Tensor>> NamedParameters() const { return {}; }
 };
 
 // Loads <dir>/config.json and its safetensors (single or sharded). Errors name
 // the file and tensor: missing/unexpected tensors, shape mismatches, bad files.
 absl::StatusOr<std::unique_ptr<CausalLM>> LoadCausalLM(const std::string& dir,
                                                        const LoadOptions& options = {});
+
+// A model of `config`'s architecture with fresh weights drawn like Hugging
+// Face's _init_weights (normal(0, initializer_range) projections/embeddings,
+// norm weights 1 (0 for zero-centred norms), block-specific SSM constants),
+// deterministic in `seed` whatever the device. InvalidArgument on a bad config.
+absl::StatusOr<std::unique_ptr<CausalLM>> CreateCausalLM(const ModelConfig& config,
+                                                         const LoadOptions& options, uint64_t seed);
 
 }  // namespace ablate::models
 

@@ -1,0 +1,7 @@
+# bench/models.cmake: model zoo throughput (a table-printing program, not run in CI).
+#   build-x/bench/models_bench [--quick]
+if(NOT ABLATE_WITH_TORCH OR NOT TARGET ablate_models)
+  return()
+endif()
+add_executable(models_bench ${CMAKE_CURRENT_SOURCE_DIR}/models_bench.cc)
+target_link_libraries(models_bench PRIVATE ablate_models)

@@ -1,0 +1,143 @@
+// blocks_test.cc: each block's fast path against its naive oracle, and its
+// stateful (incremental) path against the stateless one.
+#include <ATen/CPUGeneratorImpl.h>
+#include <c10/core/InferenceMode.h>
+
+#include "gtest/gtest.h"
+#include "worker/models/blocks/attention.h"
+#include "worker/models/blocks/causal_conv.h"
+#include "worker/models/blocks/gated_delta_net.h"
+#include "worker/models/blocks/mamba2.h"
+#include "worker/models/blocks/rotary.h"
+
+namespace ablate::models {
+namespace {
+
+double MaxDiff(const torch::Tensor& a, const torch::Tensor& b) {
+  return (a.to(torch::kFloat64) - b.to(torch::kFloat64)).abs().max().item<double>();
+}
+
+class BlocksTest : public ::testing::Test {
+ protected:
+  torch::Tensor Randn(std::vector<int64_t> shape) { return at::randn(shape, gen_); }
+  at::Generator gen_ = at::make_generator<at::CPUGeneratorImpl>(1234);
+  c10::InferenceMode guard_;
+};
+
+TEST_F(BlocksTest, ChunkedGatedDeltaRuleMatchesRecurrent) {
+  const int64_t b = 2, t = 50, hk = 2, hv = 4, dk = 8, dv = 6;
+  torch::Tensor q = Randn({b, t, hk, dk}), k = Randn({b, t, hk, dk}), v = Randn({b, t, hv, dv});
+  torch::Tensor g = -at::softplus(Randn({b, t, hv}));  // <= 0
+  torch::Tensor beta = at::sigmoid(Randn({b, t, hv}));
+  torch::Tensor init = Randn({b, hv, dk, dv}) * 0.1;
+  for (int64_t chunk : {16, 64}) {
+    for (const torch::Tensor& s0 : {torch::Tensor(), init}) {
+      DeltaRuleOutput fast = ChunkedGatedDeltaRule(q, k, v, g, beta, s0, chunk);
+      DeltaRuleOutput slow = RecurrentGatedDeltaRule(q, k, v, g, beta, s0);
+      EXPECT_LT(MaxDiff(fast.out, slow.out), 1e-4) << "chunk " << chunk;
+      EXPECT_LT(MaxDiff(fast.state, slow.state), 1e-4) << "chunk " << chunk;
+    }
+  }
+}
+
+TEST_F(BlocksTest, GatedDeltaRuleSplitsAcrossCalls) {
+  const int64_t b = 1, t = 40, h = 2, d = 8;
+  torch::Tensor q = Randn({b, t, h, d}), k = Randn({b, t, h, d}), v = Randn({b, t, h, d});
+  torch::Tensor g = -at::softplus(Randn({b, t, h})), beta = at::sigmoid(Randn({b, t, h}));
+  DeltaRuleOutput whole = ChunkedGatedDeltaRule(q, k, v, g, beta, {}, 16);
+  auto part = [&](int64_t s, int64_t n) {
+    return std::vector<torch::Tensor>{q.narrow(1, s, n), k.narrow(1, s, n), v.narrow(1, s, n), g.narrow(1, s, n),
+                                      beta.narrow(1, s, n)};
+  };
+  auto a = part(0, 23), c = part(23, 17);
+  DeltaRuleOutput first = ChunkedGatedDeltaRule(a[0], a[1], a[2], a[3], a[4], {}, 16);
+  DeltaRuleOutput second = ChunkedGatedDeltaRule(c[0], c[1], c[2], c[3], c[4], first.state, 16);
+  EXPECT_LT(MaxDiff(at::cat({first.out, second.out}, 1), whole.out), 1e-4);
+  EXPECT_LT(MaxDiff(second.state, whole.state), 1e-4);
+}
+
+TEST_F(BlocksTest, ChunkedSsdMatchesSequential) {
+  const int64_t b = 2, t = 45, h = 4, p = 5, g = 2, n = 6;
+  torch::Tensor x = Randn({b, t, h, p}), B = Randn({b, t, g, n}), C = Randn({b, t, g, n});
+  torch::Tensor dt = at::softplus(Randn({b, t, h}));
+  torch::Tensor A = -at::exp(Randn({h}) * 0.5);
+  torch::Tensor init = Randn({b, h, p, n});
+  for (int64_t chunk : {8, 16, 64}) {
+    for (const torch::Tensor& s0 : {torch::Tensor(), init}) {
+      SsdOutput fast = ChunkedSsdScan(x, dt, A, B, C, s0, chunk);
+      SsdOutput slow = SequentialSsdScan(x, dt, A, B, C, s0);
+      EXPECT_LT(MaxDiff(fast.out, slow.out), 1e-4) << "chunk " << chunk;
+      EXPECT_LT(MaxDiff(fast.state, slow.state), 1e-4) << "chunk " << chunk;
+    }
+  }
+}
+
+TEST_F(BlocksTest, CausalConvStateCarriesAcrossCalls) {
+  CausalConv1d conv(6, 4, true);
+  conv->Initialize(0.5, gen_);
+  torch::Tensor x = Randn({2, 6, 11});
+  auto [whole, whole_state] = conv->forward(x, {});
+  auto [a, sa] = conv->forward(x.narrow(2, 0, 2), {});  // shorter than the kernel
+  auto [b, sb] = conv->forward(x.narrow(2, 2, 1), sa);
+  auto [c, sc] = conv->forward(x.narrow(2, 3, 8), sb);
+  EXPECT_LT(MaxDiff(at::cat({a, b, c}, 2), whole), 1e-6);
+  EXPECT_LT(MaxDiff(sc, whole_state), 1e-6);
+}
+
+TEST_F(BlocksTest, RotaryPartialLeavesTailUntouched) {
+  RotaryEmbedding rope({.head_dim = 16, .theta = 10000.0, .partial_factor = 0.25});
+  ASSERT_EQ(rope.rotary_dim(), 4);
+  auto [cos, sin] = rope.Tables(3, 5, torch::kCPU, torch::kFloat32);
+  torch::Tensor x = Randn({1, 2, 5, 16});
+  torch::Tensor y = ApplyRotary(x, cos, sin);
+  EXPECT_EQ(MaxDiff(y.narrow(-1, 4, 12), x.narrow(-1, 4, 12)), 0.0);
+  EXPECT_GT(MaxDiff(y.narrow(-1, 0, 4), x.narrow(-1, 0, 4)), 1e-3);
+  // Rotation preserves the norm of each rotated pair.
+  EXPECT_LT(MaxDiff(y.narrow(-1, 0, 4).norm(2, -1), x.narrow(-1, 0, 4).norm(2, -1)), 1e-5);
+}
+
+// Stateful mixers: feeding a sequence in pieces equals feeding it whole.
+void ExpectIncrementalMatches(MixerImpl& m, const torch::Tensor& x, const RotaryEmbedding* rope, double tol) {
+  const int64_t t = x.size(1);
+  auto inputs = [&](int64_t offset, int64_t len) {
+    MixerInputs in;
+    in.offset = offset;
+    if (rope) std::tie(in.cos, in.sin) = rope->Tables(offset, len, torch::kCPU, torch::kFloat32);
+    return in;
+  };
+  torch::Tensor whole = m.Forward(x, inputs(0, t), nullptr);
+  MixerState state;
+  std::vector<torch::Tensor> parts;
+  int64_t pos = 0;
+  for (int64_t len : {5, 1, 1, 7, 1}) {
+    parts.push_back(m.Forward(x.narrow(1, pos, len), inputs(pos, len), &state));
+    pos += len;
+  }
+  parts.push_back(m.Forward(x.narrow(1, pos, t - pos), inputs(pos, t - pos), &state));
+  EXPECT_LT(MaxDiff(at::cat(parts, 1), whole), tol);
+}
+
+TEST_F(BlocksTest, AttentionIncrementalMatchesFull) {
+  AttentionImpl attn({.hidden = 32, .heads = 4, .kv_heads = 2, .head_dim = 8, .qkv_bias = true,
+                      .qk_norm = true, .output_gate = true, .key_multiplier = 0.7});
+  attn.Initialize(0.2, gen_);
+  RotaryEmbedding rope({.head_dim = 8, .theta = 10000.0, .partial_factor = 0.5});
+  ExpectIncrementalMatches(attn, Randn({2, 20, 32}), &rope, 1e-5);
+}
+
+TEST_F(BlocksTest, GatedDeltaNetIncrementalMatchesFull) {
+  GatedDeltaNetImpl gdn({.hidden = 32, .num_k_heads = 2, .num_v_heads = 4, .k_head_dim = 8, .v_head_dim = 8,
+                         .conv_kernel = 4, .chunk_size = 8});
+  gdn.Initialize(0.2, gen_);
+  ExpectIncrementalMatches(gdn, Randn({2, 20, 32}), nullptr, 1e-4);
+}
+
+TEST_F(BlocksTest, Mamba2IncrementalMatchesFull) {
+  Mamba2Impl m({.hidden = 32, .d_ssm = 32, .n_heads = 4, .head_dim = 8, .n_groups = 2, .d_state = 8,
+                .conv_kernel = 4, .chunk_size = 8, .segment_multipliers = {0.9, 1.1, 0.8, 1.2, 0.5}});
+  m.Initialize(0.2, gen_);
+  ExpectIncrementalMatches(m, Randn({2, 20, 32}), nullptr, 1e-4);
+}
+
+}  // namespace
+}  // namespace ablate::models
