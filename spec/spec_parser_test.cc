@@ -119,16 +119,16 @@ struct BadSpec {
   std::string message;  // must appear in the error
 };
 
-class ValidationTest : public ::testing::TestWithParam<BadSpec> {};
+class SpecValidationTest : public ::testing::TestWithParam<BadSpec> {};
 
-TEST_P(ValidationTest, RejectsNamingTheField) {
+TEST_P(SpecValidationTest, RejectsNamingTheField) {
   EXPECT_THAT(Parse(GetParam().yaml), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr(GetParam().message)));
 }
 
 std::string NoAblations() { return absl::StrCat("name: t\n", kModels, kEvals); }
 
 INSTANTIATE_TEST_SUITE_P(
-    Spec, ValidationTest,
+    Spec, SpecValidationTest,
     ::testing::Values(
         BadSpec{"NoModels", absl::StrCat(kEvals, "ablations: [baseline]\n"), "models: at least one model is required"},
         BadSpec{"NoEvaluations", absl::StrCat(kModels, "ablations: [baseline]\n"),
