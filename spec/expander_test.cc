@@ -194,7 +194,7 @@ TEST(ExpanderTest, ProgressiveFirstLastRandom) {
   EXPECT_THAT(Layers(q35[1]), ElementsAre(3, 7, 11));
   EXPECT_THAT(Layers(q35[3]), ElementsAre(15, 19, 23));
   EXPECT_EQ(q35[3].count(), 3);
-  // Pinned (independent Python transcription of rng.h); random prefixes are nested.
+  // Pinned (spec/testdata/rng_reference.py); random prefixes are nested.
   EXPECT_THAT(Layers(q35[4]), ElementsAre(7));
   EXPECT_THAT(Layers(q35[5]), ElementsAre(19));
   EXPECT_THAT(Layers(q35[6]), ElementsAre(7, 19, 23));
@@ -215,7 +215,7 @@ TEST(ExpanderTest, RandomMatchedControlsArePinned) {
   const auto q35 = ConditionsOf(*e, "qwen35");
   EXPECT_THAT(Labels(q35), ElementsAre("random/match=attention/t0", "random/match=attention/t1",
                                        "random/match=attention/t2", "all/match=attention/t0"));
-  // Pinned draws (independent Python transcription of rng.h): 6 of the 18 linear-attention layers.
+  // Pinned draws (spec/testdata/rng_reference.py): 6 of the 18 linear-attention layers.
   EXPECT_THAT(Layers(q35[0]), ElementsAre(0, 2, 6, 8, 10, 12));
   EXPECT_THAT(Layers(q35[1]), ElementsAre(1, 4, 9, 10, 14, 17));
   EXPECT_THAT(Layers(q35[2]), ElementsAre(0, 13, 17, 18, 20, 21));

@@ -53,7 +53,7 @@ TEST(ShuffleTest, IsAPermutationAndPartialAgreesWithFull) {
 }
 
 TEST(ShuffleTest, PinnedDraw) {
-  // Computed by an independent Python transcription of rng.h; changing the
+  // Computed by spec/testdata/rng_reference.py (an independent transcription); changing the
   // algorithm breaks reproducibility of every existing random sweep.
   std::vector<int> v = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9};
   SplitMix64 rng(StreamSeed(kStreamRandom, 0, "qwen3.5-0.8b", 0));
