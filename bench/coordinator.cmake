@@ -1,0 +1,11 @@
+# bench/coordinator.cmake: coordinator throughput on loopback (real server,
+# real SQLite file in /tmp, 64 worker threads); prints a table. ~30 s.
+#   build-x/bench/coordinator_bench                # default: 100k-job sweep
+#   build-x/bench/coordinator_bench --seconds 5 --threads 16
+if(NOT TARGET ablate_coordinator)
+  return()
+endif()
+add_executable(coordinator_bench ${CMAKE_CURRENT_SOURCE_DIR}/coordinator_bench.cc)
+target_link_libraries(coordinator_bench PRIVATE ablate_coordinator ablate_grpc_proto
+  benchmark::benchmark)
+target_compile_definitions(coordinator_bench PRIVATE ABLATE_SOURCE_DIR="${CMAKE_SOURCE_DIR}")
