@@ -1,0 +1,223 @@
+// eval_evaluator_test.cc: the product evaluator end to end on the golden tiny
+// models (vocab 512) with a byte-level tokenizer: perplexity protocols, drift,
+// batch-size invariance, errors, cancellation, diagnostics, generation and
+// multiple choice on a few real items.
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+
+#include <c10/core/InferenceMode.h>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "nlohmann/json.hpp"
+#include "tests/eval_test_util.h"
+#include "tests/testing/shared_data.h"
+#include "worker/eval/lm_evaluator.h"
+#include "worker/models/causal_lm.h"
+#include "worker/text/tokenizer.h"
+
+namespace ablate::eval {
+namespace {
+
+using ::ablate::testing::FindMetric;
+using ::ablate::testing::JobFor;
+using ::ablate::testing::MakeCheckpoint;
+using ::ablate::testing::MakeTarget;
+using ::ablate::testing::RecordingContext;
+using ::ablate::testing::SharedPath;
+using ::testing::HasSubstr;
+
+const char kWiki[] = "data/wikitext-2/wiki.test.raw";
+
+v1::EvaluationSpec Perplexity(v1::PerplexityProtocol protocol, int max_length, int num_tokens, bool drift,
+                              int batch = 1) {
+  v1::EvaluationSpec e;
+  e.set_name("ppl");
+  auto* p = e.mutable_perplexity();
+  p->set_dataset(SharedPath(kWiki));
+  p->set_protocol(protocol);
+  p->set_max_length(max_length);
+  p->set_num_tokens(num_tokens);
+  p->set_drift(drift);
+  p->set_batch_size(batch);
+  return e;
+}
+
+class EvaluatorTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ABLATE_REQUIRE_SHARED("golden/qwen2-tiny-tied");
+    ABLATE_REQUIRE_SHARED(kWiki);
+    dir_ = MakeCheckpoint("qwen2-tiny-tied");
+    auto ev = CreateLmEvaluator({.device = "cpu"});
+    ASSERT_TRUE(ev.ok()) << ev.status();
+    evaluator_ = std::move(*ev);
+  }
+
+  v1::JobResult MustRun(const v1::Job& job) {
+    RecordingContext ctx;
+    auto r = evaluator_->Evaluate(job, ctx);
+    EXPECT_TRUE(r.ok()) << r.status();
+    return r.ok() ? *r : v1::JobResult();
+  }
+
+  double Value(const v1::JobResult& r, const std::string& name) {
+    const v1::Metric* m = FindMetric(r, name);
+    EXPECT_NE(m, nullptr) << "missing metric " << name;
+    return m ? m->value() : std::nan("");
+  }
+
+  std::string dir_;
+  std::unique_ptr<worker::Evaluator> evaluator_;
+};
+
+TEST_F(EvaluatorTest, RollingPerplexityMatchesDirectComputation) {
+  const v1::JobResult r = MustRun(JobFor(dir_, Perplexity(v1::ROLLING, 64, 200, /*drift=*/true)));
+  const double ppl = Value(r, "perplexity");
+  EXPECT_GT(ppl, 1.0);
+  EXPECT_TRUE(std::isfinite(ppl));
+  EXPECT_EQ(r.tokens_evaluated(), 200);
+  EXPECT_NE(FindMetric(r, "word_perplexity"), nullptr);
+  EXPECT_NE(FindMetric(r, "bits_per_byte"), nullptr);
+  EXPECT_EQ(Value(r, "kl_mean"), 0.0);          // an un-ablated job is its own baseline
+  EXPECT_EQ(Value(r, "top1_agreement"), 1.0);
+  EXPECT_EQ(r.checkpoint_fingerprint().size(), 64u);
+  EXPECT_EQ(r.dataset_fingerprint().size(), 64u);
+  EXPECT_FALSE(r.code_version().empty());
+  EXPECT_EQ(r.device(), "cpu");
+
+  // Direct: the byte tokenizer maps byte b to id b, eos (256) is the prefix.
+  // Windows of 64: [eos, t0..t62] predicts t0..t63, then [t63..t126] predicts
+  // t64..t127, [t127..t190] -> t128..t191, and [t135..t198] scores t192..t199.
+  std::string text;
+  {
+    std::ifstream in(SharedPath(kWiki), std::ios::binary);
+    text.assign(200, '\0');
+    in.read(text.data(), 200);
+  }
+  auto lm = models::LoadCausalLM(dir_);
+  ASSERT_TRUE(lm.ok()) << lm.status();
+  c10::InferenceMode guard;
+  std::vector<int64_t> t(text.size());
+  for (size_t i = 0; i < text.size(); ++i) t[i] = static_cast<unsigned char>(text[i]);
+  double sum = 0.0;
+  auto score = [&](std::vector<int64_t> input, int64_t begin, int64_t first_target, int64_t count) {
+    at::Tensor ids = at::tensor(input, at::kLong).unsqueeze(0);
+    at::Tensor logp = at::log_softmax((*lm)->Forward(ids)[0], -1);
+    for (int64_t k = 0; k < count; ++k) sum += logp[begin + k][t[first_target + k]].item<double>();
+  };
+  std::vector<int64_t> w0 = {256};
+  w0.insert(w0.end(), t.begin(), t.begin() + 63);
+  score(w0, 0, 0, 64);
+  score(std::vector<int64_t>(t.begin() + 63, t.begin() + 127), 0, 64, 64);
+  score(std::vector<int64_t>(t.begin() + 127, t.begin() + 191), 0, 128, 64);
+  score(std::vector<int64_t>(t.begin() + 135, t.begin() + 199), 56, 192, 8);
+  EXPECT_NEAR(Value(r, "nll_mean"), -sum / 200.0, 1e-5);
+  EXPECT_NEAR(Value(r, "bits_per_byte"), -sum / 200.0 / std::log(2.0), 1e-5);
+}
+
+TEST_F(EvaluatorTest, AblatedJobDriftsFromBaseline) {
+  const v1::JobResult base = MustRun(JobFor(dir_, Perplexity(v1::FIRST_N, 0, 128, true)));
+  const v1::JobResult abl = MustRun(JobFor(dir_, Perplexity(v1::FIRST_N, 0, 128, true),
+                                           {MakeTarget(1, v1::ATTENTION, v1::ZERO)}));
+  EXPECT_GT(Value(abl, "kl_mean"), 1e-4);
+  EXPECT_LE(Value(abl, "top1_agreement"), 1.0);
+  EXPECT_NE(Value(abl, "perplexity"), Value(base, "perplexity"));
+  EXPECT_EQ(evaluator_->LoadedModels().size(), 1u);  // one resident model served both jobs
+}
+
+TEST_F(EvaluatorTest, FirstNClamp) {
+  v1::EvaluationSpec e = Perplexity(v1::FIRST_N, 0, 64, false);
+  e.mutable_perplexity()->set_clamp(0.5);
+  const v1::JobResult r = MustRun(JobFor(dir_, e));
+  EXPECT_GT(Value(r, "nll_mean"), 0.5);  // a random model is far above 0.5 nats
+  EXPECT_NEAR(Value(r, "perplexity"), std::exp(0.5), 1e-12);
+  EXPECT_EQ(r.tokens_evaluated(), 63);
+}
+
+TEST_F(EvaluatorTest, SameNumbersAtBatchOneAndEight) {
+  for (bool drift : {false, true}) {
+    const v1::JobResult b1 = MustRun(JobFor(dir_, Perplexity(v1::SLIDING, 48, 300, drift, 1),
+                                            {MakeTarget(2, v1::MLP, v1::ZERO)}));
+    const v1::JobResult b8 = MustRun(JobFor(dir_, Perplexity(v1::SLIDING, 48, 300, drift, 8),
+                                            {MakeTarget(2, v1::MLP, v1::ZERO)}));
+    EXPECT_NEAR(Value(b1, "nll_mean"), Value(b8, "nll_mean"), 1e-6);
+    if (drift) {
+      EXPECT_NEAR(Value(b1, "kl_mean"), Value(b8, "kl_mean"), 1e-6);
+      EXPECT_EQ(Value(b1, "top1_agreement"), Value(b8, "top1_agreement"));
+    }
+  }
+}
+
+TEST_F(EvaluatorTest, UnknownLayerIsAClearError) {
+  RecordingContext ctx;
+  auto r = evaluator_->Evaluate(JobFor(dir_, Perplexity(v1::ROLLING, 64, 64, false),
+                                       {MakeTarget(99, v1::ATTENTION, v1::ZERO)}),
+                                ctx);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(r.status().message()), HasSubstr("layer 99"));
+  EXPECT_THAT(std::string(r.status().message()), HasSubstr("out of range"));
+}
+
+TEST_F(EvaluatorTest, MissingDatasetAndBadDeviceAreErrors) {
+  v1::EvaluationSpec e = Perplexity(v1::ROLLING, 64, 64, false);
+  e.mutable_perplexity()->set_dataset("/nonexistent/wiki.raw");
+  RecordingContext ctx;
+  auto r = evaluator_->Evaluate(JobFor(dir_, e), ctx);
+  ASSERT_FALSE(r.ok());
+  EXPECT_THAT(std::string(r.status().message()), HasSubstr("/nonexistent/wiki.raw"));
+  EXPECT_EQ(CreateLmEvaluator({.device = "tpu:0"}).status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST_F(EvaluatorTest, CancelledJobReturnsCancelled) {
+  RecordingContext ctx;
+  ctx.Cancel();
+  auto r = evaluator_->Evaluate(JobFor(dir_, Perplexity(v1::ROLLING, 32, 256, false)), ctx);
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kCancelled);
+}
+
+TEST_F(EvaluatorTest, ProgressIsReported) {
+  RecordingContext ctx;
+  auto r = evaluator_->Evaluate(JobFor(dir_, Perplexity(v1::ROLLING, 32, 256, false)), ctx);
+  ASSERT_TRUE(r.ok()) << r.status();
+  const auto f = ctx.fractions();
+  ASSERT_GE(f.size(), 3u);
+  EXPECT_EQ(f.back(), 1.0);
+  for (size_t i = 1; i < f.size(); ++i) EXPECT_GE(f[i], f[i - 1]);
+}
+
+class DiagnosticsTest : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(DiagnosticsTest, PerLayerMetricsAndFinalLensIsExact) {
+  ABLATE_REQUIRE_SHARED("golden/" + GetParam());
+  ABLATE_REQUIRE_SHARED(kWiki);
+  const std::string dir = MakeCheckpoint(GetParam());
+  auto ev = CreateLmEvaluator({.device = "cpu"});
+  ASSERT_TRUE(ev.ok());
+  v1::EvaluationSpec e;
+  e.mutable_diagnostics()->set_dataset(SharedPath(kWiki));
+  e.mutable_diagnostics()->set_num_tokens(40);
+  RecordingContext ctx;
+  auto r = (*ev)->Evaluate(JobFor(dir, e), ctx);
+  ASSERT_TRUE(r.ok()) << r.status();
+  const v1::Metric* layers = FindMetric(*r, "diag/layers");
+  ASSERT_NE(layers, nullptr);
+  EXPECT_EQ(layers->value(), 4.0);
+  const auto j = nlohmann::json::parse(layers->detail_json());
+  ASSERT_EQ(j["layers"].size(), 4u);
+  // The logit lens of the last layer (with the final norm) is the model's output.
+  EXPECT_NEAR(j["layers"][3]["lens_kl"].get<double>(), 0.0, 1e-5);
+  EXPECT_GT(j["layers"][0]["lens_kl"].get<double>(), 1e-4);
+  EXPECT_GT(j["layers"][0]["norm_ratio"].get<double>(), 0.0);
+  EXPECT_FALSE(j["layers"][0]["branch_ratio"].empty());
+  EXPECT_NE(FindMetric(*r, "diag/branch_ratio/mlp"), nullptr);
+  EXPECT_EQ(r->tokens_evaluated(), 40);
+}
+
+INSTANTIATE_TEST_SUITE_P(Golden, DiagnosticsTest,
+                         ::testing::Values("qwen2-tiny-tied", "qwen3_5-tiny-lllf", "falcon_h1-tiny-g1"));
+
+}  // namespace
+}  // namespace ablate::eval

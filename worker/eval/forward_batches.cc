@@ -1,0 +1,88 @@
+// forward_batches.cc: see forward_batches.h.
+#include "worker/eval/forward_batches.h"
+
+#include <algorithm>
+#include <numeric>
+
+#include "absl/strings/str_cat.h"
+
+namespace ablate::eval {
+namespace {
+
+at::Tensor PaddedBatch(const std::vector<ScoringWindow>& windows, const std::vector<size_t>& order, size_t begin,
+                       size_t end, int64_t pad, const at::Device& device) {
+  int64_t width = 0;
+  for (size_t k = begin; k < end; ++k) {
+    width = std::max<int64_t>(width, static_cast<int64_t>(windows[order[k]].input.size()));
+  }
+  at::Tensor ids = at::full({static_cast<int64_t>(end - begin), width}, pad, at::TensorOptions().dtype(at::kLong));
+  auto acc = ids.accessor<int64_t, 2>();
+  for (size_t k = begin; k < end; ++k) {
+    const auto& in = windows[order[k]].input;
+    for (size_t t = 0; t < in.size(); ++t) acc[k - begin][t] = in[t];
+  }
+  return ids.to(device);
+}
+
+}  // namespace
+
+bool IsOutOfMemory(const c10::Error& e) {
+  const std::string msg = e.what_without_backtrace();
+  return msg.find("out of memory") != std::string::npos ||
+         msg.find("can't allocate memory") != std::string::npos ||
+         msg.find("Cannot allocate memory") != std::string::npos;
+}
+
+absl::Status ForwardWindows(const models::CausalLM& lm, const std::vector<ScoringWindow>& windows,
+                            const BatchOptions& options, const WindowCallback& callback, BatchStats* stats) {
+  BatchStats local;
+  BatchStats& st = stats ? *stats : local;
+  std::vector<size_t> order(windows.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+    return windows[a].input.size() > windows[b].input.size();
+  });
+  int64_t batch = std::max<int64_t>(1, options.batch_size);
+  bool retried = false;
+  models::ForwardOptions ablated;
+  ablated.plan = options.plan;
+  for (size_t begin = 0; begin < order.size();) {
+    if (options.ctx != nullptr) {
+      if (options.ctx->Cancelled()) return absl::CancelledError("job cancelled");
+      const double f = static_cast<double>(begin) / static_cast<double>(order.size());
+      options.ctx->ReportProgress(options.progress_begin + f * (options.progress_end - options.progress_begin),
+                                  absl::StrCat(options.what, " ", begin, "/", order.size()));
+    }
+    const size_t end = std::min(order.size(), begin + static_cast<size_t>(batch));
+    at::Tensor logits, base;
+    try {
+      const at::Tensor ids = PaddedBatch(windows, order, begin, end, options.pad_token, lm.device());
+      logits = lm.Forward(ids, ablated);
+      ++st.forwards;
+      if (options.with_baseline) {
+        base = lm.Forward(ids, {});
+        ++st.forwards;
+      }
+    } catch (const c10::Error& e) {
+      if (!IsOutOfMemory(e) || retried || batch == 1) throw;
+      retried = true;
+      ++st.oom_retries;
+      batch = std::max<int64_t>(1, batch / 2);
+      continue;  // the same `begin`, a smaller batch
+    }
+    for (size_t k = begin; k < end; ++k) {
+      const ScoringWindow& w = windows[order[k]];
+      const auto len = static_cast<int64_t>(w.input.size());
+      st.tokens += len;
+      const at::Tensor row = logits[static_cast<int64_t>(k - begin)].narrow(0, 0, len);
+      const at::Tensor brow =
+          base.defined() ? base[static_cast<int64_t>(k - begin)].narrow(0, 0, len) : at::Tensor();
+      if (absl::Status s = callback(order[k], row, brow); !s.ok()) return s;
+    }
+    begin = end;
+  }
+  st.final_batch_size = batch;
+  return absl::OkStatus();
+}
+
+}  // namespace ablate::eval

@@ -1,0 +1,70 @@
+// forward_batches.h: runs scoring windows through a model in right-padded
+// batches and hands each window's logits to a callback.
+//
+// Right padding never changes a row's logits at its real positions (causal
+// models never look ahead), so results are the same at any batch size up to
+// float rounding of the batched matmuls. Windows are grouped longest first
+// (stable, so the grouping is a pure function of the window lengths) and the
+// callback is called in that grouped order, which does not depend on the
+// batch size either.
+//
+// Out of memory (CUDA or CPU allocator) at batch size b > 1 halves the batch
+// and retries the failed batch; this happens at most once per call, a second
+// out-of-memory is thrown. Every other c10::Error propagates to the caller
+// (the evaluation boundary turns it into a failed attempt).
+// Cancellation is checked before each batch: Cancelled status.
+//
+// Thread-safety: the model is used const; callbacks run on the calling thread.
+//
+//   RETURN_IF_ERROR(ForwardWindows(lm, windows, {.batch_size = 8, .plan = &plan},
+//       [&](size_t i, const at::Tensor& logits, const at::Tensor& base) { ...; return absl::OkStatus(); }));
+#ifndef ABLATE_WORKER_EVAL_FORWARD_BATCHES_H_
+#define ABLATE_WORKER_EVAL_FORWARD_BATCHES_H_
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include <ATen/ATen.h>
+
+#include "absl/status/status.h"
+#include "worker/eval/windows.h"
+#include "worker/evaluator.h"
+#include "worker/models/causal_lm.h"
+
+namespace ablate::eval {
+
+struct BatchOptions {
+  int64_t batch_size = 1;                      // rows per forward; < 1 means 1
+  const models::AblationPlan* plan = nullptr;  // nullptr: un-ablated
+  bool with_baseline = false;                  // also run the un-ablated forward per batch
+  worker::JobContext* ctx = nullptr;           // progress and cancellation; may be null
+  std::string what = "windows";                // progress message prefix
+  double progress_begin = 0.0;                 // progress range covered by this call
+  double progress_end = 1.0;
+  int64_t pad_token = 0;                       // any valid id; never scored
+};
+
+struct BatchStats {
+  int64_t forwards = 0;         // model calls (ablated + baseline)
+  int64_t tokens = 0;           // real (unpadded) input tokens, ablated pass
+  int64_t oom_retries = 0;      // 0 or 1
+  int64_t final_batch_size = 0;
+};
+
+// logits: [len(window.input), V] float32 of the ablated (or only) pass;
+// baseline: the same for the un-ablated pass when with_baseline, else undefined.
+using WindowCallback =
+    std::function<absl::Status(size_t index, const at::Tensor& logits, const at::Tensor& baseline)>;
+
+absl::Status ForwardWindows(const models::CausalLM& lm, const std::vector<ScoringWindow>& windows,
+                            const BatchOptions& options, const WindowCallback& callback,
+                            BatchStats* stats = nullptr);
+
+// True for CUDA and CPU allocator out-of-memory errors.
+bool IsOutOfMemory(const c10::Error& e);
+
+}  // namespace ablate::eval
+
+#endif  // ABLATE_WORKER_EVAL_FORWARD_BATCHES_H_
