@@ -188,6 +188,26 @@ TEST_F(EvaluatorTest, ProgressIsReported) {
   for (size_t i = 1; i < f.size(); ++i) EXPECT_GE(f[i], f[i - 1]);
 }
 
+// A token id beyond the model's vocabulary makes LibTorch throw inside the
+// forward pass; the evaluator turns it into a failed attempt with the message.
+TEST_F(EvaluatorTest, LibTorchExceptionBecomesFailedAttempt) {
+  namespace fs = std::filesystem;
+  const fs::path dir = MakeCheckpoint("qwen2-tiny-tied", "_bigid");
+  auto tok = nlohmann::json::parse(std::ifstream(dir / "tokenizer.json"));
+  tok["added_tokens"].push_back({{"id", 600}, {"content", "<|big|>"}, {"single_word", false}, {"lstrip", false},
+                                 {"rstrip", false}, {"normalized", false}, {"special", true}});
+  std::ofstream(dir / "tokenizer.json") << tok.dump();
+  const fs::path corpus = dir / "corpus.txt";
+  std::ofstream(corpus) << "hello <|big|> world, and some more text to score";
+  v1::EvaluationSpec e = Perplexity(v1::ROLLING, 16, 0, false);
+  e.mutable_perplexity()->set_dataset(corpus.string());
+  RecordingContext ctx;
+  auto r = evaluator_->Evaluate(JobFor(dir.string(), e), ctx);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kInternal) << r.status();
+  EXPECT_THAT(std::string(r.status().message()), HasSubstr("libtorch error"));
+}
+
 class DiagnosticsTest : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(DiagnosticsTest, PerLayerMetricsAndFinalLensIsExact) {
