@@ -6,6 +6,7 @@
 //
 //   models_bench           # full run
 //   models_bench --quick   # shorter sequences, one repetition (smoke test)
+#include <ATen/Parallel.h>
 #include <c10/core/InferenceMode.h>
 
 #include <chrono>

@@ -7,7 +7,8 @@ namespace ablate::models {
 namespace {
 
 struct ScanInputs {
-  torch::Tensor x, dt, A, B, C;  // float32; B, C repeated to heads: [B, T, H, N]
+  torch::Tensor x, dt, A, B, C;  // float32; B, C stay per group: [B, T, G, N]
+  int64_t rep = 1;               // heads per group
 };
 
 ScanInputs PrepareScan(const torch::Tensor& x, const torch::Tensor& dt, const torch::Tensor& A,
@@ -15,17 +16,13 @@ ScanInputs PrepareScan(const torch::Tensor& x, const torch::Tensor& dt, const to
   TORCH_CHECK(x.dim() == 4 && dt.dim() == 3 && dt.size(2) == x.size(2) && A.numel() == x.size(2),
               "SsdScan: x/dt/A shapes");
   TORCH_CHECK(B.dim() == 4 && C.sizes() == B.sizes() && x.size(2) % B.size(2) == 0, "SsdScan: B/C shapes");
-  const int64_t rep = x.size(2) / B.size(2);
   ScanInputs s;
+  s.rep = x.size(2) / B.size(2);
   s.x = x.to(torch::kFloat32);
   s.dt = dt.to(torch::kFloat32);
   s.A = A.to(torch::kFloat32);
   s.B = B.to(torch::kFloat32);
   s.C = C.to(torch::kFloat32);
-  if (rep > 1) {
-    s.B = s.B.repeat_interleave(rep, 2);
-    s.C = s.C.repeat_interleave(rep, 2);
-  }
   return s;
 }
 
@@ -59,39 +56,41 @@ SsdOutput ChunkedSsdScan(const torch::Tensor& x_in, const torch::Tensor& dt_in, 
                          const torch::Tensor& B_in, const torch::Tensor& C_in,
                          const torch::Tensor& initial_state, int64_t chunk_size) {
   ScanInputs s = PrepareScan(x_in, dt_in, A_in, B_in, C_in);
-  const int64_t b = s.x.size(0), t = s.x.size(1), h = s.x.size(2), p = s.x.size(3), n = s.B.size(3);
+  const int64_t b = s.x.size(0), t = s.x.size(1), h = s.x.size(2), p = s.x.size(3);
+  const int64_t g = s.B.size(2), n = s.B.size(3), r = s.rep;
   const int64_t L = chunk_size, pad = (L - t % L) % L, tp = t + pad, nc = tp / L;
-  // Pad the end with zeros (dt = 0: no decay, no input) and move heads first.
-  auto chunk4 = [&](const torch::Tensor& v) {  // [B, T, H, D] -> [B, H, C, L, D]
-    return at::constant_pad_nd(v, {0, 0, 0, 0, 0, pad}).view({b, nc, L, h, v.size(3)}).permute({0, 3, 1, 2, 4});
+  // Pad the end with zeros (dt = 0: no decay, no input); heads split as [G, R]
+  // (head = group * R + r) so that B and C are used per group, never copied per head.
+  auto chunk = [&](const torch::Tensor& v) {  // [B, T, K, D] -> [B, K, C, L, D]
+    return at::constant_pad_nd(v, {0, 0, 0, 0, 0, pad}).view({b, nc, L, v.size(2), v.size(3)}).permute({0, 3, 1, 2, 4});
   };
-  torch::Tensor xc = chunk4(s.x);                                                // [B, H, C, L, P]
-  torch::Tensor Bc = chunk4(s.B);                                                // [B, H, C, L, N]
-  torch::Tensor Cc = chunk4(s.C);                                                // [B, H, C, L, N]
-  torch::Tensor dtc = at::constant_pad_nd(s.dt, {0, 0, 0, pad}).view({b, nc, L, h}).permute({0, 3, 1, 2});
-  torch::Tensor a = dtc * s.A.view({1, h, 1, 1});                                // [B, H, C, L]
+  torch::Tensor xc = chunk(s.x).reshape({b, g, r, nc, L, p});                       // [B, G, R, C, L, P]
+  torch::Tensor Bc = chunk(s.B).unsqueeze(2);                                       // [B, G, 1, C, L, N]
+  torch::Tensor Cc = chunk(s.C).unsqueeze(2);                                       // [B, G, 1, C, L, N]
+  torch::Tensor dtc = at::constant_pad_nd(s.dt, {0, 0, 0, pad}).view({b, nc, L, g, r}).permute({0, 3, 4, 1, 2});
+  torch::Tensor a = dtc * s.A.view({1, g, r, 1, 1});                               // [B, G, R, C, L]
   torch::Tensor a_cum = a.cumsum(-1);
-  torch::Tensor xdt = xc * dtc.unsqueeze(-1);                                    // [B, H, C, L, P]
-  // 1. Intra-chunk (diagonal blocks).
-  torch::Tensor decay_in = SegmentSum(a).exp();                                  // [B, H, C, L, L]
-  torch::Tensor y_diag = at::matmul(at::matmul(Cc, Bc.transpose(-1, -2)) * decay_in, xdt);
+  torch::Tensor xdt = xc * dtc.unsqueeze(-1);                                       // [B, G, R, C, L, P]
+  // 1. Intra-chunk (diagonal blocks): (C B^T per group) * decay per head, applied to x dt.
+  torch::Tensor cb = at::matmul(Cc, Bc.transpose(-1, -2));                          // [B, G, 1, C, L, L]
+  torch::Tensor y_diag = at::matmul(cb * SegmentSum(a).exp(), xdt);                 // [B, G, R, C, L, P]
   // 2. Each chunk's own contribution to the state at its end.
-  torch::Tensor decay_to_end = (a_cum.narrow(-1, L - 1, 1) - a_cum).exp().unsqueeze(-1);  // [B, H, C, L, 1]
-  torch::Tensor chunk_states = at::matmul((xdt * decay_to_end).transpose(-1, -2), Bc);     // [B, H, C, P, N]
+  torch::Tensor decay_to_end = (a_cum.narrow(-1, L - 1, 1) - a_cum).exp().unsqueeze(-1);  // [B, G, R, C, L, 1]
+  torch::Tensor chunk_states = at::matmul((xdt * decay_to_end).transpose(-1, -2), Bc);     // [B, G, R, C, P, N]
   // 3. Inter-chunk recurrence (a loop over chunks only).
-  torch::Tensor chunk_decay = a_cum.select(-1, L - 1).exp();                     // [B, H, C]
-  torch::Tensor state = InitialState(initial_state, b, h, p, n, s.x.options());
+  torch::Tensor chunk_decay = a_cum.select(-1, L - 1).exp().unsqueeze(-1).unsqueeze(-1);  // [B, G, R, C, 1, 1]
+  torch::Tensor state = InitialState(initial_state, b, h, p, n, s.x.options()).view({b, g, r, p, n});
   std::vector<torch::Tensor> prev;
   prev.reserve(nc);
   for (int64_t i = 0; i < nc; ++i) {
     prev.push_back(state);
-    state = state * chunk_decay.select(2, i).unsqueeze(-1).unsqueeze(-1) + chunk_states.select(2, i);
+    state = state * chunk_decay.select(3, i) + chunk_states.select(3, i);
   }
-  torch::Tensor prev_states = at::stack(prev, 2);                                // [B, H, C, P, N]
+  torch::Tensor prev_states = at::stack(prev, 3);                                   // [B, G, R, C, P, N]
   // 4. State -> output (off-diagonal blocks).
   torch::Tensor y_off = at::matmul(Cc, prev_states.transpose(-1, -2)) * a_cum.exp().unsqueeze(-1);
-  torch::Tensor y = (y_diag + y_off).permute({0, 2, 3, 1, 4}).reshape({b, tp, h, p}).narrow(1, 0, t);
-  return {y.contiguous(), state};
+  torch::Tensor y = (y_diag + y_off).reshape({b, h, nc, L, p}).permute({0, 2, 3, 1, 4}).reshape({b, tp, h, p});
+  return {y.narrow(1, 0, t).contiguous(), state.reshape({b, h, p, n})};
 }
 
 SsdOutput SequentialSsdScan(const torch::Tensor& x_in, const torch::Tensor& dt_in, const torch::Tensor& A_in,
@@ -99,6 +98,7 @@ SsdOutput SequentialSsdScan(const torch::Tensor& x_in, const torch::Tensor& dt_i
                             const torch::Tensor& initial_state) {
   ScanInputs s = PrepareScan(x_in, dt_in, A_in, B_in, C_in);
   const int64_t b = s.x.size(0), t = s.x.size(1), h = s.x.size(2), p = s.x.size(3), n = s.B.size(3);
+  torch::Tensor Bh = s.B.repeat_interleave(s.rep, 2), Ch = s.C.repeat_interleave(s.rep, 2);  // [B, T, H, N]
   torch::Tensor state = InitialState(initial_state, b, h, p, n, s.x.options());  // [B, H, P, N]
   std::vector<torch::Tensor> outs;
   outs.reserve(t);
@@ -106,8 +106,8 @@ SsdOutput SequentialSsdScan(const torch::Tensor& x_in, const torch::Tensor& dt_i
     torch::Tensor dt_t = s.dt.select(1, i);                                      // [B, H]
     torch::Tensor dA = (dt_t * s.A).exp().unsqueeze(-1).unsqueeze(-1);           // [B, H, 1, 1]
     torch::Tensor xdt = (s.x.select(1, i) * dt_t.unsqueeze(-1)).unsqueeze(-1);   // [B, H, P, 1]
-    state = state * dA + xdt * s.B.select(1, i).unsqueeze(-2);                   // [B, H, P, N]
-    outs.push_back(at::matmul(state, s.C.select(1, i).unsqueeze(-1)).squeeze(-1));  // [B, H, P]
+    state = state * dA + xdt * Bh.select(1, i).unsqueeze(-2);                    // [B, H, P, N]
+    outs.push_back(at::matmul(state, Ch.select(1, i).unsqueeze(-1)).squeeze(-1));  // [B, H, P]
   }
   return {at::stack(outs, 1), state};
 }
