@@ -56,6 +56,7 @@ class CoordinatorServerImpl : public CoordinatorServer {
     so.expiry_scan_interval_ms = o.expiry_scan_interval_ms;
     so.max_long_poll_ms = o.max_long_poll_ms;
     so.max_jobs_per_lease = o.max_jobs_per_lease;
+    so.max_lost_leases = o.max_lost_leases;
     so.group_commit_ms = o.group_commit_ms;
     so.max_jobs_per_sweep = o.max_jobs_per_sweep;
     ASSIGN_OR_RETURN(core_, Scheduler::Open(so, MakeExpander(o.max_jobs_per_sweep)));

@@ -34,6 +34,9 @@ int main(int argc, char** argv) {
                  "how long a write batch waits to fill")->capture_default_str();
   app.add_option("--max-jobs-per-sweep", options.max_jobs_per_sweep, "largest grid accepted")
       ->capture_default_str();
+  app.add_option("--max-lost-leases", options.max_lost_leases,
+                 "a job whose lease expired (worker crash/hang) this often fails; 0: never")
+      ->capture_default_str();
   app.add_option("--grace-s", grace_s, "seconds in-flight calls get on shutdown")
       ->capture_default_str();
   CLI11_PARSE(app, argc, argv);

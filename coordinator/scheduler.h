@@ -16,7 +16,9 @@
 //   coordinator restart) stays valid until the job is leased again: its
 //   completion is accepted and a heartbeat re-claims the lease.
 // - Lease expiry, worker loss and FailJob(release=true) requeue without
-//   counting; FailJob with an error counts; max_attempts counted -> FAILED.
+//   counting against max_attempts; FailJob with an error counts; max_attempts
+//   counted -> FAILED. A separate cap (max_lost_leases) fails a job whose
+//   leases keep expiring (it crashes or hangs every worker it lands on).
 // - CancelSweep: queued jobs CANCELLED at once, leased ones cancel-pending
 //   (reported in Heartbeat.cancelled_job_ids); their next report ends them
 //   CANCELLED. A completion of a cancel-pending job is stored (the work is
@@ -69,6 +71,9 @@ struct SchedulerOptions {
   int32_t expiry_scan_interval_ms = 500;    // how often expired leases are requeued
   int32_t max_long_poll_ms = 10000;         // cap on LeaseJobs wait_ms
   int32_t max_jobs_per_lease = 64;          // cap on LeaseJobs max_jobs
+  int32_t max_lost_leases = 10;             // leases of one job lost to expiry / worker loss
+                                            // this often: the job FAILS (0: never); drains,
+                                            // releases and coordinator restarts do not count
   int32_t group_commit_ms = 5;              // a write batch waits this long to fill
   int32_t group_commit_max_batch = 1024;    // ... or until it holds this many writes
   int64_t max_jobs_per_sweep = 1000000;     // grids larger than this are refused
@@ -216,7 +221,8 @@ class Scheduler {
   void SetState(JobEntry& e, int state) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   storage::JobStateUpdate UpdateOf(const JobEntry& e) const;
   // Ends the current lease of a LEASED job that was lost (expired, worker
-  // gone): requeued uncounted, or CANCELLED if cancel-pending.
+  // gone): requeued uncounted, CANCELLED if cancel-pending, FAILED after
+  // max_lost_leases.
   void LoseLease(JobEntry& e, const std::string& why, int64_t now,
                  std::vector<storage::GroupCommitter::Op>* ops)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);

@@ -310,6 +310,24 @@ TEST_F(SchedulerTest, CountedFailuresExhaustAttemptsButReleasesDoNot) {
   EXPECT_EQ(Sweep(sweep).counts().failed(), 1);
 }
 
+TEST_F(SchedulerTest, JobWhoseLeasesKeepExpiringFailsAfterMaxLostLeases) {
+  int64_t sweep = Submit(FakeSpec("s", 1, 1), /*ttl_s=*/10);
+  std::string w = Register("w");
+  int64_t job_id = 0;
+  for (int i = 0; i < 10; ++i) {  // max_lost_leases defaults to 10
+    auto l = Lease(w, 1);
+    ASSERT_EQ(l.size(), 1u);
+    if (job_id == 0) job_id = l[0].job().job_id();
+    ASSERT_EQ(l[0].job().job_id(), job_id);
+    clock_.Advance(absl::Seconds(11));
+    core_->Tick(true);
+  }
+  v1::Job job = GetJob(sweep, job_id);
+  EXPECT_EQ(job.state(), v1::FAILED);
+  EXPECT_EQ(job.attempts(), 0);  // never counted against max_attempts
+  EXPECT_THAT(job.last_error(), HasSubstr("lease lost 10 times"));
+}
+
 TEST_F(SchedulerTest, CancelSweepReachesRunningWorkersThroughHeartbeat) {
   int64_t sweep = Submit(FakeSpec("s", 1, 1));  // 4 jobs
   std::string w = Register("w");

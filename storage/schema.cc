@@ -46,7 +46,7 @@ CREATE TABLE jobs (
   spec_proto            BLOB    NOT NULL,        -- serialized v1.JobSpec
   attempt               INTEGER NOT NULL DEFAULT 0,  -- last attempt number issued (fencing token)
   counted_attempts      INTEGER NOT NULL DEFAULT 0,  -- attempts counted against max_attempts
-  lost_leases           INTEGER NOT NULL DEFAULT 0,  -- expired / released / worker lost
+  lost_leases           INTEGER NOT NULL DEFAULT 0,  -- expired / worker lost (not releases)
   lease_id              TEXT    NOT NULL DEFAULT '',  -- the last lease granted
   worker_id             TEXT    NOT NULL DEFAULT '',
   lease_expires_unix_ms INTEGER NOT NULL DEFAULT 0,
