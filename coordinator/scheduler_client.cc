@@ -117,20 +117,26 @@ v1::SweepInfo Scheduler::SweepInfoOf(const storage::SweepRecord& rec,
 }
 
 absl::StatusOr<v1::SweepInfo> Scheduler::GetSweep(int64_t sweep_id) {
-  storage::SweepRecord rec;
   storage::JobCounts counts;
-  RETURN_IF_ERROR(ReaderCall([&](JobStore& s) -> absl::Status {
-    ASSIGN_OR_RETURN(rec, s.GetSweep(sweep_id));
-    ASSIGN_OR_RETURN(counts, s.CountJobs(sweep_id));
-    return absl::OkStatus();
-  }));
+  int state = 0;
+  bool in_memory = false;
   {
     absl::MutexLock lock(&mu_);
     if (auto it = sweeps_.find(sweep_id); it != sweeps_.end()) {
       counts = it->second.counts;  // memory is ahead of the database by < one batch
-      rec.state = it->second.state;
+      state = it->second.state;
+      in_memory = true;
     }
   }
+  storage::SweepRecord rec;
+  RETURN_IF_ERROR(ReaderCall([&](JobStore& s) -> absl::Status {
+    ASSIGN_OR_RETURN(rec, s.GetSweep(sweep_id));
+    if (!in_memory) {
+      ASSIGN_OR_RETURN(counts, s.CountJobs(sweep_id));
+    }
+    return absl::OkStatus();
+  }));
+  if (in_memory) rec.state = state;
   return SweepInfoOf(rec, counts);
 }
 
