@@ -152,8 +152,10 @@ absl::StatusOr<PreTokenizer> PreTokenizer::FromJson(const nlohmann::json& j,
       return Invalid(source, field, "expected an object with a string \"type\"");
     }
     if ((*node)["type"] == "Sequence") {
+      if (!node->contains("pretokenizers") || !(*node)["pretokenizers"].is_array()) {
+        return Invalid(source, field + ".pretokenizers", "expected an array");
+      }
       const nlohmann::json& list = (*node)["pretokenizers"];
-      if (!list.is_array()) return Invalid(source, field + ".pretokenizers", "expected an array");
       for (size_t i = list.size(); i-- > 0;) {
         stack.emplace_back(&list[i], absl::StrCat(field, ".pretokenizers[", i, "]"));
       }
@@ -174,7 +176,7 @@ absl::StatusOr<PreTokenizer> PreTokenizer::FromJson(const nlohmann::json& j,
     }
     if (type == "Split") {
       SplitStep step;
-      const nlohmann::json& pat = (*node)["pattern"];
+      const nlohmann::json pat = node->value("pattern", nlohmann::json());
       if (pat.is_object() && pat.contains("Regex") && pat["Regex"].is_string()) {
         ASSIGN_OR_RETURN(std::unique_ptr<Regex> re,
                          Regex::Compile(pat["Regex"].get<std::string>(),

@@ -355,6 +355,32 @@ TEST(TinyTokenizer, UnsupportedFieldsAreNamed) {
       {[](json& j) { j["model"]["merges"] = {"a zz"}; }, "model.merges[0]"},
       {[](json& j) { j["model"]["vocab"].erase("a"); }, "model.vocab"},
       {[](json& j) { j["pre_tokenizer"] = SplitPre("(", "Isolated"); }, "pattern.Regex"},
+      {[](json& j) {
+         j["pre_tokenizer"] = {{"type", "Sequence"}};
+       },
+       "pre_tokenizer.pretokenizers"},
+      {[](json& j) {
+         j["pre_tokenizer"] = {{"type", "Sequence"},
+                               {"pretokenizers", {{{"type", "Split"}, {"behavior", "Isolated"}}}}};
+       },
+       "pretokenizers[0].pattern"},
+      {[](json& j) {
+         j["added_tokens"] = {{{"id", "x"}, {"content", "a"}}};
+       },
+       "added_tokens[0]"},
+      {[](json& j) {
+         j["added_tokens"] = {{{"id", 3}, {"content", "a"}, {"lstrip", 1}}};
+       },
+       "added_tokens[0].lstrip"},
+      {[](json& j) { j["model"]["vocab"] = json::array(); }, "model.vocab"},
+      {[](json& j) { j["model"]["vocab"]["zz"] = "seven"; }, "model.vocab[\"zz\"]"},
+      {[](json& j) { j["model"] = "BPE"; }, "model"},
+      {[](json& j) { j["decoder"] = nullptr; }, "decoder"},
+      {[](json& j) {
+         j["normalizer"] = {{"type", "Sequence"},
+                            {"normalizers", {{{"type", "NFKC"}}, {{"type", "Strip"}}}}};
+       },
+       "normalizer.normalizers[1].type"},
   };
   for (const Case& c : cases) {
     json j = base;
