@@ -487,7 +487,7 @@ void Scheduler::CompleteJob(const v1::CompleteJobRequest& request,
     } else if (e.has_result) {
       response.set_accepted(true);
       response.set_duplicate(true);
-    } else if (e.state == storage::kJobQueued && e.attempt_end != AttemptEnd::kExpired) {
+    } else if (e.state != storage::kJobLeased && e.attempt_end != AttemptEnd::kExpired) {
       response.set_accepted(false);  // this attempt already ended with FailJob
     } else {
       // LEASED, QUEUED after a lost lease, or CANCELLED: store the result.

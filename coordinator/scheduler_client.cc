@@ -193,8 +193,7 @@ void Scheduler::CancelSweep(const v1::CancelSweepRequest& request,
       for (int64_t id : sw.job_ids) {
         JobEntry& e = jobs_.at(id);
         if (e.state == storage::kJobQueued) {
-          e.finished_ms = now;
-          e.attempt_end = AttemptEnd::kNone;
+          e.finished_ms = now;  // attempt_end kept: a lost attempt may still report
           SetState(e, storage::kJobCancelled);
         } else if (e.state == storage::kJobLeased && !e.cancel_requested) {
           e.cancel_requested = true;  // reaches the worker through Heartbeat

@@ -378,6 +378,28 @@ TEST_F(SchedulerTest, CancelSweepReachesRunningWorkersThroughHeartbeat) {
   EXPECT_THAT(missing, StatusIs(absl::StatusCode::kNotFound, HasSubstr("777")));
 }
 
+TEST_F(SchedulerTest, CancelledJobAcceptsOnlyALostAttemptsCompletion) {
+  int64_t sweep = Submit(FakeSpec("s", 1, 1), /*ttl_s=*/10);  // 4 jobs
+  std::string w = Register("w");
+  auto leases = Lease(w, 4);
+  ASSERT_EQ(leases.size(), 4u);
+  EXPECT_TRUE(Fail(w, leases[0], false, "oom").will_retry());  // attempt ended by FailJob
+  clock_.Advance(absl::Seconds(9));
+  Beat(w, {leases[3]});  // stays leased: cancel-pending keeps the sweep running
+  clock_.Advance(absl::Seconds(2));
+  core_->Tick(true);  // leases 1 and 2 expire: requeued, attempts still valid
+  ASSERT_OK(Sync<v1::CancelSweepResponse>([&](auto cb) {
+    v1::CancelSweepRequest req;
+    req.set_sweep_id(sweep);
+    core_->CancelSweep(req, cb);
+  }));
+  EXPECT_FALSE(Complete(w, leases[0]).accepted());  // its attempt already failed
+  EXPECT_TRUE(Complete(w, leases[1]).accepted());   // lost, not re-leased: stored
+  EXPECT_EQ(ResultsOf(leases[1].job().job_id()), 1);
+  EXPECT_EQ(GetJob(sweep, leases[1].job().job_id()).state(), v1::CANCELLED);
+  EXPECT_EQ(ResultsOf(leases[0].job().job_id()), 0);
+}
+
 TEST_F(SchedulerTest, CancelPendingLeaseThatExpiresEndsCancelled) {
   int64_t sweep = Submit(FakeSpec("s", 1, 1), /*ttl_s=*/10);
   std::string w = Register("w");
