@@ -388,7 +388,6 @@ void Scheduler::Heartbeat(const v1::HeartbeatRequest& request,
       worker.loaded_models.assign(request.loaded_models().begin(), request.loaded_models().end());
     }
     int64_t min_expiry = 0;
-    bool revived = false;
     for (const v1::LeaseProgress& p : request.leases()) {
       auto it = jobs_.find(p.job_id());
       if (it == jobs_.end() || it->second.lease_id != p.lease_id()) {
@@ -403,7 +402,6 @@ void Scheduler::Heartbeat(const v1::HeartbeatRequest& request,
         e.expires_ms = now + sw.lease_ttl_ms;
         e.attempt_end = AttemptEnd::kRunning;
         SetState(e, storage::kJobLeased);
-        revived = true;
         ops.push_back([u = UpdateOf(e)](JobStore& s) {
           RETURN_IF_ERROR(s.UpdateJob(u));
           return s.EndAttempt(u.job_id, u.attempt, "running", "", 0);
@@ -428,7 +426,6 @@ void Scheduler::Heartbeat(const v1::HeartbeatRequest& request,
       if (e.cancel_requested) response->add_cancelled_job_ids(e.job_id);
       min_expiry = min_expiry == 0 ? e.expires_ms : std::min(min_expiry, e.expires_ms);
     }
-    (void)revived;
     response->set_lease_expires_unix_ms(min_expiry);
     ops.push_back([id = request.worker_id(), now,
                    models = ModelsToJson(worker.loaded_models)](JobStore& s) {

@@ -314,6 +314,24 @@ TEST_F(ServiceTest, ParkedLongPollsDoNotStarveOtherCalls) {
   EXPECT_TRUE(Lease(Register("other"), 64, 0).empty());
 }
 
+TEST_F(ServiceTest, AbandonedLongPollGetsNoLeases) {
+  std::string w = Register("gone");
+  for (int i = 0; i < 4; ++i) {
+    v1::LeaseJobsRequest req;
+    req.set_worker_id(w);
+    req.set_max_jobs(8);
+    req.set_wait_ms(2000);
+    v1::LeaseJobsResponse resp;
+    grpc::Status s = workers_->LeaseJobs(Ctx(absl::Milliseconds(200)).get(), req, &resp);
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED);
+  }
+  absl::SleepFor(absl::Milliseconds(100));  // the server saw the cancellations
+  int64_t n = 0;
+  Submit(Spec(1, 1), &n);
+  // Nothing went to the dead polls: every job is still there for a live worker.
+  EXPECT_EQ(Lease(Register("alive"), 64, 0).size(), static_cast<size_t>(n));
+}
+
 TEST_F(ServiceTest, ErrorsKeepTheirCodesOverTheWire) {
   v1::SubmitSweepRequest req;
   *req.mutable_spec() = Spec(1, 1);
