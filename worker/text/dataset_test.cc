@@ -164,6 +164,27 @@ TEST(RealData, HellaSwagAllParts) {
               EndsWith("\n\nRoof shingle removal: A man is sitting on a roof. he"));
 }
 
+TEST(HellaSwagJsonl, PreprocessedAsLmEval) {
+  const std::string path = TempFile(
+      "hellaswag_val.jsonl",
+      R"({"ind": 24, "activity_label": "Removing ice from car", "ctx_a": "Then, the man writes over the snow covering the window of a car, and a woman wearing winter clothes smiles.", "ctx_b": "then", "ctx": "x", "endings": [", the man adds wax to the windshield and cuts it.", ", a person board a ski lift.", ", the man puts on a christmas coat.", ", the man continues removing the snow on his car."], "split": "val", "split_type": "indomain", "label": 3})"
+      "\n"
+      R"({"activity_label": "Home and Garden", "ctx_a": "[header] How to clean a shower [title] Spray the walls.", "ctx_b": "wIPE them  [step] dry", "endings": [" [substeps] a", "b", "c", "d"], "label": "0"})"
+      "\n");
+  auto ds = LoadMultipleChoice(Mc(v1::HELLASWAG, path));
+  ASSERT_TRUE(ds.ok()) << ds.status();
+  ASSERT_EQ(ds->items.size(), 2u);
+  EXPECT_EQ(ds->items[0].choices[0].context,
+            "Removing ice from car: Then, the man writes over the snow covering the window of a "
+            "car, and a woman wearing winter clothes smiles. Then");
+  EXPECT_EQ(ds->items[0].choices[3].continuation,
+            " , the man continues removing the snow on his car.");
+  EXPECT_EQ(ds->items[0].gold, 3);
+  EXPECT_EQ(ds->items[1].choices[0].context,
+            "Home and Garden: How to clean a shower. Spray the walls. Wipe them  dry");
+  EXPECT_EQ(ds->items[1].choices[0].continuation, "  a");  // " " + preprocess(" [substeps] a")
+}
+
 TEST(RealData, TruthfulQaMc1) {
   ABLATE_REQUIRE_SHARED("data/evals/truthfulqa/mc_task.json");
   auto ds = LoadMultipleChoice(Mc(v1::TRUTHFULQA_MC1, SharedPath("data/evals/truthfulqa")));

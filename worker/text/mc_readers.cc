@@ -8,9 +8,12 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
 #include "common/status_macros.h"
+#include "utf8proc.h"
 #include "worker/text/data_file.h"
 #include "worker/text/json_fields.h"
+#include "worker/text/utf8.h"
 
 namespace ablate::text {
 namespace {
@@ -34,6 +37,8 @@ std::string Basename(const std::string& path) { return fs::path(path).filename()
 std::string LineId(const std::string& path, int line) {
   return absl::StrCat(Basename(path), ":", line);
 }
+
+absl::Status CheckGold(int64_t gold, size_t n, const std::string& path, int line);
 
 // ---- MMLU ----
 
@@ -72,9 +77,63 @@ absl::Status ReadMmluFile(const std::string& path, std::vector<FileFingerprint>*
 
 // ---- HellaSwag (llama.cpp layout) ----
 
+// lm-eval hellaswag preprocess(): strip, " [title]" -> ". ", drop "[...]"
+// (non-greedy), "  " -> " ".
+std::string HellaSwagPreprocess(absl::string_view raw) {
+  std::string t = absl::StrReplaceAll(absl::StripAsciiWhitespace(raw), {{" [title]", ". "}});
+  std::string out;
+  for (size_t i = 0; i < t.size(); ++i) {
+    if (t[i] == '[') {
+      const size_t close = t.find_first_of("]\n", i + 1);
+      if (close != std::string::npos && t[close] == ']') {
+        i = close;
+        continue;
+      }
+    }
+    out.push_back(t[i]);
+  }
+  return absl::StrReplaceAll(out, {{"  ", " "}});
+}
+
+// Python str.capitalize(): first character title-cased, the rest lower-cased.
+std::string Capitalize(absl::string_view s) {
+  std::string out;
+  size_t i = 0;
+  bool first = true;
+  while (i < s.size()) {
+    const char32_t cp = NextCodePoint(s, &i);
+    const auto c = static_cast<utf8proc_int32_t>(cp);
+    AppendUtf8(static_cast<char32_t>(first ? utf8proc_totitle(c) : utf8proc_tolower(c)), &out);
+    first = false;
+  }
+  return out;
+}
+
+// The original HellaSwag jsonl (rowanz/hellaswag, HF "hellaswag"):
+// {"activity_label", "ctx_a", "ctx_b", "endings": [4], "label"}.
+absl::Status ReadHellaSwagJsonl(const DataFile& f, std::vector<McDoc>* docs) {
+  RETURN_IF_ERROR(ValidateUtf8(f.contents, f.path));
+  return ForEachJsonLine(f, [&](int line, const ordered_json& j) -> absl::Status {
+    ASSIGN_OR_RETURN(std::string label, JsonString(j, "activity_label", f.path, line));
+    ASSIGN_OR_RETURN(std::string ctx_a, JsonString(j, "ctx_a", f.path, line));
+    ASSIGN_OR_RETURN(std::string ctx_b, JsonString(j, "ctx_b", f.path, line));
+    McDoc d;
+    d.id = LineId(f.path, line);
+    ASSIGN_OR_RETURN(std::vector<std::string> endings, JsonStringArray(j, "endings", f.path, line));
+    ASSIGN_OR_RETURN(int64_t gold, JsonInt(j, "label", f.path, line));
+    RETURN_IF_ERROR(CheckGold(gold, endings.size(), f.path, line));
+    d.query = HellaSwagPreprocess(absl::StrCat(label, ": ", ctx_a, " ", Capitalize(ctx_b)));
+    for (const std::string& e : endings) d.targets.push_back(HellaSwagPreprocess(e));
+    d.gold = static_cast<int32_t>(gold);
+    docs->push_back(std::move(d));
+    return absl::OkStatus();
+  });
+}
+
 absl::Status ReadHellaSwagFile(const std::string& path, std::vector<FileFingerprint>* files,
                                std::vector<McDoc>* docs) {
   ASSIGN_OR_RETURN(DataFile f, Read(path, files));
+  if (absl::EndsWith(path, ".jsonl")) return ReadHellaSwagJsonl(f, docs);
   const std::vector<absl::string_view> lines = SplitLines(f.contents);
   if (lines.size() % 6 != 0) {
     return DataError(path, static_cast<int>(lines.size() - lines.size() % 6) + 1,
