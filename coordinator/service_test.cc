@@ -332,6 +332,38 @@ TEST_F(ServiceTest, AbandonedLongPollGetsNoLeases) {
   EXPECT_EQ(Lease(Register("alive"), 64, 0).size(), static_cast<size_t>(n));
 }
 
+TEST_F(ServiceTest, ShutdownEndsStreamsAndLongPollsPromptly) {
+  int64_t n = 0;
+  const int64_t sweep = Submit(Spec(1, 1), &n);
+  std::string w = Register("w");
+  ASSERT_EQ(Lease(w, 64, 0).size(), static_cast<size_t>(n));  // queue now empty
+  v1::LeaseJobsResponse parked;
+  grpc::Status parked_status;
+  std::thread poll([&] {
+    v1::LeaseJobsRequest req;
+    req.set_worker_id(w);
+    req.set_wait_ms(2000);
+    parked_status = workers_->LeaseJobs(Ctx().get(), req, &parked);
+  });
+  v1::WatchSweepRequest wreq;
+  wreq.set_sweep_id(sweep);
+  auto wctx = Ctx(absl::Seconds(30));
+  auto reader = client_->WatchSweep(wctx.get(), wreq);
+  v1::SweepEvent event;
+  ASSERT_TRUE(reader->Read(&event));  // the stream is live
+  absl::SleepFor(absl::Milliseconds(100));
+  const absl::Time t0 = absl::Now();
+  server_->Shutdown(absl::Seconds(5));
+  EXPECT_LT(absl::Now() - t0, absl::Seconds(2));  // nothing waited for the grace period
+  poll.join();
+  EXPECT_TRUE(parked_status.ok()) << parked_status.error_message();
+  EXPECT_TRUE(parked.shutting_down());
+  while (reader->Read(&event)) {
+  }
+  EXPECT_EQ(reader->Finish().error_code(), grpc::StatusCode::UNAVAILABLE);
+  server_.reset();
+}
+
 TEST_F(ServiceTest, ErrorsKeepTheirCodesOverTheWire) {
   v1::SubmitSweepRequest req;
   *req.mutable_spec() = Spec(1, 1);
