@@ -60,10 +60,12 @@ class CoordinatorServerImpl : public CoordinatorServer {
     so.group_commit_ms = o.group_commit_ms;
     so.max_jobs_per_sweep = o.max_jobs_per_sweep;
     ASSIGN_OR_RETURN(core_, Scheduler::Open(so, MakeExpander(o.max_jobs_per_sweep)));
+    submits_ = std::make_unique<TaskRunner>(1);
     runner_ = std::make_unique<TaskRunner>(std::max(1, o.query_threads));
     hub_ = std::make_unique<WatchHub>(core_.get(), o.watch_interval_ms);
     coordinator_service_ =
-        std::make_unique<CoordinatorService>(core_.get(), runner_.get(), hub_.get());
+        std::make_unique<CoordinatorService>(core_.get(), submits_.get(), runner_.get(),
+                                             hub_.get());
     worker_service_ = std::make_unique<WorkerServiceImpl>(core_.get());
 
     grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -119,12 +121,14 @@ class CoordinatorServerImpl : public CoordinatorServer {
                         std::chrono::milliseconds(absl::ToInt64Milliseconds(grace)));
     }
     if (hub_) hub_->Shutdown();
+    if (submits_) submits_->Stop();
     if (runner_) runner_->Stop();
     if (core_) core_->Stop();  // commits what is queued
   }
 
   std::unique_ptr<Scheduler> core_;
-  std::unique_ptr<TaskRunner> runner_;
+  std::unique_ptr<TaskRunner> submits_;  // SubmitSweep, one at a time
+  std::unique_ptr<TaskRunner> runner_;   // queries
   std::unique_ptr<WatchHub> hub_;
   std::unique_ptr<CoordinatorService> coordinator_service_;
   std::unique_ptr<WorkerServiceImpl> worker_service_;

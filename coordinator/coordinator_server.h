@@ -36,7 +36,7 @@ struct CoordinatorOptions {
   int32_t max_jobs_per_lease = 64;                 // cap on LeaseJobs max_jobs
   int32_t max_lost_leases = 10;                    // a job whose lease expired this often FAILS (0: never)
   int32_t watch_interval_ms = 500;                 // WatchSweep: at most one event per interval
-  int32_t query_threads = 2;                       // threads for submit/query RPCs (off the reactors)
+  int32_t query_threads = 2;                       // threads for query RPCs (submits get their own)
 };
 
 class CoordinatorServer {

@@ -238,7 +238,7 @@ grpc::ServerUnaryReactor* CoordinatorService::SubmitSweep(grpc::CallbackServerCo
                                                           v1::SubmitSweepResponse* resp) {
   grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
   // Expansion and the big insert run off the reactor thread.
-  runner_->Post([this, reactor, req, resp] {
+  submits_->Post([this, reactor, req, resp] {
     FinishWith(reactor, resp, core_->SubmitSweep(*req));
   });
   return reactor;

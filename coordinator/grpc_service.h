@@ -12,7 +12,7 @@
 // lives in the Scheduler, the TaskRunner and the WatchHub, which are
 // thread-safe and must outlive the services' server.
 //
-//   CoordinatorService coord(core, &runner, &hub);
+//   CoordinatorService coord(core, &submits, &queries, &hub);
 //   WorkerServiceImpl worker(core);
 //   builder.RegisterService(&coord); builder.RegisterService(&worker);
 #ifndef ABLATE_COORDINATOR_GRPC_SERVICE_H_
@@ -69,8 +69,10 @@ class WatchHub {
 
 class CoordinatorService final : public v1::Coordinator::CallbackService {
  public:
-  CoordinatorService(Scheduler* core, TaskRunner* runner, WatchHub* hub)
-      : core_(core), runner_(runner), hub_(hub) {}
+  // `submits` runs SubmitSweep (expansion + big insert), `queries` the other
+  // database-touching calls, so a huge submission never delays a status query.
+  CoordinatorService(Scheduler* core, TaskRunner* submits, TaskRunner* queries, WatchHub* hub)
+      : core_(core), submits_(submits), runner_(queries), hub_(hub) {}
 
   grpc::ServerUnaryReactor* SubmitSweep(grpc::CallbackServerContext* ctx,
                                         const v1::SubmitSweepRequest* req,
@@ -97,6 +99,7 @@ class CoordinatorService final : public v1::Coordinator::CallbackService {
 
  private:
   Scheduler* const core_;
+  TaskRunner* const submits_;
   TaskRunner* const runner_;
   WatchHub* const hub_;
 };
