@@ -7,6 +7,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
+#include "utf8proc.h"
+#include "worker/text/byte_level.h"
+#include "worker/text/utf8.h"
 
 namespace ablate::text {
 namespace {
@@ -28,17 +31,47 @@ absl::StatusOr<bool> GetBool(const nlohmann::json& j, const char* key, bool dflt
   return j[key].get<bool>();
 }
 
-// Splits `text` into spans covering it, marking the pattern's matches.
-absl::Status FindSpans(const PreTokenizer::SplitStep& step, absl::string_view text,
+bool IsPunctuation(char32_t cp) {
+  if (cp < 0x80) {
+    return (cp >= '!' && cp <= '/') || (cp >= ':' && cp <= '@') || (cp >= '[' && cp <= '`') ||
+           (cp >= '{' && cp <= '~');
+  }
+  switch (utf8proc_category(static_cast<utf8proc_int32_t>(cp))) {
+    case UTF8PROC_CATEGORY_PC:
+    case UTF8PROC_CATEGORY_PD:
+    case UTF8PROC_CATEGORY_PS:
+    case UTF8PROC_CATEGORY_PE:
+    case UTF8PROC_CATEGORY_PI:
+    case UTF8PROC_CATEGORY_PF:
+    case UTF8PROC_CATEGORY_PO:
+      return true;
+    default:
+      return false;
+  }
+}
+
+// Splits `text` into spans covering it, marking the step's matches.
+absl::Status FindSpans(const PreTokenizer::Step& step, absl::string_view text,
                        std::vector<Span>* spans) {
+  using K = PreTokenizer::Kind;
   spans->clear();
   std::vector<Regex::Match> matches;
-  if (step.regex != nullptr) {
+  if (step.kind == K::kRegex || step.kind == K::kByteLevel) {
     RETURN_IF_ERROR(step.regex->FindAll(text, &matches));
-  } else if (!step.literal.empty()) {
-    for (size_t p = text.find(step.literal); p != absl::string_view::npos;
-         p = text.find(step.literal, p + step.literal.size())) {
-      matches.push_back({p, p + step.literal.size()});
+  } else if (step.kind == K::kLiteral) {
+    if (!step.literal.empty()) {
+      for (size_t p = text.find(step.literal); p != absl::string_view::npos;
+           p = text.find(step.literal, p + step.literal.size())) {
+        matches.push_back({p, p + step.literal.size()});
+      }
+    }
+  } else {
+    // Character predicates: every matching character is one match.
+    for (size_t i = 0; i < text.size();) {
+      const size_t b = i;
+      const char32_t cp = NextCodePoint(text, &i);
+      const bool hit = step.kind == K::kPunctuation ? IsPunctuation(cp) : (cp >= '0' && cp <= '9');
+      if (hit) matches.push_back({b, i});
     }
   }
   size_t prev = 0;
@@ -120,20 +153,26 @@ absl::StatusOr<PreTokenizer::Behavior> ParseBehavior(const nlohmann::json& j,
   if (s == "MergedWithPrevious") return B::kMergedWithPrevious;
   if (s == "MergedWithNext") return B::kMergedWithNext;
   if (s == "Contiguous") return B::kContiguous;
-  return Invalid(source, field, absl::StrCat("unsupported Split behavior \"", s, "\""));
+  return Invalid(source, field, absl::StrCat("unsupported behavior \"", s, "\""));
+}
+
+absl::StatusOr<PreTokenizer::Step> ByteLevelStep(bool add_prefix_space, bool use_regex) {
+  PreTokenizer::Step step;
+  step.kind = PreTokenizer::Kind::kByteLevel;
+  step.add_prefix_space = add_prefix_space;
+  if (use_regex) {
+    ASSIGN_OR_RETURN(std::unique_ptr<Regex> re, Regex::Compile(kGpt2Pattern, "ByteLevel"));
+    step.regex = std::move(re);
+  }
+  return step;
 }
 
 }  // namespace
 
 absl::StatusOr<PreTokenizer> PreTokenizer::ByteLevelOnly(bool add_prefix_space, bool use_regex) {
   PreTokenizer p;
-  p.add_prefix_space_ = add_prefix_space;
-  p.prefix_step_ = 0;
-  if (use_regex) {
-    ASSIGN_OR_RETURN(std::unique_ptr<Regex> re, Regex::Compile(kGpt2Pattern, "ByteLevel"));
-    p.steps_.push_back(
-        {std::shared_ptr<const Regex>(std::move(re)), "", Behavior::kIsolated, false});
-  }
+  ASSIGN_OR_RETURN(Step step, ByteLevelStep(add_prefix_space, use_regex));
+  p.steps_.push_back(std::move(step));
   return p;
 }
 
@@ -165,24 +204,20 @@ absl::StatusOr<PreTokenizer> PreTokenizer::FromJson(const nlohmann::json& j,
   }
 
   PreTokenizer p;
-  bool saw_byte_level = false;
+  int byte_level = 0;
   for (const auto& [node, field] : flat) {
     const std::string type = (*node)["type"];
-    if (saw_byte_level) {
-      return Invalid(source, field,
-                     absl::StrCat("\"", type,
-                                  "\" after ByteLevel is not supported "
-                                  "(ByteLevel must be the last pre-tokenizer)"));
-    }
+    Step step;
     if (type == "Split") {
-      SplitStep step;
       const nlohmann::json pat = node->value("pattern", nlohmann::json());
       if (pat.is_object() && pat.contains("Regex") && pat["Regex"].is_string()) {
+        step.kind = Kind::kRegex;
         ASSIGN_OR_RETURN(std::unique_ptr<Regex> re,
                          Regex::Compile(pat["Regex"].get<std::string>(),
                                         absl::StrCat(source, ": ", field, ".pattern.Regex")));
         step.regex = std::move(re);
       } else if (pat.is_object() && pat.contains("String") && pat["String"].is_string()) {
+        step.kind = Kind::kLiteral;
         step.literal = pat["String"].get<std::string>();
       } else {
         return Invalid(source, field + ".pattern",
@@ -192,28 +227,36 @@ absl::StatusOr<PreTokenizer> PreTokenizer::FromJson(const nlohmann::json& j,
       ASSIGN_OR_RETURN(step.behavior,
                        ParseBehavior((*node)["behavior"], source, field + ".behavior"));
       ASSIGN_OR_RETURN(step.invert, GetBool(*node, "invert", false, source, field));
-      p.steps_.push_back(std::move(step));
+    } else if (type == "Punctuation") {
+      step.kind = Kind::kPunctuation;
+      if (node->contains("behavior") && !(*node)["behavior"].is_null()) {
+        ASSIGN_OR_RETURN(step.behavior,
+                         ParseBehavior((*node)["behavior"], source, field + ".behavior"));
+      }
+    } else if (type == "Digits") {
+      step.kind = Kind::kDigits;
+      ASSIGN_OR_RETURN(bool individual, GetBool(*node, "individual_digits", false, source, field));
+      step.behavior = individual ? Behavior::kIsolated : Behavior::kContiguous;
     } else if (type == "ByteLevel") {
-      saw_byte_level = true;
+      ++byte_level;
       // HF defaults: add_prefix_space = true, use_regex = true.
-      ASSIGN_OR_RETURN(p.add_prefix_space_,
+      ASSIGN_OR_RETURN(bool add_prefix_space,
                        GetBool(*node, "add_prefix_space", true, source, field));
       ASSIGN_OR_RETURN(bool use_regex, GetBool(*node, "use_regex", true, source, field));
-      p.prefix_step_ = p.steps_.size();
-      if (use_regex) {
-        ASSIGN_OR_RETURN(std::unique_ptr<Regex> re, Regex::Compile(kGpt2Pattern, "ByteLevel"));
-        p.steps_.push_back(
-            {std::shared_ptr<const Regex>(std::move(re)), "", Behavior::kIsolated, false});
-      }
+      ASSIGN_OR_RETURN(step, ByteLevelStep(add_prefix_space, use_regex));
     } else {
-      return Invalid(source, field + ".type",
-                     absl::StrCat("unsupported pre-tokenizer \"", type,
-                                  "\" (supported: Split, ByteLevel, Sequence)"));
+      return Invalid(
+          source, field + ".type",
+          absl::StrCat("unsupported pre-tokenizer \"", type,
+                       "\" (supported: Split, Punctuation, Digits, ByteLevel, Sequence)"));
     }
+    p.steps_.push_back(std::move(step));
   }
-  if (!saw_byte_level) {
+  if (byte_level != 1) {
     return Invalid(source, "pre_tokenizer",
-                   "no ByteLevel pre-tokenizer: only byte-level BPE tokenizers are supported");
+                   byte_level == 0
+                       ? "no ByteLevel pre-tokenizer: only byte-level BPE tokenizers are supported"
+                       : "more than one ByteLevel pre-tokenizer is not supported");
   }
   return p;
 }
@@ -223,23 +266,41 @@ absl::Status PreTokenizer::Split(absl::string_view text, std::vector<std::string
   std::vector<std::string> next;
   std::vector<Span> spans;
   if (!text.empty()) pieces.emplace_back(text);
-  for (size_t s = 0; s <= steps_.size(); ++s) {
-    if (s == prefix_step_ && add_prefix_space_) {
+  bool mapped = false;  // pieces hold byte-level characters (after ByteLevel)
+  for (const Step& step : steps_) {
+    if (step.kind == Kind::kByteLevel && step.add_prefix_space) {
       for (std::string& piece : pieces) {
         if (piece.empty() || piece[0] != ' ') piece.insert(piece.begin(), ' ');
       }
     }
-    if (s == steps_.size()) break;
-    next.clear();
-    for (const std::string& piece : pieces) {
-      RETURN_IF_ERROR(FindSpans(steps_[s], piece, &spans));
-      for (const auto& [b, e] : ApplyBehavior(steps_[s].behavior, spans)) {
-        if (e > b) next.emplace_back(piece, b, e - b);
+    if (step.kind != Kind::kByteLevel || step.regex != nullptr) {
+      next.clear();
+      for (const std::string& piece : pieces) {
+        RETURN_IF_ERROR(FindSpans(step, piece, &spans));
+        for (const auto& [b, e] : ApplyBehavior(step.behavior, spans)) {
+          if (e > b) next.emplace_back(piece, b, e - b);
+        }
+      }
+      pieces.swap(next);
+    }
+    if (step.kind == Kind::kByteLevel) {
+      // Later steps see the mapped text, as in HF. The last ByteLevel step
+      // needs no mapping round trip.
+      if (&step != &steps_.back()) {
+        for (std::string& piece : pieces) piece = ByteLevelEncode(piece);
+        mapped = true;
       }
     }
-    pieces.swap(next);
   }
-  for (std::string& piece : pieces) words->push_back(std::move(piece));
+  for (std::string& piece : pieces) {
+    if (mapped) {
+      std::string raw;
+      ByteLevelDecode(piece, &raw);
+      words->push_back(std::move(raw));
+    } else {
+      words->push_back(std::move(piece));
+    }
+  }
   return absl::OkStatus();
 }
 

@@ -1,9 +1,15 @@
-// pre_tokenizer.h: the HF pre-tokenizers of a byte-level BPE tokenizer.json:
-// Split (Regex or String pattern; behaviours Removed, Isolated,
-// MergedWithPrevious, MergedWithNext, Contiguous; invert) and ByteLevel
-// (add_prefix_space; use_regex = the GPT-2 regex), alone or in a Sequence.
-// ByteLevel must come last: it is where bytes become BPE symbols, and the
-// byte mapping itself is done by the BPE model. Immutable; thread-safe.
+// pre_tokenizer.h: the HF pre-tokenizers of a byte-level BPE tokenizer.json,
+// alone or in a Sequence:
+//   * Split: Regex (PCRE2, UTF + UCP + JIT, used verbatim) or String pattern;
+//     behaviours Removed, Isolated, MergedWithPrevious, MergedWithNext,
+//     Contiguous; invert.
+//   * Punctuation (behaviour, default Isolated): each Unicode punctuation
+//     character (general category P*, or ASCII punctuation) is a match.
+//   * Digits (individual_digits): ASCII digits, one by one or in runs.
+//   * ByteLevel (add_prefix_space; use_regex = the GPT-2 regex): required,
+//     exactly once. Steps after it see the byte-mapped text ("Ġ" for a
+//     space), exactly as in HF; Split() returns raw bytes either way.
+// Immutable; thread-safe.
 //
 //   ASSIGN_OR_RETURN(PreTokenizer p, PreTokenizer::FromJson(j["pre_tokenizer"], "tokenizer.json"));
 //   std::vector<std::string> words;
@@ -29,32 +35,32 @@ inline constexpr absl::string_view kGpt2Pattern =
 class PreTokenizer {
  public:
   enum class Behavior { kRemoved, kIsolated, kMergedWithPrevious, kMergedWithNext, kContiguous };
+  enum class Kind { kRegex, kLiteral, kPunctuation, kDigits, kByteLevel };
 
-  struct SplitStep {
-    std::shared_ptr<const Regex> regex;  // null: `literal` is the pattern
-    std::string literal;
+  struct Step {
+    Kind kind = Kind::kRegex;
+    std::shared_ptr<const Regex> regex;  // kRegex, and kByteLevel with use_regex
+    std::string literal;                 // kLiteral
     Behavior behavior = Behavior::kIsolated;
     bool invert = false;
+    bool add_prefix_space = false;  // kByteLevel
   };
 
   // `j` is tokenizer.json's "pre_tokenizer". InvalidArgument naming the field
-  // for unsupported types/options, or when no ByteLevel step ends it.
+  // for unsupported types/options, or when there is not exactly one ByteLevel.
   static absl::StatusOr<PreTokenizer> FromJson(const nlohmann::json& j, absl::string_view source);
 
   // ByteLevel(add_prefix_space, use_regex) alone: what GPT-2 files imply.
   static absl::StatusOr<PreTokenizer> ByteLevelOnly(bool add_prefix_space, bool use_regex);
 
-  // Appends the words of `text` (valid UTF-8) to *words; empty pieces are dropped.
+  // Appends the words of `text` (valid UTF-8), as raw bytes, to *words;
+  // empty pieces are dropped.
   absl::Status Split(absl::string_view text, std::vector<std::string>* words) const;
 
-  // The pieces of tokenizer.json's Split for ByteLevelOnly; for tests.
-  const std::vector<SplitStep>& steps() const { return steps_; }
-  bool add_prefix_space() const { return add_prefix_space_; }
+  const std::vector<Step>& steps() const { return steps_; }
 
  private:
-  std::vector<SplitStep> steps_;  // ByteLevel's use_regex becomes a final Isolated step
-  bool add_prefix_space_ = false;
-  size_t prefix_step_ = 0;  // add_prefix_space applies before steps_[prefix_step_]
+  std::vector<Step> steps_;
 };
 
 }  // namespace ablate::text

@@ -8,7 +8,7 @@
 //   2. each remaining piece is normalized (NFC, NFKC, NFD, NFKD via utf8proc),
 //      then added tokens with normalized=true are split out of it;
 //   3. pre-tokenizers (Split with the file's regex compiled by PCRE2 with
-//      UTF + UCP + JIT, ByteLevel) cut the pieces into words;
+//      UTF + UCP + JIT, Punctuation, Digits, ByteLevel) cut the pieces into words;
 //   4. each word's bytes go through the byte-level BPE merges.
 // The post-processor is never applied (no BOS/EOS is added), exactly like
 // add_special_tokens=False. Decode follows HF `decode` with the ByteLevel

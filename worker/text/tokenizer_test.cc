@@ -294,6 +294,41 @@ TEST(TinyTokenizer, SplitBehaviors) {
                        AllOf(HasSubstr("behavior"), HasSubstr("Sideways"))));
 }
 
+TEST(TinyTokenizer, PunctuationDigitsAndStepsAfterByteLevel) {
+  const std::vector<std::pair<std::string, std::string>> m = {{"!", "!"}, {"1", "2"}};
+  auto seq = [](json first) {
+    return json{{"type", "Sequence"},
+                {"pretokenizers", {std::move(first), ByteLevelPre(false, false)}}};
+  };
+  auto contiguous =
+      Load(TinyTokenizer(m, seq({{"type", "Punctuation"}, {"behavior", "Contiguous"}})));
+  ASSERT_TRUE(contiguous.ok()) << contiguous.status();
+  EXPECT_EQ(Ids(**contiguous, "a!!b"), (std::vector<int32_t>{'a', 256, 'b'}));
+  auto isolated = Load(TinyTokenizer(m, seq({{"type", "Punctuation"}})));
+  ASSERT_TRUE(isolated.ok());
+  EXPECT_EQ(Ids(**isolated, "a!!b"), (std::vector<int32_t>{'a', '!', '!', 'b'}));
+  auto digits = Load(TinyTokenizer(m, seq({{"type", "Digits"}, {"individual_digits", true}})));
+  ASSERT_TRUE(digits.ok());
+  EXPECT_EQ(Ids(**digits, "x123"), (std::vector<int32_t>{'x', '1', '2', '3'}));
+  auto runs = Load(TinyTokenizer(m, seq({{"type", "Digits"}, {"individual_digits", false}})));
+  ASSERT_TRUE(runs.ok());
+  EXPECT_EQ(Ids(**runs, "x123"), (std::vector<int32_t>{'x', 257, '3'}));
+  // A step after ByteLevel sees "Ġ" for a space (HF order), and words are
+  // still bytes for the BPE.
+  json after = {
+      {"type", "Sequence"},
+      {"pretokenizers",
+       {ByteLevelPre(false, false),
+        {{"type", "Split"}, {"pattern", {{"String", "\u0120"}}}, {"behavior", "Removed"}}}}};
+  auto mapped = Load(TinyTokenizer(m, after));
+  ASSERT_TRUE(mapped.ok()) << mapped.status();
+  EXPECT_EQ(Ids(**mapped, "a b!!"), (std::vector<int32_t>{'a', 'b', 256}));
+  json two = {{"type", "Sequence"},
+              {"pretokenizers", {ByteLevelPre(false, false), ByteLevelPre(false, false)}}};
+  EXPECT_THAT(Load(TinyTokenizer(m, two)),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("more than one ByteLevel")));
+}
+
 TEST(TinyTokenizer, AddedTokenFlags) {
   json j = TinyTokenizer({}, ByteLevelPre(false, false));
   j["added_tokens"] = {{{"id", 300}, {"content", "<s>"}, {"special", true}, {"normalized", false}},
