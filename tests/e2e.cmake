@@ -1,6 +1,7 @@
 # tests/e2e.cmake: multi-process orchestration tests (real coordinator binary,
 # worker processes running the real WorkerRuntime with a TEST-ONLY evaluator,
-# loopback gRPC, SQLite files). The test evaluator never leaves tests/.
+# loopback gRPC, SQLite files), the `ablate` sweep commands, and `ablate run`'s
+# engine with the test evaluator. The test evaluator never leaves tests/.
 add_library(ablate_test_evaluator STATIC ${CMAKE_CURRENT_SOURCE_DIR}/test_evaluator.cc)
 target_link_libraries(ablate_test_evaluator PUBLIC ablate_proto absl::statusor absl::strings absl::time)
 
@@ -8,10 +9,33 @@ add_executable(ablate-test-worker ${CMAKE_CURRENT_SOURCE_DIR}/test_worker_main.c
 target_link_libraries(ablate-test-worker PRIVATE ablate_worker_runtime ablate_test_evaluator)
 
 if(TARGET ablate-coordinator)
+  add_library(ablate_e2e_cluster STATIC ${CMAKE_CURRENT_SOURCE_DIR}/e2e_cluster.cc)
+  target_link_libraries(ablate_e2e_cluster PUBLIC ablate_grpc_proto ablate_subprocess
+    SQLite::SQLite3 GTest::gtest)
+  target_compile_definitions(ablate_e2e_cluster PRIVATE ABLATE_BINARY_DIR="${CMAKE_BINARY_DIR}")
+
   ablate_test(NAME e2e_orchestration_test
-    SRCS ${CMAKE_CURRENT_SOURCE_DIR}/e2e_orchestration_test.cc ${CMAKE_CURRENT_SOURCE_DIR}/e2e_cluster.cc
-    LIBS ablate_grpc_proto ablate_test_evaluator ablate_subprocess SQLite::SQLite3
+    SRCS ${CMAKE_CURRENT_SOURCE_DIR}/e2e_orchestration_test.cc
+    LIBS ablate_e2e_cluster ablate_test_evaluator
     LABELS e2e
     TIMEOUT 180)
   add_dependencies(e2e_orchestration_test ablate-coordinator ablate-test-worker)
+
+  if(TARGET ablate_sweep_cli)
+    ablate_test(NAME e2e_cli_test
+      SRCS ${CMAKE_CURRENT_SOURCE_DIR}/e2e_cli_test.cc
+      LIBS ablate_e2e_cluster nlohmann_json::nlohmann_json
+      LABELS e2e
+      TIMEOUT 180)
+    add_dependencies(e2e_cli_test ablate ablate-coordinator ablate-test-worker)
+    if(TARGET ablate_eval AND EXISTS ${CMAKE_SOURCE_DIR}/worker/eval/lm_evaluator.cc)
+      target_compile_definitions(e2e_cli_test PRIVATE ABLATE_HAVE_LM_EVALUATOR=1)
+    endif()
+
+    ablate_test(NAME e2e_embedded_test
+      SRCS ${CMAKE_CURRENT_SOURCE_DIR}/e2e_embedded_test.cc
+      LIBS ablate_sweep_cli ablate_test_evaluator ablate_subprocess
+      LABELS e2e
+      TIMEOUT 120)
+  endif()
 endif()

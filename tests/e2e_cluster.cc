@@ -4,12 +4,14 @@
 #include <signal.h>
 #include <sqlite3.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 
 #include "absl/strings/str_cat.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
+#include "grpcpp/support/channel_arguments.h"
 #include "gtest/gtest.h"
 
 #ifndef ABLATE_BINARY_DIR
@@ -65,7 +67,8 @@ E2eCluster::E2eCluster(const std::string& name) {
 E2eCluster::~E2eCluster() {
   workers_.clear();  // SIGKILL + reap what is left
   coordinator_.reset();
-  if (!::testing::Test::HasFailure()) {
+  // Logs and DB stay for inspection when the test failed or ABLATE_E2E_KEEP is set.
+  if (!::testing::Test::HasFailure() && std::getenv("ABLATE_E2E_KEEP") == nullptr) {
     std::error_code ec;
     std::filesystem::remove_all(dir_, ec);
   }
@@ -74,7 +77,11 @@ E2eCluster::~E2eCluster() {
 std::string E2eCluster::address() const { return absl::StrCat("127.0.0.1:", port_); }
 
 void E2eCluster::Connect() {
-  auto channel = grpc::CreateChannel(address(), grpc::InsecureChannelCredentials());
+  // Short reconnect backoff: the coordinator starts (and restarts) under the test's eyes.
+  grpc::ChannelArguments args;
+  args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 50);
+  args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 200);
+  auto channel = grpc::CreateCustomChannel(address(), grpc::InsecureChannelCredentials(), args);
   client_ = v1::Coordinator::NewStub(channel);
   worker_api_ = v1::WorkerService::NewStub(channel);
 }
@@ -98,6 +105,9 @@ absl::Status E2eCluster::StartCoordinator(const std::vector<std::string>& extra)
       return absl::InternalError(absl::StrCat("coordinator exited: ", coordinator_->Log()));
     }
     v1::ListSweepsResponse resp;
+    // A fresh channel each time: a channel that saw "connection refused" may sit
+    // in reconnect backoff for seconds after the server is up.
+    Connect();
     auto ctx = Ctx(absl::Milliseconds(500));
     if (client_->ListSweeps(ctx.get(), v1::ListSweepsRequest(), &resp).ok()) return absl::OkStatus();
     absl::SleepFor(absl::Milliseconds(50));

@@ -132,7 +132,9 @@ TEST(E2eOrchestrationTest, CoordinatorKilledMidSweepResumesWithNoResultLostOrDup
       << c.Logs();
   c.StopCoordinator(SIGKILL);
   const int64_t before = *c.SqlInt("SELECT COUNT(*) FROM job_results");
-  EXPECT_GE(before, 100);
+  // (GetSweep counts may run ahead of the DB by one group commit: those
+  // completions were not acknowledged yet, so the workers send them again.)
+  EXPECT_GT(before, 50);
   EXPECT_LT(before, 500) << "the sweep finished before the crash; nothing was tested";
   absl::SleepFor(absl::Milliseconds(500));  // workers see the outage and back off
   ASSERT_OK(c.StartCoordinator());           // same DB file, same port

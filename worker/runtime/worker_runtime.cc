@@ -85,6 +85,25 @@ std::unique_ptr<grpc::ClientContext> WorkerRuntime::NewContext(absl::Duration ti
   return ctx;
 }
 
+std::shared_ptr<v1::WorkerService::Stub> WorkerRuntime::stub() const {
+  absl::MutexLock lock(&mu_);
+  return stub_;
+}
+
+void WorkerRuntime::ResetChannel() {
+  grpc::ChannelArguments args;
+  // Notice a restarted coordinator within about a second. (Not
+  // GRPC_ARG_MIN_RECONNECT_BACKOFF_MS: that is the minimum *connect timeout*;
+  // lowering it makes slow handshakes fail forever.)
+  args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
+  args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 1000);
+  std::shared_ptr<v1::WorkerService::Stub> fresh = v1::WorkerService::NewStub(
+      grpc::CreateCustomChannel(options_.coordinator_address, grpc::InsecureChannelCredentials(),
+                                args));
+  absl::MutexLock lock(&mu_);
+  stub_ = std::move(fresh);
+}
+
 void WorkerRuntime::RequestStop() {
   absl::MutexLock lock(&mu_);
   if (stop_requested_) return;
@@ -126,7 +145,7 @@ absl::Status WorkerRuntime::Register() {
   }
   v1::RegisterWorkerResponse resp;
   auto ctx = NewContext(absl::Milliseconds(options_.rpc_timeout_ms));
-  absl::Status s = FromGrpcStatus(stub_->RegisterWorker(ctx.get(), req, &resp), "RegisterWorker");
+  absl::Status s = FromGrpcStatus(stub()->RegisterWorker(ctx.get(), req, &resp), "RegisterWorker");
   if (!s.ok()) return s;
   if (resp.worker_id().empty()) return absl::InternalError("RegisterWorker: empty worker_id in answer");
   int32_t interval = options_.heartbeat_interval_ms > 0 ? options_.heartbeat_interval_ms
@@ -159,14 +178,7 @@ absl::Status WorkerRuntime::Run() {
     ran_ = true;
     loaded_models_ = evaluator_->LoadedModels();
   }
-  grpc::ChannelArguments args;
-  // Notice a restarted coordinator within about a second.
-  args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
-  args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 100);
-  args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 1000);
-  channel_ = grpc::CreateCustomChannel(options_.coordinator_address,
-                                       grpc::InsecureChannelCredentials(), args);
-  stub_ = v1::WorkerService::NewStub(channel_);
+  ResetChannel();
   heartbeat_thread_ = std::thread([this] { HeartbeatLoop(); });
 
   Backoff backoff(BackoffFrom(options_), FreshSeed());
@@ -179,6 +191,7 @@ absl::Status WorkerRuntime::Run() {
     }
     reachable = false;
     SleepUnlessStopping(backoff.Next());
+    if (backoff.failures() >= 2 && IsRetryable(s)) ResetChannel();
   };
   while (!Stopping()) {
     if (options_.idle_exit_ms > 0 &&
@@ -256,7 +269,7 @@ absl::StatusOr<v1::LeaseJobsResponse> WorkerRuntime::LeaseJobs() {
     lease_call_ = ctx.get();
   }
   v1::LeaseJobsResponse resp;
-  grpc::Status s = stub_->LeaseJobs(ctx.get(), req, &resp);
+  grpc::Status s = stub()->LeaseJobs(ctx.get(), req, &resp);
   {
     absl::MutexLock lock(&mu_);
     lease_call_ = nullptr;
@@ -347,7 +360,7 @@ bool WorkerRuntime::ReportComplete(const v1::Lease& lease, const v1::JobResult& 
         req.set_lease_id(lease.lease_id());
         req.set_attempt(lease.attempt());
         *req.mutable_result() = result;
-        return stub_->CompleteJob(ctx, req, &resp);
+        return stub()->CompleteJob(ctx, req, &resp);
       });
   absl::MutexLock lock(&mu_);
   if (delivered && resp.accepted()) {
@@ -374,7 +387,7 @@ bool WorkerRuntime::ReportFailure(const v1::Lease& lease, const std::string& err
         req.set_attempt(lease.attempt());
         req.set_error(error);
         req.set_release(release);
-        return stub_->FailJob(ctx, req, &resp);
+        return stub()->FailJob(ctx, req, &resp);
       });
   return delivered && resp.accepted();
 }
@@ -418,6 +431,7 @@ bool WorkerRuntime::RetryReport(
     }
     if (backoff.failures() == 0) Log(absl::StrCat(what, " failed (", s.message(), "); retrying"));
     absl::SleepFor(std::min(backoff.Next(), std::max(absl::ZeroDuration(), deadline - absl::Now())));
+    if (backoff.failures() >= 2 && s.code() == absl::StatusCode::kUnavailable) ResetChannel();
   }
 }
 
@@ -474,7 +488,7 @@ void WorkerRuntime::SendHeartbeat() {
   }
   v1::HeartbeatResponse resp;
   auto ctx = NewContext(absl::Milliseconds(options_.rpc_timeout_ms));
-  absl::Status s = FromGrpcStatus(stub_->Heartbeat(ctx.get(), req, &resp), "Heartbeat");
+  absl::Status s = FromGrpcStatus(stub()->Heartbeat(ctx.get(), req, &resp), "Heartbeat");
   if (s.code() == absl::StatusCode::kNotFound) {
     // The coordinator restarted and forgot us: register again right away so the
     // running job's heartbeats continue (its old lease is reported lost, if so).

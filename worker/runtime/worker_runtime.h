@@ -84,6 +84,9 @@ class WorkerRuntime {
   // Waits `d` or until RequestStop(); false if stopping.
   bool SleepUnlessStopping(absl::Duration d);
   std::unique_ptr<grpc::ClientContext> NewContext(absl::Duration timeout) const;
+  // The current stub (a new channel after ResetChannel()).
+  std::shared_ptr<v1::WorkerService::Stub> stub() const;
+  void ResetChannel();
 
   // Registers unless someone already replaced `stale_id` with a fresh id.
   absl::Status EnsureRegistered(const std::string& stale_id);
@@ -107,8 +110,6 @@ class WorkerRuntime {
   const WorkerOptions options_;
   const std::unique_ptr<Evaluator> evaluator_;
   std::string name_;
-  std::shared_ptr<grpc::Channel> channel_;
-  std::unique_ptr<v1::WorkerService::Stub> stub_;
   std::thread heartbeat_thread_;
 
   LeaseTable leases_;  // thread-safe on its own
@@ -124,6 +125,10 @@ class WorkerRuntime {
   int32_t heartbeat_interval_ms_ ABSL_GUARDED_BY(mu_) = 2000;
   grpc::ClientContext* lease_call_ ABSL_GUARDED_BY(mu_) = nullptr;  // in-flight LeaseJobs
   std::vector<std::string> loaded_models_ ABSL_GUARDED_BY(mu_);
+  // Replaced (not mutated) when the coordinator stays unreachable: a gRPC
+  // channel that saw "connection refused" can sit in its own reconnect backoff
+  // for seconds after the coordinator is back.
+  std::shared_ptr<v1::WorkerService::Stub> stub_ ABSL_GUARDED_BY(mu_);
   Stats stats_ ABSL_GUARDED_BY(mu_);
 };
 
