@@ -57,7 +57,7 @@ ModelConfig Config(const nlohmann::json& j) {
 
 int main(int argc, char** argv) {
   const bool quick = argc > 1 && std::strcmp(argv[1], "--quick") == 0;
-  const int reps = quick ? 1 : 3;
+  const int reps = quick ? 1 : 2;
   const int64_t seq = quick ? 64 : 512, long_seq = quick ? 256 : 2048;
   c10::InferenceMode guard;
   std::printf("threads: %d\n\n", at::get_num_threads());
