@@ -58,9 +58,7 @@ absl::StatusOr<Normalizer> Normalizer::FromJson(const nlohmann::json& j, absl::s
   return Normalizer(std::move(forms));
 }
 
-std::string Normalizer::Apply(absl::string_view text) const {
-  // ASCII is invariant under every Unicode normalization form.
-  if (forms_.empty() || IsAscii(text)) return std::string(text);
+std::string Normalizer::ApplyAll(absl::string_view text) const {
   std::string cur(text);
   for (Form f : forms_) {
     int options = UTF8PROC_STABLE;
@@ -82,15 +80,42 @@ std::string Normalizer::Apply(absl::string_view text) const {
     const utf8proc_ssize_t n = utf8proc_map(reinterpret_cast<const utf8proc_uint8_t*>(cur.data()),
                                             static_cast<utf8proc_ssize_t>(cur.size()), &out,
                                             static_cast<utf8proc_option_t>(options));
-    // Input is validated UTF-8, so utf8proc cannot fail except out of memory.
+    // The input is validated UTF-8, so utf8proc can only fail for lack of memory.
     if (n < 0) {
       std::free(out);
-      continue;
+      std::abort();
     }
     cur.assign(reinterpret_cast<const char*>(out), static_cast<size_t>(n));
     std::free(out);
   }
   return cur;
+}
+
+std::string Normalizer::Apply(absl::string_view text) const {
+  // ASCII is invariant under every normalization form, and an ASCII
+  // character is a starter that nothing before it and nothing ASCII after it
+  // combines with. So only the non-ASCII runs, each with the one ASCII
+  // character before it, need normalizing.
+  if (forms_.empty() || IsAscii(text)) return std::string(text);
+  std::string out;
+  out.reserve(text.size() + text.size() / 8);
+  const auto ascii = [&](size_t k) { return static_cast<unsigned char>(text[k]) < 0x80; };
+  size_t i = 0;
+  while (i < text.size()) {
+    size_t j = i;
+    while (j < text.size() && ascii(j)) ++j;
+    if (j == text.size()) {
+      out.append(text.data() + i, j - i);
+      break;
+    }
+    const size_t start = j > i ? j - 1 : j;
+    out.append(text.data() + i, start - i);
+    size_t k = j;
+    while (k < text.size() && !ascii(k)) ++k;
+    out += ApplyAll(text.substr(start, k - start));
+    i = k;
+  }
+  return out;
 }
 
 }  // namespace ablate::text

@@ -33,6 +33,7 @@ class Normalizer {
   std::string Apply(absl::string_view text) const;
 
  private:
+  std::string ApplyAll(absl::string_view text) const;  // the whole text through utf8proc
   std::vector<Form> forms_;
 };
 

@@ -173,6 +173,7 @@ absl::StatusOr<PreTokenizer> PreTokenizer::ByteLevelOnly(bool add_prefix_space, 
   PreTokenizer p;
   ASSIGN_OR_RETURN(Step step, ByteLevelStep(add_prefix_space, use_regex));
   p.steps_.push_back(std::move(step));
+  p.copy_free_ = !add_prefix_space;
   return p;
 }
 
@@ -252,6 +253,12 @@ absl::StatusOr<PreTokenizer> PreTokenizer::FromJson(const nlohmann::json& j,
     }
     p.steps_.push_back(std::move(step));
   }
+  for (size_t i = 0; i < p.steps_.size(); ++i) {
+    const Step& st = p.steps_[i];
+    if (st.kind == Kind::kByteLevel && (st.add_prefix_space || i + 1 != p.steps_.size())) {
+      p.copy_free_ = false;
+    }
+  }
   if (byte_level != 1) {
     return Invalid(source, "pre_tokenizer",
                    byte_level == 0
@@ -262,9 +269,31 @@ absl::StatusOr<PreTokenizer> PreTokenizer::FromJson(const nlohmann::json& j,
 }
 
 absl::Status PreTokenizer::Split(absl::string_view text, std::vector<std::string>* words) const {
+  return ForEachWord(text, [words](absl::string_view w) { words->emplace_back(w); });
+}
+
+absl::Status PreTokenizer::ForEachWord(absl::string_view text,
+                                       const std::function<void(absl::string_view)>& fn) const {
+  std::vector<Span> spans;
+  if (copy_free_) {
+    std::vector<absl::string_view> pieces, next;
+    if (!text.empty()) pieces.push_back(text);
+    for (const Step& step : steps_) {
+      if (step.kind == Kind::kByteLevel && step.regex == nullptr) continue;
+      next.clear();
+      for (absl::string_view piece : pieces) {
+        RETURN_IF_ERROR(FindSpans(step, piece, &spans));
+        for (const auto& [b, e] : ApplyBehavior(step.behavior, spans)) {
+          if (e > b) next.push_back(piece.substr(b, e - b));
+        }
+      }
+      pieces.swap(next);
+    }
+    for (absl::string_view piece : pieces) fn(piece);
+    return absl::OkStatus();
+  }
   std::vector<std::string> pieces;
   std::vector<std::string> next;
-  std::vector<Span> spans;
   if (!text.empty()) pieces.emplace_back(text);
   bool mapped = false;  // pieces hold byte-level characters (after ByteLevel)
   for (const Step& step : steps_) {
@@ -292,13 +321,14 @@ absl::Status PreTokenizer::Split(absl::string_view text, std::vector<std::string
       }
     }
   }
-  for (std::string& piece : pieces) {
+  std::string raw;
+  for (const std::string& piece : pieces) {
     if (mapped) {
-      std::string raw;
+      raw.clear();
       ByteLevelDecode(piece, &raw);
-      words->push_back(std::move(raw));
+      fn(raw);
     } else {
-      words->push_back(std::move(piece));
+      fn(piece);
     }
   }
   return absl::OkStatus();

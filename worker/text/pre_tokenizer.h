@@ -17,6 +17,7 @@
 #ifndef ABLATE_WORKER_TEXT_PRE_TOKENIZER_H_
 #define ABLATE_WORKER_TEXT_PRE_TOKENIZER_H_
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -57,10 +58,17 @@ class PreTokenizer {
   // empty pieces are dropped.
   absl::Status Split(absl::string_view text, std::vector<std::string>* words) const;
 
+  // Calls fn(word) for each word, in order (the view is valid during the
+  // call only). Without add_prefix_space and steps after ByteLevel, no text
+  // is copied.
+  absl::Status ForEachWord(absl::string_view text,
+                           const std::function<void(absl::string_view)>& fn) const;
+
   const std::vector<Step>& steps() const { return steps_; }
 
  private:
   std::vector<Step> steps_;
+  bool copy_free_ = true;  // no prefix space, ByteLevel last: pieces are views
 };
 
 }  // namespace ablate::text

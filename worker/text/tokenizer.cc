@@ -33,7 +33,6 @@ absl::StatusOr<std::vector<int32_t>> Tokenizer::Encode(absl::string_view text) c
   std::vector<int32_t> ids;
   ids.reserve(text.size() / 3 + 1);
   std::vector<AddedVocabulary::Piece> raw_pieces, norm_pieces;
-  std::vector<std::string> words;
   impl_->added.Split(text, /*normalized_pass=*/false, &raw_pieces);
   for (const AddedVocabulary::Piece& raw : raw_pieces) {
     if (raw.id >= 0) {
@@ -47,9 +46,8 @@ absl::StatusOr<std::vector<int32_t>> Tokenizer::Encode(absl::string_view text) c
         ids.push_back(piece.id);
         continue;
       }
-      words.clear();
-      RETURN_IF_ERROR(impl_->pre_tokenizer.Split(piece.text, &words));
-      for (const std::string& w : words) impl_->bpe->EncodeWord(w, &ids);
+      RETURN_IF_ERROR(impl_->pre_tokenizer.ForEachWord(
+          piece.text, [&](absl::string_view w) { impl_->bpe->EncodeWord(w, &ids); }));
     }
   }
   return ids;
