@@ -10,6 +10,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "worker/text/sha256.h"
+#include "worker/text/utf8.h"
 
 namespace ablate::text {
 namespace {
@@ -54,6 +55,9 @@ absl::StatusOr<DataFile> ReadDataFile(const std::string& path) {
   DataFile f;
   f.path = path;
   f.contents = ss.str();
+  // Reported here, with file and line, rather than later by the tokenizer.
+  absl::Status utf8 = ValidateUtf8(f.contents, path);
+  if (!utf8.ok()) return utf8;
   f.fingerprint = {path, Sha256Hex(f.contents), static_cast<int64_t>(f.contents.size())};
   return f;
 }

@@ -25,7 +25,8 @@ struct DataFile {
   FileFingerprint fingerprint;
 };
 
-// NotFound if the file cannot be opened (or is a directory).
+// NotFound if the file cannot be opened (or is a directory); InvalidArgument
+// "<file>: invalid UTF-8 at byte N (line L)" if it is not valid UTF-8.
 absl::StatusOr<DataFile> ReadDataFile(const std::string& path);
 
 // "<path>:<line>: <message>" as InvalidArgument.

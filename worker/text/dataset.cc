@@ -115,7 +115,6 @@ std::string TaskName(v1::MultipleChoiceTask task) { return v1::MultipleChoiceTas
 
 absl::StatusOr<TextCorpus> LoadTextCorpus(const std::string& path) {
   ASSIGN_OR_RETURN(DataFile f, ReadDataFile(path));
-  RETURN_IF_ERROR(ValidateUtf8(f.contents, path));
   TextCorpus c;
   c.fingerprint.files.push_back(f.fingerprint);
   FinishFingerprint(&c.fingerprint);

@@ -381,6 +381,11 @@ TEST(Malformed, SpecFields) {
   auto few = TempFile("arc.jsonl", "{\"query\":\"Question: a\",\"choices\":[\"x\"],\"gold\":0}\n");
   EXPECT_THAT(LoadMultipleChoice(Mc(v1::ARC_EASY, few, few, 1)),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("exceeds")));
+  auto bad_csv = TempFile("u_test.csv", "q1,a,b,c,d,0\nq\xc3,a,b,c,d,0\n");
+  EXPECT_THAT(
+      LoadMultipleChoice(Mc(v1::MMLU, bad_csv)),
+      StatusIs(absl::StatusCode::kInvalidArgument,
+               AllOf(HasSubstr("u_test.csv"), HasSubstr("invalid UTF-8"), HasSubstr("line 2"))));
   auto bad_utf8 = TempFile("bad.raw", "ok\nbad \xff here\n");
   EXPECT_THAT(LoadTextCorpus(bad_utf8), StatusIs(absl::StatusCode::kInvalidArgument,
                                                  AllOf(HasSubstr("bad.raw"), HasSubstr("line 2"))));

@@ -112,7 +112,6 @@ std::string Capitalize(absl::string_view s) {
 // The original HellaSwag jsonl (rowanz/hellaswag, HF "hellaswag"):
 // {"activity_label", "ctx_a", "ctx_b", "endings": [4], "label"}.
 absl::Status ReadHellaSwagJsonl(const DataFile& f, std::vector<McDoc>* docs) {
-  RETURN_IF_ERROR(ValidateUtf8(f.contents, f.path));
   return ForEachJsonLine(f, [&](int line, const ordered_json& j) -> absl::Status {
     ASSIGN_OR_RETURN(std::string label, JsonString(j, "activity_label", f.path, line));
     ASSIGN_OR_RETURN(std::string ctx_a, JsonString(j, "ctx_a", f.path, line));
