@@ -101,6 +101,8 @@ TEST(RealData, Mmlu5Shot) {
     ++answers;
   }
   EXPECT_EQ(answers, 5u);
+  EXPECT_THAT(LoadMultipleChoice(Mc(v1::MMLU, dir + "/mmlu")),
+              StatusIs(absl::StatusCode::kNotFound, HasSubstr("mmlu/test")));
   // Zero-shot keeps the description; limit keeps the first items.
   auto zero = LoadMultipleChoice(Mc(v1::MMLU, dir + "/mmlu/test/anatomy_test.csv", "", 0, 3));
   ASSERT_TRUE(zero.ok()) << zero.status();

@@ -251,8 +251,14 @@ absl::StatusOr<std::vector<McDoc>> ReadMmlu(const std::string& path,
                                             std::vector<FileFingerprint>* files) {
   std::vector<McDoc> docs;
   if (IsDirectory(path)) {
-    ASSIGN_OR_RETURN(std::vector<std::string> csvs, ListFiles(path, ".csv"));
-    for (const std::string& csv : csvs) RETURN_IF_ERROR(ReadMmluFile(csv, files, &docs));
+    absl::StatusOr<std::vector<std::string>> csvs = ListFiles(path, ".csv");
+    if (!csvs.ok() && IsDirectory((fs::path(path) / "test").string())) {
+      return absl::NotFoundError(
+          absl::StrCat(path, ": no .csv files here; MMLU wants the split directory (e.g. ", path,
+                       "/test, with ", path, "/dev as fewshot_path)"));
+    }
+    if (!csvs.ok()) return csvs.status();
+    for (const std::string& csv : *csvs) RETURN_IF_ERROR(ReadMmluFile(csv, files, &docs));
   } else {
     RETURN_IF_ERROR(ReadMmluFile(path, files, &docs));
   }
