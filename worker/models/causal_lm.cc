@@ -130,6 +130,17 @@ absl::Status CheckOptions(const LoadOptions& o) {
   if (o.dtype != torch::kFloat32 && o.dtype != torch::kBFloat16 && o.dtype != torch::kHalf)
     return absl::InvalidArgumentError(absl::StrCat("unsupported model dtype ", c10::toString(o.dtype),
                                                    " (float32, bfloat16, float16)"));
+  // Some LibTorch builds lack reduced-precision matmul kernels on some devices
+  // (1.13 has no float16 matmul on CPU): probe once instead of failing mid-forward.
+  try {
+    torch::NoGradGuard ng;
+    at::Tensor probe = at::ones({2, 2}, at::TensorOptions().dtype(o.dtype).device(o.device));
+    (void)at::linear(probe, probe);
+  } catch (const c10::Error& e) {
+    return absl::InvalidArgumentError(absl::StrCat("dtype ", c10::toString(o.dtype), " on ", o.device.str(),
+                                                   " is not supported by this LibTorch build: ",
+                                                   e.what_without_backtrace()));
+  }
   return absl::OkStatus();
 }
 

@@ -91,7 +91,9 @@ class CausalLM {
                                 const ForwardOptions& options = {}) const = 0;
 
   // Incremental decoding: feed T_new >= 1 tokens, get their logits [B, T_new, V].
-  // Equal (within float rounding) to the matching rows of Forward on the concatenation.
+  // Equal (within float rounding) to the matching rows of Forward on the concatenation
+  // with the same plan. Use one plan for every Step on a state: a skipped layer
+  // does not extend its cache.
   virtual std::unique_ptr<DecodeState> NewState(int64_t batch) const = 0;
   virtual torch::Tensor Step(const torch::Tensor& input_ids, DecodeState* state,
                              const ForwardOptions& options = {}) const = 0;

@@ -248,6 +248,19 @@ INSTANTIATE_TEST_SUITE_P(Golden, GoldenModelTest, ::testing::ValuesIn(GoldenDirs
                            return n;
                          });
 
+TEST(LoadCausalLMTest, Float16EitherWorksOrIsRejectedUpFront) {
+  const std::string dir = ablate::testing::SharedPath("golden/qwen2-tiny-tied");
+  if (!fs::exists(dir)) GTEST_SKIP() << "no golden qwen2 directory";
+  auto lm = LoadCausalLM(dir, {.dtype = torch::kHalf});
+  if (!lm.ok()) {
+    EXPECT_THAT(lm.status(), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("not supported")));
+    return;
+  }
+  torch::Tensor logits = (*lm)->Forward(torch::randint(0, 512, {1, 9}));
+  EXPECT_EQ(logits.scalar_type(), torch::kFloat32);
+  EXPECT_TRUE(logits.isfinite().all().item<bool>());
+}
+
 TEST(LoadCausalLMTest, UnknownModelTypeAndMissingDirAreErrors) {
   TempDir tmp;
   std::ofstream(tmp.path() / "config.json") << R"({"model_type": "gpt2"})";
