@@ -1,7 +1,8 @@
 // text_bench.cc: tokens per second of Tokenizer::Encode on WikiText-2 raw
 // test (1.29 MB, 299,078 Qwen2 tokens), with the BPE word cache cleared
 // before every pass ("Cold") and kept warm ("Warm"), plus the cache disabled
-// and GPT-2's tokenizer for comparison, and Decode. Also the dataset loaders.
+// and GPT-2's tokenizer for comparison, and Decode. Also the dataset loaders
+// and the BPE trainer.
 //
 // The shared data directory is $ABLATE_SHARED_DIR or the build-time default.
 #include <benchmark/benchmark.h>
@@ -11,6 +12,7 @@
 #include <memory>
 #include <string>
 
+#include "worker/text/bpe_trainer.h"
 #include "worker/text/dataset.h"
 #include "worker/text/tokenizer.h"
 
@@ -120,6 +122,21 @@ void BM_LoadMmlu5Shot(benchmark::State& state) {
   }
 }
 
+// Training a byte-level BPE on all of tinyshakespeare (1.1 MB).
+void BM_TrainBpeShakespeare(benchmark::State& state) {
+  auto corpus = LoadTextCorpus(Shared("data/corpora/tinyshakespeare/input.txt"));
+  if (!corpus.ok()) {
+    state.SkipWithError("shared data missing");
+    return;
+  }
+  BpeTrainerOptions options;
+  options.vocab_size = static_cast<int32_t>(state.range(0));
+  for (auto _ : state) {
+    auto bpe = TrainByteLevelBpe(corpus->text, options);
+    benchmark::DoNotOptimize(bpe->merges.data());
+  }
+}
+
 BENCHMARK(BM_QwenEncodeCold)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_QwenEncodeWarm)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_QwenEncodeNoCache)->Unit(benchmark::kMillisecond);
@@ -127,6 +144,11 @@ BENCHMARK(BM_Gpt2EncodeWarm)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_QwenDecode)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_LoadQwenTokenizer)->Unit(benchmark::kMillisecond)->Iterations(3);
 BENCHMARK(BM_LoadMmlu5Shot)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_TrainBpeShakespeare)
+    ->Arg(1024)
+    ->Arg(8192)
+    ->Unit(benchmark::kMillisecond)
+    ->Iterations(1);
 
 }  // namespace
 }  // namespace ablate::text
