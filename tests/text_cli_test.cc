@@ -1,5 +1,5 @@
-// text_cli_test.cc: `ablate tokenize` and `ablate detokenize` as a user runs
-// them: output formats, exact text out, exit codes and error lines.
+// text_cli_test.cc: `ablate tokenize`, `ablate detokenize` and `ablate prompts`
+// as a user runs them: output formats, exact text out, exit codes and error lines.
 #include <sys/wait.h>
 
 #include <array>
@@ -73,6 +73,24 @@ TEST(TokenizeCli, GoldenProbesRoundTrip) {
   CliRun from_file =
       Ablate("detokenize --tokenizer " + tok + " --ids-file " + ids_file + " --skip-special");
   EXPECT_EQ(from_file.out, "Hello world");
+}
+
+TEST(PromptsCli, ShowsTheRequestsOfAnEvaluationEntry) {
+  ABLATE_REQUIRE_SHARED("data/evals/llmfoundry_arc_easy.jsonl");
+  CliRun r = Ablate("prompts --task arc_easy --limit 2 --json --path " +
+                    SharedPath("data/evals/llmfoundry_arc_easy.jsonl"));
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  const nlohmann::json j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["task"], "ARC_EASY");
+  ASSERT_EQ(j["items"].size(), 2u);
+  EXPECT_EQ(j["items"][0]["choices"][0]["context"],
+            "Question: Which statement best explains why photosynthesis is the foundation of most "
+            "food webs?\nAnswer:");
+  EXPECT_EQ(j["items"][0]["choices"][0]["continuation"],
+            " Sunlight is the source of energy for nearly all ecosystems.");
+  CliRun bad = Ablate("prompts --task nope --path x");
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_THAT(bad.out, HasSubstr("--task"));
 }
 
 TEST(TokenizeCli, ErrorsAreOneLineWithNonZeroExit) {
