@@ -11,6 +11,8 @@ int main(int argc, char** argv) {
   ablate::cli::RegisterTokenizerCommands(&app, &ctx);
   ablate::cli::RegisterSpecCommands(&app, &ctx);
   ablate::cli::RegisterModelCommands(&app, &ctx);
+  ablate::cli::RegisterTrainCommands(&app, &ctx);
+  ablate::cli::RegisterSweepCommands(&app, &ctx);
   // --- end command groups ---
   try {
     app.parse(argc, argv);

@@ -9,6 +9,7 @@ PKGS=(
   libyaml-cpp-dev nlohmann-json3-dev libpcre2-dev libcli11-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libutf8proc-dev libssl-dev
+  fortunes gnuplot-nox
 )
 missing=()
 for p in "${PKGS[@]}"; do
