@@ -185,6 +185,20 @@ TEST_P(GoldenModelTest, CreateSaveLoadRoundTrip) {
   EXPECT_EQ((*loaded)->parameter_count(), lm_->parameter_count());
 }
 
+TEST_P(GoldenModelTest, TrainingModeGivesEveryParameterAGradient) {
+  auto lm = CreateCausalLM(lm_->config(), {.inference = false}, 11);
+  ASSERT_OK(lm);
+  torch::Tensor logits = (*lm)->Forward(ids_);
+  ASSERT_TRUE(logits.requires_grad());
+  torch::Tensor loss = at::cross_entropy_loss(logits.narrow(1, 0, ids_.size(1) - 1).reshape({-1, logits.size(-1)}),
+                                              ids_.narrow(1, 1, ids_.size(1) - 1).reshape({-1}));
+  loss.backward();
+  for (const auto& [name, p] : (*lm)->NamedParameters()) {
+    ASSERT_TRUE(p.grad().defined()) << name;
+    EXPECT_TRUE(p.grad().isfinite().all().item<bool>()) << name;
+  }
+}
+
 TEST_P(GoldenModelTest, CheckpointErrorsNameTheTensor) {
   auto weights = ReadWeights(dir_);
   ASSERT_GT(weights.size(), 2u);
