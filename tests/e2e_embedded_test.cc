@@ -99,7 +99,8 @@ TEST_F(EmbeddedRunTest, AMissingEvaluatorStopsBeforeAnythingStarts) {
                               return absl::FailedPreconditionError("no evaluator");
                             },
                             progress);
-  EXPECT_THAT(r, ::ablate::testing::StatusIs(absl::StatusCode::kFailedPrecondition));
+  EXPECT_THAT(r, ::ablate::testing::StatusIs(absl::StatusCode::kFailedPrecondition,
+                                             HasSubstr("no evaluator")));
   EXPECT_FALSE(std::filesystem::exists(opts.db_path));
 }
 

@@ -1,0 +1,150 @@
+// sweep_client.cc: see sweep_client.h.
+#include "cli/sweep_client.h"
+
+#include "absl/strings/str_cat.h"
+#include "grpcpp/create_channel.h"
+#include "grpcpp/security/credentials.h"
+
+namespace ablate::cli {
+
+SweepClient::SweepClient(const std::string& address, absl::Duration timeout)
+    : address_(address), timeout_(timeout) {
+  stub_ = v1::Coordinator::NewStub(grpc::CreateChannel(address, grpc::InsecureChannelCredentials()));
+}
+
+std::unique_ptr<grpc::ClientContext> SweepClient::Ctx() const {
+  auto ctx = std::make_unique<grpc::ClientContext>();
+  ctx->set_deadline(absl::ToChronoTime(absl::Now() + timeout_));
+  return ctx;
+}
+
+absl::Status SweepClient::Translate(const grpc::Status& s, const char* call) const {
+  if (s.ok()) return absl::OkStatus();
+  const auto code = static_cast<absl::StatusCode>(s.error_code());
+  if (code == absl::StatusCode::kUnavailable || code == absl::StatusCode::kDeadlineExceeded) {
+    return absl::Status(code, absl::StrCat("cannot reach the coordinator at ", address_, " (", call,
+                                           ": ", s.error_message(),
+                                           "); is it running? set --coordinator or ABLATE_COORDINATOR"));
+  }
+  return absl::Status(code, s.error_message());
+}
+
+absl::StatusOr<v1::SubmitSweepResponse> SweepClient::Submit(const v1::SweepSpec& spec,
+                                                            const std::string& spec_text,
+                                                            bool dry_run) {
+  v1::SubmitSweepRequest req;
+  *req.mutable_spec() = spec;
+  req.set_spec_text(spec_text);
+  req.set_dry_run(dry_run);
+  v1::SubmitSweepResponse resp;
+  auto ctx = Ctx();
+  if (absl::Status s = Translate(stub_->SubmitSweep(ctx.get(), req, &resp), "SubmitSweep"); !s.ok()) {
+    return s;
+  }
+  return resp;
+}
+
+absl::StatusOr<v1::SweepInfo> SweepClient::GetSweep(int64_t sweep_id) {
+  v1::GetSweepRequest req;
+  req.set_sweep_id(sweep_id);
+  v1::SweepInfo resp;
+  auto ctx = Ctx();
+  if (absl::Status s = Translate(stub_->GetSweep(ctx.get(), req, &resp), "GetSweep"); !s.ok()) return s;
+  return resp;
+}
+
+absl::StatusOr<std::vector<v1::SweepInfo>> SweepClient::ListSweeps(bool include_finished) {
+  v1::ListSweepsRequest req;
+  req.set_include_finished(include_finished);
+  v1::ListSweepsResponse resp;
+  auto ctx = Ctx();
+  if (absl::Status s = Translate(stub_->ListSweeps(ctx.get(), req, &resp), "ListSweeps"); !s.ok()) {
+    return s;
+  }
+  return std::vector<v1::SweepInfo>(resp.sweeps().begin(), resp.sweeps().end());
+}
+
+absl::StatusOr<int64_t> SweepClient::Cancel(int64_t sweep_id) {
+  v1::CancelSweepRequest req;
+  req.set_sweep_id(sweep_id);
+  v1::CancelSweepResponse resp;
+  auto ctx = Ctx();
+  if (absl::Status s = Translate(stub_->CancelSweep(ctx.get(), req, &resp), "CancelSweep"); !s.ok()) {
+    return s;
+  }
+  return resp.cancelled_jobs();
+}
+
+absl::StatusOr<std::vector<v1::Job>> SweepClient::ListJobs(int64_t sweep_id, v1::JobState state) {
+  std::vector<v1::Job> out;
+  int64_t after = 0;
+  while (true) {
+    v1::ListJobsRequest req;
+    req.set_sweep_id(sweep_id);
+    req.set_state(state);
+    req.set_page_size(1000);
+    req.set_after_job_id(after);
+    v1::ListJobsResponse resp;
+    auto ctx = Ctx();
+    if (absl::Status s = Translate(stub_->ListJobs(ctx.get(), req, &resp), "ListJobs"); !s.ok()) {
+      return s;
+    }
+    out.insert(out.end(), resp.jobs().begin(), resp.jobs().end());
+    if (resp.next_after_job_id() == 0 || resp.next_after_job_id() == after) break;
+    after = resp.next_after_job_id();
+  }
+  return out;
+}
+
+absl::StatusOr<std::vector<v1::ResultRow>> SweepClient::QueryResults(
+    const v1::QueryResultsRequest& filter) {
+  std::vector<v1::ResultRow> out;
+  int64_t after = 0;
+  while (true) {
+    v1::QueryResultsRequest req = filter;
+    req.set_page_size(1000);
+    req.set_after_result_id(after);
+    v1::QueryResultsResponse resp;
+    auto ctx = Ctx();
+    if (absl::Status s = Translate(stub_->QueryResults(ctx.get(), req, &resp), "QueryResults");
+        !s.ok()) {
+      return s;
+    }
+    out.insert(out.end(), resp.rows().begin(), resp.rows().end());
+    if (resp.next_after_result_id() == 0 || resp.next_after_result_id() == after) break;
+    after = resp.next_after_result_id();
+  }
+  return out;
+}
+
+absl::StatusOr<std::vector<v1::WorkerStatus>> SweepClient::ListWorkers() {
+  v1::ListWorkersResponse resp;
+  auto ctx = Ctx();
+  if (absl::Status s = Translate(stub_->ListWorkers(ctx.get(), v1::ListWorkersRequest(), &resp),
+                                 "ListWorkers");
+      !s.ok()) {
+    return s;
+  }
+  return std::vector<v1::WorkerStatus>(resp.workers().begin(), resp.workers().end());
+}
+
+absl::Status SweepClient::Watch(int64_t sweep_id,
+                                const std::function<bool(const v1::SweepEvent&)>& on_event) {
+  grpc::ClientContext ctx;
+  // A stream may legitimately last for days; the deadline only bounds a hang.
+  ctx.set_deadline(absl::ToChronoTime(absl::Now() + absl::Hours(24 * 7)));
+  v1::WatchSweepRequest req;
+  req.set_sweep_id(sweep_id);
+  std::unique_ptr<grpc::ClientReader<v1::SweepEvent>> reader = stub_->WatchSweep(&ctx, req);
+  v1::SweepEvent event;
+  while (reader->Read(&event)) {
+    if (!on_event(event)) {
+      ctx.TryCancel();
+      reader->Finish();
+      return absl::OkStatus();
+    }
+  }
+  return Translate(reader->Finish(), "WatchSweep");
+}
+
+}  // namespace ablate::cli
