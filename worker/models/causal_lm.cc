@@ -151,6 +151,16 @@ void Finish(DecoderModel& model, const LoadOptions& o) {
   }
 }
 
+// Gives every parameter fresh uninitialised storage of the target dtype/device
+// (the checkpoint fills it), without reading the float32 skeleton: a model is
+// never held twice. Buffers carry values and are converted.
+void AllocateFor(DecoderModel& model, const LoadOptions& o) {
+  torch::NoGradGuard ng;
+  const auto opts = torch::TensorOptions().dtype(o.dtype).device(o.device);
+  for (auto& p : model->parameters()) p.set_data(torch::empty(p.sizes(), opts));
+  for (auto& b : model->buffers()) b.set_data(b.to(opts));
+}
+
 // Copies every parameter from the checkpoint; errors name the tensor and file.
 absl::Status LoadWeights(const std::string& dir, const ModelConfig& config, DecoderModel& model) {
   ASSIGN_OR_RETURN(auto ckpt, Checkpoint::Open(dir));
@@ -170,7 +180,7 @@ absl::Status LoadWeights(const std::string& dir, const ModelConfig& config, Deco
       return absl::InvalidArgumentError(absl::StrCat(*ref->file, ": tensor '", name, "' has shape ",
                                                      ShapeString(info.shape), ", expected ",
                                                      ShapeString(param.sizes())));
-    param.copy_(ToTensor(*ref));
+    param.copy_(MappedTensor(*ref));
     used.insert(name);
   }
   for (const auto& [name, ref] : ckpt->tensors()) {
@@ -234,7 +244,7 @@ absl::StatusOr<std::unique_ptr<CausalLM>> LoadCausalLM(const std::string& dir, c
   ASSIGN_OR_RETURN(ModelConfig config, LoadModelConfig(dir));
   ASSIGN_OR_RETURN(DecoderModel model, BuildDecoderModel(config));
   try {
-    model->to(options.device, options.dtype);
+    AllocateFor(model, options);
     RETURN_IF_ERROR(LoadWeights(dir, config, model));
     Finish(model, options);
   } catch (const c10::Error& e) {

@@ -31,6 +31,14 @@ torch::Tensor ToTensor(const TensorRef& ref) {
   return t;
 }
 
+torch::Tensor MappedTensor(const TensorRef& ref) {
+  const StTensorInfo& info = *ref.info;
+  if (reinterpret_cast<uintptr_t>(ref.data) % StDtypeSize(info.dtype) != 0 || info.end == info.begin)
+    return ToTensor(ref);
+  return torch::from_blob(const_cast<uint8_t*>(ref.data), info.shape,
+                          torch::TensorOptions().dtype(TorchType(info.dtype)));
+}
+
 absl::Status WriteSafetensors(const std::string& path,
                               const std::vector<std::pair<std::string, torch::Tensor>>& tensors) {
   nlohmann::ordered_json header;

@@ -23,6 +23,11 @@ namespace ablate::models {
 // the same torch dtype). Never fails for a validated TensorRef.
 torch::Tensor ToTensor(const TensorRef& ref);
 
+// A read-only CPU tensor aliasing the mapped bytes when they are suitably
+// aligned (no copy), else ToTensor(ref). Valid only while the Checkpoint that
+// owns `ref` is alive; never write to it.
+torch::Tensor MappedTensor(const TensorRef& ref);
+
 // Writes tensors (any device; F32/F16/BF16/I64) in the given order with a
 // "__metadata__": {"format": "pt"} header padded to a multiple of 8 bytes.
 // InvalidArgument on an unsupported dtype or a duplicate name; Internal on I/O errors.

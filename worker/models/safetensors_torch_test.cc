@@ -36,6 +36,7 @@ TEST(SafetensorsTorchTest, RoundTripsEveryDtype) {
     torch::Tensor back = ToTensor(*ref);
     EXPECT_EQ(back.scalar_type(), t.scalar_type()) << name;
     EXPECT_TRUE(at::equal(back, t)) << name;
+    EXPECT_TRUE(at::equal(MappedTensor(*ref), t)) << name;
   }
   std::filesystem::remove(path);
 }
