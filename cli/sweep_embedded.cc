@@ -90,7 +90,6 @@ absl::StatusOr<EmbeddedRunResult> RunSweepEmbedded(const v1::SweepSpec& spec,
 
   // Local workers: real WorkerRuntimes talking gRPC to the embedded coordinator.
   absl::Mutex log_mu;
-  std::vector<std::string> worker_errors;
   std::vector<std::unique_ptr<worker::WorkerRuntime>> runtimes;
   std::vector<std::thread> threads;
   for (int i = 0; i < options.workers; ++i) {
@@ -100,11 +99,13 @@ absl::StatusOr<EmbeddedRunResult> RunSweepEmbedded(const v1::SweepSpec& spec,
     wopts.name = absl::StrCat("local-", i);
     wopts.lease_wait_ms = 1000;
     wopts.drain_grace_ms = 2000;
-    wopts.log_sink = [&log_mu, &worker_errors](const std::string& line) {
-      // Keep failures for the summary; the progress line replaces the chatter.
-      if (absl::StrContains(line, "failed") || absl::StrContains(line, "refused")) {
+    wopts.log_sink = [&log_mu, &progress, tty = options.progress_tty](const std::string& line) {
+      // The progress line replaces the per-job chatter; job errors are listed
+      // from the coordinator at the end. Only trouble with the coordinator
+      // itself (refused or undeliverable reports) is shown as it happens.
+      if (absl::StrContains(line, "refused") || absl::StrContains(line, "giving up")) {
         absl::MutexLock lock(&log_mu);
-        worker_errors.push_back(line);
+        progress << (tty ? "\r\x1b[K" : "") << line << "\n";
       }
     };
     runtimes.push_back(std::make_unique<worker::WorkerRuntime>(wopts, std::move(evaluators[i])));

@@ -11,6 +11,8 @@
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "cli/sweep_client.h"
+#include "coordinator/coordinator_server.h"
 #include "spec/spec_parser.h"
 #include "tests/test_evaluator.h"
 #include "tests/testing/status_matchers.h"
@@ -86,6 +88,41 @@ TEST_F(EmbeddedRunTest, FailedJobsComeBackWithTheirErrors) {
   EXPECT_EQ(r->sweep.counts().failed(), 25);
   ASSERT_EQ(r->failed_jobs.size(), 25u);
   EXPECT_THAT(r->failed_jobs[0].last_error(), HasSubstr("always fails"));
+}
+
+TEST_F(EmbeddedRunTest, ResumesTheUnfinishedSweepOfTheSameSpec) {
+  auto spec = spec::LoadSweepSpec(WriteSpec("  - {name: ppl, perplexity: {dataset: text.raw}}\n"));
+  ASSERT_OK(spec.status());
+  const std::string db = dir_ + "/ablate.db";
+  // A previous run submitted the sweep and died before any job ran.
+  {
+    coordinator::CoordinatorOptions copts;
+    copts.db_path = db;
+    copts.listen_address = "127.0.0.1:0";
+    auto server = coordinator::CoordinatorServer::Start(copts);
+    ASSERT_OK(server.status());
+    SweepClient client((*server)->address());
+    auto submitted = client.Submit(*spec, "", false);
+    ASSERT_OK(submitted.status());
+    EXPECT_EQ(submitted->sweep_id(), 1);
+    (*server)->Shutdown(absl::Seconds(1));
+    (*server)->Wait();
+  }
+  EmbeddedRunOptions opts;
+  opts.db_path = db;
+  opts.progress_interval_ms = 50;
+  std::ostringstream progress;
+  auto r = RunSweepEmbedded(*spec, "", opts, TestFactory(), progress);
+  ASSERT_OK(r.status());
+  EXPECT_TRUE(r->resumed);
+  EXPECT_EQ(r->sweep_id, 1);
+  EXPECT_EQ(r->sweep.counts().succeeded(), 25);
+  EXPECT_THAT(progress.str(), HasSubstr("resuming sweep 1"));
+  // Finished now: the next run submits a new sweep.
+  auto again = RunSweepEmbedded(*spec, "", opts, TestFactory(), progress);
+  ASSERT_OK(again.status());
+  EXPECT_FALSE(again->resumed);
+  EXPECT_EQ(again->sweep_id, 2);
 }
 
 TEST_F(EmbeddedRunTest, AMissingEvaluatorStopsBeforeAnythingStarts) {
