@@ -197,6 +197,29 @@ absl::StatusOr<GoldenReport> RunGoldenChecks(const std::string& dir, const LoadO
         fail("logits." + a, e.what());
         continue;
       }
+      if (a == "baseline" && !g.logits.empty()) {
+        // Incremental decoding (a prefill of half the tokens, then one token per
+        // Step) must reproduce the same reference logits.
+        GoldenCheck k{.name = "decode.baseline", .case_name = c};
+        try {
+          auto state = lm->NewState(ids.size(0));
+          const int64_t prefill = std::max<int64_t>(1, t / 2);
+          std::vector<torch::Tensor> parts = {lm->Step(ids.narrow(1, 0, prefill), state.get())};
+          for (int64_t i = prefill; i < t; ++i) parts.push_back(lm->Step(ids.narrow(1, i, 1), state.get()));
+          torch::Tensor dec = at::cat(parts, 1).to(torch::kCPU);
+          torch::Tensor ref = ToTensor(*expected->Find(g.logits)).to(torch::kFloat32);
+          if (ref.sizes() != dec.sizes()) {
+            k.error = "shape mismatch";
+          } else {
+            k.max_abs_diff = MaxAbs(dec - ref);
+            k.tolerance = std::max(traits.logits_abs_tolerance, traits.logits_rel_tolerance * MaxAbs(ref));
+            k.pass = k.max_abs_diff <= k.tolerance;
+          }
+        } catch (const std::exception& e) {
+          k.error = e.what();
+        }
+        report.checks.push_back(k);
+      }
       if (!g.logits.empty()) {
         GoldenCheck k{.name = "logits." + a, .case_name = c};
         torch::Tensor ref = ToTensor(*expected->Find(g.logits)).to(torch::kFloat32);

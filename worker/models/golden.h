@@ -9,7 +9,9 @@
 // zero.layer<i>.<comp>, zero.all.<comp>, skip.layer<i>, skip.all.<comp>,
 // skip.layers.<i>_<j>[_<k>...], scale.layer<i>.<comp>.<factor> (comp: attention,
 // linear_attention, mamba/ssm, mlp). manifest.json's mean_next_token_nll (f32)
-// is checked too when present. Tolerances come from the family (registry.h).
+// is checked too when present, and so is incremental decoding ("decode.baseline":
+// prefill half the tokens, then Step one token at a time, against the baseline
+// logits). Tolerances come from the family (registry.h).
 //
 //   ASSIGN_OR_RETURN(GoldenReport r, RunGoldenChecks("/shared/golden/qwen2-tiny-tied"));
 //   for (const auto& c : r.checks) std::cout << FormatCheck(c) << "\n";
