@@ -21,8 +21,9 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
-#include "worker/eval/evaluations.h"
 #include "worker/eval/checkpoint_fingerprint.h"
+#include "worker/eval/evaluations.h"
+#include "worker/eval/forward_batches.h"
 #include "worker/eval/model_cache.h"
 #include "worker/text/sha256.h"
 
@@ -103,7 +104,7 @@ class LmEvaluator final : public worker::Evaluator {
     try {
       result = EvaluateOrThrow(job, ctx);
     } catch (const c10::Error& e) {
-      const bool oom = IsOutOfMemoryMessage(e.what_without_backtrace());
+      const bool oom = IsOutOfMemory(e);
       const std::string msg = absl::StrCat("libtorch error: ", e.what_without_backtrace());
       result = oom ? absl::ResourceExhaustedError(msg) : absl::InternalError(msg);
     } catch (const std::exception& e) {
@@ -123,10 +124,6 @@ class LmEvaluator final : public worker::Evaluator {
   std::vector<std::string> LoadedModels() const override { return models_.Paths(); }
 
  private:
-  static bool IsOutOfMemoryMessage(const std::string& msg) {
-    return msg.find("out of memory") != std::string::npos || msg.find("can't allocate") != std::string::npos;
-  }
-
   absl::StatusOr<ModelCache::Entry> LoadModel(const std::string& path, v1::DType dtype) {
     ASSIGN_OR_RETURN(std::string fingerprint, CheckpointFingerprint(path));
     models::LoadOptions lo;
