@@ -127,6 +127,15 @@ TEST_F(EvaluatorTest, AblatedJobDriftsFromBaseline) {
   EXPECT_EQ(evaluator_->LoadedModels().size(), 1u);  // one resident model served both jobs
 }
 
+TEST_F(EvaluatorTest, Bfloat16CheckpointIsASeparateCacheEntry) {
+  const v1::JobResult f32 = MustRun(JobFor(dir_, Perplexity(v1::FIRST_N, 0, 96, false)));
+  v1::Job job = JobFor(dir_, Perplexity(v1::FIRST_N, 0, 96, false));
+  job.mutable_spec()->mutable_model()->set_dtype(v1::BFLOAT16);
+  const v1::JobResult bf16 = MustRun(job);
+  EXPECT_NEAR(Value(bf16, "nll_mean"), Value(f32, "nll_mean"), 0.05 * Value(f32, "nll_mean"));
+  EXPECT_EQ(evaluator_->LoadedModels().size(), 2u);  // (path, float32) and (path, bfloat16)
+}
+
 TEST_F(EvaluatorTest, FirstNClamp) {
   v1::EvaluationSpec e = Perplexity(v1::FIRST_N, 0, 64, false);
   e.mutable_perplexity()->set_clamp(0.5);
