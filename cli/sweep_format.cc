@@ -100,7 +100,12 @@ std::string SweepStateName(v1::SweepState state) {
   }
 }
 
-std::string FormatResults(const std::vector<v1::ResultRow>& rows, ResultFormat format) {
+std::string FormatResults(const std::vector<v1::ResultRow>& unordered, ResultFormat format) {
+  // Expansion order (job ids are assigned in it), not completion order.
+  std::vector<v1::ResultRow> rows = unordered;
+  std::stable_sort(rows.begin(), rows.end(), [](const v1::ResultRow& a, const v1::ResultRow& b) {
+    return a.job_id() < b.job_id();
+  });
   if (format == ResultFormat::kJson) {
     nlohmann::json out = nlohmann::json::array();
     for (const auto& r : rows) {

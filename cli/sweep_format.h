@@ -29,8 +29,10 @@ std::string KindName(v1::AblationKind kind);
 std::string ComponentName(v1::Component component);
 std::string SweepStateName(v1::SweepState state);
 
-// Columns: [model] condition evaluation [seed] metric value ratio. The model and
-// seed columns appear only when rows differ in them. Ratio "-" when unknown.
+// Rows in expansion order (by job id; a job's metrics in stored order).
+// Table columns: [model] condition evaluation [seed] metric value ratio; the
+// model and seed columns appear only when rows differ in them. Ratio "-" when
+// unknown.
 std::string FormatResults(const std::vector<v1::ResultRow>& rows, ResultFormat format);
 
 // "[##########..........] 250/500  running 3  failed 0  12.5 jobs/s  ETA 20s"

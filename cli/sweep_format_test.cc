@@ -52,6 +52,15 @@ TEST(SweepFormatTest, TableHasOneLinePerRowAndHidesConstantColumns) {
   EXPECT_EQ(FormatResults({}, ResultFormat::kTable), "(no results)\n");
 }
 
+TEST(SweepFormatTest, RowsComeInExpansionOrder) {
+  v1::ResultRow late = Row("layer_sweep/attention/L4", 2, 2);
+  late.set_job_id(9);
+  v1::ResultRow early = Row("baseline", 1, 1);
+  early.set_job_id(1);
+  const std::string t = FormatResults({late, early}, ResultFormat::kTable);
+  EXPECT_LT(t.find("baseline"), t.find("layer_sweep"));
+}
+
 TEST(SweepFormatTest, CsvQuotesAndKeepsFullPrecision) {
   std::string csv = FormatResults({Row("group/a,b", 1.0 / 3.0, 2.0)}, ResultFormat::kCsv);
   EXPECT_THAT(csv, HasSubstr("\"group/a,b\""));
