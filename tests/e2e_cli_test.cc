@@ -167,5 +167,40 @@ TEST(E2eCliTest, RunWithoutAnEvaluatorSaysSoAndStopsBeforeAnyWork) {
 #endif
 }
 
+TEST(E2eCliTest, RunWithTheProductEvaluatorOnTheReferenceModel) {
+#ifndef ABLATE_HAVE_LM_EVALUATOR
+  GTEST_SKIP() << "this build has no LibTorch evaluator";
+#else
+  const std::string model = absl::StrCat(ABLATE_SOURCE_DIR, "/examples/models/qwen2-fortunes");
+  const std::string data = absl::StrCat(ABLATE_SOURCE_DIR, "/examples/data/fortunes-heldout.txt");
+  if (!std::ifstream(model + "/model.safetensors").good() || !std::ifstream(data).good()) {
+    GTEST_SKIP() << "reference model not found: " << model;
+  }
+  E2eCluster c("cli_run_real");
+  const std::string spec = c.dir() + "/real.yaml";
+  std::ofstream(spec) << "name: real\nmodels:\n  - {name: qwen2-fortunes, path: " << model << "}\n"
+                      << "evaluations:\n  - {name: ppl, perplexity: {dataset: " << data
+                      << ", max_length: 128, num_tokens: 512}}\n"
+                      << "ablations:\n  - baseline\n  - {group: [attention], mode: zero}\n";
+  const std::string db = c.dir() + "/run.db";
+  CommandResult run =
+      Ablate(c, {"run", spec, "--db", db, "--workers", "2", "--format", "csv", "--no-progress"}, false);
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  EXPECT_THAT(run.output, HasSubstr("2 succeeded, 0 failed"));
+  // Removing every attention branch of a trained transformer hurts perplexity.
+  bool saw_group = false;
+  for (absl::string_view line : absl::StrSplit(run.output, '\n')) {
+    std::vector<std::string> f = absl::StrSplit(line, ',');
+    if (f.size() == 14 && f[5] == "group/attention" && f[10] == "perplexity") {
+      double ratio = 0;
+      ASSERT_TRUE(absl::SimpleAtod(f[13], &ratio)) << line;
+      EXPECT_GT(ratio, 1.05) << line;
+      saw_group = true;
+    }
+  }
+  EXPECT_TRUE(saw_group) << run.output;
+#endif
+}
+
 }  // namespace
 }  // namespace ablate::testing
