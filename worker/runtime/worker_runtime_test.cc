@@ -256,6 +256,27 @@ TEST_F(WorkerRuntimeTest, ReconnectsToACoordinatorThatStartsLate) {
   StopAndJoin();
 }
 
+TEST_F(WorkerRuntimeTest, ResultIsResentUntilTheCoordinatorIsBack) {
+  fake_.Enqueue(MakeJob(21, "ok"));
+  Start(Options(), absl::Milliseconds(300));
+  ASSERT_TRUE(FakeWorkerService::WaitFor([&] { return evaluator_->started() == 1; }, absl::Seconds(5)));
+  // The coordinator goes away while the job runs and comes back later on the
+  // same port (same state: the lease is still current).
+  server_->Shutdown(std::chrono::system_clock::now());
+  server_.reset();
+  absl::SleepFor(absl::Milliseconds(800));
+  EXPECT_TRUE(fake_.completed().empty());
+  int port = 0;
+  server_ = fake_.Serve(absl::StrCat("127.0.0.1:", port_), &port);
+  ASSERT_NE(server_, nullptr);
+  ASSERT_TRUE(FakeWorkerService::WaitFor([&] { return fake_.completed().size() == 1; },
+                                         absl::Seconds(10)));
+  EXPECT_TRUE(fake_.completed()[0].accepted);
+  EXPECT_EQ(fake_.completed()[0].request.job_id(), 21);
+  EXPECT_EQ(runtime_->stats().completed, 1);
+  StopAndJoin();
+}
+
 TEST_F(WorkerRuntimeTest, StopsWhenTheCoordinatorShutsDownOrWhenIdle) {
   fake_.set_shutting_down(true);
   Start(Options());
