@@ -1,8 +1,8 @@
 // subprocess.h: TEST ONLY. Child processes for multi-process tests (the real
 // coordinator binary, worker processes): start with a log file, send signals
 // (SIGTERM drain, SIGKILL crash), wait with a timeout. The destructor kills
-// and reaps a child that is still running, so a failing test leaves nothing
-// behind.
+// and reaps a child that is still running, and a child is killed when the
+// test process dies (PR_SET_PDEATHSIG), so no test leaves processes behind.
 //
 // Not thread-safe; one owner per Subprocess.
 //
