@@ -125,6 +125,20 @@ TEST_F(EvaluatorTest, AblatedJobDriftsFromBaseline) {
   EXPECT_LE(Value(abl, "top1_agreement"), 1.0);
   EXPECT_NE(Value(abl, "perplexity"), Value(base, "perplexity"));
   EXPECT_EQ(evaluator_->LoadedModels().size(), 1u);  // one resident model served both jobs
+  // The ablated job took its baseline from the baseline job's cached logits;
+  // an evaluator without the cache runs the un-ablated forward itself.
+  const auto detail = nlohmann::json::parse(FindMetric(abl, "perplexity")->detail_json());
+  EXPECT_TRUE(detail["baseline_from_cache"].get<bool>());
+  auto uncached = CreateLmEvaluator({.device = "cpu", .max_baseline_cache_bytes = 0});
+  ASSERT_TRUE(uncached.ok());
+  RecordingContext ctx;
+  auto fresh = (*uncached)->Evaluate(JobFor(dir_, Perplexity(v1::FIRST_N, 0, 128, true),
+                                            {MakeTarget(1, v1::ATTENTION, v1::ZERO)}),
+                                     ctx);
+  ASSERT_TRUE(fresh.ok()) << fresh.status();
+  EXPECT_FALSE(nlohmann::json::parse(FindMetric(*fresh, "perplexity")->detail_json())["baseline_from_cache"]);
+  EXPECT_NEAR(Value(*fresh, "kl_mean"), Value(abl, "kl_mean"), 1e-6);
+  EXPECT_EQ(Value(*fresh, "top1_agreement"), Value(abl, "top1_agreement"));
 }
 
 TEST_F(EvaluatorTest, Bfloat16CheckpointIsASeparateCacheEntry) {

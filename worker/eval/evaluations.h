@@ -23,6 +23,7 @@
 #include "ablate/v1/job.pb.h"
 #include "ablate/v1/spec.pb.h"
 #include "absl/status/statusor.h"
+#include "worker/eval/baseline_cache.h"
 #include "worker/evaluator.h"
 #include "worker/models/causal_lm.h"
 #include "worker/text/dataset.h"
@@ -45,6 +46,10 @@ struct EvalEnv {
   int64_t max_length = 2048;        // context cap for multiple choice and generation
   int64_t default_batch_size = 1;   // when the spec leaves batch_size at 0
   uint64_t seed = 0;                // the job's seed (bootstrap)
+  // Optional: un-ablated logits shared across jobs (perplexity drift). With
+  // it, model_key must name the weights, dtype and tokenizer.
+  BaselineCache* baseline_cache = nullptr;
+  std::string model_key;
 };
 
 struct EvalOutput {

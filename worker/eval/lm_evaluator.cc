@@ -96,7 +96,8 @@ class LmEvaluator final : public worker::Evaluator {
         models_({.max_models = options.max_cached_models, .max_bytes = options.max_cache_bytes},
                 [this](const std::string& path, v1::DType dtype) { return LoadModel(path, dtype); }),
         tokenizers_(options.max_cached_tokenizers),
-        corpora_(options.max_cached_corpora) {}
+        corpora_(options.max_cached_corpora),
+        baselines_(options.max_baseline_cache_bytes) {}
 
   absl::StatusOr<v1::JobResult> Evaluate(const v1::Job& job, worker::JobContext& ctx) override {
     const auto start = std::chrono::steady_clock::now();
@@ -166,6 +167,9 @@ class LmEvaluator final : public worker::Evaluator {
     env.max_length = options_.max_length;
     env.default_batch_size = options_.default_batch_size;
     env.seed = spec.seed();
+    env.baseline_cache = &baselines_;
+    env.model_key = absl::StrCat(model.checkpoint_fingerprint, "|", spec.model().path(), "|",
+                                 spec.model().dtype(), "|", tok->fingerprint());
     env.tokenize_corpus = [this, tok](const text::TextCorpus& corpus) {
       const std::string key = absl::StrCat(tok->fingerprint(), "|", corpus.fingerprint.combined_sha256);
       return corpora_.GetOrCreate(key, [&]() -> absl::StatusOr<std::shared_ptr<const TokenIds>> {
@@ -208,6 +212,7 @@ class LmEvaluator final : public worker::Evaluator {
   ModelCache models_;
   SmallLru<text::Tokenizer> tokenizers_;
   SmallLru<TokenIds> corpora_;
+  BaselineCache baselines_;
 };
 
 }  // namespace

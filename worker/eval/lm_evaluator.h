@@ -27,6 +27,7 @@ struct LmEvaluatorOptions {
   int32_t max_cached_tokenizers = 4;// tokenizers kept loaded (LRU)
   int32_t max_cached_corpora = 4;   // tokenized perplexity/diagnostics corpora kept (LRU)
   std::string code_version;         // stored with results; empty: the build's version
+  int64_t max_baseline_cache_bytes = int64_t{512} << 20;  // un-ablated logits kept for drift; 0: off
 };
 
 // InvalidArgument for a bad device string; Unavailable if CUDA is requested but absent.

@@ -100,13 +100,30 @@ absl::StatusOr<EvalOutput> RunPerplexity(const EvalEnv& env, const v1::Perplexit
   }
 
   const bool drift = spec.drift();
+  // Baseline rows from an earlier job on the same model, tokenizer and windows.
+  std::shared_ptr<const BaselineCache::Rows> cached;
+  std::string cache_key;
+  BaselineCache::Rows collected;
+  int64_t collected_bytes = 0;
+  bool collect = false;
+  if (drift && env.baseline_cache != nullptr && !env.model_key.empty()) {
+    cache_key = absl::StrCat(env.model_key, "|", corpus.fingerprint.combined_sha256, "|", ProtocolName(protocol),
+                             "|", max_length, "|", spec.stride(), "|", spec.num_tokens());
+    std::shared_ptr<const BaselineCache::Rows> found = env.baseline_cache->Find(cache_key);
+    if (found != nullptr && found->size() != windows.size()) found = nullptr;
+    // An un-ablated job never reads the cache (its own logits are the exact
+    // baseline); it fills the cache when the entry is missing.
+    if (!env.plan.empty()) cached = found;
+    collect = found == nullptr;
+    if (collect) collected.resize(windows.size());
+  }
   std::vector<double> window_logprob(windows.size(), 0.0);
   int64_t scored = 0;
   DriftTally tally;
   BatchOptions bo;
   bo.batch_size = spec.batch_size() > 0 ? spec.batch_size() : env.default_batch_size;
   bo.plan = &env.plan;
-  bo.with_baseline = drift && !env.plan.empty();
+  bo.with_baseline = drift && !env.plan.empty() && cached == nullptr;
   bo.ctx = env.ctx;
   bo.what = absl::StrCat("perplexity (", ProtocolName(protocol), ") windows");
   BatchStats stats;
@@ -121,11 +138,25 @@ absl::StatusOr<EvalOutput> RunPerplexity(const EvalEnv& env, const v1::Perplexit
           const auto k = static_cast<int64_t>(w.targets.size());
           const at::Tensor rows = logits.narrow(0, w.score_begin, k);
           // An un-ablated job is its own baseline: the same logits, KL exactly 0.
-          tally.Add(base.defined() ? base.narrow(0, w.score_begin, k) : rows, rows);
+          const at::Tensor base_rows = cached != nullptr ? (*cached)[i].to(rows.device())
+                                       : base.defined() ? base.narrow(0, w.score_begin, k)
+                                                        : rows;
+          tally.Add(base_rows, rows);
+          if (collect) {
+            collected_bytes += base_rows.numel() * static_cast<int64_t>(sizeof(float));
+            if (collected_bytes > env.baseline_cache->max_bytes()) {
+              collect = false;  // too large to keep: stop copying
+              collected.clear();
+            } else {
+              collected[i] = base_rows.to(at::kCPU, at::kFloat).clone();
+            }
+          }
         }
         return absl::OkStatus();
       },
       &stats));
+
+  if (collect) env.baseline_cache->Insert(cache_key, std::move(collected));
 
   LogLikelihoodTotals totals;
   for (double lp : window_logprob) totals.sum_logprob += lp;  // window order, batch-size independent
@@ -142,6 +173,7 @@ absl::StatusOr<EvalOutput> RunPerplexity(const EvalEnv& env, const v1::Perplexit
   EvalOutput out;
   out.dataset_fingerprint = corpus.fingerprint.combined_sha256;
   out.tokens_evaluated = scored;
+  if (drift) detail["baseline_from_cache"] = cached != nullptr;
   if (protocol == v1::FIRST_N) {
     const double nll = -totals.sum_logprob / static_cast<double>(scored);
     detail["clamp"] = spec.clamp();
