@@ -231,6 +231,44 @@ TEST_F(EvaluatorTest, LibTorchExceptionBecomesFailedAttempt) {
   EXPECT_THAT(std::string(r.status().message()), HasSubstr("libtorch error"));
 }
 
+struct FamilyCase {
+  std::string golden;
+  v1::Component component;  // a component layer 0 has
+};
+
+class FamilyPerplexityTest : public ::testing::TestWithParam<FamilyCase> {};
+
+// Every family: rolling perplexity with drift, baseline vs one ablated branch.
+TEST_P(FamilyPerplexityTest, BaselineHasNoDriftAndAblationDrifts) {
+  ABLATE_REQUIRE_SHARED("golden/" + GetParam().golden);
+  ABLATE_REQUIRE_SHARED(kWiki);
+  const std::string dir = MakeCheckpoint(GetParam().golden);
+  auto ev = CreateLmEvaluator({.device = "cpu"});
+  ASSERT_TRUE(ev.ok());
+  RecordingContext ctx;
+  auto base = (*ev)->Evaluate(JobFor(dir, Perplexity(v1::ROLLING, 48, 150, true, 4)), ctx);
+  ASSERT_TRUE(base.ok()) << base.status();
+  auto abl = (*ev)->Evaluate(
+      JobFor(dir, Perplexity(v1::ROLLING, 48, 150, true, 4), {MakeTarget(0, GetParam().component, v1::ZERO)}),
+      ctx);
+  ASSERT_TRUE(abl.ok()) << abl.status();
+  EXPECT_EQ(FindMetric(*base, "kl_mean")->value(), 0.0);
+  EXPECT_EQ(FindMetric(*base, "top1_agreement")->value(), 1.0);
+  EXPECT_GT(FindMetric(*abl, "kl_mean")->value(), 1e-5);
+  EXPECT_NE(FindMetric(*abl, "perplexity")->value(), FindMetric(*base, "perplexity")->value());
+  EXPECT_EQ(base->tokens_evaluated(), 150);
+}
+
+INSTANTIATE_TEST_SUITE_P(Golden, FamilyPerplexityTest,
+                         ::testing::Values(FamilyCase{"qwen2-tiny-tied", v1::ATTENTION},
+                                           FamilyCase{"qwen3_5-tiny-lllf", v1::LINEAR_ATTENTION},
+                                           FamilyCase{"falcon_h1-tiny-g1", v1::SSM}),
+                         [](const auto& info) {
+                           std::string n = info.param.golden;
+                           for (char& c : n) if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
+                           return n;
+                         });
+
 class DiagnosticsTest : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(DiagnosticsTest, PerLayerMetricsAndFinalLensIsExact) {
