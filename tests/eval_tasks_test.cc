@@ -109,6 +109,33 @@ TEST_F(TasksTest, BootstrapAgainstBaseline) {
   EXPECT_NEAR(j["baseline"].get<double>(), FindMetric(*base, "acc")->value(), 1e-12);
 }
 
+TEST_F(TasksTest, EveryTaskLayoutEvaluates) {
+  struct Case {
+    v1::MultipleChoiceTask task;
+    std::string path, fewshot;
+    int shots;
+  };
+  const std::vector<Case> cases = {
+      {v1::HELLASWAG, "data/evals/hellaswag", "", 0},
+      {v1::TRUTHFULQA_MC1, "data/evals/truthfulqa/mc_task.json", "", 0},
+      {v1::ARC_CHALLENGE, "data/evals/arc_challenge/ARC-Challenge-Test.jsonl",
+       "data/evals/arc_challenge/ARC-Challenge-Train.jsonl", 2},
+      {v1::PIQA, "data/evals/piqa_official", "", 0},
+  };
+  for (const Case& c : cases) {
+    v1::EvaluationSpec e = Choice(c.task, c.path, 3, 4);
+    if (c.shots > 0) {
+      e.mutable_multiple_choice()->set_fewshot_path(SharedPath(c.fewshot));
+      e.mutable_multiple_choice()->set_num_fewshot(c.shots);
+    }
+    auto r = Run(JobFor(dir_, e));
+    ASSERT_TRUE(r.ok()) << c.path << ": " << r.status();
+    ExpectProbability(*r, "acc");
+    ExpectProbability(*r, "acc_norm");
+    EXPECT_EQ(nlohmann::json::parse(FindMetric(*r, "acc")->detail_json())["items"], 3) << c.path;
+  }
+}
+
 TEST_F(TasksTest, WinograndePartialScoringReportsAccOnly) {
   auto r = Run(JobFor(dir_, Choice(v1::WINOGRANDE, "data/evals/llmfoundry_winogrande.jsonl", 5)));
   ASSERT_TRUE(r.ok()) << r.status();
