@@ -56,6 +56,7 @@ ModelConfig Config(const nlohmann::json& j) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  std::setvbuf(stdout, nullptr, _IOLBF, 0);  // rows appear as they are measured
   const bool quick = argc > 1 && std::strcmp(argv[1], "--quick") == 0;
   const int reps = quick ? 1 : 2;
   const int64_t seq = quick ? 64 : 512, long_seq = quick ? 256 : 2048;
