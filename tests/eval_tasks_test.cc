@@ -158,6 +158,9 @@ TEST_F(TasksTest, MmluReportsSubjects) {
   ASSERT_TRUE(r.ok()) << r.status();
   const auto d = nlohmann::json::parse(FindMetric(*r, "acc")->detail_json());
   EXPECT_EQ(d["groups"]["abstract_algebra"]["n"], 5);
+  // " A".." D" after one context differ only in the last token: one forward per item.
+  EXPECT_EQ(d["requests"], 20);
+  EXPECT_EQ(d["forwarded_sequences"], 5);
 }
 
 TEST_F(TasksTest, MalformedDatasetFailsWithFileAndLine) {

@@ -109,13 +109,28 @@ absl::StatusOr<EvalOutput> RunMultipleChoice(const EvalEnv& env, const v1::Multi
     }
   }
 
+  // Requests whose model input is identical (e.g. MMLU's " A".." D" after one
+  // shared context: single-token continuations) share one forward row; each
+  // request still scores its own targets on it (lm-eval groups these too).
+  std::map<std::vector<int64_t>, size_t> unique_index;
+  std::vector<ScoringWindow> inputs;           // unique inputs (targets unused)
+  std::vector<std::vector<size_t>> users;      // unique input -> requests
+  for (size_t r = 0; r < windows.size(); ++r) {
+    auto [it, inserted] = unique_index.emplace(windows[r].input, inputs.size());
+    if (inserted) {
+      inputs.push_back(ScoringWindow{windows[r].input, 0, {}});
+      users.emplace_back();
+    }
+    users[it->second].push_back(r);
+  }
+
   std::vector<ChoiceScore> scores(windows.size()), base_scores(windows.size());
   BatchOptions bo;
   bo.batch_size = spec.batch_size() > 0 ? spec.batch_size() : env.default_batch_size;
   bo.plan = &env.plan;
   bo.with_baseline = spec.bootstrap() && !env.plan.empty();
   bo.ctx = env.ctx;
-  bo.what = absl::StrCat(text::TaskName(ds.task), " requests");
+  bo.what = absl::StrCat(text::TaskName(ds.task), " sequences");
   BatchStats stats;
   auto to_choice = [&](const TokenScores& s, size_t idx) {
     const std::string& cont = ds.items[requests[idx].item].choices[requests[idx].choice].continuation;
@@ -124,12 +139,14 @@ absl::StatusOr<EvalOutput> RunMultipleChoice(const EvalEnv& env, const v1::Multi
                        static_cast<int64_t>(text.size()), s.AllGreedy()};
   };
   RETURN_IF_ERROR(ForwardWindows(
-      *env.lm, windows, bo,
-      [&](size_t i, const at::Tensor& logits, const at::Tensor& base) {
-        scores[i] = to_choice(ScoreTargets(logits, windows[i].score_begin, windows[i].targets), i);
-        base_scores[i] = base.defined()
-                             ? to_choice(ScoreTargets(base, windows[i].score_begin, windows[i].targets), i)
-                             : scores[i];
+      *env.lm, inputs, bo,
+      [&](size_t u, const at::Tensor& logits, const at::Tensor& base) {
+        for (size_t i : users[u]) {
+          scores[i] = to_choice(ScoreTargets(logits, windows[i].score_begin, windows[i].targets), i);
+          base_scores[i] = base.defined()
+                               ? to_choice(ScoreTargets(base, windows[i].score_begin, windows[i].targets), i)
+                               : scores[i];
+        }
         return absl::OkStatus();
       },
       &stats));
@@ -167,6 +184,7 @@ absl::StatusOr<EvalOutput> RunMultipleChoice(const EvalEnv& env, const v1::Multi
   nlohmann::json detail = {{"task", text::TaskName(ds.task)},
                            {"items", ds.items.size()},
                            {"requests", windows.size()},
+                           {"forwarded_sequences", inputs.size()},
                            {"num_fewshot", spec.num_fewshot()},
                            {"batch_size", stats.final_batch_size},
                            {"oom_retries", stats.oom_retries}};
