@@ -10,6 +10,7 @@
 // Errors: one line on stderr ("ablate: ...") and a non-zero exit code.
 #include <unistd.h>
 
+#include <atomic>
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -23,6 +24,7 @@
 #include "cli/sweep_embedded.h"
 #include "cli/sweep_format.h"
 #include "spec/spec_parser.h"
+#include "worker/runtime/stop_signals.h"
 #ifdef ABLATE_HAVE_LM_EVALUATOR
 #include "worker/eval/lm_evaluator.h"
 #endif
@@ -94,6 +96,11 @@ void Run(const RunArgs& a, CommandContext* ctx) {
   if (!text.ok()) return (void)ctx->Fail(text.status());
   EmbeddedRunOptions options = a.options;
   options.progress_tty = !a.no_progress && isatty(STDERR_FILENO);
+  // Ctrl-C / SIGTERM: stop cleanly (workers drain, the DB is committed); the
+  // same command resumes. A second signal exits at once.
+  std::atomic<bool> interrupted{false};
+  worker::StopSignals signals([&interrupted] { interrupted.store(true); });
+  options.interrupt = &interrupted;
   std::ostringstream sink;
   std::ostream& progress = a.no_progress ? static_cast<std::ostream&>(sink) : std::cerr;
   auto result = RunSweepEmbedded(*spec, *text, options, ProductEvaluatorFactory(), progress);

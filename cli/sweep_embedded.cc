@@ -147,7 +147,18 @@ absl::StatusOr<EmbeddedRunResult> RunSweepEmbedded(const v1::SweepSpec& spec,
       result.sweep = *info;
       break;
     }
-    absl::SleepFor(absl::Milliseconds(options.progress_interval_ms));
+    if (options.interrupt != nullptr && options.interrupt->load()) {
+      if (options.progress_tty) progress << "\n";
+      poll_status = absl::CancelledError(absl::StrCat(
+          "interrupted after ", ended, " of ", c.total(), " jobs of sweep ", result.sweep_id,
+          "; run the same command again to resume (", options.db_path, ")"));
+      break;
+    }
+    // Sleep in small steps so an interrupt is noticed quickly.
+    const absl::Time wake = absl::Now() + absl::Milliseconds(options.progress_interval_ms);
+    while (absl::Now() < wake && (options.interrupt == nullptr || !options.interrupt->load())) {
+      absl::SleepFor(absl::Milliseconds(20));
+    }
   }
 
   if (poll_status.ok()) {

@@ -17,6 +17,7 @@
 #ifndef ABLATE_CLI_SWEEP_EMBEDDED_H_
 #define ABLATE_CLI_SWEEP_EMBEDDED_H_
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -37,6 +38,10 @@ struct EmbeddedRunOptions {
   int32_t progress_interval_ms = 500; // how often the progress line is refreshed
   bool progress_tty = false;          // true: redraw one line with \r; false: a line now and then
   int32_t heartbeat_interval_ms = 1000;  // embedded coordinator: worker heartbeat period
+  // Set to true from another thread (Ctrl-C) to stop early: local workers
+  // drain (running jobs get 2 s, then are handed back), the coordinator
+  // commits and stops, and the call returns Cancelled. Null: never.
+  const std::atomic<bool>* interrupt = nullptr;
 };
 
 // Builds the evaluator of local worker `index` for `device`.
@@ -53,8 +58,9 @@ struct EmbeddedRunResult {
 
 // Runs `spec` to completion. InvalidArgument for a bad spec (from the
 // coordinator's expansion) or options; Unavailable/Internal if the coordinator
-// cannot start (e.g. the DB cannot be opened). Failed jobs are not an error:
-// they are in the result.
+// cannot start (e.g. the DB cannot be opened); Cancelled when interrupted
+// (everything finished so far is in the DB; the same call resumes). Failed
+// jobs are not an error: they are in the result.
 absl::StatusOr<EmbeddedRunResult> RunSweepEmbedded(const v1::SweepSpec& spec,
                                                    const std::string& spec_text,
                                                    const EmbeddedRunOptions& options,

@@ -4,7 +4,9 @@
 // progress, results with ratios, failed jobs reported with their errors.
 #include "cli/sweep_embedded.h"
 
+#include <atomic>
 #include <filesystem>
+#include <thread>
 #include <fstream>
 #include <sstream>
 
@@ -123,6 +125,38 @@ TEST_F(EmbeddedRunTest, ResumesTheUnfinishedSweepOfTheSameSpec) {
   ASSERT_OK(again.status());
   EXPECT_FALSE(again->resumed);
   EXPECT_EQ(again->sweep_id, 2);
+}
+
+TEST_F(EmbeddedRunTest, InterruptStopsCleanlyAndTheSameRunResumes) {
+  auto spec = spec::LoadSweepSpec(WriteSpec("  - {name: ppl, perplexity: {dataset: text.raw}}\n"));
+  ASSERT_OK(spec.status());
+  EmbeddedRunOptions opts;
+  opts.db_path = dir_ + "/ablate.db";
+  opts.progress_interval_ms = 20;
+  std::atomic<bool> interrupt{false};
+  opts.interrupt = &interrupt;
+  std::ostringstream progress;
+  auto slow = [](const std::string&, int) -> absl::StatusOr<std::unique_ptr<worker::Evaluator>> {
+    ::ablate::testing::TestEvaluatorOptions o;
+    o.sleep_ms = 40;
+    return std::make_unique<TestEvaluator>(o);
+  };
+  std::thread ctrl_c([&] {
+    absl::SleepFor(absl::Milliseconds(300));
+    interrupt.store(true);
+  });
+  const absl::Time t0 = absl::Now();
+  auto r = RunSweepEmbedded(*spec, "", opts, slow, progress);
+  ctrl_c.join();
+  EXPECT_THAT(r, ::ablate::testing::StatusIs(absl::StatusCode::kCancelled,
+                                             HasSubstr("run the same command again to resume")));
+  EXPECT_LT(absl::Now() - t0, absl::Seconds(5));
+  interrupt.store(false);
+  auto resumed = RunSweepEmbedded(*spec, "", opts, TestFactory(), progress);
+  ASSERT_OK(resumed.status());
+  EXPECT_TRUE(resumed->resumed);
+  EXPECT_EQ(resumed->sweep.counts().succeeded(), 25);
+  EXPECT_EQ(resumed->rows.size(), 25u);
 }
 
 TEST_F(EmbeddedRunTest, AMissingEvaluatorStopsBeforeAnythingStarts) {
