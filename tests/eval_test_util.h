@@ -4,7 +4,10 @@
 #ifndef ABLATE_TESTS_EVAL_TEST_UTIL_H_
 #define ABLATE_TESTS_EVAL_TEST_UTIL_H_
 
+#include <unistd.h>
+
 #include <atomic>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <mutex>
@@ -62,14 +65,32 @@ inline void WriteByteTokenizer(const std::filesystem::path& dir) {
   std::ofstream(dir / "tokenizer_config.json") << R"({"eos_token": "<|endoftext|>"})";
 }
 
+inline std::string CheckpointPrefix() { return "ablate_eval_test_" + std::to_string(::getpid()) + "_"; }
+
+// Removes this process's checkpoint directories when it exits.
+inline void RemoveCheckpointsAtExit() {
+  static const bool registered = [] {
+    std::atexit([] {
+      namespace fs = std::filesystem;
+      std::error_code ec;
+      const std::string prefix = CheckpointPrefix();
+      for (const auto& e : fs::directory_iterator(fs::temp_directory_path(), ec)) {
+        if (e.path().filename().string().rfind(prefix, 0) == 0) fs::remove_all(e.path(), ec);
+      }
+    });
+    return true;
+  }();
+  (void)registered;
+}
+
 // <tmp>/<name>: symlinks to the golden config.json and model.safetensors, plus
-// the byte tokenizer. Returns "" when the golden model is absent.
+// the byte tokenizer. Returns "" when the golden model is absent. Removed at exit.
 inline std::string MakeCheckpoint(const std::string& golden_name, const std::string& tag = "") {
   namespace fs = std::filesystem;
+  RemoveCheckpointsAtExit();
   const fs::path src = SharedPath("golden/" + golden_name);
   if (!fs::exists(src)) return "";
-  const fs::path dir = fs::temp_directory_path() /
-                       ("ablate_eval_test_" + std::to_string(::getpid()) + "_" + golden_name + tag);
+  const fs::path dir = fs::temp_directory_path() / (CheckpointPrefix() + golden_name + tag);
   fs::create_directories(dir);
   for (const char* f : {"config.json", "model.safetensors"}) {
     fs::remove(dir / f);
