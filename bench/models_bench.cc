@@ -6,6 +6,7 @@
 //
 //   models_bench           # full run
 //   models_bench --quick   # shorter sequences, one repetition (smoke test)
+//   models_bench --scans   # only the long-sequence scan comparison
 #include <ATen/Parallel.h>
 #include <c10/core/InferenceMode.h>
 
@@ -58,6 +59,7 @@ ModelConfig Config(const nlohmann::json& j) {
 int main(int argc, char** argv) {
   std::setvbuf(stdout, nullptr, _IOLBF, 0);  // rows appear as they are measured
   const bool quick = argc > 1 && std::strcmp(argv[1], "--quick") == 0;
+  const bool scans_only = argc > 1 && std::strcmp(argv[1], "--scans") == 0;
   const int reps = quick ? 1 : 2;
   const int64_t seq = quick ? 64 : 512, long_seq = quick ? 256 : 2048;
   c10::InferenceMode guard;
@@ -80,7 +82,7 @@ int main(int argc, char** argv) {
                  {"mamba_rms_norm", true}, {"mamba_norm_before_gate", false}, {"tie_word_embeddings", false}});
 
   std::printf("%-10s %6s %6s %12s %14s\n", "family", "batch", "seq", "seconds", "tokens/s");
-  for (const auto& [name, j] : {std::pair<const char*, nlohmann::json>{"qwen2", qwen2}, {"qwen3_5", qwen35},
+  if (!scans_only) for (const auto& [name, j] : {std::pair<const char*, nlohmann::json>{"qwen2", qwen2}, {"qwen3_5", qwen35},
                                 {"falcon_h1", falcon}}) {
     auto lm = ablate::models::CreateCausalLM(Config(j), {}, 1);
     if (!lm.ok()) {
@@ -115,10 +117,12 @@ int main(int argc, char** argv) {
     torch::Tensor dt = at::softplus(torch::randn({1, long_seq, h})) * 0.1;
     torch::Tensor A = -torch::exp(torch::randn({h}) * 0.5);
     torch::Tensor B = torch::randn({1, long_seq, 1, n}), C = torch::randn({1, long_seq, 1, n});
-    const double chunked = Time([&] { ablate::models::ChunkedSsdScan(x, dt, A, B, C, {}, 256); }, reps);
     const double sequential = Time([&] { ablate::models::SequentialSsdScan(x, dt, A, B, C, {}); }, reps);
-    std::printf("mamba-2 ssd     chunked %.3f s  sequential %.3f s  ratio sequential/chunked %.1fx\n", chunked,
-                sequential, sequential / chunked);
+    for (int64_t chunk : {256, 128, 64}) {
+      const double chunked = Time([&] { ablate::models::ChunkedSsdScan(x, dt, A, B, C, {}, chunk); }, reps);
+      std::printf("mamba-2 ssd     chunked(%3ld) %.3f s  sequential %.3f s  ratio sequential/chunked %.1fx\n",
+                  static_cast<long>(chunk), chunked, sequential, sequential / chunked);
+    }
   }
   return 0;
 }

@@ -1,6 +1,7 @@
 // mamba2.cc: see mamba2.h. Arithmetic follows HF FalconH1Mixer.torch_forward.
 #include "worker/models/blocks/mamba2.h"
 
+#include <algorithm>
 #include <cmath>
 
 namespace ablate::models {
@@ -158,7 +159,8 @@ torch::Tensor Mamba2Impl::Forward(const torch::Tensor& x, const MixerInputs& /*i
   torch::Tensor A = -A_log_.to(torch::kFloat32).exp();                          // [H]
   torch::Tensor initial = state ? state->recurrent : torch::Tensor();
   SsdOutput r = (initial.defined() && t == 1) ? SequentialSsdScan(xs, dt, A, Bm, Cm, initial)
-                                              : ChunkedSsdScan(xs, dt, A, Bm, Cm, initial, o_.chunk_size);
+                                              : ChunkedSsdScan(xs, dt, A, Bm, Cm, initial,
+                                                               std::min(o_.chunk_size, kMaxScanChunk));
   if (state) state->recurrent = r.state;
   torch::Tensor y = r.out + D_.to(torch::kFloat32).view({o_.n_heads, 1}) * xs.to(torch::kFloat32);
   y = y.reshape({b, t, o_.d_ssm});                                               // float32
