@@ -80,9 +80,11 @@ DeltaRuleOutput ChunkedGatedDeltaRule(const torch::Tensor& q, const torch::Tenso
   torch::Tensor intra = at::matmul(qc, kt) * pair;
   torch::Tensor cum_exp = cum.exp().unsqueeze(-1);                        // [B, H, C, L, 1]
   // (I + strictly_lower(ut)) X = rhs: the UT transform of the delta rule.
-  torch::Tensor new_values = at::linalg_solve_triangular(ut, v_beta, /*upper=*/false, /*left=*/true,
-                                                         /*unitriangular=*/true);
-  torch::Tensor k_cumdecay = at::linalg_solve_triangular(ut, k_beta * cum_exp, false, true, true);
+  // One solve for both right-hand sides [v_beta | k_beta * exp(cum)].
+  torch::Tensor solved = at::linalg_solve_triangular(ut, at::cat({v_beta, k_beta * cum_exp}, -1),
+                                                     /*upper=*/false, /*left=*/true, /*unitriangular=*/true);
+  torch::Tensor new_values = solved.narrow(-1, 0, dv);                    // [B, H, C, L, Dv]
+  torch::Tensor k_cumdecay = solved.narrow(-1, dv, dk);                   // [B, H, C, L, Dk]
   torch::Tensor q_dec = qc * cum_exp;
   torch::Tensor k_dec = kc * (cum.narrow(-1, L - 1, 1) - cum).exp().unsqueeze(-1);
   torch::Tensor chunk_decay = cum.select(-1, L - 1).exp().unsqueeze(-1).unsqueeze(-1);  // [B, H, C, 1, 1]
