@@ -10,6 +10,7 @@ PKGS=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libutf8proc-dev libssl-dev
   fortunes gnuplot-nox
+  libopenblas0-pthread  # libtorch-dev links libblas.so.3: OpenBLAS instead of netlib (~25x faster matmul)
 )
 missing=()
 for p in "${PKGS[@]}"; do
