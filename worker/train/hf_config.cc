@@ -190,7 +190,13 @@ absl::StatusOr<ojson> MakeHfConfig(const nlohmann::json& values, absl::string_vi
   } else {  // falcon_h1
     if (cfg["head_dim"].is_null()) cfg["head_dim"] = Int(cfg, "hidden_size") / Int(cfg, "num_attention_heads");
     if (cfg["mamba_d_ssm"].is_null()) cfg["mamba_d_ssm"] = Int(cfg, "mamba_expand") * Int(cfg, "hidden_size");
-    if (cfg["mamba_d_head"] == "auto") cfg["mamba_d_head"] = Int(cfg, "mamba_d_ssm") / Int(cfg, "mamba_n_heads");
+    if (cfg["mamba_d_head"] == "auto") {
+      const int64_t heads = Int(cfg, "mamba_n_heads"), d_ssm = Int(cfg, "mamba_d_ssm");
+      if (heads <= 0 || d_ssm % heads != 0)
+        return absl::InvalidArgumentError(absl::StrCat(what, ".mamba_n_heads: must divide mamba_d_ssm (", d_ssm,
+                                                       "), got ", heads));
+      cfg["mamba_d_head"] = d_ssm / heads;
+    }
     if (cfg["mlp_multipliers"].is_null()) cfg["mlp_multipliers"] = {1.0, 1.0};
     if (cfg["ssm_multipliers"].is_null()) cfg["ssm_multipliers"] = {1.0, 1.0, 1.0, 1.0, 1.0};
     for (const char* k : {"key_multiplier", "attention_in_multiplier", "attention_out_multiplier",

@@ -71,16 +71,19 @@ TEST(BpeTrainerTest, WritesATokenizerThatLoadsAndRoundTrips) {
   std::string text;
   for (int i = 0; i < 50; ++i) text += "the cat sat on the mat. The dog sat on the log!\n\n";
   ASSERT_OK_AND_ASSIGN(BpeTrainResult r, TrainByteLevelBpe(text, {.vocab_size = 300}));
-  EXPECT_EQ(r.vocab_size, 300);
-  EXPECT_EQ(r.num_merges, 300 - 256 - 1);
+  // This tiny text runs out of pairs seen twice before 300 ids: training stops there.
+  EXPECT_LE(r.vocab_size, 300);
+  EXPECT_GT(r.num_merges, 10);
+  EXPECT_EQ(r.vocab_size, 256 + r.num_merges + 1);
+  const int32_t eos = static_cast<int32_t>(r.vocab_size - 1);
   ASSERT_OK_AND_ASSIGN(auto tok, text::Tokenizer::FromHfJson(r.tokenizer_json.dump(), "trained"));
-  EXPECT_EQ(tok->vocab_size(), 300);
-  EXPECT_EQ(tok->token_to_id("<|endoftext|>"), 299);
+  EXPECT_EQ(tok->vocab_size(), r.vocab_size);
+  EXPECT_EQ(tok->token_to_id("<|endoftext|>"), eos);
   ASSERT_OK_AND_ASSIGN(std::vector<int32_t> ids, tok->Encode(" the mat"));
   EXPECT_LE(ids.size(), 2u);  // frequent words became single tokens
   const std::string probe = "Unseen wörds ✓ and \t tabs\n<|endoftext|>";
   ASSERT_OK_AND_ASSIGN(ids, tok->Encode(probe));
-  EXPECT_EQ(ids.back(), 299);
+  EXPECT_EQ(ids.back(), eos);
   ASSERT_OK_AND_ASSIGN(std::string back, tok->Decode(ids));
   EXPECT_EQ(back, probe);
   // Deterministic.
@@ -105,6 +108,7 @@ TEST(HfConfigTest, EveryFamilyParsesBack) {
     nlohmann::json v = {{"model_type", type}, {"vocab_size", 300}, {"hidden_size", 32},
                         {"intermediate_size", 64}, {"num_hidden_layers", 4}, {"num_attention_heads", 4},
                         {"num_key_value_heads", 2}};
+    if (std::string(type) == "falcon_h1") v["mamba_n_heads"] = 2;
     ASSERT_OK_AND_ASSIGN(nlohmann::ordered_json cfg, MakeHfConfig(v, "test"));
     EXPECT_EQ(cfg.begin().key(), "architectures");
     if (std::string(type) == "falcon_h1") cfg["time_step_limit"] = {0.0, 1e300};  // dump() writes inf as null
@@ -119,6 +123,8 @@ TEST(HfConfigTest, EveryFamilyParsesBack) {
   EXPECT_THAT(MakeHfConfig({{"model_type", "qwen2"}, {"hidden_sise", 3}}, "m"),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("m.hidden_sise")));
   EXPECT_THAT(MakeHfConfig({{"model_type", "gpt2"}}, "m"), StatusIs(absl::StatusCode::kInvalidArgument, _));
+  EXPECT_THAT(MakeHfConfig({{"model_type", "falcon_h1"}, {"hidden_size", 32}, {"mamba_n_heads", 5}}, "m"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("m.mamba_n_heads")));
   EXPECT_THAT(MakeHfConfig({{"model_type", "qwen2"}, {"hidden_size", "big"}}, "m"),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("hidden_size")));
 }
