@@ -65,7 +65,9 @@ void PrintTable(const v1::SweepSpec& spec, const std::vector<v1::ExpansionCount>
 }
 
 absl::Status RunExpand(const ExpandArgs& a) {
-  ASSIGN_OR_RETURN(v1::SweepSpec spec, spec::LoadSweepSpec(a.spec));
+  std::vector<std::string> notes;
+  ASSIGN_OR_RETURN(v1::SweepSpec spec, spec::LoadSweepSpec(a.spec, &notes));
+  for (const std::string& n : notes) std::cerr << "note: " << n << "\n";
   std::map<std::string, std::string> dirs;
   for (const std::string& l : a.layouts) {
     ASSIGN_OR_RETURN(auto kv, spec::ParseLayoutOverride(l));

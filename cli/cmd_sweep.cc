@@ -20,6 +20,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "cli/command_context.h"
+#include "cli/study_summary.h"
 #include "cli/sweep_client.h"
 #include "cli/sweep_embedded.h"
 #include "cli/sweep_format.h"
@@ -83,15 +84,17 @@ std::string FailedJobsSummary(const std::vector<v1::Job>& jobs, size_t limit) {
 struct RunArgs {
   std::string spec;
   EmbeddedRunOptions options;
-  std::string format = "table";
+  std::string format = "summary";
   bool no_progress = false;
 };
 
 void Run(const RunArgs& a, CommandContext* ctx) {
   auto format = ParseResultFormat(a.format);
   if (!format.ok()) return (void)ctx->Fail(format.status());
-  auto spec = spec::LoadSweepSpec(a.spec);
+  std::vector<std::string> notes;
+  auto spec = spec::LoadSweepSpec(a.spec, &notes);
   if (!spec.ok()) return (void)ctx->Fail(spec.status());
+  for (const std::string& n : notes) std::cerr << "note: " << n << "\n";
   auto text = ReadText(a.spec);
   if (!text.ok()) return (void)ctx->Fail(text.status());
   EmbeddedRunOptions options = a.options;
@@ -103,9 +106,16 @@ void Run(const RunArgs& a, CommandContext* ctx) {
   options.interrupt = &interrupted;
   std::ostringstream sink;
   std::ostream& progress = a.no_progress ? static_cast<std::ostream&>(sink) : std::cerr;
+  options.with_jobs = *format == ResultFormat::kSummary;
   auto result = RunSweepEmbedded(*spec, *text, options, ProductEvaluatorFactory(), progress);
   if (!result.ok()) return (void)ctx->Fail(result.status());
-  std::cout << FormatResults(result->rows, *format);
+  if (*format == ResultFormat::kSummary) {
+    std::cout << FormatStudySummary(result->jobs, result->rows);
+    std::cerr << "every metric of every job: --format table|csv|json, or the SQLite file " << options.db_path
+              << " (view result_vs_baseline, docs/schema.md)\n";
+  } else {
+    std::cout << FormatResults(result->rows, *format);
+  }
   const auto& c = result->sweep.counts();
   std::cerr << "sweep " << result->sweep_id << " " << SweepStateName(result->sweep.state()) << ": "
             << c.succeeded() << " succeeded, " << c.failed() << " failed, " << c.cancelled()
@@ -126,8 +136,10 @@ struct SubmitArgs {
 };
 
 void Submit(const SubmitArgs& a, CommandContext* ctx) {
-  auto spec = spec::LoadSweepSpec(a.spec);
+  std::vector<std::string> notes;
+  auto spec = spec::LoadSweepSpec(a.spec, &notes);
   if (!spec.ok()) return (void)ctx->Fail(spec.status());
+  for (const std::string& n : notes) std::cerr << "note: " << n << "\n";
   auto text = ReadText(a.spec);
   if (!text.ok()) return (void)ctx->Fail(text.status());
   SweepClient client(a.coordinator);
@@ -226,6 +238,12 @@ void Results(const SweepArgs& a, CommandContext* ctx) {
   SweepClient client(a.coordinator);
   auto rows = client.QueryResults(filter);
   if (!rows.ok()) return (void)ctx->Fail(rows.status());
+  if (*format == ResultFormat::kSummary) {
+    auto jobs = client.ListJobs(a.sweep_id, v1::JOB_STATE_UNSPECIFIED);
+    if (!jobs.ok()) return (void)ctx->Fail(jobs.status());
+    std::cout << FormatStudySummary(*jobs, *rows);
+    return;
+  }
   std::cout << FormatResults(*rows, *format);
 }
 
@@ -268,7 +286,9 @@ void RegisterSweepCommands(CLI::App* app, CommandContext* ctx) {
         ->check(CLI::PositiveNumber);
     cmd->add_option("--device", args->options.device, "cpu, cuda (worker i on cuda:i) or cuda:N")
         ->capture_default_str();
-    cmd->add_option("--format", args->format, "results output: table, csv or json")
+    cmd->add_option("--format", args->format,
+                    "results output: summary (the study view: headline metric per condition, ratio "
+                    "to baseline, drift, random-removal resilience), table, csv or json")
         ->capture_default_str();
     cmd->add_flag("--no-progress", args->no_progress, "no progress output on stderr");
     cmd->callback([args, ctx] { Run(*args, ctx); });
@@ -295,7 +315,8 @@ void RegisterSweepCommands(CLI::App* app, CommandContext* ctx) {
   {
     auto args = std::make_shared<SweepArgs>();
     CLI::App* cmd = SweepCommand(app, "results", "Results of a sweep (filters combine)", args, true);
-    cmd->add_option("--format", args->format, "table, csv or json")->capture_default_str();
+    cmd->add_option("--format", args->format, "table, csv, json or summary (the study view)")
+        ->capture_default_str();
     cmd->add_option("--model", args->model, "only this model (spec name)");
     cmd->add_option("--kind", args->kind, "only this ablation kind (e.g. layer_sweep)");
     cmd->add_option("--component", args->component, "only this component (e.g. attention)");

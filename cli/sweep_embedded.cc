@@ -174,6 +174,14 @@ absl::StatusOr<EmbeddedRunResult> RunSweepEmbedded(const v1::SweepSpec& spec,
       auto failed = client.ListJobs(result.sweep_id, v1::FAILED);
       if (failed.ok()) result.failed_jobs = *std::move(failed);
     }
+    if (poll_status.ok() && options.with_jobs) {
+      auto jobs = client.ListJobs(result.sweep_id, v1::JOB_STATE_UNSPECIFIED);
+      if (jobs.ok()) {
+        result.jobs = *std::move(jobs);
+      } else {
+        poll_status = jobs.status();
+      }
+    }
   }
   for (auto& rt : runtimes) rt->RequestStop();
   for (auto& t : threads) t.join();

@@ -42,6 +42,7 @@ struct EmbeddedRunOptions {
   // drain (running jobs get 2 s, then are handed back), the coordinator
   // commits and stops, and the call returns Cancelled. Null: never.
   const std::atomic<bool>* interrupt = nullptr;
+  bool with_jobs = false;  // also return every job of the sweep (EmbeddedRunResult::jobs)
 };
 
 // Builds the evaluator of local worker `index` for `device`.
@@ -54,6 +55,7 @@ struct EmbeddedRunResult {
   v1::SweepInfo sweep;             // final state and counts
   std::vector<v1::ResultRow> rows; // every result of the sweep
   std::vector<v1::Job> failed_jobs;  // jobs that ended FAILED (with last_error)
+  std::vector<v1::Job> jobs;         // every job, when options.with_jobs
 };
 
 // Runs `spec` to completion. InvalidArgument for a bad spec (from the

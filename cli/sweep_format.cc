@@ -59,8 +59,9 @@ absl::StatusOr<ResultFormat> ParseResultFormat(absl::string_view name) {
   if (name == "table") return ResultFormat::kTable;
   if (name == "csv") return ResultFormat::kCsv;
   if (name == "json") return ResultFormat::kJson;
+  if (name == "summary") return ResultFormat::kSummary;
   return absl::InvalidArgumentError(
-      absl::StrCat("--format: '", name, "' is not one of table, csv, json"));
+      absl::StrCat("--format: '", name, "' is not one of summary, table, csv, json"));
 }
 
 absl::StatusOr<v1::AblationKind> ParseKind(absl::string_view name) {

@@ -18,9 +18,11 @@
 
 namespace ablate::cli {
 
-enum class ResultFormat { kTable, kCsv, kJson };
+// kSummary: the study view of cli/study_summary.h (needs the jobs as well;
+// FormatResults prints it as kTable).
+enum class ResultFormat { kTable, kCsv, kJson, kSummary };
 
-// "table", "csv", "json"; InvalidArgument otherwise.
+// "table", "csv", "json", "summary"; InvalidArgument otherwise.
 absl::StatusOr<ResultFormat> ParseResultFormat(absl::string_view name);
 // "layer_sweep" <-> LAYER_SWEEP; "mamba" is accepted for SSM.
 absl::StatusOr<v1::AblationKind> ParseKind(absl::string_view name);

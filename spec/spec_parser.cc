@@ -65,7 +65,51 @@ absl::StatusOr<v1::SweepSpec> ParseSweepSpec(absl::string_view text, absl::strin
   return spec;
 }
 
-absl::StatusOr<v1::SweepSpec> LoadSweepSpec(const std::string& path) {
+namespace {
+
+// The data files an evaluation reads (after Resolve).
+std::vector<std::string> DataFiles(const v1::EvaluationSpec& e) {
+  switch (e.kind_case()) {
+    case v1::EvaluationSpec::kPerplexity:
+      return {e.perplexity().dataset()};
+    case v1::EvaluationSpec::kMultipleChoice:
+      return {e.multiple_choice().path(), e.multiple_choice().fewshot_path()};
+    case v1::EvaluationSpec::kGeneration:
+      return {e.generation().path(), e.generation().fewshot_path()};
+    case v1::EvaluationSpec::kDiagnostics:
+      return {e.diagnostics().dataset()};
+    default:
+      return {};
+  }
+}
+
+// Removes optional evaluations whose data is absent here.
+void DropAbsentOptionalEvaluations(v1::SweepSpec* spec, std::vector<std::string>* notes) {
+  google::protobuf::RepeatedPtrField<v1::EvaluationSpec> kept;
+  for (auto& e : *spec->mutable_evaluations()) {
+    std::string missing;
+    if (e.optional()) {
+      for (const std::string& f : DataFiles(e)) {
+        std::error_code ec;
+        if (!f.empty() && !std::filesystem::exists(f, ec)) {
+          missing = f;
+          break;
+        }
+      }
+    }
+    if (missing.empty()) {
+      *kept.Add() = std::move(e);
+    } else if (notes != nullptr) {
+      notes->push_back(absl::StrCat("evaluation '", e.name(), "' left out (optional; ", missing,
+                                    " is not on this machine)"));
+    }
+  }
+  spec->mutable_evaluations()->Swap(&kept);
+}
+
+}  // namespace
+
+absl::StatusOr<v1::SweepSpec> LoadSweepSpec(const std::string& path, std::vector<std::string>* notes) {
   std::error_code ec;
   if (!std::filesystem::is_regular_file(path, ec))
     return absl::NotFoundError(absl::StrCat("spec file '", path, "' not found"));
@@ -99,6 +143,7 @@ absl::StatusOr<v1::SweepSpec> LoadSweepSpec(const std::string& path) {
         break;
     }
   }
+  DropAbsentOptionalEvaluations(&spec, notes);
   return spec;
 }
 

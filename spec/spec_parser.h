@@ -10,6 +10,7 @@
 #define ABLATE_SPEC_SPEC_PARSER_H_
 
 #include <string>
+#include <vector>
 
 #include "ablate/v1/spec.pb.h"
 #include "absl/status/statusor.h"
@@ -21,8 +22,11 @@ namespace ablate::spec {
 absl::StatusOr<v1::SweepSpec> ParseSweepSpec(absl::string_view text, absl::string_view source);
 
 // Reads and parses a file; relative model/tokenizer/dataset paths are resolved
-// against the spec file's directory and made absolute.
-absl::StatusOr<v1::SweepSpec> LoadSweepSpec(const std::string& path);
+// against the spec file's directory and made absolute. Evaluations marked
+// `optional` whose data files are not on this machine are removed; `notes`
+// (if not null) gets one line for each.
+absl::StatusOr<v1::SweepSpec> LoadSweepSpec(const std::string& path,
+                                            std::vector<std::string>* notes = nullptr);
 
 // Fills defaults (seeds [0], execution limits, evaluation parameters) in place.
 void ApplyDefaults(v1::SweepSpec* spec);

@@ -2,6 +2,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
@@ -308,6 +309,37 @@ ablations: [baseline]
   EXPECT_EQ(s->evaluations(2).generation().path(), base + "/g.jsonl");
   EXPECT_EQ(s->evaluations(2).generation().fewshot_path(), base + "/gtrain.jsonl");
   EXPECT_EQ(s->evaluations(3).diagnostics().dataset(), base + "/d.raw");
+}
+
+TEST(SpecParserTest, OptionalEvaluationsWithoutTheirDataAreLeftOutWithANote) {
+  const std::filesystem::path dir = std::filesystem::path(ABLATE_BINARY_DIR) / "spec_parser_test" / "optional";
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir / "here.txt") << "text\n";
+  const std::filesystem::path file = dir / "s.yaml";
+  std::ofstream(file) << R"(
+models: [{name: q, path: /abs/q}]
+evaluations:
+  - {name: present, optional: true, perplexity: {dataset: here.txt}}
+  - {name: absent, optional: true, perplexity: {dataset: not-here.txt}}
+  - {name: required, perplexity: {dataset: also-not-here.txt}}
+  - {name: mc, optional: true, multiple_choice: {task: mmlu, path: here.txt, fewshot_path: no-dev}}
+ablations: [baseline]
+)";
+  std::vector<std::string> notes;
+  auto s = LoadSweepSpec(file.string(), &notes);
+  ASSERT_OK(s.status());
+  ASSERT_EQ(s->evaluations_size(), 2);
+  EXPECT_EQ(s->evaluations(0).name(), "present");
+  EXPECT_EQ(s->evaluations(1).name(), "required");  // not optional: kept, fails where it runs
+  ASSERT_EQ(notes.size(), 2u);
+  EXPECT_THAT(notes[0], HasSubstr("'absent' left out"));
+  EXPECT_THAT(notes[0], HasSubstr("not-here.txt"));
+  EXPECT_THAT(notes[1], HasSubstr("'mc' left out"));
+  EXPECT_THAT(notes[1], HasSubstr("no-dev"));
+  // Without a notes sink the result is the same.
+  auto quiet = LoadSweepSpec(file.string());
+  ASSERT_OK(quiet.status());
+  EXPECT_EQ(quiet->evaluations_size(), 2);
 }
 
 TEST(SpecParserTest, LoadErrorsNameTheFile) {
