@@ -32,6 +32,17 @@ if(TARGET ablate-coordinator)
       target_compile_definitions(e2e_cli_test PRIVATE ABLATE_HAVE_LM_EVALUATOR=1)
     endif()
 
+    # The README's main job with separate processes and the product evaluator.
+    if(TARGET ablate_eval AND TARGET ablate-worker)
+      ablate_test(NAME e2e_demo_test
+        SRCS ${CMAKE_CURRENT_SOURCE_DIR}/e2e_demo_test.cc
+        LIBS ablate_e2e_cluster
+        LABELS e2e
+        TIMEOUT 900)
+      add_dependencies(e2e_demo_test ablate ablate-coordinator ablate-worker)
+      target_compile_definitions(e2e_demo_test PRIVATE ABLATE_HAVE_LM_EVALUATOR=1)
+    endif()
+
     ablate_test(NAME e2e_embedded_test
       SRCS ${CMAKE_CURRENT_SOURCE_DIR}/e2e_embedded_test.cc
       LIBS ablate_sweep_cli ablate_test_evaluator ablate_subprocess

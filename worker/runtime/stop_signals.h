@@ -3,14 +3,17 @@
 // systemd on stop). The first signal calls `on_stop` from a dedicated thread
 // (so it may lock mutexes); a second one exits immediately with 128+signal.
 //
-// Construct it in main() before starting any other thread: it blocks the
-// signals in the calling thread, and threads created later inherit the mask.
-// Not copyable; one per process.
+// Installs a SIGTERM/SIGINT handler for its lifetime (whichever thread the
+// signal lands on, including threads that libraries started before main) and
+// restores the previous handlers when destroyed. Not copyable; at most one
+// alive at a time in a process.
 //
 //   StopSignals signals([&] { runtime.RequestStop(); });
 //   return runtime.Run().ok() ? 0 : 1;
 #ifndef ABLATE_WORKER_RUNTIME_STOP_SIGNALS_H_
 #define ABLATE_WORKER_RUNTIME_STOP_SIGNALS_H_
+
+#include <signal.h>
 
 #include <atomic>
 #include <functional>
@@ -32,6 +35,10 @@ class StopSignals {
   std::function<void()> on_stop_;
   std::atomic<bool> closing_{false};
   std::atomic<int> received_{0};
+  int read_fd_ = -1;   // self-pipe: the handler writes the signal number
+  int write_fd_ = -1;
+  struct sigaction old_term_ = {};
+  struct sigaction old_int_ = {};
   std::thread thread_;
 };
 

@@ -21,8 +21,8 @@
 #endif
 
 int main(int argc, char** argv) {
-  // First, before any thread exists (LibTorch and gRPC start their own), so
-  // every thread inherits the blocked SIGTERM/SIGINT.
+  // First, so a SIGTERM during startup (model loading can take a while) already
+  // drains instead of killing the process.
   std::atomic<ablate::worker::WorkerRuntime*> target{nullptr};
   std::atomic<bool> stop_early{false};
   ablate::worker::StopSignals signals([&] {
