@@ -11,6 +11,7 @@ PKGS=(
   libutf8proc-dev libssl-dev
   fortunes gnuplot-nox
   libopenblas0-pthread  # libtorch-dev links libblas.so.3: OpenBLAS instead of netlib (~25x faster matmul)
+  clang libclang-rt-14-dev  # the safetensors parser's libFuzzer target (a bounded run in CTest)
 )
 missing=()
 for p in "${PKGS[@]}"; do
