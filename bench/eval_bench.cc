@@ -9,6 +9,7 @@
 //   eval_bench                  # full run on CPU
 //   eval_bench --quick          # 2 windows of 128, no warm-up (smoke test)
 //   eval_bench --device cuda    # on the GPU
+//   eval_bench --family qwen2   # one family (qwen2, qwen3_5, falcon_h1)
 #include <ATen/Parallel.h>
 #include <c10/core/InferenceMode.h>
 
@@ -63,9 +64,11 @@ ModelConfig Config(const nlohmann::json& j) {
 int main(int argc, char** argv) {
   bool quick = false;
   std::string device = "cpu";
+  std::string only_family;  // --family NAME: just that family
   for (int i = 1; i < argc; ++i) {
     if (std::strcmp(argv[i], "--quick") == 0) quick = true;
     if (std::strcmp(argv[i], "--device") == 0 && i + 1 < argc) device = argv[++i];
+    if (std::strcmp(argv[i], "--family") == 0 && i + 1 < argc) only_family = argv[++i];
   }
   std::setvbuf(stdout, nullptr, _IOLBF, 0);  // rows appear as they are measured
   const int reps = quick ? 1 : 2;
@@ -95,6 +98,7 @@ int main(int argc, char** argv) {
   std::printf("%-10s %6s %6s %12s %14s\n", "family", "drift", "batch", "seconds", "tokens/s");
   for (const auto& [name, j] : {std::pair<const char*, nlohmann::json>{"qwen2", qwen2}, {"qwen3_5", qwen35},
                                 {"falcon_h1", falcon}}) {
+    if (!only_family.empty() && only_family != name) continue;
     ablate::models::LoadOptions lo;
     lo.device = torch::Device(device);
     auto lm = ablate::models::CreateCausalLM(Config(j), lo, 1);

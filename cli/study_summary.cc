@@ -108,26 +108,6 @@ std::string DescribeTargets(const v1::Condition& c) {
   }
 }
 
-// Left-aligned columns separated by two spaces, each line indented.
-std::string Columns(const std::vector<std::vector<std::string>>& rows, const std::string& indent) {
-  std::vector<size_t> width;
-  for (const auto& r : rows) {
-    if (width.size() < r.size()) width.resize(r.size(), 0);
-    for (size_t i = 0; i < r.size(); ++i) width[i] = std::max(width[i], r[i].size());
-  }
-  std::string out;
-  for (const auto& r : rows) {
-    std::string line = indent;
-    for (size_t i = 0; i < r.size(); ++i) {
-      absl::StrAppend(&line, r[i]);
-      if (i + 1 < r.size()) line.append(width[i] - r[i].size() + 2, ' ');
-    }
-    while (!line.empty() && line.back() == ' ') line.pop_back();
-    absl::StrAppend(&out, line, "\n");
-  }
-  return out;
-}
-
 std::vector<EvaluationBlock> Collect(const std::map<int64_t, const v1::Job*>& jobs,
                                      const std::vector<v1::ResultRow>& sorted) {
   std::vector<EvaluationBlock> evals;
@@ -223,7 +203,7 @@ std::string FormatEvaluation(const EvaluationBlock& e) {
       if (any_drift) row.insert(row.end(), {Num(Mean(l.kl)), Num(Mean(l.top1))});
       table.push_back(std::move(row));
     }
-    absl::StrAppend(&out, Columns(table, "  "));
+    absl::StrAppend(&out, FormatColumns(table, "  "));
   }
   return out;
 }
@@ -273,7 +253,7 @@ std::string FormatResilience(const EvaluationBlock& e) {
     }
     table.push_back(std::move(row));
   }
-  absl::StrAppend(&out, Columns(table, "  "));
+  absl::StrAppend(&out, FormatColumns(table, "  "));
   bool compared = false;
   for (const auto& t : curves) {
     if (!IsTransformerFamily(t.model->family)) continue;

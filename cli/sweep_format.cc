@@ -14,25 +14,6 @@
 namespace ablate::cli {
 namespace {
 
-// Left-aligned columns separated by two spaces.
-std::string Columns(const std::vector<std::vector<std::string>>& rows) {
-  std::vector<size_t> width;
-  for (const auto& r : rows) {
-    if (width.size() < r.size()) width.resize(r.size(), 0);
-    for (size_t i = 0; i < r.size(); ++i) width[i] = std::max(width[i], r[i].size());
-  }
-  std::string out;
-  for (const auto& r : rows) {
-    std::string line;
-    for (size_t i = 0; i < r.size(); ++i) {
-      absl::StrAppend(&line, r[i]);
-      if (i + 1 < r.size()) line.append(width[i] - r[i].size() + 2, ' ');
-    }
-    absl::StrAppend(&out, line, "\n");
-  }
-  return out;
-}
-
 std::string Number(double v) {
   if (std::isnan(v)) return "-";
   return absl::StrFormat("%.6g", v);
@@ -172,7 +153,7 @@ std::string FormatResults(const std::vector<v1::ResultRow>& unordered, ResultFor
     line.insert(line.end(), {r.metric(), Number(r.value()), Number(r.ratio_to_baseline())});
     table.push_back(std::move(line));
   }
-  return Columns(table);
+  return FormatColumns(table);
 }
 
 std::string HumanDuration(double seconds) {
@@ -213,7 +194,7 @@ std::string FormatSweeps(const std::vector<v1::SweepInfo>& sweeps, int64_t now_m
                  absl::StrCat(c.leased()), absl::StrCat(c.failed()), absl::StrCat(c.cancelled()),
                  Ago(s.created_unix_ms(), now_ms)});
   }
-  return Columns(t);
+  return FormatColumns(t);
 }
 
 std::string FormatSweep(const v1::SweepInfo& s, int64_t now_ms) {
@@ -246,7 +227,26 @@ std::string FormatWorkers(const std::vector<v1::WorkerStatus>& workers, int64_t 
                  absl::StrCat(w.active_leases()), Ago(w.last_seen_unix_ms(), now_ms),
                  w.loaded_models().empty() ? "-" : absl::StrJoin(w.loaded_models(), ",")});
   }
-  return Columns(t);
+  return FormatColumns(t);
+}
+
+std::string FormatColumns(const std::vector<std::vector<std::string>>& rows, absl::string_view indent) {
+  std::vector<size_t> width;
+  for (const auto& r : rows) {
+    if (width.size() < r.size()) width.resize(r.size(), 0);
+    for (size_t i = 0; i < r.size(); ++i) width[i] = std::max(width[i], r[i].size());
+  }
+  std::string out;
+  for (const auto& r : rows) {
+    std::string line(indent);
+    for (size_t i = 0; i < r.size(); ++i) {
+      absl::StrAppend(&line, r[i]);
+      if (i + 1 < r.size()) line.append(width[i] - r[i].size() + 2, ' ');
+    }
+    while (!line.empty() && line.back() == ' ') line.pop_back();
+    absl::StrAppend(&out, line, "\n");
+  }
+  return out;
 }
 
 }  // namespace ablate::cli

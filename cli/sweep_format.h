@@ -50,6 +50,10 @@ std::string FormatWorkers(const std::vector<v1::WorkerStatus>& workers, int64_t 
 // "3s", "4m05s", "2h10m".
 std::string HumanDuration(double seconds);
 
+// Left-aligned columns separated by two spaces, each line prefixed by
+// `indent`; no trailing spaces.
+std::string FormatColumns(const std::vector<std::vector<std::string>>& rows, absl::string_view indent = "");
+
 }  // namespace ablate::cli
 
 #endif  // ABLATE_CLI_SWEEP_FORMAT_H_

@@ -18,23 +18,8 @@ namespace {
 
 using ::testing::HasSubstr;
 
-struct CommandResult {
-  int exit_code = -1;
-  std::string output;  // stdout + stderr
-};
-
-CommandResult Ablate(E2eCluster& c, std::vector<std::string> args, bool with_address = true) {
-  static int n = 0;
-  std::vector<std::string> argv = {absl::StrCat(ABLATE_BINARY_DIR, "/cli/ablate")};
-  argv.insert(argv.end(), args.begin(), args.end());
-  if (with_address) argv.insert(argv.end(), {"--coordinator", c.address()});
-  const std::string log = absl::StrCat(c.dir(), "/cli-", ++n, ".out");
-  auto p = Subprocess::Start(argv, log);
-  if (!p.ok()) return {-1, std::string(p.status().message())};
-  CommandResult r;
-  r.exit_code = (*p)->Wait(absl::Seconds(60)).value_or(-2);
-  r.output = (*p)->Log();
-  return r;
+CommandResult Ablate(E2eCluster& c, const std::vector<std::string>& args, bool with_address = true) {
+  return c.RunAblate(args, with_address);
 }
 
 std::string WriteSpec(E2eCluster& c, const std::string& name, const std::string& evaluation) {

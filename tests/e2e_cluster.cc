@@ -319,4 +319,19 @@ std::string E2eCluster::Logs() const {
   return out;
 }
 
+CommandResult E2eCluster::RunAblate(const std::vector<std::string>& args, bool with_address,
+                                    absl::Duration timeout) {
+  std::vector<std::string> argv = {absl::StrCat(ABLATE_BINARY_DIR, "/cli/ablate")};
+  argv.insert(argv.end(), args.begin(), args.end());
+  if (with_address) argv.insert(argv.end(), {"--coordinator", address()});
+  const std::string log = absl::StrCat(dir_, "/cli-", ++commands_run_, ".out");
+  auto p = Subprocess::Start(argv, log);
+  if (!p.ok()) return {-1, std::string(p.status().message())};
+  CommandResult r;
+  r.exit_code = (*p)->Wait(timeout).value_or(-2);
+  r.output = (*p)->Log();
+  commands_.push_back(*std::move(p));  // a command still running dies with the cluster
+  return r;
+}
+
 }  // namespace ablate::testing

@@ -32,6 +32,12 @@
 
 namespace ablate::testing {
 
+// What a finished command printed and returned.
+struct CommandResult {
+  int exit_code = -1;  // -2: still running at the timeout (then killed with the cluster)
+  std::string output;  // stdout + stderr
+};
+
 class E2eCluster {
  public:
   explicit E2eCluster(const std::string& name);
@@ -79,6 +85,11 @@ class E2eCluster {
   // Rows of text columns.
   absl::StatusOr<std::vector<std::vector<std::string>>> SqlRows(const std::string& sql) const;
 
+  // Runs the `ablate` CLI with `args` (plus `--coordinator ADDRESS` when
+  // with_address) and waits for it; output is logged in dir().
+  CommandResult RunAblate(const std::vector<std::string>& args, bool with_address = true,
+                          absl::Duration timeout = absl::Seconds(60));
+
   // Every process log, for failure messages.
   std::string Logs() const;
 
@@ -91,6 +102,8 @@ class E2eCluster {
   std::string dataset_;
   int port_ = 0;
   int coordinator_starts_ = 0;
+  int commands_run_ = 0;
+  std::vector<std::unique_ptr<Subprocess>> commands_;
   std::unique_ptr<Subprocess> coordinator_;
   std::vector<std::unique_ptr<Subprocess>> workers_;
   std::unique_ptr<v1::Coordinator::Stub> client_;

@@ -28,25 +28,6 @@ namespace {
 
 using ::testing::HasSubstr;
 
-struct CommandResult {
-  int exit_code = -1;
-  std::string output;  // stdout + stderr
-};
-
-CommandResult Ablate(E2eCluster& c, std::vector<std::string> args, absl::Duration timeout) {
-  static int n = 0;
-  std::vector<std::string> argv = {absl::StrCat(ABLATE_BINARY_DIR, "/cli/ablate")};
-  argv.insert(argv.end(), args.begin(), args.end());
-  argv.insert(argv.end(), {"--coordinator", c.address()});
-  const std::string log = absl::StrCat(c.dir(), "/demo-cli-", ++n, ".out");
-  auto p = Subprocess::Start(argv, log);
-  if (!p.ok()) return {-1, std::string(p.status().message())};
-  CommandResult r;
-  r.exit_code = (*p)->Wait(timeout).value_or(-2);
-  r.output = (*p)->Log();
-  return r;
-}
-
 TEST(E2eDemoTest, DemoStudyWithSeparateCoordinatorAndWorkerProcesses) {
 #ifndef ABLATE_HAVE_LM_EVALUATOR
   GTEST_SKIP() << "this build has no LibTorch evaluator";
@@ -69,7 +50,7 @@ TEST(E2eDemoTest, DemoStudyWithSeparateCoordinatorAndWorkerProcesses) {
     workers.push_back(*std::move(w));
   }
 
-  CommandResult submit = Ablate(c, {"submit", spec}, absl::Seconds(60));
+  CommandResult submit = c.RunAblate({"submit", spec});
   ASSERT_EQ(submit.exit_code, 0) << submit.output;
   int64_t sweep = 0;
   {
@@ -78,7 +59,7 @@ TEST(E2eDemoTest, DemoStudyWithSeparateCoordinatorAndWorkerProcesses) {
     std::vector<std::string> words = absl::StrSplit(submit.output.substr(at + 16), ' ');
     ASSERT_TRUE(!words.empty() && absl::SimpleAtoi(words[0], &sweep)) << submit.output;
   }
-  CommandResult watch = Ablate(c, {"watch", absl::StrCat(sweep)}, absl::Seconds(900));
+  CommandResult watch = c.RunAblate({"watch", absl::StrCat(sweep)}, true, absl::Seconds(900));
   ASSERT_EQ(watch.exit_code, 0) << watch.output << c.Logs() << workers[0]->Log();
 
   // Exactly one result set per job: as many perplexity rows as perplexity jobs.
@@ -87,9 +68,8 @@ TEST(E2eDemoTest, DemoStudyWithSeparateCoordinatorAndWorkerProcesses) {
   ASSERT_OK(jobs.status());
   EXPECT_EQ(*succeeded, *jobs);
 
-  CommandResult csv = Ablate(c, {"results", absl::StrCat(sweep), "--format", "csv", "--evaluation",
-                                 "heldout-ppl", "--metric", "perplexity", "--kind", "group"},
-                             absl::Seconds(60));
+  CommandResult csv = c.RunAblate({"results", absl::StrCat(sweep), "--format", "csv", "--evaluation",
+                                   "heldout-ppl", "--metric", "perplexity", "--kind", "group"});
   ASSERT_EQ(csv.exit_code, 0) << csv.output;
   std::map<std::string, double> ratio;  // "model condition" -> ratio
   for (absl::string_view line : absl::StrSplit(csv.output, '\n')) {
@@ -105,8 +85,7 @@ TEST(E2eDemoTest, DemoStudyWithSeparateCoordinatorAndWorkerProcesses) {
   EXPECT_GT(ratio["qwen3_5-fortunes group/linear_attention"], ratio["qwen3_5-fortunes group/attention"]);
   EXPECT_GT(ratio["falcon_h1-fortunes group/ssm"], ratio["falcon_h1-fortunes group/attention"]);
 
-  CommandResult summary =
-      Ablate(c, {"results", absl::StrCat(sweep), "--format", "summary"}, absl::Seconds(60));
+  CommandResult summary = c.RunAblate({"results", absl::StrCat(sweep), "--format", "summary"});
   ASSERT_EQ(summary.exit_code, 0) << summary.output;
   EXPECT_THAT(summary.output, HasSubstr("== heldout-ppl: perplexity"));
   EXPECT_THAT(summary.output, HasSubstr("resilience of qwen3_5-fortunes vs qwen2-fortunes"));
