@@ -310,7 +310,7 @@ std::string FormatStudySummary(const std::vector<v1::Job>& jobs, const std::vect
   }
   if (!other.empty()) {
     absl::StrAppend(&out, out.empty() ? "" : "\n", "(not summarized: ", absl::StrJoin(other, ", "),
-                    "; every metric: ablate results SWEEP_ID)\n");
+                    "; every metric: --format table, csv or json)\n");
   }
   return out;
 }
