@@ -368,12 +368,24 @@ class AblationExpander {
     std::string stem = name_;
     if (match != v1::COMPONENT_UNSPECIFIED) absl::StrAppend(&stem, "/match=", ComponentName(match));
     if (r.count() > 0) absl::StrAppend(&stem, "/n=", r.count());
+    // Trials draw distinct sets while the pool has enough of them: a draw
+    // equal to an earlier trial's is redrawn from the next stream
+    // (attempt a uses stream trial + a * 2^32; attempt 0 is the plain one),
+    // up to kMaxRedraws times, after which the repeat is kept.
+    constexpr int kMaxRedraws = 64;
+    std::set<std::vector<std::pair<int, Component>>> drawn;
     for (int t = 0; t < trials; ++t) {
-      SplitMix64 rng(StreamSeed(kStreamRandom, r.seed(), model_.name(), static_cast<uint64_t>(t)));
-      std::vector<std::pair<int, Component>> draw = pool;
-      PartialShuffle(&draw, static_cast<uint64_t>(count), &rng);
-      draw.resize(count);
-      std::sort(draw.begin(), draw.end());
+      std::vector<std::pair<int, Component>> draw;
+      for (int attempt = 0; attempt <= kMaxRedraws; ++attempt) {
+        const uint64_t stream = static_cast<uint64_t>(t) + (static_cast<uint64_t>(attempt) << 32);
+        SplitMix64 rng(StreamSeed(kStreamRandom, r.seed(), model_.name(), stream));
+        draw = pool;
+        PartialShuffle(&draw, static_cast<uint64_t>(count), &rng);
+        draw.resize(count);
+        std::sort(draw.begin(), draw.end());
+        if (!drawn.count(draw)) break;
+      }
+      drawn.insert(draw);
       v1::Condition* cond = Add(v1::RANDOM, absl::StrCat(stem, "/t", t));
       cond->set_component(match);
       cond->set_trial(t);

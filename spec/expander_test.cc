@@ -1,4 +1,9 @@
+// expander_test.cc: grid expansion (every ablation kind, pinned random draws,
+// validation errors, determinism).
 #include "spec/expander.h"
+
+#include <set>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
@@ -236,6 +241,29 @@ TEST(ExpanderTest, RandomMatchedControlsArePinned) {
   EXPECT_EQ(attention, 18);
   EXPECT_EQ(falcon[0].targets(0).layer(), 0);
   EXPECT_EQ(falcon[0].targets(1).component(), v1::SSM);
+}
+
+TEST(ExpanderTest, RandomTrialsDrawDistinctSetsWhileThePoolAllows) {
+  // 2 of Qwen3.5's 6 attention pairs: C(6, 2) = 15 sets, 15 trials. Plain
+  // per-trial streams repeat (t3 = t2, t7 = t6, ...); redraws make every set
+  // appear once. Pinned: draw_trials() in spec/testdata/rng_reference.py.
+  auto e = Expand(Spec(R"(ablations:
+  - {random: {count: 2, pool: component_pairs, pool_components: [attention], trials: 15}, models: [qwen35]}
+  - {name: more, random: {count: 2, pool: component_pairs, pool_components: [attention], trials: 16}, models: [qwen35]}
+)"));
+  ASSERT_OK(e.status());
+  const auto q35 = ConditionsOf(*e, "qwen35");
+  ASSERT_EQ(q35.size(), 31u);
+  const std::vector<std::vector<int>> want = {{3, 23}, {7, 23}, {3, 11}, {3, 19}, {11, 23}, {7, 19}, {15, 23}, {15, 19},
+                                              {7, 15}, {3, 15}, {7, 11}, {19, 23}, {11, 19}, {11, 15}, {3, 7}};
+  std::set<std::vector<int>> distinct;
+  for (int t = 0; t < 15; ++t) {
+    EXPECT_EQ(Layers(q35[t]), want[t]) << "t" << t;
+    distinct.insert(Layers(q35[t]));
+  }
+  EXPECT_EQ(distinct.size(), 15u);
+  // A 16th trial has no new set left: it repeats one instead of failing.
+  EXPECT_EQ(Layers(q35[30]).size(), 2u);
 }
 
 TEST(ExpanderTest, RandomLayerPoolNeedsSkipLayer) {

@@ -57,6 +57,18 @@ def draw(pool, k, seed, model, trial, tag=1):
     return sorted(partial_shuffle(pool, k, SplitMix64(stream_seed(tag, seed, model, trial)))[:k])
 
 
+def draw_trials(pool, k, seed, model, trials, max_redraws=64):
+    """Random trials with distinct sets: a repeat is redrawn from stream trial + a * 2^32."""
+    out = []
+    for t in range(trials):
+        for a in range(max_redraws + 1):
+            d = draw(pool, k, seed, model, t + (a << 32))
+            if d not in out:
+                break
+        out.append(d)
+    return out
+
+
 if __name__ == "__main__":
     print("rng_test PinnedDraw:", partial_shuffle(range(10), 3, SplitMix64(stream_seed(1, 0, "qwen3.5-0.8b", 0)))[:3])
     linear = [l for l in range(24) if (l + 1) % 4]  # Qwen3.5-0.8B DeltaNet layers
@@ -67,3 +79,5 @@ if __name__ == "__main__":
     for t in range(2):
         order = partial_shuffle(attention, 3, SplitMix64(stream_seed(2, 4, "qwen35", t)))
         print(f"qwen35 progressive random seed=4 t{t}: n=1 {sorted(order[:1])} n=3 {sorted(order[:3])}")
+    for t, d in enumerate(draw_trials(range(6), 2, 0, "small", 15)):
+        print(f"distinct trials, 2 of 6, t{t}:", d)
