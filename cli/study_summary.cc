@@ -11,6 +11,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "cli/sweep_format.h"
+#include "common/model_config.h"
 
 namespace ablate::cli {
 namespace {
@@ -40,7 +41,8 @@ struct EvaluationBlock {
   std::map<std::string, size_t> model_index;
 };
 
-bool IsTransformerFamily(const std::string& family) { return family == "qwen2"; }
+// The family names are the shared layout library's (JobSpec.model_family).
+bool IsTransformerFamily(const std::string& family) { return family == FamilyName(Family::kTransformer); }
 
 std::string FamilyRole(const std::string& family) {
   if (family.empty()) return "";

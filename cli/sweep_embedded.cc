@@ -170,17 +170,20 @@ absl::StatusOr<EmbeddedRunResult> RunSweepEmbedded(const v1::SweepSpec& spec,
     } else {
       poll_status = rows.status();
     }
-    if (poll_status.ok() && result.sweep.counts().failed() > 0) {
-      auto failed = client.ListJobs(result.sweep_id, v1::FAILED);
-      if (failed.ok()) result.failed_jobs = *std::move(failed);
-    }
     if (poll_status.ok() && options.with_jobs) {
+      // Every job; the failed ones are taken from the same list.
       auto jobs = client.ListJobs(result.sweep_id, v1::JOB_STATE_UNSPECIFIED);
       if (jobs.ok()) {
         result.jobs = *std::move(jobs);
+        for (const auto& j : result.jobs) {
+          if (j.state() == v1::FAILED) result.failed_jobs.push_back(j);
+        }
       } else {
         poll_status = jobs.status();
       }
+    } else if (poll_status.ok() && result.sweep.counts().failed() > 0) {
+      auto failed = client.ListJobs(result.sweep_id, v1::FAILED);
+      if (failed.ok()) result.failed_jobs = *std::move(failed);
     }
   }
   for (auto& rt : runtimes) rt->RequestStop();

@@ -43,6 +43,47 @@ void Resolve(const std::filesystem::path& dir, std::string* p) {
   *p = (dir / path).lexically_normal().string();
 }
 
+// The data file paths of an evaluation (dataset, path, fewshot_path): the
+// ones LoadSweepSpec resolves and checks for `optional` evaluations.
+std::vector<std::string*> DataPaths(v1::EvaluationSpec* e) {
+  switch (e->kind_case()) {
+    case v1::EvaluationSpec::kPerplexity:
+      return {e->mutable_perplexity()->mutable_dataset()};
+    case v1::EvaluationSpec::kMultipleChoice:
+      return {e->mutable_multiple_choice()->mutable_path(), e->mutable_multiple_choice()->mutable_fewshot_path()};
+    case v1::EvaluationSpec::kGeneration:
+      return {e->mutable_generation()->mutable_path(), e->mutable_generation()->mutable_fewshot_path()};
+    case v1::EvaluationSpec::kDiagnostics:
+      return {e->mutable_diagnostics()->mutable_dataset()};
+    default:
+      return {};
+  }
+}
+
+// Removes optional evaluations whose data is absent here.
+void DropAbsentOptionalEvaluations(v1::SweepSpec* spec, std::vector<std::string>* notes) {
+  google::protobuf::RepeatedPtrField<v1::EvaluationSpec> kept;
+  for (auto& e : *spec->mutable_evaluations()) {
+    std::string missing;
+    if (e.optional()) {
+      for (const std::string* f : DataPaths(&e)) {
+        std::error_code ec;
+        if (!f->empty() && !std::filesystem::exists(*f, ec)) {
+          missing = *f;
+          break;
+        }
+      }
+    }
+    if (missing.empty()) {
+      *kept.Add() = std::move(e);
+    } else if (notes != nullptr) {
+      notes->push_back(absl::StrCat("evaluation '", e.name(), "' left out (optional; ", missing,
+                                    " is not on this machine)"));
+    }
+  }
+  spec->mutable_evaluations()->Swap(&kept);
+}
+
 }  // namespace
 
 absl::StatusOr<v1::SweepSpec> ParseSweepSpec(absl::string_view text, absl::string_view source) {
@@ -65,50 +106,6 @@ absl::StatusOr<v1::SweepSpec> ParseSweepSpec(absl::string_view text, absl::strin
   return spec;
 }
 
-namespace {
-
-// The data files an evaluation reads (after Resolve).
-std::vector<std::string> DataFiles(const v1::EvaluationSpec& e) {
-  switch (e.kind_case()) {
-    case v1::EvaluationSpec::kPerplexity:
-      return {e.perplexity().dataset()};
-    case v1::EvaluationSpec::kMultipleChoice:
-      return {e.multiple_choice().path(), e.multiple_choice().fewshot_path()};
-    case v1::EvaluationSpec::kGeneration:
-      return {e.generation().path(), e.generation().fewshot_path()};
-    case v1::EvaluationSpec::kDiagnostics:
-      return {e.diagnostics().dataset()};
-    default:
-      return {};
-  }
-}
-
-// Removes optional evaluations whose data is absent here.
-void DropAbsentOptionalEvaluations(v1::SweepSpec* spec, std::vector<std::string>* notes) {
-  google::protobuf::RepeatedPtrField<v1::EvaluationSpec> kept;
-  for (auto& e : *spec->mutable_evaluations()) {
-    std::string missing;
-    if (e.optional()) {
-      for (const std::string& f : DataFiles(e)) {
-        std::error_code ec;
-        if (!f.empty() && !std::filesystem::exists(f, ec)) {
-          missing = f;
-          break;
-        }
-      }
-    }
-    if (missing.empty()) {
-      *kept.Add() = std::move(e);
-    } else if (notes != nullptr) {
-      notes->push_back(absl::StrCat("evaluation '", e.name(), "' left out (optional; ", missing,
-                                    " is not on this machine)"));
-    }
-  }
-  spec->mutable_evaluations()->Swap(&kept);
-}
-
-}  // namespace
-
 absl::StatusOr<v1::SweepSpec> LoadSweepSpec(const std::string& path, std::vector<std::string>* notes) {
   std::error_code ec;
   if (!std::filesystem::is_regular_file(path, ec))
@@ -124,24 +121,7 @@ absl::StatusOr<v1::SweepSpec> LoadSweepSpec(const std::string& path, std::vector
     Resolve(dir, m.mutable_tokenizer());
   }
   for (auto& e : *spec.mutable_evaluations()) {
-    switch (e.kind_case()) {
-      case v1::EvaluationSpec::kPerplexity:
-        Resolve(dir, e.mutable_perplexity()->mutable_dataset());
-        break;
-      case v1::EvaluationSpec::kMultipleChoice:
-        Resolve(dir, e.mutable_multiple_choice()->mutable_path());
-        Resolve(dir, e.mutable_multiple_choice()->mutable_fewshot_path());
-        break;
-      case v1::EvaluationSpec::kGeneration:
-        Resolve(dir, e.mutable_generation()->mutable_path());
-        Resolve(dir, e.mutable_generation()->mutable_fewshot_path());
-        break;
-      case v1::EvaluationSpec::kDiagnostics:
-        Resolve(dir, e.mutable_diagnostics()->mutable_dataset());
-        break;
-      default:
-        break;
-    }
+    for (std::string* p : DataPaths(&e)) Resolve(dir, p);
   }
   DropAbsentOptionalEvaluations(&spec, notes);
   return spec;

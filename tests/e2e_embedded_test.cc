@@ -90,6 +90,16 @@ TEST_F(EmbeddedRunTest, FailedJobsComeBackWithTheirErrors) {
   EXPECT_EQ(r->sweep.counts().failed(), 25);
   ASSERT_EQ(r->failed_jobs.size(), 25u);
   EXPECT_THAT(r->failed_jobs[0].last_error(), HasSubstr("always fails"));
+  EXPECT_TRUE(r->jobs.empty());
+
+  // With every job requested (the study view), the failed ones come from that list.
+  opts.db_path = dir_ + "/with-jobs.db";
+  opts.with_jobs = true;
+  auto all = RunSweepEmbedded(*spec, "", opts, TestFactory(), progress);
+  ASSERT_OK(all.status());
+  EXPECT_EQ(all->jobs.size(), 50u);
+  ASSERT_EQ(all->failed_jobs.size(), 25u);
+  EXPECT_THAT(all->failed_jobs[0].last_error(), HasSubstr("always fails"));
 }
 
 TEST_F(EmbeddedRunTest, ResumesTheUnfinishedSweepOfTheSameSpec) {
