@@ -37,6 +37,10 @@ int main(int argc, char** argv) {
   app.add_option("--max-lost-leases", options.max_lost_leases,
                  "a job whose lease expired (worker crash/hang) this often fails; 0: never")
       ->capture_default_str();
+  app.add_option("--reclaim-grace-ms", options.reclaim_grace_ms,
+                 "after a restart, jobs that were leased wait this long for their workers to "
+                 "re-claim them before others may lease them (0: none)")
+      ->capture_default_str();
   app.add_option("--grace-s", grace_s, "seconds in-flight calls get on shutdown")
       ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
