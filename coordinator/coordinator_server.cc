@@ -66,6 +66,7 @@ class CoordinatorServerImpl : public CoordinatorServer {
     so.group_commit_ms = o.group_commit_ms;
     so.max_jobs_per_sweep = o.max_jobs_per_sweep;
     so.reclaim_grace_ms = o.reclaim_grace_ms;
+    so.synchronous_full = o.synchronous_full;
     ASSIGN_OR_RETURN(core_, Scheduler::Open(so, MakeExpander(o.max_jobs_per_sweep)));
     submits_ = std::make_unique<TaskRunner>(1);
     runner_ = std::make_unique<TaskRunner>(std::max(1, o.query_threads));

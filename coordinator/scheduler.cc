@@ -40,7 +40,9 @@ absl::StatusOr<std::unique_ptr<Scheduler>> Scheduler::Open(const SchedulerOption
   s->owned_clock_ = std::move(owned);
   ASSIGN_OR_RETURN(storage::FileLock lock, storage::FileLock::Acquire(options.db_path + ".lock"));
   s->db_lock_.emplace(std::move(lock));
-  ASSIGN_OR_RETURN(std::unique_ptr<JobStore> writer, JobStore::Open(options.db_path));
+  storage::DatabaseOptions writer_options;
+  writer_options.synchronous_full = options.synchronous_full;
+  ASSIGN_OR_RETURN(std::unique_ptr<JobStore> writer, JobStore::Open(options.db_path, writer_options));
   ASSIGN_OR_RETURN(std::unique_ptr<JobStore> reader, JobStore::Open(options.db_path));
   {
     absl::MutexLock lock(&s->reader_mu_);

@@ -80,6 +80,8 @@ struct SchedulerOptions {
   int32_t group_commit_max_batch = 1024;    // ... or until it holds this many writes
   int64_t max_jobs_per_sweep = 1000000;     // grids larger than this are refused
   int64_t list_dead_workers_ms = 3600000;   // ListWorkers shows dead workers seen this recently
+  bool synchronous_full = false;            // SQLite synchronous=FULL: commits survive power
+                                            // loss too (NORMAL: process crashes only)
   int32_t reclaim_grace_ms = 15000;         // after Open, jobs that were LEASED when the previous
                                             // process died are held this long for their workers
                                             // to re-claim (heartbeat or report) before anyone
