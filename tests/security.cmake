@@ -10,10 +10,12 @@ if(TARGET ablate-coordinator)
     TIMEOUT 120)
   add_dependencies(security_test ablate-coordinator ablate-test-worker)
 
-  find_package(Python3 COMPONENTS Interpreter)
-  if(Python3_Interpreter_FOUND)
+  # Debian's python3 (where python3-grpcio / python3-grpc-tools install), not
+  # another python3 that may come first on PATH.
+  find_program(ABLATE_SYSTEM_PYTHON3 NAMES python3 PATHS /usr/bin NO_DEFAULT_PATH)
+  if(ABLATE_SYSTEM_PYTHON3)
     add_test(NAME security_python_client_test
-      COMMAND ${Python3_EXECUTABLE} ${CMAKE_CURRENT_SOURCE_DIR}/python/security_client_test.py
+      COMMAND ${ABLATE_SYSTEM_PYTHON3} ${CMAKE_CURRENT_SOURCE_DIR}/python/security_client_test.py
         --coordinator $<TARGET_FILE:ablate-coordinator>
         --proto-dir ${CMAKE_SOURCE_DIR}/proto
         --model ${CMAKE_SOURCE_DIR}/spec/testdata/qwen2.5-0.5b)
