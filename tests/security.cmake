@@ -9,6 +9,9 @@ if(TARGET ablate-coordinator)
     LABELS security
     TIMEOUT 120)
   add_dependencies(security_test ablate-coordinator ablate-test-worker)
+  if(TARGET ablate)
+    add_dependencies(security_test ablate)  # ablate token new / audit / status with TLS + token
+  endif()
 
   # Debian's python3 (where python3-grpcio / python3-grpc-tools install), not
   # another python3 that may come first on PATH.

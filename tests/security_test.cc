@@ -10,6 +10,7 @@
 #include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/grpcpp.h>
 #include <signal.h>
+#include <sys/wait.h>
 
 #include <cstdlib>
 #include <filesystem>
@@ -543,6 +544,57 @@ TEST_F(SecurityTest, RefusesToListenOpenlyWithoutAuth) {
   o.insecure_allow_remote = true;
   EXPECT_THAT(coordinator::CoordinatorServer::Start(o).status(),
               StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("TLS")));
+}
+
+// Runs a shell command; returns (exit code, stdout + stderr).
+std::pair<int, std::string> Shell(const std::string& cmd) {
+  std::string out;
+  FILE* f = popen((cmd + " 2>&1").c_str(), "r");
+  if (f == nullptr) return {-1, ""};
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof(buf), f)) > 0) out.append(buf, n);
+  const int status = pclose(f);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+}
+
+TEST_F(SecurityTest, AblateTokenNewAndAblateAudit) {
+  const std::string ablate = std::string(ABLATE_BINARY_DIR) + "/cli/ablate";
+  if (!std::filesystem::exists(ablate)) GTEST_SKIP() << "the ablate binary is not built";
+  auto [code, out] = Shell(ablate + " token new --tenant team-z --role viewer --name zed 2>/dev/null");
+  ASSERT_EQ(code, 0) << out;
+  const std::string token = out.substr(0, out.find('\n'));
+  ASSERT_EQ(token.size(), 64u) << out;
+  EXPECT_THAT(out, HasSubstr(absl::StrCat("- {sha256: ", auth::Sha256Hex(token),
+                                          ", tenant: team-z, role: viewer, name: zed}")));
+  EXPECT_NE(Shell(ablate + " token new --tenant a --role root").first, 0);
+
+  ASSERT_TRUE(Start().ok());
+  Client alice = Connect(kAlice);
+  ASSERT_TRUE(Submit(alice, "audited").ok());
+  const std::string flags = absl::StrCat(" audit --coordinator ", server_->address(),
+                                         " --tls-ca ", TestCerts().ca(), " --format json");
+  Client admin = Connect(kAdmin);
+  for (int i = 0; i < 100; ++i) {  // the row is committed asynchronously
+    v1::ListAuditResponse ar;
+    ASSERT_TRUE(admin.admin->ListAudit(Ctx().get(), {}, &ar).ok());
+    if (ar.entries_size() > 0) break;
+    absl::SleepFor(absl::Milliseconds(20));
+  }
+  std::pair<int, std::string> audit = Shell(absl::StrCat("ABLATE_TOKEN=", kAdmin, " ", ablate, flags));
+  EXPECT_EQ(audit.first, 0) << audit.second;
+  EXPECT_THAT(audit.second, HasSubstr("\"rpc\": \"SubmitSweep\""));
+  EXPECT_THAT(audit.second, HasSubstr("\"subject\": \"token:alice\""));
+  auto denied = Shell(absl::StrCat("ABLATE_TOKEN=", kAlice, " ", ablate, flags));
+  EXPECT_EQ(denied.first, 1);
+  EXPECT_THAT(denied.second, HasSubstr("may not call admin methods"));
+  // The sweep commands take the same flags: status with a token file.
+  const std::string token_file = dir_ + "/alice.token";
+  std::ofstream(token_file) << kAlice << "\n";
+  auto status = Shell(absl::StrCat(ablate, " status --coordinator ", server_->address(),
+                                   " --tls-ca ", TestCerts().ca(), " --token-file ", token_file));
+  EXPECT_EQ(status.first, 0) << status.second;
+  EXPECT_THAT(status.second, HasSubstr("audited"));
 }
 
 // The real binaries: SIGHUP swaps the auth file (a bad one keeps the old),
