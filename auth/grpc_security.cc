@@ -46,6 +46,14 @@ class TokenProcessor : public grpc::AuthMetadataProcessor {
 
   grpc::Status Process(const InputMetadata& md, grpc::AuthContext* ctx, OutputMetadata* consumed,
                        OutputMetadata* /*response*/) override {
+    // Health checks (load balancers, Kubernetes probes) need no token: they
+    // reveal only whether the server is serving, and get no Caller.
+    if (auto path = md.find(":path"); path != md.end()) {
+      const absl::string_view p(path->second.data(), path->second.size());
+      if (p == "/grpc.health.v1.Health/Check" || p == "/grpc.health.v1.Health/Watch") {
+        return grpc::Status::OK;
+      }
+    }
     std::string authorization;
     if (auto it = md.find("authorization"); it != md.end()) {
       authorization.assign(it->second.data(), it->second.size());

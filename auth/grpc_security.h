@@ -5,6 +5,9 @@
 // (`ablate`, `ablate-worker`, tests) connects with: TLS / mTLS credentials and
 // the token sent as "authorization: Bearer <token>" on every call.
 //
+// The only calls admitted without a token are gRPC health checks
+// (/grpc.health.v1.Health/Check and /Watch).
+//
 // Server credentials by configuration:
 //   TLS files given       -> SSL (client CA given: client certificate required),
 //                            processor attached;

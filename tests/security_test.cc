@@ -248,6 +248,28 @@ grpc::StatusCode ReflectionCode(const std::shared_ptr<grpc::Channel>& channel) {
   return got_answer ? grpc::StatusCode::OK : st.error_code();
 }
 
+// The status of a unary call of `method` with an empty request.
+grpc::StatusCode UnaryCode(const std::shared_ptr<grpc::Channel>& channel, const std::string& method) {
+  grpc::GenericStub stub(channel);
+  grpc::CompletionQueue cq;
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  grpc::Slice empty("");
+  grpc::ByteBuffer request(&empty, 1);
+  auto call = stub.PrepareUnaryCall(&ctx, method, request, &cq);
+  call->StartCall();
+  grpc::ByteBuffer response;
+  grpc::Status status;
+  call->Finish(&response, &status, reinterpret_cast<void*>(1));
+  void* tag = nullptr;
+  bool ok = false;
+  cq.Next(&tag, &ok);
+  cq.Shutdown();
+  while (cq.Next(&tag, &ok)) {
+  }
+  return status.error_code();
+}
+
 TEST_F(SecurityTest, TlsServesOnlyClientsThatTrustItsCertificate) {
   ASSERT_TRUE(Start(/*tls=*/true).ok());
   Client good = Connect(kAlice);
@@ -307,6 +329,13 @@ TEST_F(SecurityTest, NoOrUnknownTokenIsUnauthenticatedOnEveryRpcIncludingReflect
     EXPECT_EQ(ReflectionCode(c.channel), grpc::StatusCode::UNAUTHENTICATED);
   }
   EXPECT_EQ(ReflectionCode(Connect(kViewerB).channel), grpc::StatusCode::OK);
+  // Unknown methods are authenticated too; health checks are the one exception
+  // (this server has no health service: UNIMPLEMENTED, past the token check).
+  Client anonymous = Connect("");
+  EXPECT_EQ(UnaryCode(anonymous.channel, "/ablate.v1.Nope/Nothing"),
+            grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_NE(UnaryCode(anonymous.channel, "/grpc.health.v1.Health/Check"),
+            grpc::StatusCode::UNAUTHENTICATED);
 }
 
 TEST_F(SecurityTest, WrongRoleIsPermissionDenied) {
