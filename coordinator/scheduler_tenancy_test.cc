@@ -52,6 +52,11 @@ class TenancyTest : public ::testing::Test {
     std::filesystem::create_directories(dir);
     path_ = dir + "/" + ::testing::UnitTest::GetInstance()->current_test_info()->name() + ".db";
     for (const char* s : {"", "-wal", "-shm"}) std::filesystem::remove(path_ + s);
+    Reopen();
+  }
+
+  void Reopen() {
+    core_.reset();
     SchedulerOptions o;
     o.db_path = path_;
     o.group_commit_ms = 0;
@@ -368,6 +373,25 @@ TEST_F(TenancyTest, FairShareFollowsWeights) {
     ASSERT_TRUE(Complete(worker1_, w, l->leases(0)).ok());
   }
   EXPECT_NEAR(a, 12, 1);  // 3 : 1
+}
+
+TEST_F(TenancyTest, TenantsAndWorkerOwnersSurviveARestart) {
+  auto a = SubmitAs(alice_, "a");
+  ASSERT_TRUE(a.ok());
+  const std::string w1 = Register(worker1_, "one");
+  auto leased = Lease(worker1_, w1, 1);
+  ASSERT_TRUE(leased.ok() && leased->leases_size() == 1);
+  Reopen();
+  EXPECT_THAT(core_->GetSweep(a->sweep_id(), bob_).status(),
+              StatusIs(absl::StatusCode::kNotFound, ::testing::_));
+  EXPECT_TRUE(core_->GetSweep(a->sweep_id(), alice_).ok());
+  EXPECT_THAT(Lease(worker2_, w1, 1).status(), StatusIs(absl::StatusCode::kPermissionDenied, ::testing::_));
+  // The lease of the previous process is still w1's to finish, and only w1's.
+  EXPECT_THAT(Complete(worker2_, w1, leased->leases(0)).status(),
+              StatusIs(absl::StatusCode::kPermissionDenied, ::testing::_));
+  auto done = Complete(worker1_, w1, leased->leases(0));
+  ASSERT_TRUE(done.ok()) << done.status();
+  EXPECT_TRUE(done->accepted());
 }
 
 TEST_F(TenancyTest, SubmitAndCancelAreAudited) {
