@@ -41,10 +41,10 @@ absl::StatusOr<int64_t> NonNegative(const YAML::Node& v, const std::string& wher
 
 absl::StatusOr<TenantQuota> ParseQuota(const YAML::Node& node, const std::string& where) {
   if (!node.IsMap()) return absl::InvalidArgumentError(absl::StrCat(where, ": expected a map"));
-  RETURN_IF_ERROR(CheckKeys(node,
-                            {"queued_jobs", "leased_jobs", "sweeps", "submits_per_minute",
-                             "result_bytes", "weight"},
-                            where));
+  RETURN_IF_ERROR(CheckKeys(
+      node,
+      {"queued_jobs", "leased_jobs", "sweeps", "submits_per_minute", "result_bytes", "weight"},
+      where));
   TenantQuota q;
   struct Field {
     const char* key;
@@ -64,7 +64,8 @@ absl::StatusOr<TenantQuota> ParseQuota(const YAML::Node& node, const std::string
       q.weight = -1;
     }
     if (!(q.weight > 0 && q.weight <= 1e6)) {
-      return absl::InvalidArgumentError(absl::StrCat(where, ".weight: expected a number in (0, 1e6]"));
+      return absl::InvalidArgumentError(
+          absl::StrCat(where, ".weight: expected a number in (0, 1e6]"));
     }
   }
   return q;
@@ -96,7 +97,8 @@ absl::StatusOr<AuthConfig> ParseAuthConfig(absl::string_view yaml_text) {
     // The parser's message names a line and column, never the file's secrets.
     return absl::InvalidArgumentError(absl::StrCat("not valid YAML (line ", e.mark.line + 1, ")"));
   }
-  if (!root.IsMap()) return absl::InvalidArgumentError("expected a map with 'tokens' (and 'quotas')");
+  if (!root.IsMap())
+    return absl::InvalidArgumentError("expected a map with 'tokens' (and 'quotas')");
   try {
     RETURN_IF_ERROR(CheckKeys(root, {"tokens", "quotas"}, "auth file"));
     AuthConfig config;
@@ -129,7 +131,8 @@ absl::StatusOr<AuthConfig> ParseAuthConfig(absl::string_view yaml_text) {
             absl::StrCat(where, ".tenant: 1-64 characters of A-Z a-z 0-9 . _ -"));
       }
       absl::StatusOr<Role> role = ParseRole(t["role"].as<std::string>());
-      if (!role.ok()) return absl::InvalidArgumentError(absl::StrCat(where, ": ", role.status().message()));
+      if (!role.ok())
+        return absl::InvalidArgumentError(absl::StrCat(where, ": ", role.status().message()));
       e.role = *role;
       e.name = t["name"] ? t["name"].as<std::string>() : hex.substr(0, 12);
       if (e.name.empty() || e.name.size() > 64) {
@@ -138,7 +141,8 @@ absl::StatusOr<AuthConfig> ParseAuthConfig(absl::string_view yaml_text) {
       config.tokens.push_back(std::move(e));
     }
     if (const YAML::Node quotas = root["quotas"]) {
-      if (!quotas.IsMap()) return absl::InvalidArgumentError("quotas: expected a map tenant -> limits");
+      if (!quotas.IsMap())
+        return absl::InvalidArgumentError("quotas: expected a map tenant -> limits");
       for (const auto& kv : quotas) {
         const std::string tenant = kv.first.as<std::string>();
         if (tenant != "*" && !ValidTenantName(tenant)) {
@@ -150,7 +154,8 @@ absl::StatusOr<AuthConfig> ParseAuthConfig(absl::string_view yaml_text) {
     }
     return config;
   } catch (const YAML::Exception& e) {
-    return absl::InvalidArgumentError(absl::StrCat("unexpected value (line ", e.mark.line + 1, ")"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("unexpected value (line ", e.mark.line + 1, ")"));
   }
 }
 

@@ -15,7 +15,9 @@ using ::testing::HasSubstr;
 TEST(AuthConfigTest, ParsesTokensAndQuotas) {
   const std::string text = "tokens:\n  - {sha256: " + Sha256Hex("t1") +
                            ", tenant: team-a, role: submitter, name: alice}\n"
-                           "  - {sha256: " + Sha256Hex("t2") + ", tenant: ops, role: admin}\n"
+                           "  - {sha256: " +
+                           Sha256Hex("t2") +
+                           ", tenant: ops, role: admin}\n"
                            "quotas:\n  team-a: {queued_jobs: 10, leased_jobs: 2, sweeps: 3, "
                            "submits_per_minute: 4, result_bytes: 5, weight: 2.5}\n"
                            "  '*': {sweeps: 1}\n";

@@ -5,8 +5,8 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
-#include "absl/strings/strip.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "auth/token.h"
 #include "common/status_macros.h"
 
@@ -55,7 +55,8 @@ absl::StatusOr<Caller> Authenticator::Authenticate(absl::string_view authorizati
   absl::string_view value = absl::StripAsciiWhitespace(authorization);
   if (value.empty()) {
     return absl::UnauthenticatedError(
-        "no token: send gRPC metadata 'authorization: Bearer <token>' (ABLATE_TOKEN or --token-file)");
+        "no token: send gRPC metadata 'authorization: Bearer <token>' (ABLATE_TOKEN or "
+        "--token-file)");
   }
   if (!absl::ConsumePrefix(&value, "Bearer ") && !absl::ConsumePrefix(&value, "bearer ")) {
     return absl::UnauthenticatedError("the authorization metadata must be 'Bearer <token>'");

@@ -7,10 +7,14 @@ namespace ablate::auth {
 
 absl::string_view RoleName(Role role) {
   switch (role) {
-    case Role::kAdmin: return "admin";
-    case Role::kSubmitter: return "submitter";
-    case Role::kViewer: return "viewer";
-    case Role::kWorker: return "worker";
+    case Role::kAdmin:
+      return "admin";
+    case Role::kSubmitter:
+      return "submitter";
+    case Role::kViewer:
+      return "viewer";
+    case Role::kWorker:
+      return "worker";
   }
   return "unknown";
 }

@@ -43,9 +43,7 @@ struct Caller {
 
   bool admin() const { return role == Role::kAdmin; }
   // True if the caller may see data of `owner_tenant`.
-  bool CanSee(absl::string_view owner_tenant) const {
-    return admin() || owner_tenant == tenant;
-  }
+  bool CanSee(absl::string_view owner_tenant) const { return admin() || owner_tenant == tenant; }
 
   // The caller of the unauthenticated mode: admin of the default tenant.
   static const Caller& Local();

@@ -64,7 +64,8 @@ class TokenProcessor : public grpc::AuthMetadataProcessor {
     if (!caller.ok()) {
       if (on_refused_) {
         std::string method;
-        if (auto it = md.find(":path"); it != md.end()) method.assign(it->second.data(), it->second.size());
+        if (auto it = md.find(":path"); it != md.end())
+          method.assign(it->second.data(), it->second.size());
         on_refused_(method, std::string(caller.status().message()), cn);
       }
       return grpc::Status(grpc::StatusCode::UNAUTHENTICATED,
@@ -134,7 +135,8 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> MakeServerCredentials(
   } else {
     return grpc::InsecureServerCredentials();
   }
-  if (creds == nullptr) return absl::InvalidArgumentError("cannot build the server's TLS credentials");
+  if (creds == nullptr)
+    return absl::InvalidArgumentError("cannot build the server's TLS credentials");
   if (authn != nullptr) {
     creds->SetAuthMetadataProcessor(std::make_shared<TokenProcessor>(authn, std::move(on_refused)));
   }
@@ -205,7 +207,8 @@ std::shared_ptr<grpc::Channel> MakeChannel(const std::string& address,
 }
 
 void AddClientSecurityFlags(CLI::App* app, ClientSecurityOptions* o) {
-  app->add_option("--tls-ca", o->tls_ca_file, "PEM CA that signed the coordinator's certificate (TLS)")
+  app->add_option("--tls-ca", o->tls_ca_file,
+                  "PEM CA that signed the coordinator's certificate (TLS)")
       ->envname("ABLATE_TLS_CA");
   app->add_option("--tls-cert", o->tls_cert_file, "client certificate (PEM) for mTLS")
       ->envname("ABLATE_TLS_CERT");
@@ -214,7 +217,8 @@ void AddClientSecurityFlags(CLI::App* app, ClientSecurityOptions* o) {
   app->add_option("--tls-server-name", o->tls_server_name,
                   "name expected in the coordinator's certificate (default: the address's host)")
       ->envname("ABLATE_TLS_SERVER_NAME");
-  app->add_option("--token-file", o->token_file, "file holding the bearer token (or env ABLATE_TOKEN)")
+  app->add_option("--token-file", o->token_file,
+                  "file holding the bearer token (or env ABLATE_TOKEN)")
       ->envname("ABLATE_TOKEN_FILE");
   // Environment only in the help: a token on the command line shows in `ps`.
   app->add_option("--token", o->token, "")->envname("ABLATE_TOKEN")->group("");

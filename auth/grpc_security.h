@@ -68,11 +68,11 @@ absl::StatusOr<Caller> CallerOf(const grpc::ServerContextBase& ctx, bool auth_re
 // ---- clients ----
 
 struct ClientSecurityOptions {
-  std::string tls_ca_file;    // PEM CA to verify the coordinator (--tls-ca, ABLATE_TLS_CA)
-  std::string tls_cert_file;  // client certificate for mTLS (--tls-cert, ABLATE_TLS_CERT)
-  std::string tls_key_file;   // its key (--tls-key, ABLATE_TLS_KEY)
-  std::string token_file;     // file holding the token (--token-file, ABLATE_TOKEN_FILE)
-  std::string token;          // the token itself (ABLATE_TOKEN); token_file wins
+  std::string tls_ca_file;      // PEM CA to verify the coordinator (--tls-ca, ABLATE_TLS_CA)
+  std::string tls_cert_file;    // client certificate for mTLS (--tls-cert, ABLATE_TLS_CERT)
+  std::string tls_key_file;     // its key (--tls-key, ABLATE_TLS_KEY)
+  std::string token_file;       // file holding the token (--token-file, ABLATE_TOKEN_FILE)
+  std::string token;            // the token itself (ABLATE_TOKEN); token_file wins
   std::string tls_server_name;  // expected name in the server certificate (default: the host)
 };
 

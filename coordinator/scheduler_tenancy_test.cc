@@ -137,20 +137,23 @@ TEST_F(TenancyTest, AnotherTenantsSweepIsNotFoundAndListsAreScoped) {
   auto missing = core_->GetSweep(999, bob_);
   auto foreign = core_->GetSweep(sa, bob_);
   EXPECT_THAT(missing.status(), StatusIs(absl::StatusCode::kNotFound, "no sweep 999"));
-  EXPECT_THAT(foreign.status(), StatusIs(absl::StatusCode::kNotFound,
-                                         absl::StrCat("no sweep ", sa)));
-  EXPECT_THAT(core_->SweepSnapshot(sa, bob_).status(), StatusIs(absl::StatusCode::kNotFound, ::testing::_));
+  EXPECT_THAT(foreign.status(),
+              StatusIs(absl::StatusCode::kNotFound, absl::StrCat("no sweep ", sa)));
+  EXPECT_THAT(core_->SweepSnapshot(sa, bob_).status(),
+              StatusIs(absl::StatusCode::kNotFound, ::testing::_));
   v1::ListJobsRequest jobs_of_a;
   jobs_of_a.set_sweep_id(sa);
-  EXPECT_THAT(core_->ListJobs(jobs_of_a, bob_).status(), StatusIs(absl::StatusCode::kNotFound, ::testing::_));
+  EXPECT_THAT(core_->ListJobs(jobs_of_a, bob_).status(),
+              StatusIs(absl::StatusCode::kNotFound, ::testing::_));
   v1::QueryResultsRequest results_of_a;
   results_of_a.set_sweep_id(sa);
   EXPECT_THAT(core_->QueryResults(results_of_a, bob_).status(),
               StatusIs(absl::StatusCode::kNotFound, ::testing::_));
   v1::CancelSweepRequest cancel;
   cancel.set_sweep_id(sa);
-  EXPECT_THAT(Sync<v1::CancelSweepResponse>([&](auto cb) { core_->CancelSweep(cancel, cb, bob_); })
-                  .status(),
+  EXPECT_THAT(Sync<v1::CancelSweepResponse>([&](auto cb) {
+                core_->CancelSweep(cancel, cb, bob_);
+              }).status(),
               StatusIs(absl::StatusCode::kNotFound, ::testing::_));
   EXPECT_EQ(core_->GetSweep(sa, alice_)->counts().queued(), 4);  // nothing was cancelled
 
@@ -181,8 +184,10 @@ TEST_F(TenancyTest, AnotherTenantsSweepIsNotFoundAndListsAreScoped) {
   for (const auto& r : rows_b->rows()) EXPECT_EQ(r.sweep_id(), b->sweep_id());
   EXPECT_EQ(core_->QueryResults(v1::QueryResultsRequest(), admin_)->rows_size(), 8);
   // Finished sweeps (answered from the database) are scoped the same way.
-  EXPECT_THAT(core_->GetSweep(sa, bob_).status(), StatusIs(absl::StatusCode::kNotFound, ::testing::_));
-  EXPECT_THAT(core_->SweepSnapshot(sa, bob_).status(), StatusIs(absl::StatusCode::kNotFound, ::testing::_));
+  EXPECT_THAT(core_->GetSweep(sa, bob_).status(),
+              StatusIs(absl::StatusCode::kNotFound, ::testing::_));
+  EXPECT_THAT(core_->SweepSnapshot(sa, bob_).status(),
+              StatusIs(absl::StatusCode::kNotFound, ::testing::_));
 
   // Workers: only those registered by the caller's tenant.
   EXPECT_EQ(core_->ListWorkers(bob_)->workers_size(), 0);
@@ -191,24 +196,26 @@ TEST_F(TenancyTest, AnotherTenantsSweepIsNotFoundAndListsAreScoped) {
 }
 
 TEST_F(TenancyTest, RolesAreEnforcedByTheCore) {
-  EXPECT_THAT(SubmitAs(viewer_b_, "x").status(), StatusIs(absl::StatusCode::kPermissionDenied, ::testing::_));
-  EXPECT_THAT(SubmitAs(worker1_, "x").status(), StatusIs(absl::StatusCode::kPermissionDenied, ::testing::_));
+  EXPECT_THAT(SubmitAs(viewer_b_, "x").status(),
+              StatusIs(absl::StatusCode::kPermissionDenied, ::testing::_));
+  EXPECT_THAT(SubmitAs(worker1_, "x").status(),
+              StatusIs(absl::StatusCode::kPermissionDenied, ::testing::_));
   auto b = SubmitAs(bob_, "b");
   ASSERT_TRUE(b.ok());
   EXPECT_TRUE(core_->GetSweep(b->sweep_id(), viewer_b_).ok());  // viewers read
   v1::CancelSweepRequest cancel;
   cancel.set_sweep_id(b->sweep_id());
-  EXPECT_THAT(
-      Sync<v1::CancelSweepResponse>([&](auto cb) { core_->CancelSweep(cancel, cb, viewer_b_); })
-          .status(),
-      StatusIs(absl::StatusCode::kPermissionDenied, ::testing::_));
+  EXPECT_THAT(Sync<v1::CancelSweepResponse>([&](auto cb) {
+                core_->CancelSweep(cancel, cb, viewer_b_);
+              }).status(),
+              StatusIs(absl::StatusCode::kPermissionDenied, ::testing::_));
   EXPECT_THAT(core_->GetSweep(b->sweep_id(), worker1_).status(),
               StatusIs(absl::StatusCode::kPermissionDenied, ::testing::_));
   v1::RegisterWorkerRequest reg;
-  EXPECT_THAT(
-      Sync<v1::RegisterWorkerResponse>([&](auto cb) { core_->RegisterWorker(reg, cb, bob_); })
-          .status(),
-      StatusIs(absl::StatusCode::kPermissionDenied, ::testing::_));
+  EXPECT_THAT(Sync<v1::RegisterWorkerResponse>([&](auto cb) {
+                core_->RegisterWorker(reg, cb, bob_);
+              }).status(),
+              StatusIs(absl::StatusCode::kPermissionDenied, ::testing::_));
   EXPECT_THAT(core_->ListAudit(0, 10, bob_).status(),
               StatusIs(absl::StatusCode::kPermissionDenied, ::testing::_));
   EXPECT_TRUE(
@@ -236,7 +243,8 @@ TEST_F(TenancyTest, ReportsFromAnotherWorkerAreRefusedAndChangeNothing) {
   // Another identity using w1's worker id: refused for every worker call.
   EXPECT_THAT(Complete(worker2_, w1, l, 1.0).status(),
               StatusIs(absl::StatusCode::kPermissionDenied, ::testing::_));
-  EXPECT_THAT(Lease(worker2_, w1, 1).status(), StatusIs(absl::StatusCode::kPermissionDenied, ::testing::_));
+  EXPECT_THAT(Lease(worker2_, w1, 1).status(),
+              StatusIs(absl::StatusCode::kPermissionDenied, ::testing::_));
   // ... or its own worker id with w1's (leaked) lease.
   EXPECT_THAT(Complete(worker2_, w2, l, 1.0).status(),
               StatusIs(absl::StatusCode::kPermissionDenied, ::testing::_));
@@ -246,18 +254,20 @@ TEST_F(TenancyTest, ReportsFromAnotherWorkerAreRefusedAndChangeNothing) {
   fail.set_lease_id(l.lease_id());
   fail.set_attempt(l.attempt());
   fail.set_error("forged");
-  EXPECT_THAT(Sync<v1::FailJobResponse>([&](auto cb) { core_->FailJob(fail, cb, worker2_); }).status(),
-              StatusIs(absl::StatusCode::kPermissionDenied, ::testing::_));
+  EXPECT_THAT(
+      Sync<v1::FailJobResponse>([&](auto cb) { core_->FailJob(fail, cb, worker2_); }).status(),
+      StatusIs(absl::StatusCode::kPermissionDenied, ::testing::_));
   fail.set_worker_id(w1);
-  EXPECT_THAT(Sync<v1::FailJobResponse>([&](auto cb) { core_->FailJob(fail, cb, worker2_); }).status(),
-              StatusIs(absl::StatusCode::kPermissionDenied, ::testing::_));
+  EXPECT_THAT(
+      Sync<v1::FailJobResponse>([&](auto cb) { core_->FailJob(fail, cb, worker2_); }).status(),
+      StatusIs(absl::StatusCode::kPermissionDenied, ::testing::_));
   v1::HeartbeatRequest beat;
   beat.set_worker_id(w2);
   beat.add_leases()->set_job_id(l.job().job_id());
   beat.mutable_leases(0)->set_lease_id(l.lease_id());
-  EXPECT_THAT(Sync<v1::HeartbeatResponse>([&](auto cb) { core_->Heartbeat(beat, cb, worker2_); })
-                  .status(),
-              StatusIs(absl::StatusCode::kPermissionDenied, ::testing::_));
+  EXPECT_THAT(
+      Sync<v1::HeartbeatResponse>([&](auto cb) { core_->Heartbeat(beat, cb, worker2_); }).status(),
+      StatusIs(absl::StatusCode::kPermissionDenied, ::testing::_));
   // A guessed (wrong) lease id is merely stale: not accepted.
   v1::Lease guessed = l;
   guessed.set_lease_id(std::string(32, '0'));
@@ -287,18 +297,19 @@ TEST_F(TenancyTest, ReportsFromAnotherWorkerAreRefusedAndChangeNothing) {
 
 TEST_F(TenancyTest, QuotasAreResourceExhaustedNamingTheQuota) {
   auto config = std::make_shared<auth::AuthConfig>();
-  config->quotas["team-a"] = {.queued_jobs = 10, .leased_jobs = 2, .sweeps = 2,
-                              .submits_per_minute = 4, .result_bytes = 0};
+  config->quotas["team-a"] = {
+      .queued_jobs = 10, .leased_jobs = 2, .sweeps = 2, .submits_per_minute = 4, .result_bytes = 0};
   config->quotas["team-b"] = {.result_bytes = 30};
   core_->SetAuthConfig(config);
-  ASSERT_TRUE(SubmitAs(alice_, "a1").ok());  // 4 queued
+  ASSERT_TRUE(SubmitAs(alice_, "a1").ok());        // 4 queued
   EXPECT_THAT(SubmitAs(alice_, "a2", 2).status(),  // 4 + 8 > 10
               StatusIs(absl::StatusCode::kResourceExhausted, HasSubstr("quota queued_jobs")));
   ASSERT_TRUE(SubmitAs(alice_, "a3").ok());  // 8 queued, 2 sweeps
   EXPECT_THAT(SubmitAs(alice_, "a4").status(),
               StatusIs(absl::StatusCode::kResourceExhausted, HasSubstr("quota sweeps")));
-  EXPECT_THAT(SubmitAs(alice_, "a5").status(),  // the 5th submit this minute
-              StatusIs(absl::StatusCode::kResourceExhausted, HasSubstr("quota submits_per_minute")));
+  EXPECT_THAT(
+      SubmitAs(alice_, "a5").status(),  // the 5th submit this minute
+      StatusIs(absl::StatusCode::kResourceExhausted, HasSubstr("quota submits_per_minute")));
   clock_.Advance(absl::Seconds(61));
 
   // leased_jobs: a worker asking for 8 gets 2 of team-a's jobs, then none.
@@ -346,7 +357,8 @@ TEST_F(TenancyTest, SmallSweepOfAnotherTenantFinishesBeforeABigOneSubmittedFirst
     ASSERT_EQ(l->leases_size(), 1);
     ASSERT_TRUE(Complete(worker1_, w, l->leases(0)).ok());
     ++done;
-    if (small_done_at < 0 && core_->GetSweep(small->sweep_id(), admin_)->state() == v1::SWEEP_DONE) {
+    if (small_done_at < 0 &&
+        core_->GetSweep(small->sweep_id(), admin_)->state() == v1::SWEEP_DONE) {
       small_done_at = done;
     }
     if (big_done_at < 0 && core_->GetSweep(big->sweep_id(), admin_)->state() == v1::SWEEP_DONE) {
@@ -385,7 +397,8 @@ TEST_F(TenancyTest, TenantsAndWorkerOwnersSurviveARestart) {
   EXPECT_THAT(core_->GetSweep(a->sweep_id(), bob_).status(),
               StatusIs(absl::StatusCode::kNotFound, ::testing::_));
   EXPECT_TRUE(core_->GetSweep(a->sweep_id(), alice_).ok());
-  EXPECT_THAT(Lease(worker2_, w1, 1).status(), StatusIs(absl::StatusCode::kPermissionDenied, ::testing::_));
+  EXPECT_THAT(Lease(worker2_, w1, 1).status(),
+              StatusIs(absl::StatusCode::kPermissionDenied, ::testing::_));
   // The lease of the previous process is still w1's to finish, and only w1's.
   EXPECT_THAT(Complete(worker2_, w1, leased->leases(0)).status(),
               StatusIs(absl::StatusCode::kPermissionDenied, ::testing::_));
@@ -399,9 +412,11 @@ TEST_F(TenancyTest, SubmitAndCancelAreAudited) {
   ASSERT_TRUE(s.ok());
   v1::CancelSweepRequest cancel;
   cancel.set_sweep_id(s->sweep_id());
-  ASSERT_TRUE(Sync<v1::CancelSweepResponse>([&](auto cb) { core_->CancelSweep(cancel, cb, alice_); }).ok());
-  EXPECT_THAT(Sync<v1::CancelSweepResponse>([&](auto cb) { core_->CancelSweep(cancel, cb, bob_); })
-                  .status(),
+  ASSERT_TRUE(
+      Sync<v1::CancelSweepResponse>([&](auto cb) { core_->CancelSweep(cancel, cb, alice_); }).ok());
+  EXPECT_THAT(Sync<v1::CancelSweepResponse>([&](auto cb) {
+                core_->CancelSweep(cancel, cb, bob_);
+              }).status(),
               StatusIs(absl::StatusCode::kNotFound, ::testing::_));
   auto audit = std::make_unique<std::vector<storage::AuditRecord>>(AuditRows(3));
   ASSERT_EQ(audit->size(), 3u);

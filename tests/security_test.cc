@@ -40,8 +40,8 @@ using ::ablate::testing::StatusIs;
 using ::testing::HasSubstr;
 
 constexpr char kAdmin[] = "admin-token-0123456789";
-constexpr char kAlice[] = "alice-token-0123456789";  // team-a submitter
-constexpr char kBob[] = "bob-token-0123456789";      // team-b submitter
+constexpr char kAlice[] = "alice-token-0123456789";   // team-a submitter
+constexpr char kBob[] = "bob-token-0123456789";       // team-b submitter
 constexpr char kViewerB[] = "viewer-b-token-012345";  // team-b viewer
 constexpr char kWorker1[] = "worker-1-token-012345";  // ops worker
 constexpr char kWorker2[] = "worker-2-token-012345";  // ops worker
@@ -145,14 +145,15 @@ class SecurityTest : public ::testing::Test {
     }
     ASSERT_TRUE(TestCerts().ok) << "openssl failed; see " << TestCerts().dir << "/openssl.log";
     dir_ = testing::MakeTempDir("security_test");
-    auth_file_ = AuthFile(dir_, {TokenLine(kAdmin, "ops", "admin", "root"),
-                                 TokenLine(kAlice, "team-a", "submitter", "alice"),
-                                 TokenLine(kBob, "team-b", "submitter", "bob"),
-                                 TokenLine(kViewerB, "team-b", "viewer", "viewer-b"),
-                                 TokenLine(kWorker1, "ops", "worker", "w1"),
-                                 TokenLine(kWorker2, "ops", "worker", "w2"),
-                                 TokenLine(kQuota, "team-q", "submitter", "q")},
-                          "quotas:\n  team-q: {sweeps: 1}\n");
+    auth_file_ = AuthFile(
+        dir_,
+        {TokenLine(kAdmin, "ops", "admin", "root"),
+         TokenLine(kAlice, "team-a", "submitter", "alice"),
+         TokenLine(kBob, "team-b", "submitter", "bob"),
+         TokenLine(kViewerB, "team-b", "viewer", "viewer-b"),
+         TokenLine(kWorker1, "ops", "worker", "w1"), TokenLine(kWorker2, "ops", "worker", "w2"),
+         TokenLine(kQuota, "team-q", "submitter", "q")},
+        "quotas:\n  team-q: {sweeps: 1}\n");
   }
   void TearDown() override {
     if (server_) server_->Shutdown(absl::Seconds(1));
@@ -199,7 +200,8 @@ class SecurityTest : public ::testing::Test {
     *req.mutable_spec() = Spec(name);
     v1::SubmitSweepResponse resp;
     grpc::Status s = c.coord->SubmitSweep(Ctx().get(), req, &resp);
-    if (!s.ok()) return absl::Status(static_cast<absl::StatusCode>(s.error_code()), s.error_message());
+    if (!s.ok())
+      return absl::Status(static_cast<absl::StatusCode>(s.error_code()), s.error_message());
     return resp.sweep_id();
   }
 
@@ -225,7 +227,8 @@ grpc::StatusCode ReflectionCode(const std::shared_ptr<grpc::Channel>& channel) {
   ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
   void* tag = nullptr;
   bool ok = false;
-  auto call = stub.PrepareCall(&ctx, "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo", &cq);
+  auto call =
+      stub.PrepareCall(&ctx, "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo", &cq);
   call->StartCall(reinterpret_cast<void*>(1));
   cq.Next(&tag, &ok);
   const std::string request("\x3a\x00", 2);
@@ -249,7 +252,8 @@ grpc::StatusCode ReflectionCode(const std::shared_ptr<grpc::Channel>& channel) {
 }
 
 // The status of a unary call of `method` with an empty request.
-grpc::StatusCode UnaryCode(const std::shared_ptr<grpc::Channel>& channel, const std::string& method) {
+grpc::StatusCode UnaryCode(const std::shared_ptr<grpc::Channel>& channel,
+                           const std::string& method) {
   grpc::GenericStub stub(channel);
   grpc::CompletionQueue cq;
   grpc::ClientContext ctx;
@@ -341,8 +345,10 @@ TEST_F(SecurityTest, NoOrUnknownTokenIsUnauthenticatedOnEveryRpcIncludingReflect
 TEST_F(SecurityTest, WrongRoleIsPermissionDenied) {
   ASSERT_TRUE(Start().ok());
   Client viewer = Connect(kViewerB), worker = Connect(kWorker1), bob = Connect(kBob);
-  EXPECT_THAT(Submit(viewer, "v").status(), StatusIs(absl::StatusCode::kPermissionDenied, ::testing::_));
-  EXPECT_THAT(Submit(worker, "w").status(), StatusIs(absl::StatusCode::kPermissionDenied, ::testing::_));
+  EXPECT_THAT(Submit(viewer, "v").status(),
+              StatusIs(absl::StatusCode::kPermissionDenied, ::testing::_));
+  EXPECT_THAT(Submit(worker, "w").status(),
+              StatusIs(absl::StatusCode::kPermissionDenied, ::testing::_));
   v1::ListSweepsResponse ls;
   EXPECT_EQ(worker.coord->ListSweeps(Ctx().get(), {}, &ls).error_code(),
             grpc::StatusCode::PERMISSION_DENIED);
@@ -567,8 +573,9 @@ TEST_F(SecurityTest, RefusesToListenOpenlyWithoutAuth) {
   coordinator::CoordinatorOptions o;
   o.db_path = dir_ + "/open.db";
   o.listen_address = "0.0.0.0:0";
-  EXPECT_THAT(coordinator::CoordinatorServer::Start(o).status(),
-              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("--insecure-allow-remote")));
+  EXPECT_THAT(
+      coordinator::CoordinatorServer::Start(o).status(),
+      StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("--insecure-allow-remote")));
   o.auth_file = auth_file_;  // auth but no TLS: tokens in clear text, refused too
   o.insecure_allow_remote = true;
   EXPECT_THAT(coordinator::CoordinatorServer::Start(o).status(),
@@ -590,7 +597,8 @@ std::pair<int, std::string> Shell(const std::string& cmd) {
 TEST_F(SecurityTest, AblateTokenNewAndAblateAudit) {
   const std::string ablate = std::string(ABLATE_BINARY_DIR) + "/cli/ablate";
   if (!std::filesystem::exists(ablate)) GTEST_SKIP() << "the ablate binary is not built";
-  auto [code, out] = Shell(ablate + " token new --tenant team-z --role viewer --name zed 2>/dev/null");
+  auto [code, out] =
+      Shell(ablate + " token new --tenant team-z --role viewer --name zed 2>/dev/null");
   ASSERT_EQ(code, 0) << out;
   const std::string token = out.substr(0, out.find('\n'));
   ASSERT_EQ(token.size(), 64u) << out;
@@ -601,8 +609,8 @@ TEST_F(SecurityTest, AblateTokenNewAndAblateAudit) {
   ASSERT_TRUE(Start().ok());
   Client alice = Connect(kAlice);
   ASSERT_TRUE(Submit(alice, "audited").ok());
-  const std::string flags = absl::StrCat(" audit --coordinator ", server_->address(),
-                                         " --tls-ca ", TestCerts().ca(), " --format json");
+  const std::string flags = absl::StrCat(" audit --coordinator ", server_->address(), " --tls-ca ",
+                                         TestCerts().ca(), " --format json");
   Client admin = Connect(kAdmin);
   for (int i = 0; i < 100; ++i) {  // the row is committed asynchronously
     v1::ListAuditResponse ar;
@@ -610,7 +618,8 @@ TEST_F(SecurityTest, AblateTokenNewAndAblateAudit) {
     if (ar.entries_size() > 0) break;
     absl::SleepFor(absl::Milliseconds(20));
   }
-  std::pair<int, std::string> audit = Shell(absl::StrCat("ABLATE_TOKEN=", kAdmin, " ", ablate, flags));
+  std::pair<int, std::string> audit =
+      Shell(absl::StrCat("ABLATE_TOKEN=", kAdmin, " ", ablate, flags));
   EXPECT_EQ(audit.first, 0) << audit.second;
   EXPECT_THAT(audit.second, HasSubstr("\"rpc\": \"SubmitSweep\""));
   EXPECT_THAT(audit.second, HasSubstr("\"subject\": \"token:alice\""));
