@@ -38,11 +38,13 @@ constexpr char kDefaultCoordinator[] = "127.0.0.1:50051";
 
 int64_t NowMs() { return absl::ToUnixMillis(absl::Now()); }
 
-void AddCoordinatorFlag(CLI::App* cmd, std::string* address) {
+void AddCoordinatorFlag(CLI::App* cmd, std::string* address,
+                        auth::ClientSecurityOptions* security) {
   *address = kDefaultCoordinator;
   cmd->add_option("--coordinator", *address, "coordinator address host:port")
       ->envname("ABLATE_COORDINATOR")
       ->capture_default_str();
+  auth::AddClientSecurityFlags(cmd, security);
 }
 
 absl::StatusOr<std::string> ReadText(const std::string& path) {
@@ -133,6 +135,7 @@ void Run(const RunArgs& a, CommandContext* ctx) {
 struct SubmitArgs {
   std::string spec;
   std::string coordinator;
+  auth::ClientSecurityOptions security;
   bool dry_run = false;
   bool resume = false;
 };
@@ -151,7 +154,9 @@ void Submit(const SubmitArgs& a, CommandContext* ctx) {
   auto request = MakeSubmitRequest(*spec, *std::move(text), options, &notes);
   if (!request.ok()) return (void)ctx->Fail(request.status());
   for (const std::string& n : notes) std::cerr << "note: " << n << "\n";
-  SweepClient client(a.coordinator);
+  auto connected = SweepClient::Connect(a.coordinator, a.security);
+  if (!connected.ok()) return (void)ctx->Fail(connected.status());
+  SweepClient& client = **connected;
   auto resp = client.Submit(*request);
   if (!resp.ok()) return (void)ctx->Fail(resp.status());
   if (resp->resumed()) {
@@ -175,6 +180,7 @@ void Submit(const SubmitArgs& a, CommandContext* ctx) {
 
 struct SweepArgs {
   std::string coordinator;
+  auth::ClientSecurityOptions security;
   int64_t sweep_id = 0;
   std::string format = "table";
   std::string model, kind, component, evaluation, metric;
@@ -183,7 +189,9 @@ struct SweepArgs {
 };
 
 void Status(const SweepArgs& a, CommandContext* ctx) {
-  SweepClient client(a.coordinator);
+  auto connected = SweepClient::Connect(a.coordinator, a.security);
+  if (!connected.ok()) return (void)ctx->Fail(connected.status());
+  SweepClient& client = **connected;
   if (a.sweep_id == 0) {
     auto sweeps = client.ListSweeps(/*include_finished=*/true);
     if (!sweeps.ok()) return (void)ctx->Fail(sweeps.status());
@@ -200,7 +208,9 @@ void Status(const SweepArgs& a, CommandContext* ctx) {
 }
 
 void Watch(const SweepArgs& a, CommandContext* ctx) {
-  SweepClient client(a.coordinator);
+  auto connected = SweepClient::Connect(a.coordinator, a.security);
+  if (!connected.ok()) return (void)ctx->Fail(connected.status());
+  SweepClient& client = **connected;
   const bool tty = isatty(STDERR_FILENO);
   v1::SweepEvent last;
   bool got = false;
@@ -249,7 +259,9 @@ void Results(const SweepArgs& a, CommandContext* ctx) {
     filter.set_layer(a.layer);
     filter.set_has_layer(true);
   }
-  SweepClient client(a.coordinator);
+  auto connected = SweepClient::Connect(a.coordinator, a.security);
+  if (!connected.ok()) return (void)ctx->Fail(connected.status());
+  SweepClient& client = **connected;
   auto rows = client.QueryResults(filter);
   if (!rows.ok()) return (void)ctx->Fail(rows.status());
   if (*format == ResultFormat::kSummary) {
@@ -262,14 +274,18 @@ void Results(const SweepArgs& a, CommandContext* ctx) {
 }
 
 void Cancel(const SweepArgs& a, CommandContext* ctx) {
-  SweepClient client(a.coordinator);
+  auto connected = SweepClient::Connect(a.coordinator, a.security);
+  if (!connected.ok()) return (void)ctx->Fail(connected.status());
+  SweepClient& client = **connected;
   auto n = client.Cancel(a.sweep_id);
   if (!n.ok()) return (void)ctx->Fail(n.status());
   std::cout << "cancelled sweep " << a.sweep_id << ": " << *n << " job(s) cancelled\n";
 }
 
 void Workers(const SweepArgs& a, CommandContext* ctx) {
-  SweepClient client(a.coordinator);
+  auto connected = SweepClient::Connect(a.coordinator, a.security);
+  if (!connected.ok()) return (void)ctx->Fail(connected.status());
+  SweepClient& client = **connected;
   auto workers = client.ListWorkers();
   if (!workers.ok()) return (void)ctx->Fail(workers.status());
   std::cout << FormatWorkers(*workers, NowMs());
@@ -278,7 +294,7 @@ void Workers(const SweepArgs& a, CommandContext* ctx) {
 CLI::App* SweepCommand(CLI::App* app, const char* name, const char* help,
                        std::shared_ptr<SweepArgs> args, bool needs_id) {
   CLI::App* cmd = app->add_subcommand(name, help);
-  AddCoordinatorFlag(cmd, &args->coordinator);
+  AddCoordinatorFlag(cmd, &args->coordinator, &args->security);
   if (needs_id) {
     cmd->add_option("sweep", args->sweep_id, "sweep id")->required()->check(CLI::PositiveNumber);
   }
@@ -311,7 +327,7 @@ void RegisterSweepCommands(CLI::App* app, CommandContext* ctx) {
     auto args = std::make_shared<SubmitArgs>();
     CLI::App* cmd = app->add_subcommand("submit", "Submit a sweep spec to a running coordinator");
     cmd->add_option("spec", args->spec, "sweep spec (YAML or JSON)")->required();
-    AddCoordinatorFlag(cmd, &args->coordinator);
+    AddCoordinatorFlag(cmd, &args->coordinator, &args->security);
     cmd->add_flag("--dry-run", args->dry_run, "expand and count only; store nothing");
     cmd->add_flag("--resume", args->resume,
                   "if a sweep with this name and the same spec exists (unfinished, or else "

@@ -8,8 +8,19 @@
 namespace ablate::cli {
 
 SweepClient::SweepClient(const std::string& address, absl::Duration timeout)
+    : SweepClient(address, auth::ClientSecurity{}, timeout) {}
+
+SweepClient::SweepClient(const std::string& address, const auth::ClientSecurity& security,
+                         absl::Duration timeout)
     : address_(address), timeout_(timeout) {
-  stub_ = v1::Coordinator::NewStub(grpc::CreateChannel(address, grpc::InsecureChannelCredentials()));
+  stub_ = v1::Coordinator::NewStub(auth::MakeChannel(address, security));
+}
+
+absl::StatusOr<std::unique_ptr<SweepClient>> SweepClient::Connect(
+    const std::string& address, const auth::ClientSecurityOptions& options) {
+  absl::StatusOr<auth::ClientSecurity> security = auth::LoadClientSecurity(options);
+  if (!security.ok()) return security.status();
+  return std::make_unique<SweepClient>(address, *security);
 }
 
 std::unique_ptr<grpc::ClientContext> SweepClient::Ctx() const {

@@ -19,12 +19,20 @@
 #include "ablate/v1/coordinator.grpc.pb.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "auth/grpc_security.h"
 
 namespace ablate::cli {
 
 class SweepClient {
  public:
+  // Plain text, no token (the local, unauthenticated coordinator).
   explicit SweepClient(const std::string& address, absl::Duration timeout = absl::Seconds(30));
+  // TLS / mTLS and the token as `security` says (auth/grpc_security.h).
+  SweepClient(const std::string& address, const auth::ClientSecurity& security,
+              absl::Duration timeout = absl::Seconds(30));
+  // Reads the TLS files and the token, then connects (lazily, like gRPC).
+  static absl::StatusOr<std::unique_ptr<SweepClient>> Connect(
+      const std::string& address, const auth::ClientSecurityOptions& options);
 
   const std::string& address() const { return address_; }
 

@@ -13,6 +13,10 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
+#include "auth/authenticator.h"
+#include "auth/grpc_security.h"
+#include "auth/listen_policy.h"
+#include "auth/rate_limiter.h"
 #include "common/status_macros.h"
 #include "coordinator/grpc_service.h"
 #include "coordinator/scheduler.h"
@@ -55,6 +59,21 @@ class CoordinatorServerImpl : public CoordinatorServer {
   ~CoordinatorServerImpl() override { Shutdown(absl::ZeroDuration()); }
 
   absl::Status Init(const CoordinatorOptions& o) {
+    RETURN_IF_ERROR(auth::CheckListenPolicy({.address = o.listen_address,
+                                             .auth = !o.auth_file.empty(),
+                                             .tls = o.tls.enabled(),
+                                             .insecure_allow_remote = o.insecure_allow_remote}));
+    if (o.auth_file.empty()) {
+      authn_ = auth::Authenticator::Disabled();
+    } else {
+      ASSIGN_OR_RETURN(authn_, auth::Authenticator::FromFile(o.auth_file));
+    }
+    if (!auth::IsLoopbackAddress(o.listen_address) && o.auth_file.empty()) {
+      std::cerr << "ablate-coordinator: WARNING: --insecure-allow-remote: listening on "
+                << o.listen_address
+                << " without authentication; anyone who can reach it can submit, cancel, read "
+                   "every sweep and forge results\n";
+    }
     SchedulerOptions so;
     so.db_path = o.db_path;
     so.heartbeat_interval_ms = o.heartbeat_interval_ms;
@@ -68,20 +87,40 @@ class CoordinatorServerImpl : public CoordinatorServer {
     so.reclaim_grace_ms = o.reclaim_grace_ms;
     so.synchronous_full = o.synchronous_full;
     ASSIGN_OR_RETURN(core_, Scheduler::Open(so, MakeExpander(o.max_jobs_per_sweep)));
+    if (authn_->enabled()) core_->SetAuthConfig(authn_->config());
+    // Refused tokens are audited, at most 60 rows a minute (a flood must not fill the disk).
+    Scheduler* core = core_.get();
+    auth::RateLimiter* refusals = &refused_rate_;
+    auth::RefusedFn on_refused = [core, refusals](const std::string& method,
+                                                  const std::string& reason,
+                                                  const std::string& certificate) {
+      if (!refusals->Allow("auth", 60, absl::ToUnixMillis(absl::Now()))) return;
+      storage::AuditRecord a;
+      a.subject = certificate.empty() ? "" : absl::StrCat("cert:", certificate);
+      a.rpc = method.empty() ? "auth" : method;
+      a.outcome = "unauthenticated";
+      a.detail = reason;
+      core->Audit(std::move(a));
+    };
+    ASSIGN_OR_RETURN(std::shared_ptr<grpc::ServerCredentials> creds,
+                     auth::MakeServerCredentials(o.tls, authn_.get(), std::move(on_refused)));
+    const bool auth_required = authn_->enabled();
     submits_ = std::make_unique<TaskRunner>(1);
     runner_ = std::make_unique<TaskRunner>(std::max(1, o.query_threads));
     hub_ = std::make_unique<WatchHub>(core_.get(), o.watch_interval_ms);
     coordinator_service_ =
         std::make_unique<CoordinatorService>(core_.get(), submits_.get(), runner_.get(),
-                                             hub_.get());
-    worker_service_ = std::make_unique<WorkerServiceImpl>(core_.get());
+                                             hub_.get(), auth_required);
+    worker_service_ = std::make_unique<WorkerServiceImpl>(core_.get(), auth_required);
+    admin_service_ = std::make_unique<AdminServiceImpl>(core_.get(), runner_.get(), auth_required);
 
     grpc::reflection::InitProtoReflectionServerBuilderPlugin();
     grpc::ServerBuilder builder;
     int port = 0;
-    builder.AddListeningPort(o.listen_address, grpc::InsecureServerCredentials(), &port);
+    builder.AddListeningPort(o.listen_address, creds, &port);
     builder.RegisterService(coordinator_service_.get());
     builder.RegisterService(worker_service_.get());
+    builder.RegisterService(admin_service_.get());
     builder.SetMaxReceiveMessageSize(kMaxReceiveBytes);
     builder.SetMaxSendMessageSize(kMaxSendBytes);
     // Let clients keep idle long-poll connections alive with pings.
@@ -120,6 +159,13 @@ class CoordinatorServerImpl : public CoordinatorServer {
 
   void Wait() override { done_.WaitForNotification(); }
 
+  absl::Status ReloadAuth() override {
+    if (!authn_ || !authn_->enabled()) return absl::FailedPreconditionError("no --auth-file to reload");
+    RETURN_IF_ERROR(authn_->Reload());
+    core_->SetAuthConfig(authn_->config());
+    return absl::OkStatus();
+  }
+
  private:
   void ShutdownParts(absl::Duration grace) {
     if (core_) core_->BeginShutdown();  // parked long polls answer shutting_down=true
@@ -134,12 +180,15 @@ class CoordinatorServerImpl : public CoordinatorServer {
     if (core_) core_->Stop();  // commits what is queued
   }
 
+  std::unique_ptr<auth::Authenticator> authn_;  // outlives the server (its processor reads it)
+  auth::RateLimiter refused_rate_;
   std::unique_ptr<Scheduler> core_;
   std::unique_ptr<TaskRunner> submits_;  // SubmitSweep, one at a time
   std::unique_ptr<TaskRunner> runner_;   // queries
   std::unique_ptr<WatchHub> hub_;
   std::unique_ptr<CoordinatorService> coordinator_service_;
   std::unique_ptr<WorkerServiceImpl> worker_service_;
+  std::unique_ptr<AdminServiceImpl> admin_service_;
   std::unique_ptr<grpc::Server> server_;
   std::string address_;
   absl::Mutex mu_;

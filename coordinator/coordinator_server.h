@@ -20,6 +20,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "auth/grpc_security.h"
 
 namespace ablate::coordinator {
 
@@ -40,12 +41,18 @@ struct CoordinatorOptions {
   bool synchronous_full = false;                   // SQLite synchronous=FULL (power-loss durable)
   int32_t reclaim_grace_ms = 15000;                // after a restart, jobs leased before it wait this
                                                    // long for their workers to re-claim them (0: none)
+  // Security (docs/security.md):
+  auth::ServerTlsOptions tls;                      // --tls-cert/--tls-key[/--tls-client-ca]
+  std::string auth_file;                           // --auth-file: tokens, tenants, roles, quotas
+  bool insecure_allow_remote = false;              // no auth on a non-loopback address (warned)
 };
 
 class CoordinatorServer {
  public:
   // Opens the store, resumes unfinished sweeps, starts serving.
-  // Unavailable if the address cannot be bound; Internal/DataLoss on database errors.
+  // Unavailable if the address cannot be bound; Internal/DataLoss on database errors;
+  // FailedPrecondition for a non-loopback address without auth (auth::CheckListenPolicy);
+  // InvalidArgument / NotFound for a bad auth file or unreadable TLS files.
   static absl::StatusOr<std::unique_ptr<CoordinatorServer>> Start(const CoordinatorOptions& options);
 
   virtual ~CoordinatorServer() = default;
@@ -55,6 +62,9 @@ class CoordinatorServer {
   virtual void Shutdown(absl::Duration grace) = 0;
   // Blocks until Shutdown has completed.
   virtual void Wait() = 0;
+  // Re-reads the auth file (SIGHUP). On error the old one stays in force and
+  // the error is returned (for the log). FailedPrecondition without an auth file.
+  virtual absl::Status ReloadAuth() = 0;
 };
 
 }  // namespace ablate::coordinator

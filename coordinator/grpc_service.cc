@@ -9,6 +9,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "auth/grpc_security.h"
 #include "coordinator/status_convert.h"
 
 namespace ablate::coordinator {
@@ -38,6 +39,13 @@ grpc::ServerUnaryReactor* Reject(grpc::CallbackServerContext* ctx, const absl::S
   reactor->Finish(ToGrpcStatus(status));
   return reactor;
 }
+
+// A stream finished at once with `status`.
+class RejectedStream : public grpc::ServerWriteReactor<v1::SweepEvent> {
+ public:
+  explicit RejectedStream(const grpc::Status& status) { Finish(status); }
+  void OnDone() override { delete this; }
+};
 
 absl::Status CheckWorker(const std::string& worker_id) {
   if (worker_id.empty()) return absl::InvalidArgumentError("worker_id: empty (call RegisterWorker)");
@@ -74,7 +82,8 @@ absl::Status CheckResult(const v1::JobResult& result) {
 
 class WatchReactor : public grpc::ServerWriteReactor<v1::SweepEvent> {
  public:
-  WatchReactor(WatchHub* hub, int64_t sweep_id) : hub_(hub), sweep_id_(sweep_id) {
+  WatchReactor(WatchHub* hub, int64_t sweep_id, auth::Caller caller)
+      : hub_(hub), sweep_id_(sweep_id), caller_(std::move(caller)) {
     hub_->Add(this);
   }
 
@@ -92,7 +101,7 @@ class WatchReactor : public grpc::ServerWriteReactor<v1::SweepEvent> {
                                             "the coordinator is shutting down");
         return true;
       }
-      absl::StatusOr<v1::SweepEvent> snap = hub_->core()->SweepSnapshot(sweep_id_);
+      absl::StatusOr<v1::SweepEvent> snap = hub_->core()->SweepSnapshot(sweep_id_, caller_);
       if (!snap.ok()) {
         finish_called_ = true;
         *finish = ToGrpcStatus(snap.status());
@@ -161,6 +170,7 @@ class WatchReactor : public grpc::ServerWriteReactor<v1::SweepEvent> {
  private:
   WatchHub* const hub_;
   const int64_t sweep_id_;
+  const auth::Caller caller_;
   absl::Mutex mu_;
   bool writing_ = false;
   bool finish_called_ = false;
@@ -236,10 +246,12 @@ void WatchHub::Loop() {
 grpc::ServerUnaryReactor* CoordinatorService::SubmitSweep(grpc::CallbackServerContext* ctx,
                                                           const v1::SubmitSweepRequest* req,
                                                           v1::SubmitSweepResponse* resp) {
+  absl::StatusOr<auth::Caller> caller = auth::CallerOf(*ctx, auth_required_);
+  if (!caller.ok()) return Reject(ctx, caller.status());
   grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
   // Expansion and the big insert run off the reactor thread.
-  submits_->Post([this, reactor, req, resp] {
-    FinishWith(reactor, resp, core_->SubmitSweep(*req));
+  submits_->Post([this, reactor, req, resp, caller = *std::move(caller)] {
+    FinishWith(reactor, resp, core_->SubmitSweep(*req, caller));
   });
   return reactor;
 }
@@ -248,9 +260,11 @@ grpc::ServerUnaryReactor* CoordinatorService::GetSweep(grpc::CallbackServerConte
                                                        const v1::GetSweepRequest* req,
                                                        v1::SweepInfo* resp) {
   if (req->sweep_id() <= 0) return Reject(ctx, absl::InvalidArgumentError("sweep_id: must be positive"));
+  absl::StatusOr<auth::Caller> caller = auth::CallerOf(*ctx, auth_required_);
+  if (!caller.ok()) return Reject(ctx, caller.status());
   grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
-  runner_->Post([this, reactor, req, resp] {
-    FinishWith(reactor, resp, core_->GetSweep(req->sweep_id()));
+  runner_->Post([this, reactor, req, resp, caller = *std::move(caller)] {
+    FinishWith(reactor, resp, core_->GetSweep(req->sweep_id(), caller));
   });
   return reactor;
 }
@@ -258,8 +272,12 @@ grpc::ServerUnaryReactor* CoordinatorService::GetSweep(grpc::CallbackServerConte
 grpc::ServerUnaryReactor* CoordinatorService::ListSweeps(grpc::CallbackServerContext* ctx,
                                                          const v1::ListSweepsRequest* req,
                                                          v1::ListSweepsResponse* resp) {
+  absl::StatusOr<auth::Caller> caller = auth::CallerOf(*ctx, auth_required_);
+  if (!caller.ok()) return Reject(ctx, caller.status());
   grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
-  runner_->Post([this, reactor, req, resp] { FinishWith(reactor, resp, core_->ListSweeps(*req)); });
+  runner_->Post([this, reactor, req, resp, caller = *std::move(caller)] {
+    FinishWith(reactor, resp, core_->ListSweeps(*req, caller));
+  });
   return reactor;
 }
 
@@ -267,8 +285,12 @@ grpc::ServerUnaryReactor* CoordinatorService::CancelSweep(grpc::CallbackServerCo
                                                           const v1::CancelSweepRequest* req,
                                                           v1::CancelSweepResponse* resp) {
   if (req->sweep_id() <= 0) return Reject(ctx, absl::InvalidArgumentError("sweep_id: must be positive"));
+  absl::StatusOr<auth::Caller> caller = auth::CallerOf(*ctx, auth_required_);
+  if (!caller.ok()) return Reject(ctx, caller.status());
   grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
-  runner_->Post([this, reactor, req, resp] { core_->CancelSweep(*req, Finisher(reactor, resp)); });
+  runner_->Post([this, reactor, req, resp, caller = *std::move(caller)] {
+    core_->CancelSweep(*req, Finisher(reactor, resp), caller);
+  });
   return reactor;
 }
 
@@ -276,8 +298,12 @@ grpc::ServerUnaryReactor* CoordinatorService::ListJobs(grpc::CallbackServerConte
                                                        const v1::ListJobsRequest* req,
                                                        v1::ListJobsResponse* resp) {
   if (req->page_size() < 0) return Reject(ctx, absl::InvalidArgumentError("page_size: negative"));
+  absl::StatusOr<auth::Caller> caller = auth::CallerOf(*ctx, auth_required_);
+  if (!caller.ok()) return Reject(ctx, caller.status());
   grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
-  runner_->Post([this, reactor, req, resp] { FinishWith(reactor, resp, core_->ListJobs(*req)); });
+  runner_->Post([this, reactor, req, resp, caller = *std::move(caller)] {
+    FinishWith(reactor, resp, core_->ListJobs(*req, caller));
+  });
   return reactor;
 }
 
@@ -285,34 +311,34 @@ grpc::ServerUnaryReactor* CoordinatorService::QueryResults(grpc::CallbackServerC
                                                            const v1::QueryResultsRequest* req,
                                                            v1::QueryResultsResponse* resp) {
   if (req->page_size() < 0) return Reject(ctx, absl::InvalidArgumentError("page_size: negative"));
+  absl::StatusOr<auth::Caller> caller = auth::CallerOf(*ctx, auth_required_);
+  if (!caller.ok()) return Reject(ctx, caller.status());
   grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
-  runner_->Post(
-      [this, reactor, req, resp] { FinishWith(reactor, resp, core_->QueryResults(*req)); });
+  runner_->Post([this, reactor, req, resp, caller = *std::move(caller)] {
+    FinishWith(reactor, resp, core_->QueryResults(*req, caller));
+  });
   return reactor;
 }
 
 grpc::ServerWriteReactor<v1::SweepEvent>* CoordinatorService::WatchSweep(
     grpc::CallbackServerContext* ctx, const v1::WatchSweepRequest* req) {
   if (req->sweep_id() <= 0) {
-    class Rejected : public grpc::ServerWriteReactor<v1::SweepEvent> {
-     public:
-      Rejected() {
-        Finish(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "sweep_id: must be positive"));
-      }
-      void OnDone() override { delete this; }
-    };
-    return new Rejected();
+    return new RejectedStream(
+        grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "sweep_id: must be positive"));
   }
-  return new WatchReactor(hub_, req->sweep_id());
+  absl::StatusOr<auth::Caller> caller = auth::CallerOf(*ctx, auth_required_);
+  if (!caller.ok()) return new RejectedStream(ToGrpcStatus(caller.status()));
+  return new WatchReactor(hub_, req->sweep_id(), *std::move(caller));
 }
 
 grpc::ServerUnaryReactor* CoordinatorService::ListWorkers(grpc::CallbackServerContext* ctx,
                                                           const v1::ListWorkersRequest* req,
                                                           v1::ListWorkersResponse* resp) {
   (void)req;
+  absl::StatusOr<auth::Caller> caller = auth::CallerOf(*ctx, auth_required_);
+  if (!caller.ok()) return Reject(ctx, caller.status());
   grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
-  *resp = core_->ListWorkers();  // in memory, short
-  reactor->Finish(grpc::Status::OK);
+  FinishWith(reactor, resp, core_->ListWorkers(*caller));  // in memory, short
   return reactor;
 }
 
@@ -324,11 +350,15 @@ namespace {
 // thread) and OnCancel un-parks it.
 class LeaseReactor : public grpc::ServerUnaryReactor {
  public:
-  LeaseReactor(Scheduler* core, const v1::LeaseJobsRequest* req, v1::LeaseJobsResponse* resp)
+  LeaseReactor(Scheduler* core, const v1::LeaseJobsRequest* req, v1::LeaseJobsResponse* resp,
+               const auth::Caller& caller)
       : core_(core) {
-    token_ = core_->LeaseJobs(*req, [this, resp](absl::StatusOr<v1::LeaseJobsResponse> r) {
-      FinishWith<v1::LeaseJobsResponse>(this, resp, std::move(r));
-    });
+    token_ = core_->LeaseJobs(
+        *req,
+        [this, resp](absl::StatusOr<v1::LeaseJobsResponse> r) {
+          FinishWith<v1::LeaseJobsResponse>(this, resp, std::move(r));
+        },
+        caller);
   }
   void OnCancel() override {
     if (token_ != 0) core_->CancelLeaseWait(token_);
@@ -345,8 +375,10 @@ class LeaseReactor : public grpc::ServerUnaryReactor {
 grpc::ServerUnaryReactor* WorkerServiceImpl::RegisterWorker(grpc::CallbackServerContext* ctx,
                                                             const v1::RegisterWorkerRequest* req,
                                                             v1::RegisterWorkerResponse* resp) {
+  absl::StatusOr<auth::Caller> caller = auth::CallerOf(*ctx, auth_required_);
+  if (!caller.ok()) return Reject(ctx, caller.status());
   grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
-  core_->RegisterWorker(*req, Finisher(reactor, resp));
+  core_->RegisterWorker(*req, Finisher(reactor, resp), *caller);
   return reactor;
 }
 
@@ -355,15 +387,19 @@ grpc::ServerUnaryReactor* WorkerServiceImpl::LeaseJobs(grpc::CallbackServerConte
                                                        v1::LeaseJobsResponse* resp) {
   if (absl::Status s = CheckWorker(req->worker_id()); !s.ok()) return Reject(ctx, s);
   if (req->max_jobs() < 0) return Reject(ctx, absl::InvalidArgumentError("max_jobs: negative"));
-  return new LeaseReactor(core_, req, resp);
+  absl::StatusOr<auth::Caller> caller = auth::CallerOf(*ctx, auth_required_);
+  if (!caller.ok()) return Reject(ctx, caller.status());
+  return new LeaseReactor(core_, req, resp, *caller);
 }
 
 grpc::ServerUnaryReactor* WorkerServiceImpl::Heartbeat(grpc::CallbackServerContext* ctx,
                                                        const v1::HeartbeatRequest* req,
                                                        v1::HeartbeatResponse* resp) {
   if (absl::Status s = CheckWorker(req->worker_id()); !s.ok()) return Reject(ctx, s);
+  absl::StatusOr<auth::Caller> caller = auth::CallerOf(*ctx, auth_required_);
+  if (!caller.ok()) return Reject(ctx, caller.status());
   grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
-  core_->Heartbeat(*req, Finisher(reactor, resp));
+  core_->Heartbeat(*req, Finisher(reactor, resp), *caller);
   return reactor;
 }
 
@@ -373,8 +409,10 @@ grpc::ServerUnaryReactor* WorkerServiceImpl::CompleteJob(grpc::CallbackServerCon
   absl::Status s = CheckReport(req->worker_id(), req->job_id(), req->lease_id(), req->attempt());
   if (s.ok()) s = CheckResult(req->result());
   if (!s.ok()) return Reject(ctx, s);
+  absl::StatusOr<auth::Caller> caller = auth::CallerOf(*ctx, auth_required_);
+  if (!caller.ok()) return Reject(ctx, caller.status());
   grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
-  core_->CompleteJob(*req, Finisher(reactor, resp));
+  core_->CompleteJob(*req, Finisher(reactor, resp), *caller);
   return reactor;
 }
 
@@ -383,8 +421,44 @@ grpc::ServerUnaryReactor* WorkerServiceImpl::FailJob(grpc::CallbackServerContext
                                                      v1::FailJobResponse* resp) {
   absl::Status s = CheckReport(req->worker_id(), req->job_id(), req->lease_id(), req->attempt());
   if (!s.ok()) return Reject(ctx, s);
+  absl::StatusOr<auth::Caller> caller = auth::CallerOf(*ctx, auth_required_);
+  if (!caller.ok()) return Reject(ctx, caller.status());
   grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
-  core_->FailJob(*req, Finisher(reactor, resp));
+  core_->FailJob(*req, Finisher(reactor, resp), *caller);
+  return reactor;
+}
+
+// ---------------------------------------------------------------- Admin
+
+grpc::ServerUnaryReactor* AdminServiceImpl::ListAudit(grpc::CallbackServerContext* ctx,
+                                                      const v1::ListAuditRequest* req,
+                                                      v1::ListAuditResponse* resp) {
+  if (req->page_size() < 0) return Reject(ctx, absl::InvalidArgumentError("page_size: negative"));
+  absl::StatusOr<auth::Caller> caller = auth::CallerOf(*ctx, auth_required_);
+  if (!caller.ok()) return Reject(ctx, caller.status());
+  grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
+  runner_->Post([this, reactor, req, resp, caller = *std::move(caller)] {
+    const int page = req->page_size() > 0 ? req->page_size() : 1000;
+    absl::StatusOr<std::vector<storage::AuditRecord>> rows =
+        core_->ListAudit(req->after_audit_id(), page, caller);
+    if (!rows.ok()) return FinishWith<v1::ListAuditResponse>(reactor, resp, rows.status());
+    v1::ListAuditResponse out;
+    for (const storage::AuditRecord& r : *rows) {
+      v1::AuditEntry* e = out.add_entries();
+      e->set_audit_id(r.audit_id);
+      e->set_unix_ms(r.unix_ms);
+      e->set_subject(r.subject);
+      e->set_tenant(r.tenant);
+      e->set_rpc(r.rpc);
+      e->set_sweep_id(r.sweep_id);
+      e->set_outcome(r.outcome);
+      e->set_detail(r.detail);
+    }
+    if (!rows->empty() && static_cast<int>(rows->size()) >= std::min(page, 10000)) {
+      out.set_next_after_audit_id(rows->back().audit_id);
+    }
+    FinishWith<v1::ListAuditResponse>(reactor, resp, std::move(out));
+  });
   return reactor;
 }
 

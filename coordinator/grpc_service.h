@@ -8,6 +8,9 @@
 // - client RPCs that touch the database (submit = expansion + big insert,
 //   queries) run on a small TaskRunner;
 // - WatchSweep streams are fed by one WatchHub thread for all watchers.
+// Every handler takes the Caller the auth processor attached to the call
+// (auth::CallerOf) and hands it to the core, which checks roles and scopes by
+// tenant; with `auth_required` a call without one is refused.
 // Thread-safety: the services are used by gRPC from many threads; all state
 // lives in the Scheduler, the TaskRunner and the WatchHub, which are
 // thread-safe and must outlive the services' server.
@@ -25,6 +28,7 @@
 #include <thread>
 #include <vector>
 
+#include "ablate/v1/admin.grpc.pb.h"
 #include "ablate/v1/coordinator.grpc.pb.h"
 #include "ablate/v1/worker.grpc.pb.h"
 #include "absl/base/thread_annotations.h"
@@ -71,8 +75,10 @@ class CoordinatorService final : public v1::Coordinator::CallbackService {
  public:
   // `submits` runs SubmitSweep (expansion + big insert), `queries` the other
   // database-touching calls, so a huge submission never delays a status query.
-  CoordinatorService(Scheduler* core, TaskRunner* submits, TaskRunner* queries, WatchHub* hub)
-      : core_(core), submits_(submits), runner_(queries), hub_(hub) {}
+  CoordinatorService(Scheduler* core, TaskRunner* submits, TaskRunner* queries, WatchHub* hub,
+                     bool auth_required = false)
+      : core_(core), submits_(submits), runner_(queries), hub_(hub),
+        auth_required_(auth_required) {}
 
   grpc::ServerUnaryReactor* SubmitSweep(grpc::CallbackServerContext* ctx,
                                         const v1::SubmitSweepRequest* req,
@@ -102,11 +108,13 @@ class CoordinatorService final : public v1::Coordinator::CallbackService {
   TaskRunner* const submits_;
   TaskRunner* const runner_;
   WatchHub* const hub_;
+  const bool auth_required_;
 };
 
 class WorkerServiceImpl final : public v1::WorkerService::CallbackService {
  public:
-  explicit WorkerServiceImpl(Scheduler* core) : core_(core) {}
+  explicit WorkerServiceImpl(Scheduler* core, bool auth_required = false)
+      : core_(core), auth_required_(auth_required) {}
 
   grpc::ServerUnaryReactor* RegisterWorker(grpc::CallbackServerContext* ctx,
                                            const v1::RegisterWorkerRequest* req,
@@ -126,6 +134,23 @@ class WorkerServiceImpl final : public v1::WorkerService::CallbackService {
 
  private:
   Scheduler* const core_;
+  const bool auth_required_;
+};
+
+// The operator-only Admin service (role admin).
+class AdminServiceImpl final : public v1::Admin::CallbackService {
+ public:
+  AdminServiceImpl(Scheduler* core, TaskRunner* queries, bool auth_required)
+      : core_(core), runner_(queries), auth_required_(auth_required) {}
+
+  grpc::ServerUnaryReactor* ListAudit(grpc::CallbackServerContext* ctx,
+                                      const v1::ListAuditRequest* req,
+                                      v1::ListAuditResponse* resp) override;
+
+ private:
+  Scheduler* const core_;
+  TaskRunner* const runner_;
+  const bool auth_required_;
 };
 
 }  // namespace ablate::coordinator

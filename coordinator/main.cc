@@ -1,7 +1,9 @@
 // main.cc: the `ablate-coordinator` binary.
 //
-//   ablate-coordinator --db /var/lib/ablate/ablate.db --listen 0.0.0.0:50051
+//   ablate-coordinator --db /var/lib/ablate/ablate.db --listen 0.0.0.0:50051 \
+//       --auth-file /etc/ablate/auth.yaml --tls-cert server.pem --tls-key server.key
 //
+// SIGHUP re-reads the auth file (a bad file keeps the old one; the error is logged).
 // SIGTERM / SIGINT: a signal-watching thread calls Shutdown(grace): long
 // polls are answered "shutting down", in-flight calls get `--grace-s` seconds,
 // queued writes are committed, then the process exits 0.
@@ -47,6 +49,15 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--grace-s", grace_s, "seconds in-flight calls get on shutdown")
       ->capture_default_str();
+  app.add_option("--tls-cert", options.tls.cert_file, "PEM certificate chain: serve TLS");
+  app.add_option("--tls-key", options.tls.key_file, "PEM private key of --tls-cert");
+  app.add_option("--tls-client-ca", options.tls.client_ca_file,
+                 "PEM CA: require client certificates signed by it (mTLS)");
+  app.add_option("--auth-file", options.auth_file,
+                 "YAML tokens (sha256, tenant, role) and quotas; re-read on SIGHUP");
+  app.add_flag("--insecure-allow-remote", options.insecure_allow_remote,
+               "allow a non-loopback --listen without --auth-file (anyone reaching the port can "
+               "do anything)");
   CLI11_PARSE(app, argc, argv);
 
   // Block the signals in every thread; one thread waits for them.
@@ -54,6 +65,7 @@ int main(int argc, char** argv) {
   sigemptyset(&signals);
   sigaddset(&signals, SIGTERM);
   sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   auto server = ablate::coordinator::CoordinatorServer::Start(options);
@@ -67,7 +79,15 @@ int main(int argc, char** argv) {
   ablate::coordinator::CoordinatorServer* s = server->get();
   std::thread watcher([s, signals, grace_s] {
     int sig = 0;
-    sigwait(&signals, &sig);
+    while (sigwait(&signals, &sig) == 0 && sig == SIGHUP) {
+      absl::Status r = s->ReloadAuth();
+      if (r.ok()) {
+        std::cerr << "ablate-coordinator: SIGHUP: auth file reloaded" << std::endl;
+      } else {
+        std::cerr << "ablate-coordinator: SIGHUP: auth file NOT reloaded, the old one stays: " << r
+                  << std::endl;
+      }
+    }
     std::cerr << "ablate-coordinator: signal " << sig << ", shutting down (grace " << grace_s
               << " s)" << std::endl;
     s->Shutdown(absl::Seconds(grace_s));

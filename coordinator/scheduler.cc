@@ -14,6 +14,8 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/match.h"
+#include "auth/permissions.h"
+#include "auth/token.h"
 #include "common/status_macros.h"
 #include "coordinator/scheduler_convert.h"
 
@@ -96,9 +98,13 @@ int32_t Scheduler::InternEval(const std::string& name) {
   return it->second;
 }
 
-Scheduler::WorkerState& Scheduler::TouchWorker(const std::string& worker_id, int64_t now) {
+Scheduler::WorkerState& Scheduler::TouchWorker(const std::string& worker_id, int64_t now,
+                                               const auth::Caller* claimant) {
   WorkerState& w = workers_[worker_id];
-  if (w.worker_id.empty()) w.worker_id = worker_id;  // implicitly registered (unknown id)
+  if (w.worker_id.empty()) {  // implicitly registered (unknown id)
+    w.worker_id = worker_id;
+    if (claimant != nullptr) w.tenant = claimant->tenant;
+  }
   w.last_seen_ms = now;
   w.alive = true;
   return w;
@@ -108,9 +114,56 @@ QueueKey Scheduler::KeyOf(const JobEntry& e) const {
   return QueueKey{e.priority, e.sweep_id, e.index, e.job_id, e.model, e.eval};
 }
 
+Scheduler::TenantQueues& Scheduler::TenantOf(const JobEntry& e) {
+  auto it = sweeps_.find(e.sweep_id);
+  return tenants_[it != sweeps_.end() ? it->second.tenant : std::string(auth::kDefaultTenant)];
+}
+
 QueueIndex& Scheduler::QueueOf(const JobEntry& e) {
   auto it = sweeps_.find(e.sweep_id);
-  return (it != sweeps_.end() && it->second.needs_gpu) ? queue_gpu_ : queue_any_;
+  TenantQueues& t = TenantOf(e);
+  return (it != sweeps_.end() && it->second.needs_gpu) ? t.gpu : t.any;
+}
+
+bool Scheduler::AnyQueued() const {
+  for (const auto& [name, t] : tenants_) {
+    if (t.queued() > 0) return true;
+  }
+  return false;
+}
+
+auth::TenantQuota Scheduler::QuotaOf(const std::string& tenant) const {
+  return auth_config_ ? auth_config_->QuotaOf(tenant) : auth::TenantQuota{};
+}
+
+absl::Status Scheduler::CheckWorkerOwner(const std::string& worker_id, const auth::Caller& caller) {
+  absl::MutexLock lock(&owners_mu_);
+  auto [it, inserted] = owners_.try_emplace(worker_id, caller.subject);
+  if (inserted || it->second == caller.subject) return absl::OkStatus();
+  return absl::PermissionDeniedError(
+      absl::StrCat("worker ", worker_id, " was registered by another identity"));
+}
+
+absl::Status Scheduler::CheckLeaseOwner(const std::string& lease_worker,
+                                        const auth::Caller& caller) {
+  absl::MutexLock lock(&owners_mu_);
+  auto it = owners_.find(lease_worker);
+  if (it != owners_.end() && it->second == caller.subject) return absl::OkStatus();
+  return absl::PermissionDeniedError("the lease belongs to another worker");
+}
+
+void Scheduler::SetAuthConfig(std::shared_ptr<const auth::AuthConfig> config) {
+  absl::MutexLock lock(&mu_);
+  auth_config_ = std::move(config);
+  ServeWaiters(clock_->NowMs());  // a raised leased_jobs quota may free work
+}
+
+void Scheduler::Audit(storage::AuditRecord record) {
+  if (record.unix_ms == 0) record.unix_ms = clock_->NowMs();
+  if (record.detail.size() > 512) record.detail.resize(512);
+  Commit({[record](JobStore& s) { return s.InsertAudit(record); }}, [](absl::Status s) {
+    if (!s.ok()) std::cerr << "ablate-coordinator: writing an audit row failed: " << s << "\n";
+  });
 }
 
 void Scheduler::SetState(JobEntry& e, int state) {
@@ -140,6 +193,7 @@ void Scheduler::SetState(JobEntry& e, int state) {
   if (e.state == storage::kJobLeased) {
     expiries_.erase({e.expires_ms, e.job_id});
     if (auto w = workers_.find(e.worker_id); w != workers_.end()) w->second.leases.erase(e.job_id);
+    TenantOf(e).leased -= 1;
   }
   e.state = state;
   count(state, +1);
@@ -147,7 +201,7 @@ void Scheduler::SetState(JobEntry& e, int state) {
     if (e.held_until_ms != 0) {
       held_.insert({e.held_until_ms, e.job_id});
     } else {
-      QueueOf(e).Add(KeyOf(e));
+      Enqueue(e);
     }
   } else {
     e.held_until_ms = 0;
@@ -155,6 +209,7 @@ void Scheduler::SetState(JobEntry& e, int state) {
   if (state == storage::kJobLeased) {
     expiries_.insert({e.expires_ms, e.job_id});
     workers_[e.worker_id].leases.insert(e.job_id);
+    TenantOf(e).leased += 1;
   }
 }
 
@@ -165,8 +220,24 @@ void Scheduler::ReleaseHeld(int64_t now) {
     auto it = jobs_.find(job_id);
     if (it == jobs_.end() || it->second.state != storage::kJobQueued) continue;
     it->second.held_until_ms = 0;
-    QueueOf(it->second).Add(KeyOf(it->second));
+    Enqueue(it->second);
   }
+}
+
+void Scheduler::Enqueue(JobEntry& e) {
+  TenantQueues& t = TenantOf(e);
+  if (t.queued() == 0) {
+    // The tenant (re)joins the line: it gets no credit for its idle time,
+    // starting level with the tenant served least among those waiting.
+    double floor = -1;
+    for (const auto& [name, other] : tenants_) {
+      if (&other != &t && other.queued() > 0 && (floor < 0 || other.vtime < floor)) {
+        floor = other.vtime;
+      }
+    }
+    if (floor > t.vtime) t.vtime = floor;
+  }
+  QueueOf(e).Add(KeyOf(e));
 }
 
 storage::JobStateUpdate Scheduler::UpdateOf(const JobEntry& e) const {
@@ -207,16 +278,24 @@ void Scheduler::MaybeFinishSweep(int64_t sweep_id, int64_t now, std::vector<Op>*
 // ---------------------------------------------------------------- worker API
 
 void Scheduler::RegisterWorker(const v1::RegisterWorkerRequest& request,
-                               Callback<v1::RegisterWorkerResponse> done) {
+                               Callback<v1::RegisterWorkerResponse> done,
+                               const auth::Caller& caller) {
+  if (absl::Status s = auth::Authorize(caller, auth::Action::kWork); !s.ok()) return done(s);
   const int64_t now = clock_->NowMs();
   storage::WorkerRecord rec;
+  rec.owner = caller.subject;
+  rec.tenant = caller.tenant;
   {
     absl::MutexLock lock(&mu_);
     std::string base = !request.name().empty() ? request.name()
                        : !request.host().empty() ? request.host()
                                                  : std::string("worker");
     rec.worker_id = absl::StrCat(base, "-", lease_nonce_, "-", next_worker_++);
-    WorkerState& w = TouchWorker(rec.worker_id, now);
+    {
+      absl::MutexLock owners(&owners_mu_);
+      owners_[rec.worker_id] = caller.subject;
+    }
+    WorkerState& w = TouchWorker(rec.worker_id, now, &caller);
     w.host = request.host();
     std::vector<std::string> names;
     for (const auto& d : request.devices()) names.push_back(d.name());
@@ -250,7 +329,13 @@ void Scheduler::RegisterWorker(const v1::RegisterWorkerRequest& request,
 }
 
 uint64_t Scheduler::LeaseJobs(const v1::LeaseJobsRequest& request,
-                              Callback<v1::LeaseJobsResponse> done) {
+                              Callback<v1::LeaseJobsResponse> done, const auth::Caller& caller) {
+  absl::Status allowed = auth::Authorize(caller, auth::Action::kWork);
+  if (allowed.ok()) allowed = CheckWorkerOwner(request.worker_id(), caller);
+  if (!allowed.ok()) {
+    done(allowed);
+    return 0;
+  }
   const int64_t now = clock_->NowMs();
   absl::MutexLock lock(&mu_);
   if (shutting_down_) {
@@ -261,7 +346,7 @@ uint64_t Scheduler::LeaseJobs(const v1::LeaseJobsRequest& request,
     mu_.Lock();
     return 0;
   }
-  WorkerState& worker = TouchWorker(request.worker_id(), now);
+  WorkerState& worker = TouchWorker(request.worker_id(), now, &caller);
   if (!request.loaded_models().empty()) {
     worker.loaded_models.assign(request.loaded_models().begin(), request.loaded_models().end());
   }
@@ -308,7 +393,7 @@ void Scheduler::CancelLeaseWait(uint64_t token) {
 
 void Scheduler::ServeWaiters(int64_t now) {
   for (auto it = waiters_.begin(); it != waiters_.end();) {
-    if (queue_any_.empty() && queue_gpu_.empty()) return;
+    if (!AnyQueued()) return;
     if (TryGrant(*it, now)) {
       it = waiters_.erase(it);
     } else {
@@ -318,8 +403,41 @@ void Scheduler::ServeWaiters(int64_t now) {
 }
 
 bool Scheduler::TryGrant(Waiter& w, int64_t now) {
-  // The best job overall among the queues this worker may run.
-  QueueIndex* queues[2] = {&queue_any_, w.has_gpu ? &queue_gpu_ : nullptr};
+  // Fair share: the tenant served least so far (virtual time) among those
+  // with a job this worker may run and room under their leased_jobs quota;
+  // ties go to the better head job (priority, then age).
+  TenantQueues* tenant = nullptr;
+  const QueueKey* tenant_head = nullptr;
+  int64_t room = w.max_jobs;
+  for (auto& [name, t] : tenants_) {
+    const QueueKey* h = t.any.Best();
+    if (w.has_gpu) {
+      const QueueKey* g = t.gpu.Best();
+      if (g != nullptr && (h == nullptr || *g < *h)) h = g;
+    }
+    if (h == nullptr) continue;
+    const int64_t cap = QuotaOf(name).leased_jobs;
+    if (cap > 0 && t.leased >= cap) continue;
+    if (tenant == nullptr || t.vtime < tenant->vtime ||
+        (t.vtime == tenant->vtime && *h < *tenant_head)) {
+      tenant = &t;
+      tenant_head = h;
+      room = cap > 0 ? std::min<int64_t>(w.max_jobs, cap - t.leased) : w.max_jobs;
+    }
+  }
+  if (tenant == nullptr) return false;
+  // Lease ids: 128 bits from the CSPRNG, drawn before anything changes.
+  std::vector<std::string> lease_ids;
+  for (int64_t i = 0; i < room; ++i) {
+    absl::StatusOr<std::string> id = auth::RandomHex(16);
+    if (!id.ok()) {
+      std::cerr << "ablate-coordinator: " << id.status() << "\n";
+      return false;
+    }
+    lease_ids.push_back(*std::move(id));
+  }
+  // The best job of that tenant among the queues this worker may run.
+  QueueIndex* queues[2] = {&tenant->any, w.has_gpu ? &tenant->gpu : nullptr};
   const QueueKey* head = nullptr;
   QueueIndex* head_queue = nullptr;
   for (QueueIndex* q : queues) {
@@ -350,17 +468,19 @@ bool Scheduler::TryGrant(Waiter& w, int64_t now) {
     head_queue = affine_queue;
   }
   std::vector<QueueKey> picked =
-      head_queue->TakeBatch(head->model, head->eval, static_cast<size_t>(w.max_jobs));
+      head_queue->TakeBatch(head->model, head->eval, static_cast<size_t>(room));
   if (picked.empty()) picked.push_back(*head);
+  const std::string tenant_name = sweeps_.at(picked.front().sweep_id).tenant;
+  tenant->vtime += static_cast<double>(picked.size()) / QuotaOf(tenant_name).weight;
 
   auto response = std::make_shared<v1::LeaseJobsResponse>();
   std::vector<Op> ops;
   std::vector<int64_t> ids;
-  for (const QueueKey& k : picked) {
-    JobEntry& e = jobs_.at(k.job_id);
+  for (size_t i = 0; i < picked.size(); ++i) {
+    JobEntry& e = jobs_.at(picked[i].job_id);
     const SweepState& sw = sweeps_.at(e.sweep_id);
     e.attempt += 1;
-    e.lease_id = absl::StrCat(lease_nonce_, "-", e.job_id, "-", e.attempt);
+    e.lease_id = lease_ids[i];
     e.worker_id = w.worker_id;
     e.expires_ms = now + sw.lease_ttl_ms;
     e.attempt_end = AttemptEnd::kRunning;
@@ -405,13 +525,31 @@ bool Scheduler::TryGrant(Waiter& w, int64_t now) {
 }
 
 void Scheduler::Heartbeat(const v1::HeartbeatRequest& request,
-                          Callback<v1::HeartbeatResponse> done) {
+                          Callback<v1::HeartbeatResponse> done, const auth::Caller& caller) {
+  absl::Status allowed = auth::Authorize(caller, auth::Action::kWork);
+  if (allowed.ok()) allowed = CheckWorkerOwner(request.worker_id(), caller);
+  if (!allowed.ok()) return done(allowed);
   const int64_t now = clock_->NowMs();
   auto response = std::make_shared<v1::HeartbeatResponse>();
   std::vector<Op> ops;
   {
     absl::MutexLock lock(&mu_);
-    WorkerState& worker = TouchWorker(request.worker_id(), now);
+    // Every lease named must be this worker's (or its subject's): check all
+    // before anything changes.
+    for (const v1::LeaseProgress& p : request.leases()) {
+      auto it = jobs_.find(p.job_id());
+      if (it == jobs_.end() || it->second.lease_id != p.lease_id() ||
+          it->second.worker_id == request.worker_id()) {
+        continue;
+      }
+      if (absl::Status s = CheckLeaseOwner(it->second.worker_id, caller); !s.ok()) {
+        mu_.Unlock();
+        done(s);
+        mu_.Lock();
+        return;
+      }
+    }
+    WorkerState& worker = TouchWorker(request.worker_id(), now, &caller);
     if (!request.loaded_models().empty()) {
       worker.loaded_models.assign(request.loaded_models().begin(), request.loaded_models().end());
     }
@@ -470,24 +608,43 @@ void Scheduler::Heartbeat(const v1::HeartbeatRequest& request,
 }
 
 void Scheduler::CompleteJob(const v1::CompleteJobRequest& request,
-                            Callback<v1::CompleteJobResponse> done) {
+                            Callback<v1::CompleteJobResponse> done, const auth::Caller& caller) {
+  absl::Status allowed = auth::Authorize(caller, auth::Action::kWork);
+  if (allowed.ok()) allowed = CheckWorkerOwner(request.worker_id(), caller);
+  if (!allowed.ok()) return done(allowed);
   const int64_t now = clock_->NowMs();
   v1::CompleteJobResponse response;
   std::vector<Op> ops;
   std::function<void(absl::Status)> on_commit;
   {
     absl::MutexLock lock(&mu_);
-    TouchWorker(request.worker_id(), now);
     auto it = jobs_.find(request.job_id());
+    if (it != jobs_.end() && it->second.worker_id != request.worker_id() &&
+        it->second.lease_id == request.lease_id()) {
+      // The current lease named by a worker it was not granted to.
+      if (absl::Status s = CheckLeaseOwner(it->second.worker_id, caller); !s.ok()) {
+        mu_.Unlock();
+        done(s);
+        mu_.Lock();
+        return;
+      }
+    }
+    TouchWorker(request.worker_id(), now, &caller);
     if (it == jobs_.end()) {
       // Not in memory: unknown, or its sweep is over. Decide from the database,
       // in commit order (after every write queued before this report).
       auto answer = std::make_shared<absl::StatusOr<v1::CompleteJobResponse>>();
-      ops.push_back([request, answer](JobStore& s) -> absl::Status {
+      ops.push_back([this, request, answer, caller](JobStore& s) -> absl::Status {
         absl::StatusOr<storage::JobRecord> job = s.GetJob(request.job_id(), false);
         if (!job.ok()) {
           *answer = job.status();
           return absl::OkStatus();
+        }
+        if (job->worker_id != request.worker_id() && job->lease_id == request.lease_id()) {
+          if (absl::Status st = CheckLeaseOwner(job->worker_id, caller); !st.ok()) {
+            *answer = st;
+            return absl::OkStatus();
+          }
         }
         v1::CompleteJobResponse r;
         if (job->attempt == request.attempt() && job->lease_id == request.lease_id()) {
@@ -525,6 +682,11 @@ void Scheduler::CompleteJob(const v1::CompleteJobRequest& request,
       if (e.state != storage::kJobCancelled) e.finished_ms = now;
       if (e.state != new_state) SetState(e, new_state);
       storage::ResultRecord result = ResultFromProto(request, e.sweep_id, now);
+      int64_t bytes = 0;
+      for (const auto& m : result.metrics) bytes += m.name.size() + m.detail_json.size() + 8;
+      if (auto sw = sweeps_.find(e.sweep_id); sw != sweeps_.end()) {
+        result_bytes_[sw->second.tenant] += bytes;
+      }
       ops.push_back([u = UpdateOf(e), result, now,
                      outcome = new_state == storage::kJobSucceeded ? "succeeded"
                                                                    : "cancelled"](JobStore& s) {
@@ -535,6 +697,7 @@ void Scheduler::CompleteJob(const v1::CompleteJobRequest& request,
       response.set_accepted(true);
       const int64_t sweep_id = e.sweep_id;
       MaybeFinishSweep(sweep_id, now, &ops);  // may erase e
+      if (auth_config_) ServeWaiters(now);    // a tenant may be back under leased_jobs
       on_commit = [this, before](absl::Status s) {
         if (s.ok()) return;
         // Not stored: put the job back as it was so the worker's retry lands.
@@ -561,21 +724,40 @@ void Scheduler::CompleteJob(const v1::CompleteJobRequest& request,
   });
 }
 
-void Scheduler::FailJob(const v1::FailJobRequest& request, Callback<v1::FailJobResponse> done) {
+void Scheduler::FailJob(const v1::FailJobRequest& request, Callback<v1::FailJobResponse> done,
+                        const auth::Caller& caller) {
+  absl::Status allowed = auth::Authorize(caller, auth::Action::kWork);
+  if (allowed.ok()) allowed = CheckWorkerOwner(request.worker_id(), caller);
+  if (!allowed.ok()) return done(allowed);
   const int64_t now = clock_->NowMs();
   v1::FailJobResponse response;
   std::vector<Op> ops;
   {
     absl::MutexLock lock(&mu_);
-    TouchWorker(request.worker_id(), now);
     auto it = jobs_.find(request.job_id());
+    if (it != jobs_.end() && it->second.worker_id != request.worker_id() &&
+        it->second.lease_id == request.lease_id()) {
+      if (absl::Status s = CheckLeaseOwner(it->second.worker_id, caller); !s.ok()) {
+        mu_.Unlock();
+        done(s);
+        mu_.Lock();
+        return;
+      }
+    }
+    TouchWorker(request.worker_id(), now, &caller);
     if (it == jobs_.end()) {
       auto answer = std::make_shared<absl::StatusOr<v1::FailJobResponse>>();
-      ops.push_back([request, answer](JobStore& s) -> absl::Status {
+      ops.push_back([this, request, answer, caller](JobStore& s) -> absl::Status {
         absl::StatusOr<storage::JobRecord> job = s.GetJob(request.job_id(), false);
         if (!job.ok()) {
           *answer = job.status();
           return absl::OkStatus();
+        }
+        if (job->worker_id != request.worker_id() && job->lease_id == request.lease_id()) {
+          if (absl::Status st = CheckLeaseOwner(job->worker_id, caller); !st.ok()) {
+            *answer = st;
+            return absl::OkStatus();
+          }
         }
         v1::FailJobResponse r;
         // The job ended: a repeat of its last attempt's report is acknowledged.
@@ -656,7 +838,9 @@ void Scheduler::FailJob(const v1::FailJobRequest& request, Callback<v1::FailJobR
 
 int64_t Scheduler::QueuedJobs() {
   absl::MutexLock lock(&mu_);
-  return static_cast<int64_t>(queue_any_.size() + queue_gpu_.size());
+  int64_t n = 0;
+  for (const auto& [name, t] : tenants_) n += t.queued();
+  return n;
 }
 
 }  // namespace ablate::coordinator

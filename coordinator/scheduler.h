@@ -28,6 +28,19 @@
 // Every answer to a worker is sent after the writes it depends on (and all
 // writes queued before them) are committed.
 //
+// Tenancy (docs/security.md): every method takes the authenticated Caller
+// (default Caller::Local(), the admin of the default tenant: the
+// unauthenticated mode). Roles are checked here (auth::Authorize); another
+// tenant's sweep or job is NotFound, exactly like a missing one; lists are
+// scoped to the caller's tenant (admin: all). A worker id belongs to the
+// subject that registered it; a lease to the worker id it was granted to:
+// lease, heartbeat and reports for another subject's worker or lease are
+// PermissionDenied and change nothing. Lease ids are 128 random bits (hex).
+// Quotas (auth::TenantQuota, SetAuthConfig) are ResourceExhausted naming the
+// quota; workers are shared between tenants with queued work by weighted fair
+// queueing (each lease advances the tenant's virtual time by jobs / weight;
+// the tenant furthest behind is served first), then priority, then age.
+//
 // Thread-safety: all methods are thread-safe. Callbacks (`done`) run exactly
 // once, on the caller's thread, the committer thread or the maintenance
 // thread, never under the scheduler's lock; they must be short.
@@ -57,6 +70,9 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
+#include "auth/auth_config.h"
+#include "auth/caller.h"
+#include "auth/rate_limiter.h"
 #include "coordinator/clock.h"
 #include "coordinator/queue_index.h"
 #include "spec/expander.h"
@@ -115,39 +131,70 @@ class Scheduler {
 
   // ---- client API ----
 
-  // Expands and stores the sweep atomically (or only expands, for dry_run).
-  // The spec is request.spec, or request.spec_text parsed here (relative paths
-  // resolved against request.base_dir). request.existing decides whether a
-  // sweep of the same name and spec is returned instead (resumed=true).
+  // Expands and stores the sweep atomically (or only expands, for dry_run),
+  // owned by the caller's tenant. The spec is request.spec, or
+  // request.spec_text parsed here (relative paths resolved against
+  // request.base_dir). request.existing decides whether a sweep of the same
+  // name and spec (in the caller's tenant) is returned instead (resumed=true).
   // Blocking (expansion + one big transaction): call it off the RPC thread.
   // InvalidArgument for a bad spec or a grid over max_jobs_per_sweep;
   // FailedPrecondition when resuming meets an unfinished sweep of the same
-  // name with another spec.
-  absl::StatusOr<v1::SubmitSweepResponse> SubmitSweep(const v1::SubmitSweepRequest& request);
-  // NotFound for an unknown sweep.
-  absl::StatusOr<v1::SweepInfo> GetSweep(int64_t sweep_id);
-  absl::StatusOr<v1::ListSweepsResponse> ListSweeps(const v1::ListSweepsRequest& request);
+  // name with another spec; ResourceExhausted naming the tenant quota it
+  // would pass.
+  absl::StatusOr<v1::SubmitSweepResponse> SubmitSweep(
+      const v1::SubmitSweepRequest& request, const auth::Caller& caller = auth::Caller::Local());
+  // NotFound for an unknown sweep (or another tenant's).
+  absl::StatusOr<v1::SweepInfo> GetSweep(int64_t sweep_id,
+                                         const auth::Caller& caller = auth::Caller::Local());
+  absl::StatusOr<v1::ListSweepsResponse> ListSweeps(
+      const v1::ListSweepsRequest& request, const auth::Caller& caller = auth::Caller::Local());
   // NotFound for an unknown sweep; a finished sweep cancels nothing (0).
-  void CancelSweep(const v1::CancelSweepRequest& request, Callback<v1::CancelSweepResponse> done);
-  absl::StatusOr<v1::ListJobsResponse> ListJobs(const v1::ListJobsRequest& request);
-  absl::StatusOr<v1::QueryResultsResponse> QueryResults(const v1::QueryResultsRequest& request);
-  v1::ListWorkersResponse ListWorkers();
+  void CancelSweep(const v1::CancelSweepRequest& request, Callback<v1::CancelSweepResponse> done,
+                   const auth::Caller& caller = auth::Caller::Local());
+  absl::StatusOr<v1::ListJobsResponse> ListJobs(
+      const v1::ListJobsRequest& request, const auth::Caller& caller = auth::Caller::Local());
+  absl::StatusOr<v1::QueryResultsResponse> QueryResults(
+      const v1::QueryResultsRequest& request, const auth::Caller& caller = auth::Caller::Local());
+  v1::ListWorkersResponse ListWorkers();  // as Caller::Local()
+  // Workers registered by the caller's tenant (admin: all).
+  absl::StatusOr<v1::ListWorkersResponse> ListWorkers(const auth::Caller& caller);
   // Current counts and state of a sweep (for WatchSweep). NotFound if unknown.
-  absl::StatusOr<v1::SweepEvent> SweepSnapshot(int64_t sweep_id);
+  absl::StatusOr<v1::SweepEvent> SweepSnapshot(int64_t sweep_id,
+                                               const auth::Caller& caller = auth::Caller::Local());
+
+  // ---- security ----
+
+  // Quotas and fair-share weights from the auth file (replaces the previous
+  // config; null: no quotas). Called at start and on every reload.
+  void SetAuthConfig(std::shared_ptr<const auth::AuthConfig> config);
+  // Appends an audit row (asynchronously; unix_ms filled in if 0).
+  void Audit(storage::AuditRecord record);
+  // Audit rows after `after_audit_id`, oldest first (admin only).
+  absl::StatusOr<std::vector<storage::AuditRecord>> ListAudit(
+      int64_t after_audit_id, int limit, const auth::Caller& caller = auth::Caller::Local());
 
   // ---- worker API ----
 
+  // The new worker id (random suffix) belongs to caller.subject.
   void RegisterWorker(const v1::RegisterWorkerRequest& request,
-                      Callback<v1::RegisterWorkerResponse> done);
+                      Callback<v1::RegisterWorkerResponse> done,
+                      const auth::Caller& caller = auth::Caller::Local());
   // Answers at once when jobs are queued (or wait_ms <= 0, or shutting down);
   // otherwise parks the request until jobs arrive or the wait ends. Returns a
   // token for CancelLeaseWait (0 if already answered).
-  uint64_t LeaseJobs(const v1::LeaseJobsRequest& request, Callback<v1::LeaseJobsResponse> done);
+  uint64_t LeaseJobs(const v1::LeaseJobsRequest& request, Callback<v1::LeaseJobsResponse> done,
+                     const auth::Caller& caller = auth::Caller::Local());
   // The RPC went away: answers the parked request with Cancelled (if still parked).
   void CancelLeaseWait(uint64_t token);
-  void Heartbeat(const v1::HeartbeatRequest& request, Callback<v1::HeartbeatResponse> done);
-  void CompleteJob(const v1::CompleteJobRequest& request, Callback<v1::CompleteJobResponse> done);
-  void FailJob(const v1::FailJobRequest& request, Callback<v1::FailJobResponse> done);
+  // Heartbeat, CompleteJob, FailJob: PermissionDenied (nothing changes) when
+  // the worker id is another subject's, or the lease is held by another
+  // subject's worker.
+  void Heartbeat(const v1::HeartbeatRequest& request, Callback<v1::HeartbeatResponse> done,
+                 const auth::Caller& caller = auth::Caller::Local());
+  void CompleteJob(const v1::CompleteJobRequest& request, Callback<v1::CompleteJobResponse> done,
+                   const auth::Caller& caller = auth::Caller::Local());
+  void FailJob(const v1::FailJobRequest& request, Callback<v1::FailJobResponse> done,
+               const auth::Caller& caller = auth::Caller::Local());
 
   // ---- lifecycle ----
 
@@ -191,6 +238,7 @@ class Scheduler {
 
   struct SweepState {
     int64_t sweep_id = 0;
+    std::string tenant = auth::kDefaultTenant;
     int state = 0;  // v1::SweepState
     int32_t priority = 0;
     int32_t max_attempts = 3;
@@ -203,6 +251,7 @@ class Scheduler {
 
   struct WorkerState {
     std::string worker_id;
+    std::string tenant = auth::kDefaultTenant;  // of the subject that registered it
     std::string host;
     std::string device;  // device names, comma separated
     bool has_gpu = true;
@@ -210,6 +259,15 @@ class Scheduler {
     int64_t last_seen_ms = 0;
     bool alive = false;
     absl::flat_hash_set<int64_t> leases;
+  };
+
+  // One tenant's queued jobs and its fair-share position.
+  struct TenantQueues {
+    QueueIndex any;       // jobs any worker may run
+    QueueIndex gpu;       // jobs of sweeps with execution.device "cuda*"
+    double vtime = 0;     // service received: sum of leased jobs / weight
+    int64_t leased = 0;   // jobs LEASED now
+    int64_t queued() const { return static_cast<int64_t>(any.size() + gpu.size()); }
   };
 
   struct Waiter {
@@ -230,15 +288,32 @@ class Scheduler {
 
   int32_t InternModel(const std::string& path) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   int32_t InternEval(const std::string& name) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  WorkerState& TouchWorker(const std::string& worker_id, int64_t now)
+  // `claimant`: the caller, recorded as the tenant of a worker id seen first here.
+  WorkerState& TouchWorker(const std::string& worker_id, int64_t now,
+                           const auth::Caller* claimant = nullptr)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   QueueKey KeyOf(const JobEntry& e) const;
   QueueIndex& QueueOf(const JobEntry& e) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  TenantQueues& TenantOf(const JobEntry& e) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  bool AnyQueued() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  auth::TenantQuota QuotaOf(const std::string& tenant) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // OK if `caller` registered worker_id (an unknown id becomes the caller's);
+  // PermissionDenied otherwise.
+  absl::Status CheckWorkerOwner(const std::string& worker_id, const auth::Caller& caller);
+  // OK if `caller` registered lease_worker (the worker a lease was granted to).
+  absl::Status CheckLeaseOwner(const std::string& lease_worker, const auth::Caller& caller);
+  absl::StatusOr<v1::SubmitSweepResponse> SubmitSweepAs(const v1::SubmitSweepRequest& request,
+                                                        const auth::Caller& caller);
+  // ResourceExhausted naming the first quota a submit of `jobs` jobs would
+  // pass (jobs < 0: the checks before expansion, counting the submit).
+  absl::Status CheckSubmitQuota(const auth::Caller& caller, int64_t jobs, bool dry_run);
   // Moves e to `state`, keeping sweep counts, the queue and lease tables right.
   // A QUEUED job with held_until_ms set waits in held_ instead of the queue.
   void SetState(JobEntry& e, int state) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Moves held jobs whose grace ended into the queue.
   void ReleaseHeld(int64_t now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Adds a QUEUED job to its tenant's queue (a tenant rejoining starts level).
+  void Enqueue(JobEntry& e) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   storage::JobStateUpdate UpdateOf(const JobEntry& e) const;
   // Ends the current lease of a LEASED job that was lost (expired, worker
   // gone): requeued uncounted, CANCELLED if cancel-pending, FAILED after
@@ -260,14 +335,14 @@ class Scheduler {
   // The sweep SubmitSweep returns instead of storing `spec` under `policy`
   // (nullopt: store a new one). See v1::ExistingSweepPolicy.
   absl::StatusOr<std::optional<v1::SubmitSweepResponse>> FindExistingSweep(
-      const v1::SweepSpec& spec, v1::ExistingSweepPolicy policy);
+      const v1::SweepSpec& spec, v1::ExistingSweepPolicy policy, const auth::Caller& caller);
 
   // Constant after construction.
   const SchedulerOptions options_;
   const ExpandFn expand_;
   const Clock* const clock_;
   std::unique_ptr<Clock> owned_clock_;
-  std::string lease_nonce_;  // random per process: lease ids never repeat across restarts
+  std::string lease_nonce_;  // random per process: worker ids never repeat across restarts
   std::optional<storage::FileLock> db_lock_;  // "<db>.lock": one coordinator per database
   std::unique_ptr<storage::GroupCommitter> committer_;
 
@@ -280,8 +355,15 @@ class Scheduler {
   absl::flat_hash_map<std::string, WorkerState> workers_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<std::string, int32_t> model_ids_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<std::string, int32_t> eval_ids_ ABSL_GUARDED_BY(mu_);
-  QueueIndex queue_any_ ABSL_GUARDED_BY(mu_);  // jobs any worker may run
-  QueueIndex queue_gpu_ ABSL_GUARDED_BY(mu_);  // jobs of sweeps with execution.device "cuda*"
+  absl::flat_hash_map<std::string, TenantQueues> tenants_ ABSL_GUARDED_BY(mu_);
+  std::shared_ptr<const auth::AuthConfig> auth_config_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<std::string, int64_t> result_bytes_ ABSL_GUARDED_BY(mu_);  // per tenant
+  auth::RateLimiter submit_rate_;
+
+  // Worker id -> subject that registered it. Its own lock: read from commit
+  // callbacks, which must not take mu_ ordering risks.
+  absl::Mutex owners_mu_;
+  absl::flat_hash_map<std::string, std::string> owners_ ABSL_GUARDED_BY(owners_mu_);
   std::set<std::pair<int64_t, int64_t>> expiries_ ABSL_GUARDED_BY(mu_);  // (expires_ms, job_id)
   std::set<std::pair<int64_t, int64_t>> held_ ABSL_GUARDED_BY(mu_);  // (held_until_ms, job_id)
   std::list<Waiter> waiters_ ABSL_GUARDED_BY(mu_);

@@ -5,6 +5,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "auth/permissions.h"
 #include "common/status_macros.h"
 #include "coordinator/scheduler.h"
 #include "coordinator/scheduler_convert.h"
@@ -23,6 +24,19 @@ constexpr int kDefaultJobPage = 100;
 constexpr int kMaxJobPage = 1000;
 constexpr int kDefaultResultPage = 1000;
 constexpr int kMaxResultPage = 10000;
+constexpr int kMaxAuditPage = 10000;
+
+// The same answer for a missing sweep and another tenant's (no existence leak).
+absl::Status NoSweep(int64_t sweep_id) {
+  return absl::NotFoundError(absl::StrCat("no sweep ", sweep_id));
+}
+
+std::string CodeName(const absl::Status& s) {
+  std::string name = absl::StatusCodeToString(s.code());
+  for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return name;
+}
+
 }  // namespace
 
 namespace {
@@ -41,10 +55,10 @@ absl::StatusOr<v1::SweepSpec> SpecOf(const v1::SubmitSweepRequest& request) {
 }  // namespace
 
 absl::StatusOr<std::optional<v1::SubmitSweepResponse>> Scheduler::FindExistingSweep(
-    const v1::SweepSpec& spec, v1::ExistingSweepPolicy policy) {
+    const v1::SweepSpec& spec, v1::ExistingSweepPolicy policy, const auth::Caller& caller) {
   std::vector<storage::SweepRecord> named;
   RETURN_IF_ERROR(ReaderCall([&](JobStore& s) -> absl::Status {
-    ASSIGN_OR_RETURN(named, s.ListSweepsNamed(spec.name()));
+    ASSIGN_OR_RETURN(named, s.ListSweepsNamed(spec.name(), caller.tenant));
     return absl::OkStatus();
   }));
   v1::SweepSpec wanted = spec;
@@ -72,7 +86,7 @@ absl::StatusOr<std::optional<v1::SubmitSweepResponse>> Scheduler::FindExistingSw
     }
     return std::nullopt;
   }
-  ASSIGN_OR_RETURN(v1::SweepInfo info, GetSweep(found->sweep_id));
+  ASSIGN_OR_RETURN(v1::SweepInfo info, GetSweep(found->sweep_id, caller));
   v1::SubmitSweepResponse response;
   response.set_sweep_id(info.sweep_id());
   response.set_job_count(info.counts().total());
@@ -80,14 +94,74 @@ absl::StatusOr<std::optional<v1::SubmitSweepResponse>> Scheduler::FindExistingSw
   return response;
 }
 
+absl::Status Scheduler::CheckSubmitQuota(const auth::Caller& caller, int64_t jobs, bool dry_run) {
+  absl::MutexLock lock(&mu_);
+  const auth::TenantQuota q = QuotaOf(caller.tenant);
+  auto exhausted = [&](const char* name, int64_t limit) {
+    return absl::ResourceExhaustedError(absl::StrCat("quota ", name, " of tenant '", caller.tenant,
+                                                     "' (", limit, ") reached"));
+  };
+  if (jobs < 0) {  // before expansion
+    if (!submit_rate_.Allow(caller.tenant, q.submits_per_minute, clock_->NowMs())) {
+      return exhausted("submits_per_minute", q.submits_per_minute);
+    }
+    if (dry_run) return absl::OkStatus();
+    if (q.sweeps > 0) {
+      int64_t active = 0;
+      for (const auto& [id, sw] : sweeps_) active += sw.tenant == caller.tenant ? 1 : 0;
+      if (active >= q.sweeps) return exhausted("sweeps", q.sweeps);
+    }
+    if (q.result_bytes > 0) {
+      auto it = result_bytes_.find(caller.tenant);
+      if (it != result_bytes_.end() && it->second >= q.result_bytes) {
+        return exhausted("result_bytes", q.result_bytes);
+      }
+    }
+    return absl::OkStatus();
+  }
+  if (!dry_run && q.queued_jobs > 0) {
+    auto it = tenants_.find(caller.tenant);
+    const int64_t queued = it == tenants_.end() ? 0 : it->second.queued();
+    if (queued + jobs > q.queued_jobs) return exhausted("queued_jobs", q.queued_jobs);
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<v1::SubmitSweepResponse> Scheduler::SubmitSweep(
-    const v1::SubmitSweepRequest& request) {
+    const v1::SubmitSweepRequest& request, const auth::Caller& caller) {
+  absl::StatusOr<v1::SubmitSweepResponse> r = SubmitSweepAs(request, caller);
+  storage::AuditRecord a;
+  a.subject = caller.subject;
+  a.tenant = caller.tenant;
+  a.rpc = request.dry_run() ? "SubmitSweep(dry_run)" : "SubmitSweep";
+  if (r.ok()) {
+    a.sweep_id = r->sweep_id();
+    a.outcome = "ok";
+    a.detail = absl::StrCat(request.has_spec() ? request.spec().name() : "(spec_text)", ": ",
+                           r->job_count(), " jobs",
+                           r->resumed() ? " (resumed)" : "");
+  } else {
+    const absl::string_view msg = r.status().message();
+    a.outcome = r.status().code() == absl::StatusCode::kResourceExhausted &&
+                        absl::StartsWith(msg, "quota ")
+                    ? absl::StrCat("quota:", msg.substr(6, msg.find(' ', 6) - 6))
+                    : CodeName(r.status());
+    a.detail = std::string(msg);
+  }
+  Audit(std::move(a));
+  return r;
+}
+
+absl::StatusOr<v1::SubmitSweepResponse> Scheduler::SubmitSweepAs(
+    const v1::SubmitSweepRequest& request, const auth::Caller& caller) {
+  RETURN_IF_ERROR(auth::Authorize(caller, auth::Action::kSubmit));
   ASSIGN_OR_RETURN(v1::SweepSpec spec, SpecOf(request));
   if (!request.dry_run() && request.existing() != v1::NEW_SWEEP) {
     ASSIGN_OR_RETURN(std::optional<v1::SubmitSweepResponse> existing,
-                     FindExistingSweep(spec, request.existing()));
+                     FindExistingSweep(spec, request.existing(), caller));
     if (existing.has_value()) return *std::move(existing);
   }
+  RETURN_IF_ERROR(CheckSubmitQuota(caller, -1, request.dry_run()));
   ASSIGN_OR_RETURN(spec::Expansion expansion, expand_(&spec, request.model_layouts()));
   const int64_t n = static_cast<int64_t>(expansion.jobs.size());
   if (n == 0) return absl::InvalidArgumentError("spec: the sweep expands to no jobs");
@@ -96,6 +170,7 @@ absl::StatusOr<v1::SubmitSweepResponse> Scheduler::SubmitSweep(
         absl::StrCat("spec: the sweep expands to ", n, " jobs, more than the coordinator's limit of ",
                      options_.max_jobs_per_sweep));
   }
+  RETURN_IF_ERROR(CheckSubmitQuota(caller, n, request.dry_run()));
   v1::SubmitSweepResponse response;
   response.set_job_count(n);
   for (const v1::ExpansionCount& c : expansion.counts) *response.add_counts() = c;
@@ -112,6 +187,7 @@ absl::StatusOr<v1::SubmitSweepResponse> Scheduler::SubmitSweep(
   const v1::ExecutionSpec& exec = spec.execution();
   storage::SweepRecord sweep;
   sweep.name = spec.name();
+  sweep.tenant = caller.tenant;
   sweep.state = storage::kSweepRunning;
   sweep.priority = exec.priority();
   sweep.max_attempts = exec.max_attempts() > 0 ? exec.max_attempts() : kDefaultMaxAttempts;
@@ -141,6 +217,7 @@ absl::StatusOr<v1::SubmitSweepResponse> Scheduler::SubmitSweep(
   absl::MutexLock lock(&mu_);
   SweepState& sw = sweeps_[sweep.sweep_id];
   sw.sweep_id = sweep.sweep_id;
+  sw.tenant = sweep.tenant;
   sw.state = storage::kSweepRunning;
   sw.priority = sweep.priority;
   sw.max_attempts = sweep.max_attempts;
@@ -177,7 +254,8 @@ v1::SweepInfo Scheduler::SweepInfoOf(const storage::SweepRecord& rec,
   return info;
 }
 
-absl::StatusOr<v1::SweepInfo> Scheduler::GetSweep(int64_t sweep_id) {
+absl::StatusOr<v1::SweepInfo> Scheduler::GetSweep(int64_t sweep_id, const auth::Caller& caller) {
+  RETURN_IF_ERROR(auth::Authorize(caller, auth::Action::kRead));
   storage::JobCounts counts;
   int state = 0;
   bool in_memory = false;
@@ -192,6 +270,7 @@ absl::StatusOr<v1::SweepInfo> Scheduler::GetSweep(int64_t sweep_id) {
   storage::SweepRecord rec;
   RETURN_IF_ERROR(ReaderCall([&](JobStore& s) -> absl::Status {
     ASSIGN_OR_RETURN(rec, s.GetSweep(sweep_id));
+    if (!caller.CanSee(rec.tenant)) return NoSweep(sweep_id);
     if (!in_memory) {
       ASSIGN_OR_RETURN(counts, s.CountJobs(sweep_id));
     }
@@ -202,11 +281,13 @@ absl::StatusOr<v1::SweepInfo> Scheduler::GetSweep(int64_t sweep_id) {
 }
 
 absl::StatusOr<v1::ListSweepsResponse> Scheduler::ListSweeps(
-    const v1::ListSweepsRequest& request) {
+    const v1::ListSweepsRequest& request, const auth::Caller& caller) {
+  RETURN_IF_ERROR(auth::Authorize(caller, auth::Action::kRead));
   std::vector<storage::SweepRecord> recs;
   std::vector<storage::JobCounts> counts;
   RETURN_IF_ERROR(ReaderCall([&](JobStore& s) -> absl::Status {
-    ASSIGN_OR_RETURN(recs, s.ListSweeps(/*include_finished=*/true, /*with_spec=*/true));
+    ASSIGN_OR_RETURN(recs, s.ListSweeps(/*include_finished=*/true, /*with_spec=*/true,
+                                        caller.admin() ? "" : caller.tenant));
     return absl::OkStatus();
   }));
   v1::ListSweepsResponse response;
@@ -235,8 +316,24 @@ absl::StatusOr<v1::ListSweepsResponse> Scheduler::ListSweeps(
 }
 
 void Scheduler::CancelSweep(const v1::CancelSweepRequest& request,
-                            Callback<v1::CancelSweepResponse> done) {
+                            Callback<v1::CancelSweepResponse> done, const auth::Caller& caller) {
   const int64_t sweep_id = request.sweep_id();
+  auto audit = [this, caller, sweep_id](const absl::StatusOr<v1::CancelSweepResponse>& r) {
+    storage::AuditRecord a;
+    a.subject = caller.subject;
+    a.tenant = caller.tenant;
+    a.rpc = "CancelSweep";
+    a.sweep_id = sweep_id;
+    a.outcome = r.ok() ? "ok" : CodeName(r.status());
+    a.detail = r.ok() ? absl::StrCat(r->cancelled_jobs(), " jobs cancelled")
+                      : std::string(r.status().message());
+    Audit(std::move(a));
+  };
+  done = [audit, done = std::move(done)](absl::StatusOr<v1::CancelSweepResponse> r) {
+    audit(r);
+    done(std::move(r));
+  };
+  if (absl::Status s = auth::Authorize(caller, auth::Action::kCancel); !s.ok()) return done(s);
   const int64_t now = clock_->NowMs();
   std::vector<Op> ops;
   v1::CancelSweepResponse response;
@@ -244,6 +341,12 @@ void Scheduler::CancelSweep(const v1::CancelSweepRequest& request,
   {
     absl::MutexLock lock(&mu_);
     auto it = sweeps_.find(sweep_id);
+    if (it != sweeps_.end() && !caller.CanSee(it->second.tenant)) {
+      mu_.Unlock();
+      done(NoSweep(sweep_id));
+      mu_.Lock();
+      return;
+    }
     if (it == sweeps_.end()) {
       known = false;  // finished or unknown: look it up below
     } else {
@@ -275,7 +378,10 @@ void Scheduler::CancelSweep(const v1::CancelSweepRequest& request,
     }
   }
   if (!known) {
-    absl::Status s = ReaderCall([&](JobStore& store) { return store.GetSweep(sweep_id).status(); });
+    absl::Status s = ReaderCall([&](JobStore& store) -> absl::Status {
+      ASSIGN_OR_RETURN(storage::SweepRecord rec, store.GetSweep(sweep_id));
+      return caller.CanSee(rec.tenant) ? absl::OkStatus() : NoSweep(sweep_id);
+    });
     if (!s.ok()) {
       done(s);
       return;
@@ -290,14 +396,20 @@ void Scheduler::CancelSweep(const v1::CancelSweepRequest& request,
   });
 }
 
-absl::StatusOr<v1::ListJobsResponse> Scheduler::ListJobs(const v1::ListJobsRequest& request) {
+absl::StatusOr<v1::ListJobsResponse> Scheduler::ListJobs(const v1::ListJobsRequest& request,
+                                                         const auth::Caller& caller) {
+  RETURN_IF_ERROR(auth::Authorize(caller, auth::Action::kRead));
+  const std::string tenant = caller.admin() ? "" : caller.tenant;
   int page = request.page_size() > 0 ? request.page_size() : kDefaultJobPage;
   page = std::min(page, kMaxJobPage);
   std::vector<storage::JobRecord> rows;
   RETURN_IF_ERROR(ReaderCall([&](JobStore& s) -> absl::Status {
-    if (request.sweep_id() != 0) RETURN_IF_ERROR(s.GetSweep(request.sweep_id()).status());
+    if (request.sweep_id() != 0) {
+      ASSIGN_OR_RETURN(storage::SweepRecord rec, s.GetSweep(request.sweep_id()));
+      if (!caller.CanSee(rec.tenant)) return NoSweep(request.sweep_id());
+    }
     ASSIGN_OR_RETURN(rows, s.ListJobs(request.sweep_id(), request.state(), request.after_job_id(),
-                                      page));
+                                      page, tenant));
     return absl::OkStatus();
   }));
   v1::ListJobsResponse response;
@@ -307,9 +419,11 @@ absl::StatusOr<v1::ListJobsResponse> Scheduler::ListJobs(const v1::ListJobsReque
 }
 
 absl::StatusOr<v1::QueryResultsResponse> Scheduler::QueryResults(
-    const v1::QueryResultsRequest& request) {
+    const v1::QueryResultsRequest& request, const auth::Caller& caller) {
+  RETURN_IF_ERROR(auth::Authorize(caller, auth::Action::kRead));
   storage::ResultFilter f;
   f.sweep_id = request.sweep_id();
+  f.tenant = caller.admin() ? "" : caller.tenant;
   f.model = request.model();
   f.kind = request.kind();
   f.component = request.component();
@@ -322,6 +436,10 @@ absl::StatusOr<v1::QueryResultsResponse> Scheduler::QueryResults(
                      kMaxResultPage);
   std::vector<storage::ResultView> rows;
   RETURN_IF_ERROR(ReaderCall([&](JobStore& s) -> absl::Status {
+    if (f.sweep_id != 0) {
+      ASSIGN_OR_RETURN(storage::SweepRecord rec, s.GetSweep(f.sweep_id));
+      if (!caller.CanSee(rec.tenant)) return NoSweep(f.sweep_id);
+    }
     ASSIGN_OR_RETURN(rows, s.QueryResults(f));
     return absl::OkStatus();
   }));
@@ -334,11 +452,17 @@ absl::StatusOr<v1::QueryResultsResponse> Scheduler::QueryResults(
 }
 
 v1::ListWorkersResponse Scheduler::ListWorkers() {
+  return *ListWorkers(auth::Caller::Local());  // the local admin may always list
+}
+
+absl::StatusOr<v1::ListWorkersResponse> Scheduler::ListWorkers(const auth::Caller& caller) {
+  RETURN_IF_ERROR(auth::Authorize(caller, auth::Action::kRead));
   const int64_t now = clock_->NowMs();
   v1::ListWorkersResponse response;
   absl::MutexLock lock(&mu_);
   std::vector<const WorkerState*> shown;
   for (const auto& [id, w] : workers_) {
+    if (!caller.CanSee(w.tenant)) continue;
     if (w.alive || !w.leases.empty() || now - w.last_seen_ms < options_.list_dead_workers_ms) {
       shown.push_back(&w);
     }
@@ -358,13 +482,16 @@ v1::ListWorkersResponse Scheduler::ListWorkers() {
   return response;
 }
 
-absl::StatusOr<v1::SweepEvent> Scheduler::SweepSnapshot(int64_t sweep_id) {
+absl::StatusOr<v1::SweepEvent> Scheduler::SweepSnapshot(int64_t sweep_id,
+                                                        const auth::Caller& caller) {
+  RETURN_IF_ERROR(auth::Authorize(caller, auth::Action::kRead));
   v1::SweepEvent event;
   event.set_sweep_id(sweep_id);
   event.set_unix_ms(clock_->NowMs());
   {
     absl::MutexLock lock(&mu_);
     if (auto it = sweeps_.find(sweep_id); it != sweeps_.end()) {
+      if (!caller.CanSee(it->second.tenant)) return NoSweep(sweep_id);
       *event.mutable_counts() = CountsOf(it->second.counts);
       event.set_state(static_cast<v1::SweepState>(it->second.state));
       return event;
@@ -374,6 +501,7 @@ absl::StatusOr<v1::SweepEvent> Scheduler::SweepSnapshot(int64_t sweep_id) {
   storage::JobCounts counts;
   RETURN_IF_ERROR(ReaderCall([&](JobStore& s) -> absl::Status {
     ASSIGN_OR_RETURN(rec, s.GetSweep(sweep_id));
+    if (!caller.CanSee(rec.tenant)) return NoSweep(sweep_id);
     ASSIGN_OR_RETURN(counts, s.CountJobs(sweep_id));
     return absl::OkStatus();
   }));
@@ -381,6 +509,18 @@ absl::StatusOr<v1::SweepEvent> Scheduler::SweepSnapshot(int64_t sweep_id) {
   // Not in memory: every job has ended (the row may lag by one commit batch).
   event.set_state(rec.state == storage::kSweepCancelled ? v1::SWEEP_CANCELLED : v1::SWEEP_DONE);
   return event;
+}
+
+absl::StatusOr<std::vector<storage::AuditRecord>> Scheduler::ListAudit(
+    int64_t after_audit_id, int limit, const auth::Caller& caller) {
+  RETURN_IF_ERROR(auth::Authorize(caller, auth::Action::kAdmin));
+  limit = std::clamp(limit > 0 ? limit : 1000, 1, kMaxAuditPage);
+  std::vector<storage::AuditRecord> rows;
+  RETURN_IF_ERROR(ReaderCall([&](JobStore& s) -> absl::Status {
+    ASSIGN_OR_RETURN(rows, s.ListAudit(after_audit_id, limit));
+    return absl::OkStatus();
+  }));
+  return rows;
 }
 
 }  // namespace ablate::coordinator

@@ -24,6 +24,7 @@ absl::Status Scheduler::Load() {
   std::vector<storage::SweepRecord> sweeps;
   std::vector<storage::WorkerRecord> workers;
   std::vector<std::vector<storage::JobRecord>> jobs_by_sweep;
+  std::vector<std::pair<std::string, int64_t>> result_bytes;
   RETURN_IF_ERROR(ReaderCall([&](JobStore& store) -> absl::Status {
     ASSIGN_OR_RETURN(sweeps, store.ListSweeps(/*include_finished=*/true, /*with_spec=*/false));
     for (const auto& s : sweeps) {
@@ -35,15 +36,22 @@ absl::Status Scheduler::Load() {
       jobs_by_sweep.push_back(std::move(jobs));
     }
     ASSIGN_OR_RETURN(workers, store.ListWorkers());
+    ASSIGN_OR_RETURN(result_bytes, store.ResultBytesByTenant());
     return absl::OkStatus();
   }));
 
   std::vector<Op> ops;
   const int64_t now = clock_->NowMs();
+  {
+    absl::MutexLock owners(&owners_mu_);
+    for (const auto& w : workers) owners_[w.worker_id] = w.owner;
+  }
   absl::MutexLock lock(&mu_);
+  for (const auto& [tenant, bytes] : result_bytes) result_bytes_[tenant] = bytes;
   for (const auto& w : workers) {
     WorkerState& ws = workers_[w.worker_id];
     ws.worker_id = w.worker_id;
+    ws.tenant = w.tenant;
     ws.host = w.host;
     ws.device = DeviceNamesFromJson(w.devices_json);
     ws.has_gpu = ws.device.empty() || absl::StrContains(ws.device, "cuda");
@@ -57,6 +65,7 @@ absl::Status Scheduler::Load() {
     if (rec.finished_unix_ms != 0) continue;
     SweepState& sw = sweeps_[rec.sweep_id];
     sw.sweep_id = rec.sweep_id;
+    sw.tenant = rec.tenant;
     sw.state = rec.state;
     sw.priority = rec.priority;
     sw.max_attempts = std::max(1, rec.max_attempts);

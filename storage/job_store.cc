@@ -61,7 +61,7 @@ JobRecord ReadJob(const Statement& st) {
 
 constexpr char kSweepColumns[] =
     "sweep_id, name, state, priority, max_attempts, lease_ttl_seconds, device, job_count, "
-    "created_unix_ms, finished_unix_ms, spec_text";
+    "created_unix_ms, finished_unix_ms, tenant, spec_text";
 
 SweepRecord ReadSweep(const Statement& st, bool with_spec) {
   SweepRecord s;
@@ -75,9 +75,10 @@ SweepRecord ReadSweep(const Statement& st, bool with_spec) {
   s.job_count = st.ColumnInt64(7);
   s.created_unix_ms = st.ColumnInt64(8);
   s.finished_unix_ms = st.ColumnInt64(9);
+  s.tenant = st.ColumnText(10);
   if (with_spec) {
-    s.spec_text = st.ColumnText(10);
-    s.spec_proto = st.ColumnBlob(11);
+    s.spec_text = st.ColumnText(11);
+    s.spec_proto = st.ColumnBlob(12);
   }
   return s;
 }
@@ -101,8 +102,8 @@ absl::Status JobStore::RunInTransaction(const std::function<absl::Status()>& bod
 absl::Status JobStore::InsertSweep(SweepRecord* sweep, std::vector<JobRecord>* jobs) {
   ASSIGN_OR_RETURN(Statement * ins, db_->Prepare(
       "INSERT INTO sweeps (name, state, priority, max_attempts, lease_ttl_seconds, device, "
-      "job_count, created_unix_ms, finished_unix_ms, spec_text, spec_proto) "
-      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+      "job_count, created_unix_ms, finished_unix_ms, spec_text, spec_proto, tenant) "
+      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
   ins->BindText(1, sweep->name)
       .Bind(2, sweep->state)
       .Bind(3, sweep->priority)
@@ -113,7 +114,8 @@ absl::Status JobStore::InsertSweep(SweepRecord* sweep, std::vector<JobRecord>* j
       .Bind(8, sweep->created_unix_ms)
       .Bind(9, sweep->finished_unix_ms)
       .BindText(10, sweep->spec_text)
-      .BindBlob(11, sweep->spec_proto);
+      .BindBlob(11, sweep->spec_proto)
+      .BindText(12, sweep->tenant);
   RETURN_IF_ERROR(ins->Run());
   sweep->sweep_id = db_->LastInsertRowId();
   sweep->job_count = static_cast<int64_t>(jobs->size());
@@ -230,7 +232,8 @@ absl::Status JobStore::InsertResult(const ResultRecord& r) {
 absl::Status JobStore::UpsertWorker(const WorkerRecord& w) {
   ASSIGN_OR_RETURN(Statement * st, db_->Prepare(
       "INSERT INTO workers (worker_id, host, name, devices_json, loaded_models_json, "
-      "code_version, registered_unix_ms, last_seen_unix_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+      "code_version, registered_unix_ms, last_seen_unix_ms, owner, tenant) "
+      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
       "ON CONFLICT(worker_id) DO UPDATE SET host = excluded.host, name = excluded.name, "
       "devices_json = excluded.devices_json, loaded_models_json = excluded.loaded_models_json, "
       "code_version = excluded.code_version, last_seen_unix_ms = excluded.last_seen_unix_ms"));
@@ -241,7 +244,9 @@ absl::Status JobStore::UpsertWorker(const WorkerRecord& w) {
       .BindText(5, w.loaded_models_json)
       .BindText(6, w.code_version)
       .Bind(7, w.registered_unix_ms)
-      .Bind(8, w.last_seen_unix_ms);
+      .Bind(8, w.last_seen_unix_ms)
+      .BindText(9, w.owner)
+      .BindText(10, w.tenant);
   return st->Run();
 }
 
@@ -263,12 +268,15 @@ absl::Status JobStore::InsertEvent(const EventRecord& e) {
 }
 
 absl::StatusOr<std::vector<SweepRecord>> JobStore::ListSweeps(bool include_finished,
-                                                              bool with_spec) {
+                                                              bool with_spec,
+                                                              const std::string& tenant) {
   std::string sql = absl::StrCat("SELECT ", kSweepColumns, with_spec ? ", spec_proto" : "",
-                                 " FROM sweeps");
-  if (!include_finished) absl::StrAppend(&sql, " WHERE state = ", kSweepRunning);
+                                 " FROM sweeps WHERE 1");
+  if (!include_finished) absl::StrAppend(&sql, " AND state = ", kSweepRunning);
+  if (!tenant.empty()) absl::StrAppend(&sql, " AND tenant = ?1");
   absl::StrAppend(&sql, " ORDER BY sweep_id");
   ASSIGN_OR_RETURN(Statement * st, db_->Prepare(sql));
+  if (!tenant.empty()) st->BindText(1, tenant);
   std::vector<SweepRecord> out;
   while (true) {
     ASSIGN_OR_RETURN(bool row, st->Step());
@@ -278,10 +286,13 @@ absl::StatusOr<std::vector<SweepRecord>> JobStore::ListSweeps(bool include_finis
   return out;
 }
 
-absl::StatusOr<std::vector<SweepRecord>> JobStore::ListSweepsNamed(const std::string& name) {
+absl::StatusOr<std::vector<SweepRecord>> JobStore::ListSweepsNamed(const std::string& name,
+                                                                   const std::string& tenant) {
   ASSIGN_OR_RETURN(Statement * st, db_->Prepare(absl::StrCat(
-      "SELECT ", kSweepColumns, ", spec_proto FROM sweeps WHERE name = ? ORDER BY sweep_id DESC")));
+      "SELECT ", kSweepColumns, ", spec_proto FROM sweeps WHERE name = ?1 AND tenant = ?2 "
+      "ORDER BY sweep_id DESC")));
   st->BindText(1, name);
+  st->BindText(2, tenant);
   std::vector<SweepRecord> out;
   while (true) {
     ASSIGN_OR_RETURN(bool row, st->Step());
@@ -369,16 +380,21 @@ absl::StatusOr<std::string> JobStore::GetJobSpec(int64_t job_id) {
 }
 
 absl::StatusOr<std::vector<JobRecord>> JobStore::ListJobs(int64_t sweep_id, int state,
-                                                          int64_t after_job_id, int limit) {
-  std::string sql = absl::StrCat("SELECT ", kJobColumns, ", spec_proto FROM jobs WHERE job_id > ?");
+                                                          int64_t after_job_id, int limit,
+                                                          const std::string& tenant) {
+  std::string sql = absl::StrCat("SELECT ", kJobColumns, ", spec_proto FROM jobs WHERE job_id > ?1");
   if (sweep_id != 0) absl::StrAppend(&sql, " AND sweep_id = ?2");
   if (state != 0) absl::StrAppend(&sql, " AND state = ?3");
+  if (!tenant.empty()) {
+    absl::StrAppend(&sql, " AND sweep_id IN (SELECT sweep_id FROM sweeps WHERE tenant = ?5)");
+  }
   absl::StrAppend(&sql, " ORDER BY job_id LIMIT ?4");
   ASSIGN_OR_RETURN(Statement * st, db_->Prepare(sql));
   st->Bind(1, after_job_id);
   if (sweep_id != 0) st->Bind(2, sweep_id);
   if (state != 0) st->Bind(3, state);
   st->Bind(4, limit);
+  if (!tenant.empty()) st->BindText(5, tenant);
   std::vector<JobRecord> out;
   while (true) {
     ASSIGN_OR_RETURN(bool row, st->Step());
@@ -402,6 +418,9 @@ absl::StatusOr<std::vector<ResultView>> JobStore::QueryResults(const ResultFilte
   if (f.has_layer) absl::StrAppend(&sql, " AND v.layer = ?6");
   if (!f.evaluation.empty()) absl::StrAppend(&sql, " AND v.evaluation = ?7");
   if (!f.metric.empty()) absl::StrAppend(&sql, " AND v.metric = ?8");
+  if (!f.tenant.empty()) {
+    absl::StrAppend(&sql, " AND v.sweep_id IN (SELECT sweep_id FROM sweeps WHERE tenant = ?10)");
+  }
   absl::StrAppend(&sql, " ORDER BY v.result_id LIMIT ?9");
   ASSIGN_OR_RETURN(Statement * st, db_->Prepare(sql));
   st->Bind(1, f.after_result_id);
@@ -413,6 +432,7 @@ absl::StatusOr<std::vector<ResultView>> JobStore::QueryResults(const ResultFilte
   if (!f.evaluation.empty()) st->BindText(7, f.evaluation);
   if (!f.metric.empty()) st->BindText(8, f.metric);
   st->Bind(9, f.limit);
+  if (!f.tenant.empty()) st->BindText(10, f.tenant);
   std::vector<ResultView> out;
   while (true) {
     ASSIGN_OR_RETURN(bool row, st->Step());
@@ -454,7 +474,7 @@ absl::StatusOr<int64_t> JobStore::CountResults(int64_t job_id) {
 absl::StatusOr<std::vector<WorkerRecord>> JobStore::ListWorkers() {
   ASSIGN_OR_RETURN(Statement * st, db_->Prepare(
       "SELECT worker_id, host, name, devices_json, loaded_models_json, code_version, "
-      "registered_unix_ms, last_seen_unix_ms FROM workers ORDER BY worker_id"));
+      "registered_unix_ms, last_seen_unix_ms, owner, tenant FROM workers ORDER BY worker_id"));
   std::vector<WorkerRecord> out;
   while (true) {
     ASSIGN_OR_RETURN(bool row, st->Step());
@@ -468,6 +488,8 @@ absl::StatusOr<std::vector<WorkerRecord>> JobStore::ListWorkers() {
     w.code_version = st->ColumnText(5);
     w.registered_unix_ms = st->ColumnInt64(6);
     w.last_seen_unix_ms = st->ColumnInt64(7);
+    w.owner = st->ColumnText(8);
+    w.tenant = st->ColumnText(9);
     out.push_back(std::move(w));
   }
   return out;
@@ -490,6 +512,51 @@ absl::StatusOr<std::vector<EventRecord>> JobStore::ListEvents(int64_t sweep_id, 
     e.kind = st->ColumnText(4);
     e.detail = st->ColumnText(5);
     out.push_back(std::move(e));
+  }
+  return out;
+}
+
+absl::Status JobStore::InsertAudit(const AuditRecord& a) {
+  ASSIGN_OR_RETURN(Statement * st, db_->Prepare(
+      "INSERT INTO audit (unix_ms, subject, tenant, rpc, sweep_id, outcome, detail) "
+      "VALUES (?, ?, ?, ?, ?, ?, ?)"));
+  st->Bind(1, a.unix_ms).BindText(2, a.subject).BindText(3, a.tenant).BindText(4, a.rpc)
+      .Bind(5, a.sweep_id).BindText(6, a.outcome).BindText(7, a.detail);
+  return st->Run();
+}
+
+absl::StatusOr<std::vector<AuditRecord>> JobStore::ListAudit(int64_t after_audit_id, int limit) {
+  ASSIGN_OR_RETURN(Statement * st, db_->Prepare(
+      "SELECT audit_id, unix_ms, subject, tenant, rpc, sweep_id, outcome, detail FROM audit "
+      "WHERE audit_id > ? ORDER BY audit_id LIMIT ?"));
+  st->Bind(1, after_audit_id).Bind(2, limit);
+  std::vector<AuditRecord> out;
+  while (true) {
+    ASSIGN_OR_RETURN(bool row, st->Step());
+    if (!row) break;
+    AuditRecord a;
+    a.audit_id = st->ColumnInt64(0);
+    a.unix_ms = st->ColumnInt64(1);
+    a.subject = st->ColumnText(2);
+    a.tenant = st->ColumnText(3);
+    a.rpc = st->ColumnText(4);
+    a.sweep_id = st->ColumnInt64(5);
+    a.outcome = st->ColumnText(6);
+    a.detail = st->ColumnText(7);
+    out.push_back(std::move(a));
+  }
+  return out;
+}
+
+absl::StatusOr<std::vector<std::pair<std::string, int64_t>>> JobStore::ResultBytesByTenant() {
+  ASSIGN_OR_RETURN(Statement * st, db_->Prepare(
+      "SELECT s.tenant, COALESCE(SUM(LENGTH(r.metric) + LENGTH(r.detail_json) + 8), 0) "
+      "FROM results r JOIN sweeps s ON s.sweep_id = r.sweep_id GROUP BY s.tenant"));
+  std::vector<std::pair<std::string, int64_t>> out;
+  while (true) {
+    ASSIGN_OR_RETURN(bool row, st->Step());
+    if (!row) break;
+    out.emplace_back(st->ColumnText(0), st->ColumnInt64(1));
   }
   return out;
 }

@@ -17,6 +17,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -56,12 +57,16 @@ class JobStore {
   absl::Status TouchWorker(const std::string& worker_id, int64_t last_seen_unix_ms,
                            const std::string& loaded_models_json);
   absl::Status InsertEvent(const EventRecord& event);
+  absl::Status InsertAudit(const AuditRecord& audit);
 
   // ---- reads ----
 
-  absl::StatusOr<std::vector<SweepRecord>> ListSweeps(bool include_finished, bool with_spec);
-  // The sweeps named `name`, newest first, with their specs.
-  absl::StatusOr<std::vector<SweepRecord>> ListSweepsNamed(const std::string& name);
+  // tenant "" : every tenant's sweeps.
+  absl::StatusOr<std::vector<SweepRecord>> ListSweeps(bool include_finished, bool with_spec,
+                                                      const std::string& tenant = "");
+  // The sweeps named `name` owned by `tenant`, newest first, with their specs.
+  absl::StatusOr<std::vector<SweepRecord>> ListSweepsNamed(const std::string& name,
+                                                           const std::string& tenant);
   // NotFound if there is no such sweep.
   absl::StatusOr<SweepRecord> GetSweep(int64_t sweep_id);
   absl::StatusOr<JobCounts> CountJobs(int64_t sweep_id);
@@ -73,14 +78,19 @@ class JobStore {
   // Serialized v1.JobSpec of a job. NotFound if there is no such job.
   absl::StatusOr<std::string> GetJobSpec(int64_t job_id);
   // Jobs with job_id > after_job_id, by job_id; state 0 means any state;
-  // sweep_id 0 means every sweep.
+  // sweep_id 0 means every sweep; tenant "" every tenant.
   absl::StatusOr<std::vector<JobRecord>> ListJobs(int64_t sweep_id, int state,
-                                                  int64_t after_job_id, int limit);
+                                                  int64_t after_job_id, int limit,
+                                                  const std::string& tenant = "");
   // Result rows by result_id with each metric's baseline value and ratio.
   absl::StatusOr<std::vector<ResultView>> QueryResults(const ResultFilter& filter);
   absl::StatusOr<int64_t> CountResults(int64_t job_id);
   absl::StatusOr<std::vector<WorkerRecord>> ListWorkers();
   absl::StatusOr<std::vector<EventRecord>> ListEvents(int64_t sweep_id, int limit);
+  // Audit rows with audit_id > after_audit_id, oldest first.
+  absl::StatusOr<std::vector<AuditRecord>> ListAudit(int64_t after_audit_id, int limit);
+  // Stored result bytes (metric names + detail JSON + 8 per value) per tenant.
+  absl::StatusOr<std::vector<std::pair<std::string, int64_t>>> ResultBytesByTenant();
 
   Database* db() { return db_.get(); }
 

@@ -24,6 +24,7 @@ inline constexpr int kSweepCancelled = 3;
 struct SweepRecord {
   int64_t sweep_id = 0;  // assigned by InsertSweep
   std::string name;
+  std::string tenant = "default";  // the owner's tenant
   int state = kSweepRunning;
   int priority = 0;
   int max_attempts = 3;
@@ -127,6 +128,20 @@ struct WorkerRecord {
   std::string code_version;
   int64_t registered_unix_ms = 0;
   int64_t last_seen_unix_ms = 0;
+  std::string owner = "local";     // subject that registered it (token / certificate)
+  std::string tenant = "default";  // that subject's tenant
+};
+
+// One row of the audit table: who did what, when, with what outcome.
+struct AuditRecord {
+  int64_t audit_id = 0;  // assigned on insert
+  int64_t unix_ms = 0;
+  std::string subject;
+  std::string tenant;
+  std::string rpc;
+  int64_t sweep_id = 0;
+  std::string outcome;
+  std::string detail;
 };
 
 struct EventRecord {
@@ -150,6 +165,7 @@ struct JobCounts {
 // QueryResults filters; empty / zero / has_layer=false mean "any".
 struct ResultFilter {
   int64_t sweep_id = 0;
+  std::string tenant;  // only sweeps of this tenant ("" any)
   std::string model;
   int kind = 0;
   int component = 0;

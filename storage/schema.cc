@@ -189,8 +189,29 @@ SELECT w.worker_id, w.host, w.name, w.last_seen_unix_ms,
 FROM workers w;
 )sql";
 
+// Migration 3: tenants. Every sweep belongs to a tenant (rows from before get
+// 'default'); a worker id belongs to the subject (token / certificate) that
+// registered it; the audit table records who did what.
+constexpr char kTenants[] = R"sql(
+ALTER TABLE sweeps ADD COLUMN tenant TEXT NOT NULL DEFAULT 'default';
+CREATE INDEX sweeps_by_tenant ON sweeps (tenant, sweep_id);
+ALTER TABLE workers ADD COLUMN owner TEXT NOT NULL DEFAULT 'local';
+ALTER TABLE workers ADD COLUMN tenant TEXT NOT NULL DEFAULT 'default';
+
+CREATE TABLE audit (
+  audit_id  INTEGER PRIMARY KEY,
+  unix_ms   INTEGER NOT NULL,
+  subject   TEXT    NOT NULL DEFAULT '',   -- 'token:<name>', 'cert:<CN>', 'local', '' (unknown)
+  tenant    TEXT    NOT NULL DEFAULT '',
+  rpc       TEXT    NOT NULL,              -- 'SubmitSweep', 'CancelSweep', 'auth', ...
+  sweep_id  INTEGER NOT NULL DEFAULT 0,
+  outcome   TEXT    NOT NULL,              -- 'ok', 'unauthenticated', 'permission_denied', 'quota:<name>', ...
+  detail    TEXT    NOT NULL DEFAULT ''
+);
+)sql";
+
 const std::vector<const char*>& Migrations() {
-  static const auto* const kMigrations = new std::vector<const char*>{kTables, kViews};
+  static const auto* const kMigrations = new std::vector<const char*>{kTables, kViews, kTenants};
   return *kMigrations;
 }
 

@@ -38,6 +38,7 @@ void AddWorkerFlags(CLI::App* app, WorkerOptions* o) {
   app->add_option("--backoff-max-ms", o->backoff_max_ms, "cap on the reconnect backoff")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
+  auth::AddClientSecurityFlags(app, &o->security);
 }
 
 }  // namespace ablate::worker

@@ -16,7 +16,9 @@ namespace ablate::worker {
 
 // --coordinator, --device, --name, --max-jobs-per-lease, --lease-wait-ms,
 // --rpc-timeout-ms, --heartbeat-ms, --drain-grace-ms, --idle-exit-ms,
-// --report-retry-ms, --backoff-max-ms. `options` must outlive app->parse().
+// --report-retry-ms, --backoff-max-ms, and the TLS / token flags of
+// auth::AddClientSecurityFlags (ABLATE_TLS_*, ABLATE_TOKEN[_FILE]).
+// `options` must outlive app->parse().
 void AddWorkerFlags(CLI::App* app, WorkerOptions* options);
 
 }  // namespace ablate::worker

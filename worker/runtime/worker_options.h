@@ -16,12 +16,15 @@
 #include <string>
 
 #include "absl/status/status.h"
+#include "auth/grpc_security.h"
 
 namespace ablate::worker {
 
 struct WorkerOptions {
   // host:port of the coordinator's gRPC endpoint.
   std::string coordinator_address = "127.0.0.1:50051";
+  // TLS / mTLS files and the token (files read once, when Run starts).
+  auth::ClientSecurityOptions security;
   // The device this worker runs jobs on: "cpu" or "cuda:N" (one worker per GPU).
   std::string device = "cpu";
   // Stable, human-readable name reported at registration (e.g. "slurm-123/rank3").

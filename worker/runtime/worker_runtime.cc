@@ -98,8 +98,7 @@ void WorkerRuntime::ResetChannel() {
   args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
   args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 1000);
   std::shared_ptr<v1::WorkerService::Stub> fresh = v1::WorkerService::NewStub(
-      grpc::CreateCustomChannel(options_.coordinator_address, grpc::InsecureChannelCredentials(),
-                                args));
+      auth::MakeChannel(options_.coordinator_address, security_, args));
   absl::MutexLock lock(&mu_);
   stub_ = std::move(fresh);
 }
@@ -178,6 +177,9 @@ absl::Status WorkerRuntime::Run() {
     ran_ = true;
     loaded_models_ = evaluator_->LoadedModels();
   }
+  absl::StatusOr<auth::ClientSecurity> security = auth::LoadClientSecurity(options_.security);
+  if (!security.ok()) return security.status();
+  security_ = *std::move(security);
   ResetChannel();
   heartbeat_thread_ = std::thread([this] { HeartbeatLoop(); });
 

@@ -43,6 +43,7 @@
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "auth/grpc_security.h"
 #include "worker/evaluator.h"
 #include "worker/runtime/lease_table.h"
 #include "worker/runtime/worker_options.h"
@@ -129,6 +130,7 @@ class WorkerRuntime {
   // channel that saw "connection refused" can sit in its own reconnect backoff
   // for seconds after the coordinator is back.
   std::shared_ptr<v1::WorkerService::Stub> stub_ ABSL_GUARDED_BY(mu_);
+  auth::ClientSecurity security_;  // set once in Run, before any channel
   Stats stats_ ABSL_GUARDED_BY(mu_);
 };
 
