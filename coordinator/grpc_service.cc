@@ -237,9 +237,10 @@ grpc::ServerUnaryReactor* CoordinatorService::SubmitSweep(grpc::CallbackServerCo
                                                           const v1::SubmitSweepRequest* req,
                                                           v1::SubmitSweepResponse* resp) {
   grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
-  // Expansion and the big insert run off the reactor thread.
-  submits_->Post([this, reactor, req, resp] {
-    FinishWith(reactor, resp, core_->SubmitSweep(*req));
+  // Expansion and the big insert run off the reactor thread; the expansion
+  // stops when the caller goes away (ctx is valid until Finish).
+  submits_->Post([this, ctx, reactor, req, resp] {
+    FinishWith(reactor, resp, core_->SubmitSweep(*req, [ctx] { return ctx->IsCancelled(); }));
   });
   return reactor;
 }

@@ -55,6 +55,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
+#include "common/request_limits.h"
 #include "coordinator/clock.h"
 #include "coordinator/queue_index.h"
 #include "spec/expander.h"
@@ -76,14 +77,16 @@ struct SchedulerOptions {
                                             // releases and coordinator restarts do not count
   int32_t group_commit_ms = 5;              // a write batch waits this long to fill
   int32_t group_commit_max_batch = 1024;    // ... or until it holds this many writes
-  int64_t max_jobs_per_sweep = 1000000;     // grids larger than this are refused
+  RequestLimits limits;                     // request sizes, grid size, result sizes (request_limits.h)
   int64_t list_dead_workers_ms = 3600000;   // ListWorkers shows dead workers seen this recently
   bool run_maintenance_thread = true;       // false: the caller drives Tick() (tests)
 };
 
-// Expands a submitted spec. May fill defaults into *spec (the stored spec is
-// the one after the call). InvalidArgument naming the field for bad specs.
-using ExpandFn = std::function<absl::StatusOr<spec::Expansion>(v1::SweepSpec* spec)>;
+// Expands a submitted spec within `options` (limits, deadline, cancel flag).
+// May fill defaults into *spec (the stored spec is the one after the call).
+// InvalidArgument naming the field for bad specs.
+using ExpandFn =
+    std::function<absl::StatusOr<spec::Expansion>(v1::SweepSpec* spec, const spec::ExpandOptions& options)>;
 
 template <typename T>
 using Callback = std::function<void(absl::StatusOr<T>)>;
@@ -105,9 +108,16 @@ class Scheduler {
   // ---- client API ----
 
   // Expands and stores the sweep atomically (or only expands, for dry_run).
-  // Blocking (expansion + one big transaction): call it off the RPC thread.
-  // InvalidArgument for a bad spec or a grid over max_jobs_per_sweep.
-  absl::StatusOr<v1::SubmitSweepResponse> SubmitSweep(const v1::SubmitSweepRequest& request);
+  // Blocking (expansion + one big transaction): call it off the RPC thread;
+  // holds no scheduler lock while expanding. InvalidArgument for a bad spec or
+  // a grid over the limits; ResourceExhausted for a spec over max_spec_bytes;
+  // Cancelled when `cancelled` turns true (the caller went away) and
+  // DeadlineExceeded past limits.expansion_timeout_ms.
+  // request_id (optional): a request with an id already stored and the same
+  // spec returns the sweep it created (nothing new is stored); the same id with
+  // a different spec is AlreadyExists.
+  absl::StatusOr<v1::SubmitSweepResponse> SubmitSweep(const v1::SubmitSweepRequest& request,
+                                                      std::function<bool()> cancelled = nullptr);
   // NotFound for an unknown sweep.
   absl::StatusOr<v1::SweepInfo> GetSweep(int64_t sweep_id);
   absl::StatusOr<v1::ListSweepsResponse> ListSweeps(const v1::ListSweepsRequest& request);
@@ -130,6 +140,8 @@ class Scheduler {
   // The RPC went away: answers the parked request with Cancelled (if still parked).
   void CancelLeaseWait(uint64_t token);
   void Heartbeat(const v1::HeartbeatRequest& request, Callback<v1::HeartbeatResponse> done);
+  // InvalidArgument (too many metrics, a long name) / ResourceExhausted (a
+  // detail_json or the whole result over the limits) before anything is stored.
   void CompleteJob(const v1::CompleteJobRequest& request, Callback<v1::CompleteJobResponse> done);
   void FailJob(const v1::FailJobRequest& request, Callback<v1::FailJobResponse> done);
 
@@ -237,6 +249,13 @@ class Scheduler {
   void Commit(std::vector<storage::GroupCommitter::Op> ops, std::function<void(absl::Status)> done);
   absl::Status ReaderCall(const std::function<absl::Status(storage::JobStore&)>& fn);
   v1::SweepInfo SweepInfoOf(const storage::SweepRecord& rec, const storage::JobCounts& counts);
+  // The spec's bytes with deterministic serialization (request_id fingerprints).
+  static std::string DeterministicBytes(const v1::SweepSpec& spec);
+  // The answer to a SubmitSweep whose request_id is stored (`seen`: its sweep
+  // and spec bytes): that sweep, or AlreadyExists when the spec differs.
+  absl::StatusOr<v1::SubmitSweepResponse> Replay(const std::string& request_id,
+                                                 const std::pair<int64_t, std::string>& seen,
+                                                 const std::string& request_spec);
 
   // Constant after construction.
   const SchedulerOptions options_;

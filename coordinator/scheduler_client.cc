@@ -4,6 +4,9 @@
 #include <utility>
 
 #include "absl/strings/match.h"
+#include "absl/time/clock.h"
+#include "google/protobuf/io/coded_stream.h"
+#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
 #include "coordinator/scheduler.h"
@@ -21,20 +24,46 @@ constexpr int kDefaultJobPage = 100;
 constexpr int kMaxJobPage = 1000;
 constexpr int kDefaultResultPage = 1000;
 constexpr int kMaxResultPage = 10000;
+constexpr int kMaxSweepPage = 1000;
 }  // namespace
 
 absl::StatusOr<v1::SubmitSweepResponse> Scheduler::SubmitSweep(
-    const v1::SubmitSweepRequest& request) {
+    const v1::SubmitSweepRequest& request, std::function<bool()> cancelled) {
+  const RequestLimits& limits = options_.limits;
   if (!request.has_spec()) return absl::InvalidArgumentError("spec: missing");
+  // Sizes first: nothing below copies more than these bounds.
+  RETURN_IF_ERROR(CheckBytes("spec", static_cast<int64_t>(request.spec().ByteSizeLong()),
+                             limits.max_spec_bytes, "max-spec-bytes"));
+  RETURN_IF_ERROR(CheckBytes("spec_text", static_cast<int64_t>(request.spec_text().size()),
+                             limits.max_spec_bytes, "max-spec-bytes"));
+  RETURN_IF_ERROR(CheckCount("spec.name bytes", static_cast<int64_t>(request.spec().name().size()),
+                             limits.max_name_bytes, "max-name-bytes"));
+  constexpr int64_t kMaxRequestIdBytes = 128;
+  if (static_cast<int64_t>(request.request_id().size()) > kMaxRequestIdBytes) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("request_id: at most ", kMaxRequestIdBytes, " bytes"));
+  }
+  const bool keyed = !request.request_id().empty() && !request.dry_run();
+  std::string request_spec;
+  if (keyed) {
+    request_spec = DeterministicBytes(request.spec());
+    absl::StatusOr<std::pair<int64_t, std::string>> seen;
+    RETURN_IF_ERROR(ReaderCall([&](JobStore& s) -> absl::Status {
+      seen = s.FindSweepRequest(request.request_id());
+      return absl::OkStatus();
+    }));
+    if (seen.ok()) return Replay(request.request_id(), *seen, request_spec);
+    if (!absl::IsNotFound(seen.status())) return seen.status();
+  }
   v1::SweepSpec spec = request.spec();
-  ASSIGN_OR_RETURN(spec::Expansion expansion, expand_(&spec));
+  spec::ExpandOptions expand_options;
+  expand_options.limits = limits;
+  expand_options.deadline = absl::Now() + absl::Milliseconds(limits.expansion_timeout_ms);
+  expand_options.cancelled = std::move(cancelled);
+  ASSIGN_OR_RETURN(spec::Expansion expansion, expand_(&spec, expand_options));
   const int64_t n = static_cast<int64_t>(expansion.jobs.size());
   if (n == 0) return absl::InvalidArgumentError("spec: the sweep expands to no jobs");
-  if (n > options_.max_jobs_per_sweep) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("spec: the sweep expands to ", n, " jobs, more than the coordinator's limit of ",
-                     options_.max_jobs_per_sweep));
-  }
+  RETURN_IF_ERROR(CheckCount("spec: jobs in the grid", n, limits.max_jobs_per_sweep, "max-jobs-per-sweep"));
   v1::SubmitSweepResponse response;
   response.set_job_count(n);
   for (const v1::ExpansionCount& c : expansion.counts) *response.add_counts() = c;
@@ -70,11 +99,22 @@ absl::StatusOr<v1::SubmitSweepResponse> Scheduler::SubmitSweep(
     rows[i].spec_proto = js.SerializeAsString();
   }
   expansion.jobs.clear();
-  RETURN_IF_ERROR(committer_->SubmitAndWait([&](JobStore& s) -> absl::Status {
+  absl::Status stored = committer_->SubmitAndWait([&](JobStore& s) -> absl::Status {
     RETURN_IF_ERROR(s.InsertSweep(&sweep, &rows));
+    if (keyed) RETURN_IF_ERROR(s.InsertSweepRequest(request.request_id(), sweep.sweep_id, request_spec));
     return s.InsertEvent({now, sweep.sweep_id, 0, "", "sweep_submitted",
                           absl::StrCat(sweep.name, ": ", rows.size(), " jobs")});
-  }));
+  });
+  if (keyed && absl::IsAlreadyExists(stored)) {
+    // A concurrent request with the same id won the race: answer as its retry.
+    absl::StatusOr<std::pair<int64_t, std::string>> seen;
+    RETURN_IF_ERROR(ReaderCall([&](JobStore& s) -> absl::Status {
+      seen = s.FindSweepRequest(request.request_id());
+      return absl::OkStatus();
+    }));
+    if (seen.ok()) return Replay(request.request_id(), *seen, request_spec);
+  }
+  RETURN_IF_ERROR(stored);
   response.set_sweep_id(sweep.sweep_id);
 
   absl::MutexLock lock(&mu_);
@@ -100,6 +140,34 @@ absl::StatusOr<v1::SubmitSweepResponse> Scheduler::SubmitSweep(
     SetState(e, storage::kJobQueued);
   }
   ServeWaiters(clock_->NowMs());
+  return response;
+}
+
+std::string Scheduler::DeterministicBytes(const v1::SweepSpec& spec) {
+  std::string out;
+  google::protobuf::io::StringOutputStream stream(&out);
+  google::protobuf::io::CodedOutputStream coded(&stream);
+  coded.SetSerializationDeterministic(true);
+  spec.SerializeToCodedStream(&coded);
+  coded.Trim();
+  return out;
+}
+
+absl::StatusOr<v1::SubmitSweepResponse> Scheduler::Replay(
+    const std::string& request_id, const std::pair<int64_t, std::string>& seen,
+    const std::string& request_spec) {
+  if (seen.second != request_spec) {
+    return absl::AlreadyExistsError(absl::StrCat(
+        "request_id '", request_id, "' was already used for a different spec; use a new request_id"));
+  }
+  storage::SweepRecord rec;
+  RETURN_IF_ERROR(ReaderCall([&](JobStore& s) -> absl::Status {
+    ASSIGN_OR_RETURN(rec, s.GetSweep(seen.first));
+    return absl::OkStatus();
+  }));
+  v1::SubmitSweepResponse response;
+  response.set_sweep_id(rec.sweep_id);
+  response.set_job_count(rec.job_count);
   return response;
 }
 
@@ -142,34 +210,51 @@ absl::StatusOr<v1::SweepInfo> Scheduler::GetSweep(int64_t sweep_id) {
 
 absl::StatusOr<v1::ListSweepsResponse> Scheduler::ListSweeps(
     const v1::ListSweepsRequest& request) {
-  std::vector<storage::SweepRecord> recs;
-  std::vector<storage::JobCounts> counts;
-  RETURN_IF_ERROR(ReaderCall([&](JobStore& s) -> absl::Status {
-    ASSIGN_OR_RETURN(recs, s.ListSweeps(/*include_finished=*/true, /*with_spec=*/true));
-    return absl::OkStatus();
-  }));
+  // Pages of at most page_size sweeps and about max_reply_bytes (a page ends
+  // after the sweep that crosses it), read from the store in small batches.
+  constexpr int kBatch = 64;
+  const int page = std::min(request.page_size() > 0 ? request.page_size() : kMaxSweepPage, kMaxSweepPage);
+  int64_t after = request.after_sweep_id();
+  int64_t bytes = 0;
+  bool more = false;
   v1::ListSweepsResponse response;
-  for (storage::SweepRecord& rec : recs) {
-    storage::JobCounts c;
-    bool in_memory = false;
-    {
-      absl::MutexLock lock(&mu_);
-      if (auto it = sweeps_.find(rec.sweep_id); it != sweeps_.end()) {
-        c = it->second.counts;
-        rec.state = it->second.state;
-        in_memory = true;
+  while (!more) {
+    std::vector<storage::SweepRecord> recs;
+    RETURN_IF_ERROR(ReaderCall([&](JobStore& s) -> absl::Status {
+      ASSIGN_OR_RETURN(recs, s.ListSweeps(/*include_finished=*/true, /*with_spec=*/true, after, kBatch));
+      return absl::OkStatus();
+    }));
+    for (storage::SweepRecord& rec : recs) {
+      after = rec.sweep_id;
+      storage::JobCounts c;
+      bool in_memory = false;
+      {
+        absl::MutexLock lock(&mu_);
+        if (auto it = sweeps_.find(rec.sweep_id); it != sweeps_.end()) {
+          c = it->second.counts;
+          rec.state = it->second.state;
+          in_memory = true;
+        }
+      }
+      const bool finished = !in_memory;
+      if (finished && !request.include_finished()) continue;
+      if (!in_memory) {
+        RETURN_IF_ERROR(ReaderCall([&](JobStore& s) -> absl::Status {
+          ASSIGN_OR_RETURN(c, s.CountJobs(rec.sweep_id));
+          return absl::OkStatus();
+        }));
+      }
+      v1::SweepInfo* info = response.add_sweeps();
+      *info = SweepInfoOf(rec, c);
+      bytes += static_cast<int64_t>(info->ByteSizeLong());
+      if (response.sweeps_size() >= page || bytes >= options_.limits.max_reply_bytes) {
+        more = true;
+        break;
       }
     }
-    const bool finished = !in_memory;
-    if (finished && !request.include_finished()) continue;
-    if (!in_memory) {
-      RETURN_IF_ERROR(ReaderCall([&](JobStore& s) -> absl::Status {
-        ASSIGN_OR_RETURN(c, s.CountJobs(rec.sweep_id));
-        return absl::OkStatus();
-      }));
-    }
-    *response.add_sweeps() = SweepInfoOf(rec, c);
+    if (static_cast<int>(recs.size()) < kBatch) break;
   }
+  if (more) response.set_next_after_sweep_id(after);
   return response;
 }
 
@@ -240,7 +325,16 @@ absl::StatusOr<v1::ListJobsResponse> Scheduler::ListJobs(const v1::ListJobsReque
     return absl::OkStatus();
   }));
   v1::ListJobsResponse response;
-  for (const auto& r : rows) *response.add_jobs() = JobOf(r);
+  int64_t bytes = 0;
+  for (const auto& r : rows) {
+    v1::Job* job = response.add_jobs();
+    *job = JobOf(r);
+    bytes += static_cast<int64_t>(job->ByteSizeLong());
+    if (bytes >= options_.limits.max_reply_bytes && response.jobs_size() < static_cast<int>(rows.size())) {
+      response.set_next_after_job_id(r.job_id);  // the page ends early at the byte budget
+      return response;
+    }
+  }
   if (static_cast<int>(rows.size()) == page) response.set_next_after_job_id(rows.back().job_id);
   return response;
 }
@@ -265,7 +359,16 @@ absl::StatusOr<v1::QueryResultsResponse> Scheduler::QueryResults(
     return absl::OkStatus();
   }));
   v1::QueryResultsResponse response;
-  for (const auto& r : rows) *response.add_rows() = ResultRowOf(r);
+  int64_t bytes = 0;
+  for (const auto& r : rows) {
+    v1::ResultRow* row = response.add_rows();
+    *row = ResultRowOf(r);
+    bytes += static_cast<int64_t>(row->ByteSizeLong());
+    if (bytes >= options_.limits.max_reply_bytes && response.rows_size() < static_cast<int>(rows.size())) {
+      response.set_next_after_result_id(r.result_id);  // the page ends early at the byte budget
+      return response;
+    }
+  }
   if (static_cast<int>(rows.size()) == f.limit) {
     response.set_next_after_result_id(rows.back().result_id);
   }

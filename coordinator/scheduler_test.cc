@@ -56,7 +56,7 @@ class SchedulerTest : public ::testing::Test {
     o.run_maintenance_thread = false;
     o.worker_timeout_ms = 60000;
     auto s = Scheduler::Open(
-        o, [](v1::SweepSpec* spec) { return ::ablate::testing::FakeExpand(spec); }, &clock_);
+        o, [](v1::SweepSpec* spec, const spec::ExpandOptions&) { return ::ablate::testing::FakeExpand(spec); }, &clock_);
     ASSERT_TRUE(s.ok()) << s.status();
     core_ = std::move(s).value();
   }

@@ -56,10 +56,20 @@ class JobStore {
   absl::Status TouchWorker(const std::string& worker_id, int64_t last_seen_unix_ms,
                            const std::string& loaded_models_json);
   absl::Status InsertEvent(const EventRecord& event);
+  // Remembers which sweep a SubmitSweep request_id created (with the request's
+  // serialized spec, to tell a retry from a reuse). AlreadyExists if the id is
+  // already stored.
+  absl::Status InsertSweepRequest(const std::string& request_id, int64_t sweep_id,
+                                  const std::string& spec_bytes);
 
   // ---- reads ----
 
-  absl::StatusOr<std::vector<SweepRecord>> ListSweeps(bool include_finished, bool with_spec);
+  // Sweeps with sweep_id > after_sweep_id, by sweep_id, at most `limit` (< 0: all).
+  absl::StatusOr<std::vector<SweepRecord>> ListSweeps(bool include_finished, bool with_spec,
+                                                      int64_t after_sweep_id = 0, int limit = -1);
+  // The sweep a SubmitSweep request_id created and the request's spec bytes;
+  // NotFound if the id is unknown.
+  absl::StatusOr<std::pair<int64_t, std::string>> FindSweepRequest(const std::string& request_id);
   // NotFound if there is no such sweep.
   absl::StatusOr<SweepRecord> GetSweep(int64_t sweep_id);
   absl::StatusOr<JobCounts> CountJobs(int64_t sweep_id);

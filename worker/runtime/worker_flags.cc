@@ -38,6 +38,9 @@ void AddWorkerFlags(CLI::App* app, WorkerOptions* o) {
   app->add_option("--backoff-max-ms", o->backoff_max_ms, "cap on the reconnect backoff")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
+  app->add_option("--allow-path", o->allow_paths,
+                  "directory a job's model, tokenizer and data files must be in; repeatable; "
+                  "default: any path (set it on a shared cluster)");
 }
 
 }  // namespace ablate::worker
