@@ -28,7 +28,7 @@ if(TARGET ablate-coordinator)
     LIBS ablate_e2e_cluster
     LABELS "e2e;limits"
     TIMEOUT 120)
-  add_dependencies(e2e_limits_test ablate ablate-coordinator)
+  add_dependencies(e2e_limits_test ablate ablate-coordinator ablate-test-worker)
 
   if(TARGET ablate_sweep_cli)
     ablate_test(NAME e2e_cli_test
