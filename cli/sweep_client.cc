@@ -56,16 +56,12 @@ absl::Status SweepClient::Translate(const grpc::Status& s, const char* call) con
   return absl::Status(code, s.error_message());
 }
 
-absl::StatusOr<v1::SubmitSweepResponse> SweepClient::Submit(const v1::SweepSpec& spec,
-                                                            const std::string& spec_text,
-                                                            bool dry_run) {
-  v1::SubmitSweepRequest req;
-  *req.mutable_spec() = spec;
-  req.set_spec_text(spec_text);
-  req.set_dry_run(dry_run);
+absl::StatusOr<v1::SubmitSweepResponse> SweepClient::Submit(
+    const v1::SubmitSweepRequest& request) {
+  v1::SubmitSweepRequest req = request;
   // One id per invocation, reused by the retries below: a retry after a lost
   // answer returns the sweep the first attempt stored instead of a second one.
-  req.set_request_id(NewRequestId());
+  if (req.request_id().empty()) req.set_request_id(NewRequestId());
   constexpr int kAttempts = 3;
   absl::Status last;
   for (int attempt = 0; attempt < kAttempts; ++attempt) {

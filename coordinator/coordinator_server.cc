@@ -19,6 +19,7 @@
 #include "coordinator/scheduler.h"
 #include "coordinator/task_runner.h"
 #include "spec/expander.h"
+#include "spec/layout_sources.h"
 #include "spec/spec_parser.h"
 
 namespace ablate::coordinator {
@@ -26,15 +27,18 @@ namespace {
 
 constexpr int kMaxSendBytes = 512 << 20;     // dry-run expansions of big grids
 
-// The production expander: defaults, then the expansion with layouts read from
-// each model's config.json (inside the --allow-path directories). ExpandSweep
-// counts the grid from the spec's structure and the layer counts, against the
-// limits, before it builds anything.
+// The production expander: defaults, then the expansion with the layouts the
+// client sent; a model without one has its config.json read from its path
+// here (inside the --allow-path directories). ExpandSweep counts the grid from
+// the spec's structure and the layer counts, against the limits, before it
+// builds anything.
 ExpandFn MakeExpander(RequestLimits limits, PathPolicy paths) {
-  return [limits, paths](v1::SweepSpec* spec, const spec::ExpandOptions& options)
-             -> absl::StatusOr<spec::Expansion> {
+  return [limits, paths](v1::SweepSpec* spec, const google::protobuf::RepeatedPtrField<v1::ModelLayout>& sent,
+                         const spec::ExpandOptions& options) -> absl::StatusOr<spec::Expansion> {
     spec::ApplyDefaults(spec);
-    spec::ConfigLayoutSource layouts(limits, paths);
+    ASSIGN_OR_RETURN(auto by_name, spec::ParseSentLayouts(*spec, sent, limits));
+    spec::ConfigLayoutSource from_paths(limits, paths);
+    spec::FixedLayoutSource layouts(std::move(by_name), &from_paths);
     return spec::ExpandSweep(*spec, layouts, options);
   };
 }
@@ -54,6 +58,8 @@ class CoordinatorServerImpl : public CoordinatorServer {
     so.max_lost_leases = o.max_lost_leases;
     so.group_commit_ms = o.group_commit_ms;
     so.limits = o.limits;
+    so.reclaim_grace_ms = o.reclaim_grace_ms;
+    so.synchronous_full = o.synchronous_full;
     ASSIGN_OR_RETURN(PathPolicy paths, PathPolicy::Create(o.allow_paths));
     ASSIGN_OR_RETURN(core_, Scheduler::Open(so, MakeExpander(o.limits, std::move(paths))));
     submits_ = std::make_unique<TaskRunner>(std::max(1, o.submit_threads));

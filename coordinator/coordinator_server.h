@@ -39,6 +39,9 @@ struct CoordinatorOptions {
   int32_t max_lost_leases = 10;                    // a job whose lease expired this often FAILS (0: never)
   int32_t watch_interval_ms = 500;                 // WatchSweep: at most one event per interval
   int32_t query_threads = 2;                       // threads for query RPCs (submits get their own)
+  bool synchronous_full = false;                   // SQLite synchronous=FULL (power-loss durable)
+  int32_t reclaim_grace_ms = 15000;                // after a restart, jobs leased before it wait this
+                                                   // long for their workers to re-claim them (0: none)
   // Added by the limits owner (new fields only):
   RequestLimits limits;                            // every request's size limits (request_limits.h)
   std::vector<std::string> allow_paths;            // --allow-path: model dirs the coordinator may read

@@ -14,7 +14,9 @@
 //   twice is idempotent (duplicate=true, no second result).
 // - The latest attempt of a job whose lease expired (or was requeued by a
 //   coordinator restart) stays valid until the job is leased again: its
-//   completion is accepted and a heartbeat re-claims the lease.
+//   completion is accepted and a heartbeat re-claims the lease. After a
+//   restart such jobs are held out of the queue for reclaim_grace_ms, so the
+//   worker still running one re-claims it before another worker is given it.
 // - Lease expiry, worker loss and FailJob(release=true) requeue without
 //   counting against max_attempts; FailJob with an error counts; max_attempts
 //   counted -> FAILED. A separate cap (max_lost_leases) fails a job whose
@@ -79,14 +81,23 @@ struct SchedulerOptions {
   int32_t group_commit_max_batch = 1024;    // ... or until it holds this many writes
   RequestLimits limits;                     // request sizes, grid size, result sizes (request_limits.h)
   int64_t list_dead_workers_ms = 3600000;   // ListWorkers shows dead workers seen this recently
+  bool synchronous_full = false;            // SQLite synchronous=FULL: commits survive power
+                                            // loss too (NORMAL: process crashes only)
+  int32_t reclaim_grace_ms = 15000;         // after Open, jobs that were LEASED when the previous
+                                            // process died are held this long for their workers
+                                            // to re-claim (heartbeat or report) before anyone
+                                            // else may lease them (0: no hold)
   bool run_maintenance_thread = true;       // false: the caller drives Tick() (tests)
 };
 
 // Expands a submitted spec within `options` (limits, deadline, cancel flag).
-// May fill defaults into *spec (the stored spec is the one after the call).
-// InvalidArgument naming the field for bad specs.
-using ExpandFn =
-    std::function<absl::StatusOr<spec::Expansion>(v1::SweepSpec* spec, const spec::ExpandOptions& options)>;
+// `layouts`: the model layouts the client sent with it
+// (SubmitSweepRequest.model_layouts; models without one are the expander's to
+// resolve). May fill defaults into *spec (the stored spec is the one after the
+// call). InvalidArgument naming the field for bad specs.
+using ExpandFn = std::function<absl::StatusOr<spec::Expansion>(
+    v1::SweepSpec* spec, const google::protobuf::RepeatedPtrField<v1::ModelLayout>& layouts,
+    const spec::ExpandOptions& options)>;
 
 template <typename T>
 using Callback = std::function<void(absl::StatusOr<T>)>;
@@ -108,14 +119,18 @@ class Scheduler {
   // ---- client API ----
 
   // Expands and stores the sweep atomically (or only expands, for dry_run).
+  // The spec is request.spec, or request.spec_text parsed here (relative paths
+  // resolved against request.base_dir). request.existing decides whether a
+  // sweep of the same name and spec is returned instead (resumed=true).
   // Blocking (expansion + one big transaction): call it off the RPC thread;
   // holds no scheduler lock while expanding. InvalidArgument for a bad spec or
   // a grid over the limits; ResourceExhausted for a spec over max_spec_bytes;
   // Cancelled when `cancelled` turns true (the caller went away) and
-  // DeadlineExceeded past limits.expansion_timeout_ms.
+  // DeadlineExceeded past limits.expansion_timeout_ms; FailedPrecondition when
+  // resuming meets an unfinished sweep of the same name with another spec.
   // request_id (optional): a request with an id already stored and the same
-  // spec returns the sweep it created (nothing new is stored); the same id with
-  // a different spec is AlreadyExists.
+  // request returns the sweep it created (nothing new is stored); the same id
+  // with a different request is AlreadyExists.
   absl::StatusOr<v1::SubmitSweepResponse> SubmitSweep(const v1::SubmitSweepRequest& request,
                                                       std::function<bool()> cancelled = nullptr);
   // NotFound for an unknown sweep.
@@ -178,6 +193,7 @@ class Scheduler {
     int32_t counted = 0;
     int32_t lost = 0;
     int64_t expires_ms = 0;
+    int64_t held_until_ms = 0;  // QUEUED but not leasable before this (restart re-claim grace)
     int64_t finished_ms = 0;
     std::string lease_id;
     std::string worker_id;
@@ -230,7 +246,10 @@ class Scheduler {
   QueueKey KeyOf(const JobEntry& e) const;
   QueueIndex& QueueOf(const JobEntry& e) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Moves e to `state`, keeping sweep counts, the queue and lease tables right.
+  // A QUEUED job with held_until_ms set waits in held_ instead of the queue.
   void SetState(JobEntry& e, int state) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Moves held jobs whose grace ended into the queue.
+  void ReleaseHeld(int64_t now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   storage::JobStateUpdate UpdateOf(const JobEntry& e) const;
   // Ends the current lease of a LEASED job that was lost (expired, worker
   // gone): requeued uncounted, CANCELLED if cancel-pending, FAILED after
@@ -249,13 +268,17 @@ class Scheduler {
   void Commit(std::vector<storage::GroupCommitter::Op> ops, std::function<void(absl::Status)> done);
   absl::Status ReaderCall(const std::function<absl::Status(storage::JobStore&)>& fn);
   v1::SweepInfo SweepInfoOf(const storage::SweepRecord& rec, const storage::JobCounts& counts);
-  // The spec's bytes with deterministic serialization (request_id fingerprints).
-  static std::string DeterministicBytes(const v1::SweepSpec& spec);
+  // Deterministic serialization (request_id fingerprints).
+  static std::string DeterministicBytes(const google::protobuf::Message& message);
   // The answer to a SubmitSweep whose request_id is stored (`seen`: its sweep
-  // and spec bytes): that sweep, or AlreadyExists when the spec differs.
+  // and request bytes): that sweep, or AlreadyExists when the request differs.
   absl::StatusOr<v1::SubmitSweepResponse> Replay(const std::string& request_id,
                                                  const std::pair<int64_t, std::string>& seen,
-                                                 const std::string& request_spec);
+                                                 const std::string& request_bytes);
+  // The sweep SubmitSweep returns instead of storing `spec` under `policy`
+  // (nullopt: store a new one). See v1::ExistingSweepPolicy.
+  absl::StatusOr<std::optional<v1::SubmitSweepResponse>> FindExistingSweep(
+      const v1::SweepSpec& spec, v1::ExistingSweepPolicy policy);
 
   // Constant after construction.
   const SchedulerOptions options_;
@@ -278,6 +301,7 @@ class Scheduler {
   QueueIndex queue_any_ ABSL_GUARDED_BY(mu_);  // jobs any worker may run
   QueueIndex queue_gpu_ ABSL_GUARDED_BY(mu_);  // jobs of sweeps with execution.device "cuda*"
   std::set<std::pair<int64_t, int64_t>> expiries_ ABSL_GUARDED_BY(mu_);  // (expires_ms, job_id)
+  std::set<std::pair<int64_t, int64_t>> held_ ABSL_GUARDED_BY(mu_);  // (held_until_ms, job_id)
   std::list<Waiter> waiters_ ABSL_GUARDED_BY(mu_);
   uint64_t next_token_ ABSL_GUARDED_BY(mu_) = 1;
   uint64_t next_worker_ ABSL_GUARDED_BY(mu_) = 1;

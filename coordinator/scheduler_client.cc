@@ -11,6 +11,8 @@
 #include "common/status_macros.h"
 #include "coordinator/scheduler.h"
 #include "coordinator/scheduler_convert.h"
+#include "google/protobuf/util/message_differencer.h"
+#include "spec/spec_parser.h"
 
 namespace ablate::coordinator {
 
@@ -27,40 +29,102 @@ constexpr int kMaxResultPage = 10000;
 constexpr int kMaxSweepPage = 1000;
 }  // namespace
 
+namespace {
+
+// The request's spec: the parsed one, or its text parsed here.
+absl::StatusOr<v1::SweepSpec> SpecOf(const v1::SubmitSweepRequest& request) {
+  if (request.has_spec()) return request.spec();
+  if (request.spec_text().empty()) {
+    return absl::InvalidArgumentError("spec: missing (send spec, or spec_text with base_dir)");
+  }
+  ASSIGN_OR_RETURN(v1::SweepSpec spec, spec::ParseSweepSpec(request.spec_text(), "spec_text"));
+  RETURN_IF_ERROR(spec::ResolveSpecPaths(&spec, request.base_dir()));
+  return spec;
+}
+
+}  // namespace
+
+absl::StatusOr<std::optional<v1::SubmitSweepResponse>> Scheduler::FindExistingSweep(
+    const v1::SweepSpec& spec, v1::ExistingSweepPolicy policy) {
+  std::vector<storage::SweepRecord> named;
+  RETURN_IF_ERROR(ReaderCall([&](JobStore& s) -> absl::Status {
+    ASSIGN_OR_RETURN(named, s.ListSweepsNamed(spec.name()));
+    return absl::OkStatus();
+  }));
+  v1::SweepSpec wanted = spec;
+  spec::ApplyDefaults(&wanted);
+  const storage::SweepRecord* same_unfinished = nullptr;
+  const storage::SweepRecord* same_finished = nullptr;
+  const storage::SweepRecord* other_unfinished = nullptr;
+  for (const storage::SweepRecord& rec : named) {  // newest first
+    v1::SweepSpec stored;
+    const bool same = stored.ParseFromString(rec.spec_proto) &&
+                      (spec::ApplyDefaults(&stored),
+                       google::protobuf::util::MessageDifferencer::Equals(stored, wanted));
+    const bool unfinished = rec.finished_unix_ms == 0;
+    const storage::SweepRecord** slot = same ? (unfinished ? &same_unfinished : &same_finished)
+                                             : (unfinished ? &other_unfinished : nullptr);
+    if (slot != nullptr && *slot == nullptr) *slot = &rec;
+  }
+  const storage::SweepRecord* found = same_unfinished;
+  if (found == nullptr && policy == v1::RESUME) found = same_finished;
+  if (found == nullptr) {
+    if (other_unfinished != nullptr) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "sweep ", other_unfinished->sweep_id, " '", spec.name(),
+          "' is unfinished with a different spec; cancel it, or give this spec another name"));
+    }
+    return std::nullopt;
+  }
+  ASSIGN_OR_RETURN(v1::SweepInfo info, GetSweep(found->sweep_id));
+  v1::SubmitSweepResponse response;
+  response.set_sweep_id(info.sweep_id());
+  response.set_job_count(info.counts().total());
+  response.set_resumed(true);
+  return response;
+}
+
 absl::StatusOr<v1::SubmitSweepResponse> Scheduler::SubmitSweep(
     const v1::SubmitSweepRequest& request, std::function<bool()> cancelled) {
   const RequestLimits& limits = options_.limits;
-  if (!request.has_spec()) return absl::InvalidArgumentError("spec: missing");
-  // Sizes first: nothing below copies more than these bounds.
+  // Sizes first: nothing below copies or parses more than these bounds.
   RETURN_IF_ERROR(CheckBytes("spec", static_cast<int64_t>(request.spec().ByteSizeLong()),
                              limits.max_spec_bytes, "max-spec-bytes"));
   RETURN_IF_ERROR(CheckBytes("spec_text", static_cast<int64_t>(request.spec_text().size()),
                              limits.max_spec_bytes, "max-spec-bytes"));
-  RETURN_IF_ERROR(CheckCount("spec.name bytes", static_cast<int64_t>(request.spec().name().size()),
-                             limits.max_name_bytes, "max-name-bytes"));
   constexpr int64_t kMaxRequestIdBytes = 128;
   if (static_cast<int64_t>(request.request_id().size()) > kMaxRequestIdBytes) {
     return absl::InvalidArgumentError(
         absl::StrCat("request_id: at most ", kMaxRequestIdBytes, " bytes"));
   }
+  ASSIGN_OR_RETURN(v1::SweepSpec spec, SpecOf(request));
+  RETURN_IF_ERROR(CheckCount("spec.name bytes", static_cast<int64_t>(spec.name().size()),
+                             limits.max_name_bytes, "max-name-bytes"));
   const bool keyed = !request.request_id().empty() && !request.dry_run();
-  std::string request_spec;
+  std::string request_bytes;
   if (keyed) {
-    request_spec = DeterministicBytes(request.spec());
+    // The fingerprint of a retry: the whole request but its id.
+    v1::SubmitSweepRequest key = request;
+    key.clear_request_id();
+    request_bytes = DeterministicBytes(key);
     absl::StatusOr<std::pair<int64_t, std::string>> seen;
     RETURN_IF_ERROR(ReaderCall([&](JobStore& s) -> absl::Status {
       seen = s.FindSweepRequest(request.request_id());
       return absl::OkStatus();
     }));
-    if (seen.ok()) return Replay(request.request_id(), *seen, request_spec);
+    if (seen.ok()) return Replay(request.request_id(), *seen, request_bytes);
     if (!absl::IsNotFound(seen.status())) return seen.status();
   }
-  v1::SweepSpec spec = request.spec();
+  if (!request.dry_run() && request.existing() != v1::NEW_SWEEP) {
+    ASSIGN_OR_RETURN(std::optional<v1::SubmitSweepResponse> existing,
+                     FindExistingSweep(spec, request.existing()));
+    if (existing.has_value()) return *std::move(existing);
+  }
   spec::ExpandOptions expand_options;
   expand_options.limits = limits;
   expand_options.deadline = absl::Now() + absl::Milliseconds(limits.expansion_timeout_ms);
   expand_options.cancelled = std::move(cancelled);
-  ASSIGN_OR_RETURN(spec::Expansion expansion, expand_(&spec, expand_options));
+  ASSIGN_OR_RETURN(spec::Expansion expansion, expand_(&spec, request.model_layouts(), expand_options));
   const int64_t n = static_cast<int64_t>(expansion.jobs.size());
   if (n == 0) return absl::InvalidArgumentError("spec: the sweep expands to no jobs");
   RETURN_IF_ERROR(CheckCount("spec: jobs in the grid", n, limits.max_jobs_per_sweep, "max-jobs-per-sweep"));
@@ -101,7 +165,7 @@ absl::StatusOr<v1::SubmitSweepResponse> Scheduler::SubmitSweep(
   expansion.jobs.clear();
   absl::Status stored = committer_->SubmitAndWait([&](JobStore& s) -> absl::Status {
     RETURN_IF_ERROR(s.InsertSweep(&sweep, &rows));
-    if (keyed) RETURN_IF_ERROR(s.InsertSweepRequest(request.request_id(), sweep.sweep_id, request_spec));
+    if (keyed) RETURN_IF_ERROR(s.InsertSweepRequest(request.request_id(), sweep.sweep_id, request_bytes));
     return s.InsertEvent({now, sweep.sweep_id, 0, "", "sweep_submitted",
                           absl::StrCat(sweep.name, ": ", rows.size(), " jobs")});
   });
@@ -112,7 +176,7 @@ absl::StatusOr<v1::SubmitSweepResponse> Scheduler::SubmitSweep(
       seen = s.FindSweepRequest(request.request_id());
       return absl::OkStatus();
     }));
-    if (seen.ok()) return Replay(request.request_id(), *seen, request_spec);
+    if (seen.ok()) return Replay(request.request_id(), *seen, request_bytes);
   }
   RETURN_IF_ERROR(stored);
   response.set_sweep_id(sweep.sweep_id);
@@ -143,7 +207,7 @@ absl::StatusOr<v1::SubmitSweepResponse> Scheduler::SubmitSweep(
   return response;
 }
 
-std::string Scheduler::DeterministicBytes(const v1::SweepSpec& spec) {
+std::string Scheduler::DeterministicBytes(const google::protobuf::Message& spec) {
   std::string out;
   google::protobuf::io::StringOutputStream stream(&out);
   google::protobuf::io::CodedOutputStream coded(&stream);
@@ -155,8 +219,8 @@ std::string Scheduler::DeterministicBytes(const v1::SweepSpec& spec) {
 
 absl::StatusOr<v1::SubmitSweepResponse> Scheduler::Replay(
     const std::string& request_id, const std::pair<int64_t, std::string>& seen,
-    const std::string& request_spec) {
-  if (seen.second != request_spec) {
+    const std::string& request_bytes) {
+  if (seen.second != request_bytes) {
     return absl::AlreadyExistsError(absl::StrCat(
         "request_id '", request_id, "' was already used for a different spec; use a new request_id"));
   }

@@ -70,6 +70,8 @@ class JobStore {
   // The sweep a SubmitSweep request_id created and the request's spec bytes;
   // NotFound if the id is unknown.
   absl::StatusOr<std::pair<int64_t, std::string>> FindSweepRequest(const std::string& request_id);
+  // The sweeps named `name`, newest first, with their specs.
+  absl::StatusOr<std::vector<SweepRecord>> ListSweepsNamed(const std::string& name);
   // NotFound if there is no such sweep.
   absl::StatusOr<SweepRecord> GetSweep(int64_t sweep_id);
   absl::StatusOr<JobCounts> CountJobs(int64_t sweep_id);
