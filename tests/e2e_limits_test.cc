@@ -94,6 +94,18 @@ TEST_F(LimitsTest, HugeLayoutAndHugeTrialCountAreRefusedQuicklyWithoutMemory) {
   EXPECT_THAT(s.error_message(), HasSubstr("num_hidden_layers: 2000000000 is more than the limit of 4096"));
   EXPECT_THAT(s.error_message(), HasSubstr("--max-layers-per-model"));
 
+  // The same layout sent by the client (SubmitSweepRequest.model_layouts).
+  v1::SubmitSweepRequest sent;
+  *sent.mutable_spec() = c_.SmallSpec({"ppl"});
+  v1::ModelLayout* layout = sent.add_model_layouts();
+  layout->set_model(sent.spec().models(0).name());
+  layout->set_config_json(Qwen2Config(2000000000));
+  start = absl::Now();
+  s = Submit(c_, sent, &resp);
+  EXPECT_LT(absl::Now() - start, absl::Seconds(1));
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << s.error_message();
+  EXPECT_THAT(s.error_message(), HasSubstr("num_hidden_layers: 2000000000 is more than the limit of 4096"));
+
   // 3,000,000 random trials with execution.max_jobs 2e9.
   v1::SubmitSweepRequest trials;
   *trials.mutable_spec() = c_.SmallSpec({"ppl"});
