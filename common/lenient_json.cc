@@ -71,6 +71,10 @@ absl::StatusOr<nlohmann::json> ParseLenientJson(absl::string_view text, absl::st
     } catch (const nlohmann::json::parse_error& e) {
       // e.what() quotes the bytes last read; say only where.
       return absl::InvalidArgumentError(absl::StrCat(what, ": malformed JSON near byte ", e.byte));
+    } catch (const nlohmann::json::exception& e) {
+      // e.g. out_of_range 406, a number too large for a double ("1e400"): found by
+      // model_config_fuzz; uncaught, it terminated the process.
+      return absl::InvalidArgumentError(absl::StrCat(what, ": malformed JSON (error ", e.id, ")"));
     }
     return absl::InvalidArgumentError(absl::StrCat(what, ": malformed JSON"));
   }

@@ -118,10 +118,16 @@ absl::Status ParseRope(const nlohmann::json& j, const Fields& f, absl::string_vi
   }
   if (j.contains("rope_scaling") && j.at("rope_scaling").is_object()) {
     const auto& rs = j.at("rope_scaling");
-    const std::string type = rs.value("rope_type", rs.value("type", std::string("default")));
+    // json::value throws on a present key of another type: read strings only.
+    auto str = [&rs](const char* key) -> std::string {
+      return rs.contains(key) && rs.at(key).is_string() ? rs.at(key).get<std::string>() : "";
+    };
+    std::string type = str("rope_type");
+    if (type.empty()) type = str("type");
+    if (type.empty()) type = "default";
     if (type != "default" && type != "mrope") {
       return absl::InvalidArgumentError(
-          absl::StrCat(what, ": rope_scaling type '", type, "' is not supported"));
+          absl::StrCat(what, ": rope_scaling type is not supported (only default and mrope)"));
     }
   }
   if (c->partial_rotary_factor <= 0 || c->partial_rotary_factor > 1)

@@ -152,3 +152,28 @@ TEST(ModelConfigLimits, OversizedFileIsRefusedBeforeReading) {
 
 }  // namespace
 }  // namespace ablate
+
+namespace ablate {
+namespace {
+
+// json::value() throws type_error on a present key of another type; a config
+// must never end the process.
+TEST(ModelConfigLimits, OddlyTypedRopeScalingIsAnErrorOrIgnoredNotACrash) {
+  auto j = ParseLenientJson(
+      R"({"model_type":"qwen2","vocab_size":10,"hidden_size":16,"intermediate_size":32,
+          "num_hidden_layers":2,"num_attention_heads":2,"rope_scaling":{"type":5,"rope_type":[1]}})",
+      "config.json");
+  ASSERT_TRUE(j.ok());
+  EXPECT_TRUE(ParseModelConfig(*j, "config.json").ok());
+  auto k = ParseLenientJson(
+      R"({"model_type":"qwen2","vocab_size":10,"hidden_size":16,"intermediate_size":32,
+          "num_hidden_layers":2,"num_attention_heads":2,"rope_scaling":{"rope_type":"SECRET"}})",
+      "config.json");
+  ASSERT_TRUE(k.ok());
+  auto c = ParseModelConfig(*k, "config.json");
+  EXPECT_EQ(c.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(std::string(c.status().message()).find("SECRET"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace ablate

@@ -5,7 +5,7 @@
 # run_fuzz.sh run BUILD_DIR TARGET CORPUS_SEED_DIR LIMIT
 #   Runs TARGET on a copy of the seeds. LIMIT is "Ns" (seconds, for CTest) or a
 #   number of executions (the long run: 1000000). Exits non-zero on a crash,
-#   a leak, an out-of-memory (-rss_limit_mb=2048) or a slow input (-timeout=10).
+#   a leak, an out-of-memory (-rss_limit_mb=2048) or a slow input (-timeout=60: generous, so a loaded CI machine does not report a stall as a hang).
 set -e
 mode="$1"
 if [ "$mode" = build ]; then
@@ -33,4 +33,4 @@ case "$limit" in
   *s) bound="-max_total_time=${limit%s}" ;;
   *) bound="-runs=$limit" ;;
 esac
-exec "$build/$target" $bound -rss_limit_mb=2048 -timeout=10 -max_len=65536 -print_final_stats=1 "$work"
+exec "$build/$target" $bound -rss_limit_mb=2048 -timeout=60 -max_len=65536 -print_final_stats=1 "$work"
