@@ -33,4 +33,5 @@ case "$limit" in
   *s) bound="-max_total_time=${limit%s}" ;;
   *) bound="-runs=$limit" ;;
 esac
-exec "$build/$target" $bound -rss_limit_mb=2048 -timeout=60 -max_len=65536 -print_final_stats=1 "$work"
+exec "$build/$target" $bound -rss_limit_mb=2048 -timeout=60 -max_len=65536 -print_final_stats=1 \
+  -artifact_prefix="$build/" "$work"
