@@ -77,8 +77,9 @@ absl::StatusOr<BpeModel::Vocab> ParseVocab(const json& vocab, absl::string_view 
   BpeModel::Vocab out;
   out.reserve(vocab.size());
   for (auto it = vocab.begin(); it != vocab.end(); ++it) {
-    if (!it.value().is_number_integer()) {
-      return Invalid(source, absl::StrCat(field, "[\"", it.key(), "\"]"), "expected an integer id");
+    if (!it.value().is_number_integer() || it.value().get<int64_t>() > INT32_MAX ||
+        it.value().get<int64_t>() < INT32_MIN) {
+      return Invalid(source, absl::StrCat(field, "[\"", it.key(), "\"]"), "expected a 32-bit integer id");
     }
     out.emplace(it.key(), it.value().get<int32_t>());
   }
