@@ -17,8 +17,16 @@ struct CommandContext {
   int exit_code = 0;
 
   // Prints "ablate: <message>" and sets a non-zero exit code. Returns the code.
+  // A status without a message (e.g. gRPC refusing a request it could not
+  // parse) is described by its code instead of printing an empty line.
   int Fail(const absl::Status& status) {
-    std::cerr << "ablate: " << status.message() << "\n";
+    if (status.message().empty()) {
+      std::cerr << "ablate: the request failed with " << absl::StatusCodeToString(status.code())
+                << " and no message (a request the server could not parse, or a client and"
+                   " coordinator of different versions?)\n";
+    } else {
+      std::cerr << "ablate: " << status.message() << "\n";
+    }
     exit_code = status.code() == absl::StatusCode::kInvalidArgument ? 2 : 1;
     return exit_code;
   }

@@ -1,11 +1,18 @@
 // sweep_client.cc: see sweep_client.h.
 #include "cli/sweep_client.h"
 
+#include "absl/random/random.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/time/clock.h"
+#include "common/request_limits.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
 
 namespace ablate::cli {
+namespace {
+std::string NewRequestId();
+}  // namespace
 
 SweepClient::SweepClient(const std::string& address, absl::Duration timeout)
     : SweepClient(address, auth::ClientSecurity{}, timeout) {}
@@ -13,7 +20,11 @@ SweepClient::SweepClient(const std::string& address, absl::Duration timeout)
 SweepClient::SweepClient(const std::string& address, const auth::ClientSecurity& security,
                          absl::Duration timeout)
     : address_(address), timeout_(timeout) {
-  stub_ = v1::Coordinator::NewStub(auth::MakeChannel(address, security));
+  // Every legal reply fits: list replies are paged at the coordinator's
+  // --max-reply-bytes (16 MB by default), far below this.
+  grpc::ChannelArguments args;
+  args.SetMaxReceiveMessageSize(kClientMaxReceiveBytes);
+  stub_ = v1::Coordinator::NewStub(auth::MakeChannel(address, security, args));
 }
 
 absl::StatusOr<std::unique_ptr<SweepClient>> SweepClient::Connect(
@@ -22,6 +33,14 @@ absl::StatusOr<std::unique_ptr<SweepClient>> SweepClient::Connect(
   if (!security.ok()) return security.status();
   return std::make_unique<SweepClient>(address, *security);
 }
+
+namespace {
+// 128 random bits, hex: SubmitSweepRequest.request_id.
+std::string NewRequestId() {
+  absl::BitGen gen;
+  return absl::StrFormat("%016x%016x", absl::Uniform<uint64_t>(gen), absl::Uniform<uint64_t>(gen));
+}
+}  // namespace
 
 std::unique_ptr<grpc::ClientContext> SweepClient::Ctx() const {
   auto ctx = std::make_unique<grpc::ClientContext>();
@@ -37,18 +56,37 @@ absl::Status SweepClient::Translate(const grpc::Status& s, const char* call) con
                                            ": ", s.error_message(),
                                            "); is it running? set --coordinator or ABLATE_COORDINATOR"));
   }
+  if (s.error_message().empty()) {
+    // gRPC answers some refusals (a request it could not parse) without a message.
+    return absl::Status(code, absl::StrCat(call, ": the coordinator at ", address_, " answered ",
+                                           absl::StatusCodeToString(code),
+                                           " without a message (a malformed request, or a client "
+                                           "and coordinator of different versions?)"));
+  }
   return absl::Status(code, s.error_message());
 }
 
 absl::StatusOr<v1::SubmitSweepResponse> SweepClient::Submit(
     const v1::SubmitSweepRequest& request) {
-  v1::SubmitSweepResponse resp;
-  auto ctx = Ctx();
-  if (absl::Status s = Translate(stub_->SubmitSweep(ctx.get(), request, &resp), "SubmitSweep");
-      !s.ok()) {
-    return s;
+  v1::SubmitSweepRequest req = request;
+  // One id per invocation, reused by the retries below: a retry after a lost
+  // answer returns the sweep the first attempt stored instead of a second one.
+  if (req.request_id().empty()) req.set_request_id(NewRequestId());
+  constexpr int kAttempts = 3;
+  absl::Status last;
+  for (int attempt = 0; attempt < kAttempts; ++attempt) {
+    if (attempt > 0) absl::SleepFor(absl::Milliseconds(500 * attempt));
+    v1::SubmitSweepResponse resp;
+    auto ctx = Ctx();
+    const grpc::Status s = stub_->SubmitSweep(ctx.get(), req, &resp);
+    if (s.ok()) return resp;
+    last = Translate(s, "SubmitSweep");
+    if (s.error_code() != grpc::StatusCode::UNAVAILABLE &&
+        s.error_code() != grpc::StatusCode::DEADLINE_EXCEEDED) {
+      break;
+    }
   }
-  return resp;
+  return last;
 }
 
 absl::StatusOr<v1::SweepInfo> SweepClient::GetSweep(int64_t sweep_id) {
@@ -61,14 +99,23 @@ absl::StatusOr<v1::SweepInfo> SweepClient::GetSweep(int64_t sweep_id) {
 }
 
 absl::StatusOr<std::vector<v1::SweepInfo>> SweepClient::ListSweeps(bool include_finished) {
-  v1::ListSweepsRequest req;
-  req.set_include_finished(include_finished);
-  v1::ListSweepsResponse resp;
-  auto ctx = Ctx();
-  if (absl::Status s = Translate(stub_->ListSweeps(ctx.get(), req, &resp), "ListSweeps"); !s.ok()) {
-    return s;
+  std::vector<v1::SweepInfo> out;
+  int64_t after = 0;
+  while (true) {
+    v1::ListSweepsRequest req;
+    req.set_include_finished(include_finished);
+    req.set_page_size(100);
+    req.set_after_sweep_id(after);
+    v1::ListSweepsResponse resp;
+    auto ctx = Ctx();
+    if (absl::Status s = Translate(stub_->ListSweeps(ctx.get(), req, &resp), "ListSweeps"); !s.ok()) {
+      return s;
+    }
+    out.insert(out.end(), resp.sweeps().begin(), resp.sweeps().end());
+    if (resp.next_after_sweep_id() == 0 || resp.next_after_sweep_id() == after) break;
+    after = resp.next_after_sweep_id();
   }
-  return std::vector<v1::SweepInfo>(resp.sweeps().begin(), resp.sweeps().end());
+  return out;
 }
 
 absl::StatusOr<int64_t> SweepClient::Cancel(int64_t sweep_id) {

@@ -7,6 +7,8 @@
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
+#include "common/request_limits.h"
+#include "common/status_macros.h"
 
 namespace ablate {
 namespace {
@@ -67,7 +69,12 @@ absl::StatusOr<nlohmann::json> ParseLenientJson(absl::string_view text, absl::st
     try {
       (void)nlohmann::json::parse(out);
     } catch (const nlohmann::json::parse_error& e) {
-      return absl::InvalidArgumentError(absl::StrCat(what, ": malformed JSON: ", e.what()));
+      // e.what() quotes the bytes last read; say only where.
+      return absl::InvalidArgumentError(absl::StrCat(what, ": malformed JSON near byte ", e.byte));
+    } catch (const nlohmann::json::exception& e) {
+      // e.g. out_of_range 406, a number too large for a double ("1e400"): found by
+      // model_config_fuzz; uncaught, it terminated the process.
+      return absl::InvalidArgumentError(absl::StrCat(what, ": malformed JSON (error ", e.id, ")"));
     }
     return absl::InvalidArgumentError(absl::StrCat(what, ": malformed JSON"));
   }
@@ -82,6 +89,37 @@ absl::StatusOr<std::string> ReadFileToString(const std::string& path) {
   ss << in.rdbuf();
   return ss.str();
 }
+
+absl::StatusOr<std::string> ReadBoundedFile(const std::string& path, int64_t max_bytes,
+                                            absl::string_view flag) {
+  std::ifstream in(path, std::ios::binary | std::ios::ate);
+  if (!in) return absl::NotFoundError(absl::StrCat("cannot open ", path));
+  const std::streamoff size = in.tellg();
+  if (size < 0) return absl::NotFoundError(absl::StrCat("cannot read ", path));
+  RETURN_IF_ERROR(CheckBytes(path, static_cast<int64_t>(size), max_bytes, flag));
+  in.seekg(0);
+  std::string out(static_cast<size_t>(size), '\0');
+  in.read(out.data(), size);
+  out.resize(static_cast<size_t>(in.gcount()));
+  return out;
+}
+
+namespace {
+template <typename Json>
+std::string TypeOf(const Json& v) {
+  if (v.is_null()) return "null";
+  if (v.is_boolean()) return "a boolean";
+  if (v.is_number_integer()) return "an integer";
+  if (v.is_number()) return "a number";
+  if (v.is_string()) return "a string";
+  if (v.is_array()) return "an array";
+  if (v.is_object()) return "an object";
+  return "a value";
+}
+}  // namespace
+
+std::string JsonTypeOf(const nlohmann::json& v) { return TypeOf(v); }
+std::string JsonTypeOf(const nlohmann::ordered_json& v) { return TypeOf(v); }
 
 absl::StatusOr<nlohmann::json> ReadLenientJsonFile(const std::string& path) {
   auto text = ReadFileToString(path);

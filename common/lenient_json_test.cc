@@ -36,3 +36,18 @@ TEST(LenientJson, MalformedNamesSource) {
 
 }  // namespace
 }  // namespace ablate
+
+namespace ablate {
+namespace {
+
+// Found by model_config_fuzz: a number too large for a double made the
+// re-parse throw out_of_range, which was not caught and ended the process.
+TEST(LenientJson, HugeNumbersAreAnErrorNotACrash) {
+  for (const char* text : {R"({"a": 1e400})", R"({"a": 1516Infinity})", R"([-1e99999])"}) {
+    auto j = ParseLenientJson(text, "config.json");
+    EXPECT_EQ(j.status().code(), absl::StatusCode::kInvalidArgument) << text;
+  }
+}
+
+}  // namespace
+}  // namespace ablate

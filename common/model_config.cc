@@ -63,12 +63,15 @@ class Fields {
     return -1;
   }
 
+  const std::string& what() const { return what_; }
+
   absl::Status Missing(const char* key) const {
     return absl::InvalidArgumentError(absl::StrCat(what_, ": missing required field '", key, "'"));
   }
+  // Says what was found by JSON type only: the value itself is never echoed.
   absl::Status Bad(const char* key, absl::string_view expected) const {
-    return absl::InvalidArgumentError(
-        absl::StrCat(what_, ": field '", key, "' must be ", expected, ", got ", j_.at(key).dump()));
+    return absl::InvalidArgumentError(absl::StrCat(what_, ": field '", key, "' must be ", expected,
+                                                   ", got ", JsonTypeOf(j_.at(key))));
   }
 
  private:
@@ -76,7 +79,7 @@ class Fields {
   std::string what_;
 };
 
-absl::Status ParseCommon(const Fields& f, ModelConfig* c) {
+absl::Status ParseCommon(const Fields& f, const RequestLimits& limits, ModelConfig* c) {
   ASSIGN_OR_RETURN(c->vocab_size, f.Int("vocab_size"));
   ASSIGN_OR_RETURN(c->hidden_size, f.Int("hidden_size"));
   ASSIGN_OR_RETURN(c->intermediate_size, f.Int("intermediate_size"));
@@ -84,6 +87,9 @@ absl::Status ParseCommon(const Fields& f, ModelConfig* c) {
   ASSIGN_OR_RETURN(c->num_heads, f.Int("num_attention_heads"));
   ASSIGN_OR_RETURN(c->num_kv_heads, f.Int("num_key_value_heads", c->num_heads));
   if (c->num_layers <= 0) return f.Bad("num_hidden_layers", "positive");
+  // Before anything per layer is built (layer_kinds, LayersWith, pools).
+  RETURN_IF_ERROR(CheckCount(absl::StrCat(f.what(), ": num_hidden_layers"), c->num_layers,
+                             limits.max_layers_per_model, "max-layers-per-model"));
   if (c->hidden_size <= 0) return f.Bad("hidden_size", "positive");
   if (c->num_heads <= 0) return f.Bad("num_attention_heads", "positive");
   if (c->num_kv_heads <= 0 || c->num_heads % c->num_kv_heads != 0)
@@ -112,10 +118,16 @@ absl::Status ParseRope(const nlohmann::json& j, const Fields& f, absl::string_vi
   }
   if (j.contains("rope_scaling") && j.at("rope_scaling").is_object()) {
     const auto& rs = j.at("rope_scaling");
-    const std::string type = rs.value("rope_type", rs.value("type", std::string("default")));
+    // json::value throws on a present key of another type: read strings only.
+    auto str = [&rs](const char* key) -> std::string {
+      return rs.contains(key) && rs.at(key).is_string() ? rs.at(key).get<std::string>() : "";
+    };
+    std::string type = str("rope_type");
+    if (type.empty()) type = str("type");
+    if (type.empty()) type = "default";
     if (type != "default" && type != "mrope") {
       return absl::InvalidArgumentError(
-          absl::StrCat(what, ": rope_scaling type '", type, "' is not supported"));
+          absl::StrCat(what, ": rope_scaling type is not supported (only default and mrope)"));
     }
   }
   if (c->partial_rotary_factor <= 0 || c->partial_rotary_factor > 1)
@@ -124,9 +136,10 @@ absl::Status ParseRope(const nlohmann::json& j, const Fields& f, absl::string_vi
 }
 
 absl::Status ParseTransformer(const nlohmann::json& j, const Fields& f, absl::string_view what,
+                         const RequestLimits& limits,
                               ModelConfig* c) {
   c->family = Family::kTransformer;
-  RETURN_IF_ERROR(ParseCommon(f, c));
+  RETURN_IF_ERROR(ParseCommon(f, limits, c));
   RETURN_IF_ERROR(ParseRope(j, f, what, 10000.0, c));
   // Qwen2 always has q/k/v biases; Llama-style configs say so in attention_bias.
   if (c->model_type == "qwen2") {
@@ -144,9 +157,10 @@ absl::Status ParseTransformer(const nlohmann::json& j, const Fields& f, absl::st
 }
 
 absl::Status ParseQwen35(const nlohmann::json& j, const Fields& f, absl::string_view what,
+                         const RequestLimits& limits,
                          ModelConfig* c) {
   c->family = Family::kQwen35;
-  RETURN_IF_ERROR(ParseCommon(f, c));
+  RETURN_IF_ERROR(ParseCommon(f, limits, c));
   c->partial_rotary_factor = 0.25;
   RETURN_IF_ERROR(ParseRope(j, f, what, 10000.0, c));
   ASSIGN_OR_RETURN(c->attention_bias, f.Bool("attention_bias", false));
@@ -168,7 +182,7 @@ absl::Status ParseQwen35(const nlohmann::json& j, const Fields& f, absl::string_
       else if (s == "full_attention") c->layer_kinds.push_back(LayerKind::kFullAttention);
       else
         return absl::InvalidArgumentError(absl::StrCat(
-            what, ": layer_types entry ", t.dump(), " is not 'linear_attention' or 'full_attention'"));
+            what, ": layer_types entry (", JsonTypeOf(t), ") is not 'linear_attention' or 'full_attention'"));
     }
   } else {
     ASSIGN_OR_RETURN(int64_t interval, f.Int("full_attention_interval", 4));
@@ -180,9 +194,10 @@ absl::Status ParseQwen35(const nlohmann::json& j, const Fields& f, absl::string_
 }
 
 absl::Status ParseFalconH1(const nlohmann::json& j, const Fields& f, absl::string_view what,
+                         const RequestLimits& limits,
                            ModelConfig* c) {
   c->family = Family::kFalconH1;
-  RETURN_IF_ERROR(ParseCommon(f, c));
+  RETURN_IF_ERROR(ParseCommon(f, limits, c));
   RETURN_IF_ERROR(ParseRope(j, f, what, 1e11, c));
   ASSIGN_OR_RETURN(c->attention_bias, f.Bool("attention_bias", false));
   auto& m = c->falcon;
@@ -255,7 +270,8 @@ std::vector<int64_t> ModelConfig::LayersWith(Component c) const {
   return out;
 }
 
-absl::StatusOr<ModelConfig> ParseModelConfig(const nlohmann::json& root, absl::string_view what) {
+absl::StatusOr<ModelConfig> ParseModelConfig(const nlohmann::json& root, absl::string_view what,
+                                             const RequestLimits& limits) {
   if (!root.is_object()) return absl::InvalidArgumentError(absl::StrCat(what, ": not a JSON object"));
   if (!root.contains("model_type") || !root.at("model_type").is_string())
     return absl::InvalidArgumentError(absl::StrCat(what, ": missing required field 'model_type'"));
@@ -274,28 +290,44 @@ absl::StatusOr<ModelConfig> ParseModelConfig(const nlohmann::json& root, absl::s
   Fields f(*j, where);
   absl::Status s;
   if (c.model_type == "qwen2" || c.model_type == "llama") {
-    s = ParseTransformer(*j, f, where, &c);
+    s = ParseTransformer(*j, f, where, limits, &c);
   } else if (c.model_type == "qwen3_5_text" || c.model_type == "qwen3_5") {
-    s = ParseQwen35(*j, f, where, &c);
+    s = ParseQwen35(*j, f, where, limits, &c);
     // The multimodal config keeps tie_word_embeddings at the top level.
     if (s.ok() && c.model_type == "qwen3_5" && root.contains("tie_word_embeddings") &&
         root.at("tie_word_embeddings").is_boolean())
       c.tie_word_embeddings = root.at("tie_word_embeddings").get<bool>();
   } else if (c.model_type == "falcon_h1") {
-    s = ParseFalconH1(*j, f, where, &c);
+    s = ParseFalconH1(*j, f, where, limits, &c);
   } else {
+    // Shown only when it looks like a model type name (never arbitrary file bytes).
+    const bool plain = !c.model_type.empty() && c.model_type.size() <= 64 &&
+                       std::all_of(c.model_type.begin(), c.model_type.end(), [](char ch) {
+                         return absl::ascii_isalnum(static_cast<unsigned char>(ch)) || ch == '_' ||
+                                ch == '-' || ch == '.';
+                       });
     return absl::InvalidArgumentError(absl::StrCat(
-        what, ": unsupported model_type '", c.model_type,
-        "' (supported: qwen2, llama, qwen3_5_text, qwen3_5, falcon_h1)"));
+        what, ": unsupported model_type ", plain ? absl::StrCat("'", c.model_type, "'") : "(not shown)",
+        " (supported: qwen2, llama, qwen3_5_text, qwen3_5, falcon_h1)"));
   }
   if (!s.ok()) return s;
+  // Every family: a layer_types list must describe every layer (Qwen3.5 reads
+  // it; the others must not silently ignore a contradicting one).
+  if (j->contains("layer_types") && !j->at("layer_types").is_null()) {
+    const auto& lt = j->at("layer_types");
+    if (!lt.is_array() || static_cast<int64_t>(lt.size()) != c.num_layers) {
+      return f.Bad("layer_types", absl::StrCat("an array of num_hidden_layers (", c.num_layers,
+                                               ") strings", lt.is_array() ? absl::StrCat(", not ", lt.size()) : ""));
+    }
+  }
   return c;
 }
 
-absl::StatusOr<ModelConfig> LoadModelConfig(const std::string& dir) {
+absl::StatusOr<ModelConfig> LoadModelConfig(const std::string& dir, const RequestLimits& limits) {
   const std::string path = dir + "/config.json";
-  ASSIGN_OR_RETURN(nlohmann::json j, ReadLenientJsonFile(path));
-  return ParseModelConfig(j, path);
+  ASSIGN_OR_RETURN(std::string text, ReadBoundedFile(path, limits.max_config_bytes, "max-config-bytes"));
+  ASSIGN_OR_RETURN(nlohmann::json j, ParseLenientJson(text, path));
+  return ParseModelConfig(j, path, limits);
 }
 
 absl::string_view ComponentName(Component c) {

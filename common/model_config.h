@@ -19,6 +19,7 @@
 
 #include "ablate/v1/spec.pb.h"
 #include "absl/status/statusor.h"
+#include "common/request_limits.h"
 #include "nlohmann/json.hpp"
 
 namespace ablate {
@@ -108,11 +109,18 @@ struct ModelConfig {
 };
 
 // Parses config.json content. `what` names the source in errors.
-// InvalidArgument on unknown model_type or missing/ill-typed fields, naming the field.
-absl::StatusOr<ModelConfig> ParseModelConfig(const nlohmann::json& j, absl::string_view what);
+// InvalidArgument on unknown model_type or missing/ill-typed fields, naming the
+// field (never echoing its value: configs may come from files the caller cannot
+// read), on num_hidden_layers over limits.max_layers_per_model (checked before
+// any per-layer vector is built), and on a layer_types list whose length is not
+// num_hidden_layers.
+absl::StatusOr<ModelConfig> ParseModelConfig(const nlohmann::json& j, absl::string_view what,
+                                             const RequestLimits& limits = RequestLimits());
 
-// Reads <dir>/config.json (Infinity/NaN accepted) and parses it.
-absl::StatusOr<ModelConfig> LoadModelConfig(const std::string& dir);
+// Reads <dir>/config.json (Infinity/NaN accepted; ResourceExhausted over
+// limits.max_config_bytes, checked before reading) and parses it.
+absl::StatusOr<ModelConfig> LoadModelConfig(const std::string& dir,
+                                            const RequestLimits& limits = RequestLimits());
 
 // "attention", "linear_attention", "ssm", "mlp", "layer".
 absl::string_view ComponentName(v1::Component c);

@@ -17,6 +17,7 @@
 #include "auth/grpc_security.h"
 #include "auth/listen_policy.h"
 #include "auth/rate_limiter.h"
+#include "common/path_policy.h"
 #include "common/status_macros.h"
 #include "coordinator/grpc_service.h"
 #include "coordinator/scheduler.h"
@@ -28,29 +29,21 @@
 namespace ablate::coordinator {
 namespace {
 
-constexpr int kMaxReceiveBytes = 64 << 20;   // a spec + its text, a result with per-layer detail
 constexpr int kMaxSendBytes = 512 << 20;     // dry-run expansions of big grids
 
-// The production expander: defaults, a cheap count against the limit, then the
-// full expansion with the layouts the client sent; a model without one has its
-// config.json read from its path here.
-ExpandFn MakeExpander(int64_t max_jobs) {
-  return [max_jobs](v1::SweepSpec* spec,
-                    const google::protobuf::RepeatedPtrField<v1::ModelLayout>& sent)
-             -> absl::StatusOr<spec::Expansion> {
+// The production expander: defaults, then the expansion with the layouts the
+// client sent; a model without one has its config.json read from its path
+// here (inside the --allow-path directories). ExpandSweep counts the grid from
+// the spec's structure and the layer counts, against the limits, before it
+// builds anything.
+ExpandFn MakeExpander(RequestLimits limits, PathPolicy paths) {
+  return [limits, paths](v1::SweepSpec* spec, const google::protobuf::RepeatedPtrField<v1::ModelLayout>& sent,
+                         const spec::ExpandOptions& options) -> absl::StatusOr<spec::Expansion> {
     spec::ApplyDefaults(spec);
-    ASSIGN_OR_RETURN(auto by_name, spec::ParseSentLayouts(*spec, sent));
-    spec::ConfigLayoutSource from_paths;
+    ASSIGN_OR_RETURN(auto by_name, spec::ParseSentLayouts(*spec, sent, limits));
+    spec::ConfigLayoutSource from_paths(limits, paths);
     spec::FixedLayoutSource layouts(std::move(by_name), &from_paths);
-    ASSIGN_OR_RETURN(std::vector<v1::ExpansionCount> counts, spec::CountSweep(*spec, layouts));
-    int64_t total = 0;
-    for (const auto& c : counts) total += c.jobs();
-    if (total > max_jobs) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "spec: the sweep expands to ", total, " jobs, more than the coordinator's limit of ",
-          max_jobs, " (max_jobs_per_sweep)"));
-    }
-    return spec::ExpandSweep(*spec, layouts);
+    return spec::ExpandSweep(*spec, layouts, options);
   };
 }
 
@@ -83,10 +76,11 @@ class CoordinatorServerImpl : public CoordinatorServer {
     so.max_jobs_per_lease = o.max_jobs_per_lease;
     so.max_lost_leases = o.max_lost_leases;
     so.group_commit_ms = o.group_commit_ms;
-    so.max_jobs_per_sweep = o.max_jobs_per_sweep;
+    so.limits = o.limits;
     so.reclaim_grace_ms = o.reclaim_grace_ms;
     so.synchronous_full = o.synchronous_full;
-    ASSIGN_OR_RETURN(core_, Scheduler::Open(so, MakeExpander(o.max_jobs_per_sweep)));
+    ASSIGN_OR_RETURN(PathPolicy paths, PathPolicy::Create(o.allow_paths));
+    ASSIGN_OR_RETURN(core_, Scheduler::Open(so, MakeExpander(o.limits, std::move(paths))));
     if (authn_->enabled()) core_->SetAuthConfig(authn_->config());
     // Refused tokens are audited, at most 60 rows a minute (a flood must not fill the disk).
     Scheduler* core = core_.get();
@@ -105,7 +99,7 @@ class CoordinatorServerImpl : public CoordinatorServer {
     ASSIGN_OR_RETURN(std::shared_ptr<grpc::ServerCredentials> creds,
                      auth::MakeServerCredentials(o.tls, authn_.get(), std::move(on_refused)));
     const bool auth_required = authn_->enabled();
-    submits_ = std::make_unique<TaskRunner>(1);
+    submits_ = std::make_unique<TaskRunner>(std::max(1, o.submit_threads));
     runner_ = std::make_unique<TaskRunner>(std::max(1, o.query_threads));
     hub_ = std::make_unique<WatchHub>(core_.get(), o.watch_interval_ms);
     coordinator_service_ =
@@ -121,7 +115,9 @@ class CoordinatorServerImpl : public CoordinatorServer {
     builder.RegisterService(coordinator_service_.get());
     builder.RegisterService(worker_service_.get());
     builder.RegisterService(admin_service_.get());
-    builder.SetMaxReceiveMessageSize(kMaxReceiveBytes);
+    // Whole requests larger than this are refused by gRPC (RESOURCE_EXHAUSTED)
+    // before they reach a handler; the handlers then check each field's limit.
+    builder.SetMaxReceiveMessageSize(static_cast<int>(o.limits.max_receive_message_bytes));
     builder.SetMaxSendMessageSize(kMaxSendBytes);
     // Let clients keep idle long-poll connections alive with pings.
     builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);

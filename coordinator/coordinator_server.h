@@ -18,7 +18,10 @@
 #include <memory>
 #include <string>
 
+#include <vector>
+
 #include "absl/status/statusor.h"
+#include "common/request_limits.h"
 #include "absl/time/time.h"
 #include "auth/grpc_security.h"
 
@@ -32,7 +35,6 @@ struct CoordinatorOptions {
   int32_t expiry_scan_interval_ms = 500;           // how often expired leases are requeued
   int32_t max_long_poll_ms = 10000;                // cap on LeaseJobs wait_ms
   int32_t group_commit_ms = 5;                     // completions batched per transaction
-  int64_t max_jobs_per_sweep = 1000000;            // default grid limit
   // Added by the coordinator owner (new fields only):
   int32_t max_jobs_per_lease = 64;                 // cap on LeaseJobs max_jobs
   int32_t max_lost_leases = 10;                    // a job whose lease expired this often FAILS (0: never)
@@ -45,6 +47,11 @@ struct CoordinatorOptions {
   auth::ServerTlsOptions tls;                      // --tls-cert/--tls-key[/--tls-client-ca]
   std::string auth_file;                           // --auth-file: tokens, tenants, roles, quotas
   bool insecure_allow_remote = false;              // no auth on a non-loopback address (warned)
+  // Added by the limits owner (new fields only):
+  RequestLimits limits;                            // every request's size limits (request_limits.h)
+  std::vector<std::string> allow_paths;            // --allow-path: model dirs the coordinator may read
+                                                   // (empty: any; docs/limits.md)
+  int32_t submit_threads = 2;                      // SubmitSweep expansions that may run at once
 };
 
 class CoordinatorServer {

@@ -249,9 +249,11 @@ grpc::ServerUnaryReactor* CoordinatorService::SubmitSweep(grpc::CallbackServerCo
   absl::StatusOr<auth::Caller> caller = auth::CallerOf(*ctx, auth_required_);
   if (!caller.ok()) return Reject(ctx, caller.status());
   grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
-  // Expansion and the big insert run off the reactor thread.
-  submits_->Post([this, reactor, req, resp, caller = *std::move(caller)] {
-    FinishWith(reactor, resp, core_->SubmitSweep(*req, caller));
+  // Expansion and the big insert run off the reactor thread; the expansion
+  // stops when the caller goes away (ctx is valid until Finish).
+  submits_->Post([this, ctx, reactor, req, resp, caller = *std::move(caller)] {
+    FinishWith(reactor, resp,
+               core_->SubmitSweep(*req, caller, [ctx] { return ctx->IsCancelled(); }));
   });
   return reactor;
 }

@@ -10,8 +10,10 @@
 #include <pthread.h>
 #include <signal.h>
 
+#include <cstdint>
 #include <iostream>
 #include <thread>
+#include <utility>
 
 #include "CLI/CLI.hpp"
 #include "coordinator/coordinator_server.h"
@@ -34,8 +36,36 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--group-commit-ms", options.group_commit_ms,
                  "how long a write batch waits to fill")->capture_default_str();
-  app.add_option("--max-jobs-per-sweep", options.max_jobs_per_sweep, "largest grid accepted")
-      ->capture_default_str();
+  ablate::RequestLimits& l = options.limits;
+  // Limits for every caller (docs/limits.md). Names match the error messages.
+  const std::pair<const char*, std::pair<int64_t*, const char*>> limit_flags[] = {
+      {"--max-jobs-per-sweep", {&l.max_jobs_per_sweep, "largest grid accepted, whatever execution.max_jobs says"}},
+      {"--max-spec-bytes", {&l.max_spec_bytes, "largest serialized spec (and spec text)"}},
+      {"--max-name-bytes", {&l.max_name_bytes, "longest sweep / model / evaluation / ablation name"}},
+      {"--max-label-bytes", {&l.max_label_bytes, "longest condition label"}},
+      {"--max-path-bytes", {&l.max_path_bytes, "longest model / tokenizer path"}},
+      {"--max-models", {&l.max_models, "models per spec"}},
+      {"--max-evaluations", {&l.max_evaluations, "evaluations per spec"}},
+      {"--max-ablations", {&l.max_ablations, "ablation entries per spec"}},
+      {"--max-seeds", {&l.max_seeds, "seeds per spec"}},
+      {"--max-layers-per-model", {&l.max_layers_per_model, "num_hidden_layers accepted in a config.json"}},
+      {"--max-random-trials", {&l.max_random_trials, "trials of one random / progressive ablation"}},
+      {"--max-targets-per-sweep", {&l.max_targets_per_sweep, "ablation targets summed over a sweep's jobs"}},
+      {"--max-config-bytes", {&l.max_config_bytes, "largest config.json read"}},
+      {"--expansion-timeout-ms", {&l.expansion_timeout_ms, "an expansion running longer is cancelled"}},
+      {"--max-metrics-per-result", {&l.max_metrics_per_result, "metrics in one CompleteJob"}},
+      {"--max-metric-name-bytes", {&l.max_metric_name_bytes, "longest metric name"}},
+      {"--max-detail-bytes", {&l.max_detail_bytes, "largest detail_json of one metric"}},
+      {"--max-result-bytes", {&l.max_result_bytes, "largest CompleteJob request"}},
+      {"--max-reply-bytes", {&l.max_reply_bytes, "a list reply page ends past this size"}},
+      {"--max-receive-message-bytes", {&l.max_receive_message_bytes, "gRPC receive limit for one request"}},
+  };
+  for (const auto& [flag, target] : limit_flags) {
+    app.add_option(flag, *target.first, target.second)->capture_default_str()->check(CLI::PositiveNumber);
+  }
+  app.add_option("--allow-path", options.allow_paths,
+                 "directory whose model files (config.json) submitted specs may name; repeatable; "
+                 "default: any path (set it on a shared service)");
   app.add_option("--max-lost-leases", options.max_lost_leases,
                  "a job whose lease expired (worker crash/hang) this often fails; 0: never")
       ->capture_default_str();
@@ -59,6 +89,10 @@ int main(int argc, char** argv) {
                "allow a non-loopback --listen without --auth-file (anyone reaching the port can "
                "do anything)");
   CLI11_PARSE(app, argc, argv);
+  if (l.max_receive_message_bytes > INT32_MAX) {
+    std::cerr << "ablate-coordinator: --max-receive-message-bytes must be below 2 GiB\n";
+    return 2;
+  }
 
   // Block the signals in every thread; one thread waits for them.
   sigset_t signals;

@@ -607,11 +607,39 @@ void Scheduler::Heartbeat(const v1::HeartbeatRequest& request,
   });
 }
 
+namespace {
+
+// The size limits of one CompleteJob (request_limits.h), checked before any
+// write or lock.
+absl::Status CheckResultLimits(const v1::CompleteJobRequest& request, const RequestLimits& limits) {
+  RETURN_IF_ERROR(CheckBytes("CompleteJob request", static_cast<int64_t>(request.ByteSizeLong()),
+                             limits.max_result_bytes, "max-result-bytes"));
+  const v1::JobResult& r = request.result();
+  RETURN_IF_ERROR(CheckCount("result.metrics", r.metrics_size(), limits.max_metrics_per_result,
+                             "max-metrics-per-result"));
+  for (int i = 0; i < r.metrics_size(); ++i) {
+    const v1::Metric& m = r.metrics(i);
+    RETURN_IF_ERROR(CheckCount(absl::StrCat("result.metrics[", i, "].name bytes"),
+                               static_cast<int64_t>(m.name().size()), limits.max_metric_name_bytes,
+                               "max-metric-name-bytes"));
+    RETURN_IF_ERROR(CheckBytes(absl::StrCat("result.metrics[", i, "].detail_json"),
+                               static_cast<int64_t>(m.detail_json().size()), limits.max_detail_bytes,
+                               "max-detail-bytes"));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
 void Scheduler::CompleteJob(const v1::CompleteJobRequest& request,
                             Callback<v1::CompleteJobResponse> done, const auth::Caller& caller) {
   absl::Status allowed = auth::Authorize(caller, auth::Action::kWork);
   if (allowed.ok()) allowed = CheckWorkerOwner(request.worker_id(), caller);
   if (!allowed.ok()) return done(allowed);
+  if (absl::Status s = CheckResultLimits(request, options_.limits); !s.ok()) {
+    done(s);
+    return;
+  }
   const int64_t now = clock_->NowMs();
   v1::CompleteJobResponse response;
   std::vector<Op> ops;

@@ -73,6 +73,7 @@
 #include "auth/auth_config.h"
 #include "auth/caller.h"
 #include "auth/rate_limiter.h"
+#include "common/request_limits.h"
 #include "coordinator/clock.h"
 #include "coordinator/queue_index.h"
 #include "spec/expander.h"
@@ -94,7 +95,7 @@ struct SchedulerOptions {
                                             // releases and coordinator restarts do not count
   int32_t group_commit_ms = 5;              // a write batch waits this long to fill
   int32_t group_commit_max_batch = 1024;    // ... or until it holds this many writes
-  int64_t max_jobs_per_sweep = 1000000;     // grids larger than this are refused
+  RequestLimits limits;                     // request sizes, grid size, result sizes (request_limits.h)
   int64_t list_dead_workers_ms = 3600000;   // ListWorkers shows dead workers seen this recently
   bool synchronous_full = false;            // SQLite synchronous=FULL: commits survive power
                                             // loss too (NORMAL: process crashes only)
@@ -105,12 +106,14 @@ struct SchedulerOptions {
   bool run_maintenance_thread = true;       // false: the caller drives Tick() (tests)
 };
 
-// Expands a submitted spec. `layouts`: the model layouts the client sent with
-// it (SubmitSweepRequest.model_layouts; models without one are the expander's
-// to resolve). May fill defaults into *spec (the stored spec is the one after
-// the call). InvalidArgument naming the field for bad specs.
+// Expands a submitted spec within `options` (limits, deadline, cancel flag).
+// `layouts`: the model layouts the client sent with it
+// (SubmitSweepRequest.model_layouts; models without one are the expander's to
+// resolve). May fill defaults into *spec (the stored spec is the one after the
+// call). InvalidArgument naming the field for bad specs.
 using ExpandFn = std::function<absl::StatusOr<spec::Expansion>(
-    v1::SweepSpec* spec, const google::protobuf::RepeatedPtrField<v1::ModelLayout>& layouts)>;
+    v1::SweepSpec* spec, const google::protobuf::RepeatedPtrField<v1::ModelLayout>& layouts,
+    const spec::ExpandOptions& options)>;
 
 template <typename T>
 using Callback = std::function<void(absl::StatusOr<T>)>;
@@ -136,13 +139,19 @@ class Scheduler {
   // request.spec_text parsed here (relative paths resolved against
   // request.base_dir). request.existing decides whether a sweep of the same
   // name and spec (in the caller's tenant) is returned instead (resumed=true).
-  // Blocking (expansion + one big transaction): call it off the RPC thread.
-  // InvalidArgument for a bad spec or a grid over max_jobs_per_sweep;
-  // FailedPrecondition when resuming meets an unfinished sweep of the same
-  // name with another spec; ResourceExhausted naming the tenant quota it
-  // would pass.
+  // Blocking (expansion + one big transaction): call it off the RPC thread;
+  // holds no scheduler lock while expanding. InvalidArgument for a bad spec or
+  // a grid over the limits; ResourceExhausted for a spec over max_spec_bytes
+  // or naming the tenant quota it would pass; Cancelled when `cancelled`
+  // turns true (the caller went away) and DeadlineExceeded past
+  // limits.expansion_timeout_ms; FailedPrecondition when resuming meets an
+  // unfinished sweep of the same name with another spec.
+  // request_id (optional, per tenant): a request with an id already stored
+  // and the same request returns the sweep it created (nothing new is
+  // stored); the same id with a different request is AlreadyExists.
   absl::StatusOr<v1::SubmitSweepResponse> SubmitSweep(
-      const v1::SubmitSweepRequest& request, const auth::Caller& caller = auth::Caller::Local());
+      const v1::SubmitSweepRequest& request, const auth::Caller& caller = auth::Caller::Local(),
+      std::function<bool()> cancelled = nullptr);
   // NotFound for an unknown sweep (or another tenant's).
   absl::StatusOr<v1::SweepInfo> GetSweep(int64_t sweep_id,
                                          const auth::Caller& caller = auth::Caller::Local());
@@ -191,6 +200,9 @@ class Scheduler {
   // subject's worker.
   void Heartbeat(const v1::HeartbeatRequest& request, Callback<v1::HeartbeatResponse> done,
                  const auth::Caller& caller = auth::Caller::Local());
+  // CompleteJob: InvalidArgument (too many metrics, a long name) /
+  // ResourceExhausted (a detail_json or the whole result over the limits)
+  // before anything is stored.
   void CompleteJob(const v1::CompleteJobRequest& request, Callback<v1::CompleteJobResponse> done,
                    const auth::Caller& caller = auth::Caller::Local());
   void FailJob(const v1::FailJobRequest& request, Callback<v1::FailJobResponse> done,
@@ -303,7 +315,8 @@ class Scheduler {
   // OK if `caller` registered lease_worker (the worker a lease was granted to).
   absl::Status CheckLeaseOwner(const std::string& lease_worker, const auth::Caller& caller);
   absl::StatusOr<v1::SubmitSweepResponse> SubmitSweepAs(const v1::SubmitSweepRequest& request,
-                                                        const auth::Caller& caller);
+                                                        const auth::Caller& caller,
+                                                        std::function<bool()> cancelled);
   // ResourceExhausted naming the first quota a submit of `jobs` jobs would
   // pass (jobs < 0: the checks before expansion, counting the submit).
   absl::Status CheckSubmitQuota(const auth::Caller& caller, int64_t jobs, bool dry_run);
@@ -332,6 +345,13 @@ class Scheduler {
   void Commit(std::vector<storage::GroupCommitter::Op> ops, std::function<void(absl::Status)> done);
   absl::Status ReaderCall(const std::function<absl::Status(storage::JobStore&)>& fn);
   v1::SweepInfo SweepInfoOf(const storage::SweepRecord& rec, const storage::JobCounts& counts);
+  // Deterministic serialization (request_id fingerprints).
+  static std::string DeterministicBytes(const google::protobuf::Message& message);
+  // The answer to a SubmitSweep whose request_id is stored (`seen`: its sweep
+  // and request bytes): that sweep, or AlreadyExists when the request differs.
+  absl::StatusOr<v1::SubmitSweepResponse> Replay(const std::string& request_id,
+                                                 const std::pair<int64_t, std::string>& seen,
+                                                 const std::string& request_bytes);
   // The sweep SubmitSweep returns instead of storing `spec` under `policy`
   // (nullopt: store a new one). See v1::ExistingSweepPolicy.
   absl::StatusOr<std::optional<v1::SubmitSweepResponse>> FindExistingSweep(

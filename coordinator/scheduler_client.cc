@@ -4,6 +4,9 @@
 #include <utility>
 
 #include "absl/strings/match.h"
+#include "absl/time/clock.h"
+#include "google/protobuf/io/coded_stream.h"
+#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "absl/strings/str_cat.h"
 #include "auth/permissions.h"
 #include "common/status_macros.h"
@@ -37,6 +40,7 @@ std::string CodeName(const absl::Status& s) {
   return name;
 }
 
+constexpr int kMaxSweepPage = 1000;
 }  // namespace
 
 namespace {
@@ -128,8 +132,9 @@ absl::Status Scheduler::CheckSubmitQuota(const auth::Caller& caller, int64_t job
 }
 
 absl::StatusOr<v1::SubmitSweepResponse> Scheduler::SubmitSweep(
-    const v1::SubmitSweepRequest& request, const auth::Caller& caller) {
-  absl::StatusOr<v1::SubmitSweepResponse> r = SubmitSweepAs(request, caller);
+    const v1::SubmitSweepRequest& request, const auth::Caller& caller,
+    std::function<bool()> cancelled) {
+  absl::StatusOr<v1::SubmitSweepResponse> r = SubmitSweepAs(request, caller, std::move(cancelled));
   storage::AuditRecord a;
   a.subject = caller.subject;
   a.tenant = caller.tenant;
@@ -153,23 +158,52 @@ absl::StatusOr<v1::SubmitSweepResponse> Scheduler::SubmitSweep(
 }
 
 absl::StatusOr<v1::SubmitSweepResponse> Scheduler::SubmitSweepAs(
-    const v1::SubmitSweepRequest& request, const auth::Caller& caller) {
+    const v1::SubmitSweepRequest& request, const auth::Caller& caller,
+    std::function<bool()> cancelled) {
   RETURN_IF_ERROR(auth::Authorize(caller, auth::Action::kSubmit));
+  const RequestLimits& limits = options_.limits;
+  // Sizes first: nothing below copies or parses more than these bounds.
+  RETURN_IF_ERROR(CheckBytes("spec", static_cast<int64_t>(request.spec().ByteSizeLong()),
+                             limits.max_spec_bytes, "max-spec-bytes"));
+  RETURN_IF_ERROR(CheckBytes("spec_text", static_cast<int64_t>(request.spec_text().size()),
+                             limits.max_spec_bytes, "max-spec-bytes"));
+  constexpr int64_t kMaxRequestIdBytes = 128;
+  if (static_cast<int64_t>(request.request_id().size()) > kMaxRequestIdBytes) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("request_id: at most ", kMaxRequestIdBytes, " bytes"));
+  }
   ASSIGN_OR_RETURN(v1::SweepSpec spec, SpecOf(request));
+  RETURN_IF_ERROR(CheckCount("spec.name bytes", static_cast<int64_t>(spec.name().size()),
+                             limits.max_name_bytes, "max-name-bytes"));
+  const bool keyed = !request.request_id().empty() && !request.dry_run();
+  std::string request_bytes;
+  if (keyed) {
+    // The fingerprint of a retry: the whole request but its id.
+    v1::SubmitSweepRequest key = request;
+    key.clear_request_id();
+    request_bytes = DeterministicBytes(key);
+    absl::StatusOr<std::pair<int64_t, std::string>> seen;
+    RETURN_IF_ERROR(ReaderCall([&](JobStore& s) -> absl::Status {
+      seen = s.FindSweepRequest(caller.tenant, request.request_id());
+      return absl::OkStatus();
+    }));
+    if (seen.ok()) return Replay(request.request_id(), *seen, request_bytes);
+    if (!absl::IsNotFound(seen.status())) return seen.status();
+  }
   if (!request.dry_run() && request.existing() != v1::NEW_SWEEP) {
     ASSIGN_OR_RETURN(std::optional<v1::SubmitSweepResponse> existing,
                      FindExistingSweep(spec, request.existing(), caller));
     if (existing.has_value()) return *std::move(existing);
   }
   RETURN_IF_ERROR(CheckSubmitQuota(caller, -1, request.dry_run()));
-  ASSIGN_OR_RETURN(spec::Expansion expansion, expand_(&spec, request.model_layouts()));
+  spec::ExpandOptions expand_options;
+  expand_options.limits = limits;
+  expand_options.deadline = absl::Now() + absl::Milliseconds(limits.expansion_timeout_ms);
+  expand_options.cancelled = std::move(cancelled);
+  ASSIGN_OR_RETURN(spec::Expansion expansion, expand_(&spec, request.model_layouts(), expand_options));
   const int64_t n = static_cast<int64_t>(expansion.jobs.size());
   if (n == 0) return absl::InvalidArgumentError("spec: the sweep expands to no jobs");
-  if (n > options_.max_jobs_per_sweep) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("spec: the sweep expands to ", n, " jobs, more than the coordinator's limit of ",
-                     options_.max_jobs_per_sweep));
-  }
+  RETURN_IF_ERROR(CheckCount("spec: jobs in the grid", n, limits.max_jobs_per_sweep, "max-jobs-per-sweep"));
   RETURN_IF_ERROR(CheckSubmitQuota(caller, n, request.dry_run()));
   v1::SubmitSweepResponse response;
   response.set_job_count(n);
@@ -207,11 +241,25 @@ absl::StatusOr<v1::SubmitSweepResponse> Scheduler::SubmitSweepAs(
     rows[i].spec_proto = js.SerializeAsString();
   }
   expansion.jobs.clear();
-  RETURN_IF_ERROR(committer_->SubmitAndWait([&](JobStore& s) -> absl::Status {
+  absl::Status stored = committer_->SubmitAndWait([&](JobStore& s) -> absl::Status {
     RETURN_IF_ERROR(s.InsertSweep(&sweep, &rows));
+    if (keyed) {
+      RETURN_IF_ERROR(
+          s.InsertSweepRequest(caller.tenant, request.request_id(), sweep.sweep_id, request_bytes));
+    }
     return s.InsertEvent({now, sweep.sweep_id, 0, "", "sweep_submitted",
                           absl::StrCat(sweep.name, ": ", rows.size(), " jobs")});
-  }));
+  });
+  if (keyed && absl::IsAlreadyExists(stored)) {
+    // A concurrent request with the same id won the race: answer as its retry.
+    absl::StatusOr<std::pair<int64_t, std::string>> seen;
+    RETURN_IF_ERROR(ReaderCall([&](JobStore& s) -> absl::Status {
+      seen = s.FindSweepRequest(caller.tenant, request.request_id());
+      return absl::OkStatus();
+    }));
+    if (seen.ok()) return Replay(request.request_id(), *seen, request_bytes);
+  }
+  RETURN_IF_ERROR(stored);
   response.set_sweep_id(sweep.sweep_id);
 
   absl::MutexLock lock(&mu_);
@@ -238,6 +286,34 @@ absl::StatusOr<v1::SubmitSweepResponse> Scheduler::SubmitSweepAs(
     SetState(e, storage::kJobQueued);
   }
   ServeWaiters(clock_->NowMs());
+  return response;
+}
+
+std::string Scheduler::DeterministicBytes(const google::protobuf::Message& spec) {
+  std::string out;
+  google::protobuf::io::StringOutputStream stream(&out);
+  google::protobuf::io::CodedOutputStream coded(&stream);
+  coded.SetSerializationDeterministic(true);
+  spec.SerializeToCodedStream(&coded);
+  coded.Trim();
+  return out;
+}
+
+absl::StatusOr<v1::SubmitSweepResponse> Scheduler::Replay(
+    const std::string& request_id, const std::pair<int64_t, std::string>& seen,
+    const std::string& request_bytes) {
+  if (seen.second != request_bytes) {
+    return absl::AlreadyExistsError(absl::StrCat(
+        "request_id '", request_id, "' was already used for a different spec; use a new request_id"));
+  }
+  storage::SweepRecord rec;
+  RETURN_IF_ERROR(ReaderCall([&](JobStore& s) -> absl::Status {
+    ASSIGN_OR_RETURN(rec, s.GetSweep(seen.first));
+    return absl::OkStatus();
+  }));
+  v1::SubmitSweepResponse response;
+  response.set_sweep_id(rec.sweep_id);
+  response.set_job_count(rec.job_count);
   return response;
 }
 
@@ -283,35 +359,53 @@ absl::StatusOr<v1::SweepInfo> Scheduler::GetSweep(int64_t sweep_id, const auth::
 absl::StatusOr<v1::ListSweepsResponse> Scheduler::ListSweeps(
     const v1::ListSweepsRequest& request, const auth::Caller& caller) {
   RETURN_IF_ERROR(auth::Authorize(caller, auth::Action::kRead));
-  std::vector<storage::SweepRecord> recs;
-  std::vector<storage::JobCounts> counts;
-  RETURN_IF_ERROR(ReaderCall([&](JobStore& s) -> absl::Status {
-    ASSIGN_OR_RETURN(recs, s.ListSweeps(/*include_finished=*/true, /*with_spec=*/true,
-                                        caller.admin() ? "" : caller.tenant));
-    return absl::OkStatus();
-  }));
+  const std::string tenant = caller.admin() ? "" : caller.tenant;
+  // Pages of at most page_size sweeps and about max_reply_bytes (a page ends
+  // after the sweep that crosses it), read from the store in small batches.
+  constexpr int kBatch = 64;
+  const int page = std::min(request.page_size() > 0 ? request.page_size() : kMaxSweepPage, kMaxSweepPage);
+  int64_t after = request.after_sweep_id();
+  int64_t bytes = 0;
+  bool more = false;
   v1::ListSweepsResponse response;
-  for (storage::SweepRecord& rec : recs) {
-    storage::JobCounts c;
-    bool in_memory = false;
-    {
-      absl::MutexLock lock(&mu_);
-      if (auto it = sweeps_.find(rec.sweep_id); it != sweeps_.end()) {
-        c = it->second.counts;
-        rec.state = it->second.state;
-        in_memory = true;
+  while (!more) {
+    std::vector<storage::SweepRecord> recs;
+    RETURN_IF_ERROR(ReaderCall([&](JobStore& s) -> absl::Status {
+      ASSIGN_OR_RETURN(recs, s.ListSweeps(/*include_finished=*/true, /*with_spec=*/true, tenant,
+                                          after, kBatch));
+      return absl::OkStatus();
+    }));
+    for (storage::SweepRecord& rec : recs) {
+      after = rec.sweep_id;
+      storage::JobCounts c;
+      bool in_memory = false;
+      {
+        absl::MutexLock lock(&mu_);
+        if (auto it = sweeps_.find(rec.sweep_id); it != sweeps_.end()) {
+          c = it->second.counts;
+          rec.state = it->second.state;
+          in_memory = true;
+        }
+      }
+      const bool finished = !in_memory;
+      if (finished && !request.include_finished()) continue;
+      if (!in_memory) {
+        RETURN_IF_ERROR(ReaderCall([&](JobStore& s) -> absl::Status {
+          ASSIGN_OR_RETURN(c, s.CountJobs(rec.sweep_id));
+          return absl::OkStatus();
+        }));
+      }
+      v1::SweepInfo* info = response.add_sweeps();
+      *info = SweepInfoOf(rec, c);
+      bytes += static_cast<int64_t>(info->ByteSizeLong());
+      if (response.sweeps_size() >= page || bytes >= options_.limits.max_reply_bytes) {
+        more = true;
+        break;
       }
     }
-    const bool finished = !in_memory;
-    if (finished && !request.include_finished()) continue;
-    if (!in_memory) {
-      RETURN_IF_ERROR(ReaderCall([&](JobStore& s) -> absl::Status {
-        ASSIGN_OR_RETURN(c, s.CountJobs(rec.sweep_id));
-        return absl::OkStatus();
-      }));
-    }
-    *response.add_sweeps() = SweepInfoOf(rec, c);
+    if (static_cast<int>(recs.size()) < kBatch) break;
   }
+  if (more) response.set_next_after_sweep_id(after);
   return response;
 }
 
@@ -413,7 +507,16 @@ absl::StatusOr<v1::ListJobsResponse> Scheduler::ListJobs(const v1::ListJobsReque
     return absl::OkStatus();
   }));
   v1::ListJobsResponse response;
-  for (const auto& r : rows) *response.add_jobs() = JobOf(r);
+  int64_t bytes = 0;
+  for (const auto& r : rows) {
+    v1::Job* job = response.add_jobs();
+    *job = JobOf(r);
+    bytes += static_cast<int64_t>(job->ByteSizeLong());
+    if (bytes >= options_.limits.max_reply_bytes && response.jobs_size() < static_cast<int>(rows.size())) {
+      response.set_next_after_job_id(r.job_id);  // the page ends early at the byte budget
+      return response;
+    }
+  }
   if (static_cast<int>(rows.size()) == page) response.set_next_after_job_id(rows.back().job_id);
   return response;
 }
@@ -444,7 +547,16 @@ absl::StatusOr<v1::QueryResultsResponse> Scheduler::QueryResults(
     return absl::OkStatus();
   }));
   v1::QueryResultsResponse response;
-  for (const auto& r : rows) *response.add_rows() = ResultRowOf(r);
+  int64_t bytes = 0;
+  for (const auto& r : rows) {
+    v1::ResultRow* row = response.add_rows();
+    *row = ResultRowOf(r);
+    bytes += static_cast<int64_t>(row->ByteSizeLong());
+    if (bytes >= options_.limits.max_reply_bytes && response.rows_size() < static_cast<int>(rows.size())) {
+      response.set_next_after_result_id(r.result_id);  // the page ends early at the byte budget
+      return response;
+    }
+  }
   if (static_cast<int>(rows.size()) == f.limit) {
     response.set_next_after_result_id(rows.back().result_id);
   }

@@ -11,6 +11,7 @@
 
 #include "absl/synchronization/notification.h"
 #include "gmock/gmock.h"
+#include "absl/time/time.h"
 #include "gtest/gtest.h"
 #include "tests/testing/coordinator_fakes.h"
 #include "tests/testing/status_matchers.h"
@@ -57,7 +58,7 @@ class SchedulerTest : public ::testing::Test {
     o.worker_timeout_ms = 60000;
     o.reclaim_grace_ms = reclaim_grace_ms_;
     auto s = Scheduler::Open(
-        o, [](v1::SweepSpec* spec, const auto&) { return ::ablate::testing::FakeExpand(spec); },
+        o, [](v1::SweepSpec* spec, const auto&, const auto&) { return ::ablate::testing::FakeExpand(spec); },
         &clock_);
     ASSERT_TRUE(s.ok()) << s.status();
     core_ = std::move(s).value();
@@ -688,6 +689,72 @@ TEST_F(SchedulerTest, QueryResultsFiltersAndRatios) {
   EXPECT_DOUBLE_EQ(rows->rows(0).baseline_value(), 10.0);
   EXPECT_DOUBLE_EQ(rows->rows(0).ratio_to_baseline(), 3.0);
   EXPECT_EQ(rows->rows(0).component(), v1::ATTENTION);
+}
+
+TEST_F(SchedulerTest, ListSweepsIsPagedByCountAndBytes) {
+  for (int i = 0; i < 5; ++i) Submit(FakeSpec(absl::StrCat("s", i), 1, 1));
+  v1::ListSweepsRequest req;
+  req.set_include_finished(true);
+  req.set_page_size(2);
+  std::vector<int64_t> seen;
+  for (int page = 0; page < 10; ++page) {
+    auto r = core_->ListSweeps(req);
+    ASSERT_OK(r);
+    EXPECT_LE(r->sweeps_size(), 2);
+    for (const auto& s : r->sweeps()) seen.push_back(s.sweep_id());
+    if (r->next_after_sweep_id() == 0) break;
+    req.set_after_sweep_id(r->next_after_sweep_id());
+  }
+  EXPECT_THAT(seen, ::testing::ElementsAre(1, 2, 3, 4, 5));
+}
+
+TEST_F(SchedulerTest, RequestIdReturnsTheFirstSweepAndSurvivesReopen) {
+  v1::SubmitSweepRequest req;
+  *req.mutable_spec() = FakeSpec("s", 1, 1);
+  req.set_request_id("abc");
+  auto first = core_->SubmitSweep(req);
+  ASSERT_OK(first);
+  auto again = core_->SubmitSweep(req);
+  ASSERT_OK(again);
+  EXPECT_EQ(again->sweep_id(), first->sweep_id());
+  EXPECT_EQ(again->job_count(), first->job_count());
+  Reopen();
+  auto after = core_->SubmitSweep(req);
+  ASSERT_OK(after);
+  EXPECT_EQ(after->sweep_id(), first->sweep_id());
+  req.mutable_spec()->set_name("other");
+  EXPECT_THAT(core_->SubmitSweep(req), StatusIs(absl::StatusCode::kAlreadyExists, HasSubstr("'abc'")));
+  req.set_request_id(std::string(129, 'x'));
+  EXPECT_THAT(core_->SubmitSweep(req), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("request_id")));
+  auto list = core_->ListSweeps({});
+  ASSERT_OK(list);
+  EXPECT_EQ(list->sweeps_size(), 1);
+}
+
+TEST_F(SchedulerTest, CancelledExpansionStoresNothing) {
+  v1::SubmitSweepRequest req;
+  *req.mutable_spec() = FakeSpec("s", 1, 1);
+  core_.reset();
+  SchedulerOptions o;
+  o.db_path = path_;
+  o.group_commit_ms = 0;
+  o.run_maintenance_thread = false;
+  // The expander honours ExpandOptions::cancelled as the real one does.
+  auto s = Scheduler::Open(
+      o,
+      [](v1::SweepSpec* spec, const auto&, const spec::ExpandOptions& opts) -> absl::StatusOr<spec::Expansion> {
+        if (opts.cancelled && opts.cancelled()) return absl::CancelledError("expansion cancelled");
+        EXPECT_LT(opts.deadline, absl::InfiniteFuture());
+        return ::ablate::testing::FakeExpand(spec);
+      },
+      &clock_);
+  ASSERT_OK(s);
+  core_ = std::move(s).value();
+  EXPECT_THAT(core_->SubmitSweep(req, auth::Caller::Local(), [] { return true; }), StatusIs(absl::StatusCode::kCancelled, HasSubstr("")));
+  auto list = core_->ListSweeps({});
+  ASSERT_OK(list);
+  EXPECT_EQ(list->sweeps_size(), 0);
+  EXPECT_OK(core_->SubmitSweep(req, auth::Caller::Local(), [] { return false; }).status());
 }
 
 }  // namespace

@@ -56,8 +56,9 @@ std::string ComponentList(const ModelConfig& cfg, int layer) {
 class AblationExpander {
  public:
   AblationExpander(const v1::SweepSpec& spec, int ai, int mi, const ModelConfig& cfg,
-                   std::vector<v1::Condition>* out)
-      : spec_(spec),
+                   std::vector<v1::Condition>* out, const std::function<absl::Status()>* check = nullptr)
+      : check_(check),
+        spec_(spec),
         a_(spec.ablations(ai)),
         model_(spec.models(mi)),
         mi_(mi),
@@ -65,6 +66,8 @@ class AblationExpander {
         out_(out),
         path_(absl::StrCat("ablations[", ai, "]")),
         name_(a_.name().empty() ? AblationKindName(a_) : a_.name()) {}
+
+  const std::function<absl::Status()>* const check_;
 
   absl::StatusOr<int64_t> Run() {
     if (a_.models_size() > 0 &&
@@ -190,6 +193,7 @@ class AblationExpander {
                        RequireLayers(c, absl::StrCat(path_, ".group.components[", j, "]")));
       if (layers.empty()) continue;
       v1::Condition* cond = Add(v1::GROUP, absl::StrCat(name_, "/", ComponentName(c)));
+      targets_ += static_cast<int64_t>(layers.size());
       if (cond != nullptr) RETURN_IF_ERROR(AddTargets(cond, c, layers));
     }
     return absl::OkStatus();
@@ -200,6 +204,7 @@ class AblationExpander {
     ASSIGN_OR_RETURN(std::vector<int> layers, RequireLayers(c, path_ + ".layer_sweep.component"));
     if (out_ == nullptr) {
       count_ += static_cast<int64_t>(layers.size());
+      targets_ += static_cast<int64_t>(layers.size());
       return absl::OkStatus();
     }
     for (int l : layers) {
@@ -252,6 +257,7 @@ class AblationExpander {
     }
     for (auto& [pos, sel] : parts) {
       v1::Condition* cond = Add(v1::POSITIONAL, absl::StrCat(name_, "/", ComponentName(c), "/", pos));
+      targets_ += static_cast<int64_t>(sel.size());
       if (cond == nullptr) continue;
       cond->set_position(pos);
       RETURN_IF_ERROR(AddTargets(cond, c, sel));
@@ -279,7 +285,13 @@ class AblationExpander {
     if (orders.empty()) orders = {v1::FIRST, v1::LAST};
     const int trials = std::max(1, p.trials());
     if (out_ == nullptr) {
-      for (auto o : orders) count_ += static_cast<int64_t>(p.counts_size()) * (o == v1::RANDOM_ORDER ? trials : 1);
+      int64_t sum_counts = 0;
+      for (int k : p.counts()) sum_counts += k;
+      for (auto o : orders) {
+        const int64_t reps = o == v1::RANDOM_ORDER ? trials : 1;
+        count_ += static_cast<int64_t>(p.counts_size()) * reps;
+        targets_ += sum_counts * reps;
+      }
       return absl::OkStatus();
     }
     const std::string comp(ComponentName(c));
@@ -297,6 +309,7 @@ class AblationExpander {
       // One random order per trial; every count takes a prefix of it (nested sets).
       std::vector<std::vector<int>> perms;
       for (int t = 0; t < trials; ++t) {
+        RETURN_IF_ERROR(Check(t));
         SplitMix64 rng(StreamSeed(kStreamProgressive, p.seed(), model_.name(), static_cast<uint64_t>(t)));
         std::vector<int> perm = layers;
         PartialShuffle(&perm, static_cast<uint64_t>(max_count), &rng);
@@ -363,6 +376,7 @@ class AblationExpander {
     const int trials = std::max(1, r.trials());
     if (out_ == nullptr) {
       count_ += trials;
+      targets_ += static_cast<int64_t>(trials) * count;
       return absl::OkStatus();
     }
     std::string stem = name_;
@@ -375,6 +389,7 @@ class AblationExpander {
     constexpr int kMaxRedraws = 64;
     std::set<std::vector<std::pair<int, Component>>> drawn;
     for (int t = 0; t < trials; ++t) {
+      RETURN_IF_ERROR(Check(t));
       std::vector<std::pair<int, Component>> draw;
       for (int attempt = 0; attempt <= kMaxRedraws; ++attempt) {
         const uint64_t stream = static_cast<uint64_t>(t) + (static_cast<uint64_t>(attempt) << 32);
@@ -421,6 +436,7 @@ class AblationExpander {
       targets.push_back(std::move(resolved));
     }
     v1::Condition* cond = Add(v1::EXPLICIT, name_);
+    targets_ += static_cast<int64_t>(targets.size());
     if (cond == nullptr) return absl::OkStatus();
     std::sort(targets.begin(), targets.end(), [](const v1::Target& x, const v1::Target& y) {
       return std::make_pair(x.layer(), static_cast<int>(x.component())) <
@@ -445,6 +461,18 @@ class AblationExpander {
   const std::string name_;
   const ModeRule rule_ = Rule();
   int64_t count_ = 0;
+  int64_t targets_ = 0;  // in count mode: the targets the conditions would hold
+
+ public:
+  int64_t targets() const { return targets_; }
+
+ private:
+  // Every kCheckEvery trials: the caller's cancellation / deadline check.
+  absl::Status Check(int trial) const {
+    constexpr int kCheckEvery = 256;
+    if (check_ == nullptr || !*check_ || trial % kCheckEvery != 0) return absl::OkStatus();
+    return (*check_)();
+  }
 };
 
 }  // namespace
@@ -467,14 +495,17 @@ absl::StatusOr<v1::Target> ResolveTarget(const v1::SweepSpec& spec, int ablation
 }
 
 absl::StatusOr<int64_t> CountConditions(const v1::SweepSpec& spec, int ablation_index, int model_index,
-                                        const ModelConfig& config) {
+                                        const ModelConfig& config, int64_t* targets) {
   AblationExpander e(spec, ablation_index, model_index, config, nullptr);
-  return e.Run();
+  absl::StatusOr<int64_t> n = e.Run();
+  if (targets != nullptr) *targets = e.targets();
+  return n;
 }
 
 absl::Status AppendConditions(const v1::SweepSpec& spec, int ablation_index, int model_index,
-                              const ModelConfig& config, std::vector<v1::Condition>* out) {
-  AblationExpander e(spec, ablation_index, model_index, config, out);
+                              const ModelConfig& config, std::vector<v1::Condition>* out,
+                              const std::function<absl::Status()>& check) {
+  AblationExpander e(spec, ablation_index, model_index, config, out, &check);
   return e.Run().status();
 }
 

@@ -15,6 +15,7 @@
 #define ABLATE_SPEC_CONDITIONS_H_
 
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 #include "ablate/v1/job.pb.h"
@@ -38,15 +39,21 @@ absl::StatusOr<v1::Target> ResolveTarget(const v1::SweepSpec& spec, int ablation
 // How many conditions ablations[ablation_index] yields on models[model_index]
 // (0 when the entry is restricted to other models or skipped by skip_missing).
 // Checks the layout-dependent rules that decide the count (component present,
-// counts vs pool sizes, ranges); cheap: no targets, no draws.
+// counts vs pool sizes, ranges); cheap: no targets, no draws (memory and time
+// proportional to the model's layers, not to trials). `targets`, if not null,
+// gets the total number of targets of those conditions.
 // REQUIRES: spec passed ValidateSweepSpec and ApplyDefaults.
 absl::StatusOr<int64_t> CountConditions(const v1::SweepSpec& spec, int ablation_index, int model_index,
-                                        const ModelConfig& config);
+                                        const ModelConfig& config, int64_t* targets = nullptr);
 
 // Appends those conditions, with labels and explicit targets, to `out`.
+// `check`, if set, is called every few hundred trials of random and
+// progressive ablations; a non-OK status (a cancelled or timed-out expansion)
+// stops the expansion and is returned.
 // REQUIRES: as CountConditions.
 absl::Status AppendConditions(const v1::SweepSpec& spec, int ablation_index, int model_index,
-                              const ModelConfig& config, std::vector<v1::Condition>* out);
+                              const ModelConfig& config, std::vector<v1::Condition>* out,
+                              const std::function<absl::Status()>& check = nullptr);
 
 // The positional thirds of n items: sizes n/3 each, the first n%3 parts one more
 // (numpy.array_split): {start, end} index pairs for early, middle, late.

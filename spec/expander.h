@@ -19,7 +19,10 @@
 #include "ablate/v1/job.pb.h"
 #include "ablate/v1/spec.pb.h"
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "common/model_config.h"
+#include "common/path_policy.h"
+#include "common/request_limits.h"
 
 namespace ablate::spec {
 
@@ -32,12 +35,29 @@ class LayoutSource {
 };
 
 // Reads <model.path>/config.json through LoadModelConfig, caching per path.
+// With a restricted `paths` policy, a path outside it is PermissionDenied
+// before anything is opened (the message does not say whether it exists).
 class ConfigLayoutSource : public LayoutSource {
  public:
+  ConfigLayoutSource() = default;
+  ConfigLayoutSource(RequestLimits limits, PathPolicy paths)
+      : limits_(limits), paths_(std::move(paths)) {}
+
   absl::StatusOr<ModelConfig> Get(const v1::ModelSpec& model) override;
 
  private:
+  RequestLimits limits_;
+  PathPolicy paths_;
   std::map<std::string, ModelConfig> cache_;
+};
+
+// How an expansion is bounded. Everything proportional to the grid is checked
+// against `limits` from the spec's structure and the layouts' layer counts
+// BEFORE any condition or job is built (count first, then expand).
+struct ExpandOptions {
+  RequestLimits limits;                            // defaults as the coordinator's
+  absl::Time deadline = absl::InfiniteFuture();    // DeadlineExceeded past it
+  std::function<bool()> cancelled;                 // if set and true: Cancelled
 };
 
 struct Expansion {
@@ -48,13 +68,24 @@ struct Expansion {
 // Validates the spec against the layouts and expands it. InvalidArgument with a
 // message naming the offending field (e.g. "ablations[2].layer_sweep.component:
 // model 'qwen2.5' has no linear_attention layers") for bad specs, an empty grid,
-// or a grid larger than execution.max_jobs.
-absl::StatusOr<Expansion> ExpandSweep(const v1::SweepSpec& spec, LayoutSource& layouts);
+// a grid larger than execution.max_jobs, or anything over options.limits (the
+// message names the limit); Cancelled / DeadlineExceeded when stopped.
+absl::StatusOr<Expansion> ExpandSweep(const v1::SweepSpec& spec, LayoutSource& layouts,
+                                      const ExpandOptions& options = ExpandOptions());
 
-// Counts only (no JobSpec materialised); same validation. For `ablate expand` and
-// for rejecting over-large grids cheaply.
+// Counts only, from the spec's structure and the layouts: no condition, draw
+// or JobSpec is built, so its cost does not grow with trials or jobs. Same
+// validation, except the label-uniqueness check that needs the labels. For
+// `ablate expand` and for rejecting over-large grids cheaply.
 absl::StatusOr<std::vector<v1::ExpansionCount>> CountSweep(const v1::SweepSpec& spec,
-                                                           LayoutSource& layouts);
+                                                           LayoutSource& layouts,
+                                                           const ExpandOptions& options = ExpandOptions());
+
+// Layout-free limits of a spec: spec bytes, name / path lengths, number of
+// models, evaluations, ablations and seeds, trials per ablation. The first
+// problem, naming the field and the limit; OK otherwise. ExpandSweep,
+// CountSweep and StreamSweep call it first.
+absl::Status CheckSpecLimits(const v1::SweepSpec& spec, const RequestLimits& limits);
 
 // The jobs of ExpandSweep, in the same order, streamed to `sink` without
 // materialising them (for large grids: ~2 GB for 10^6 jobs of 36 targets each
@@ -64,7 +95,8 @@ absl::StatusOr<std::vector<v1::ExpansionCount>> CountSweep(const v1::SweepSpec& 
 // and is returned. Returns the counts, as CountSweep.
 absl::StatusOr<std::vector<v1::ExpansionCount>> StreamSweep(
     const v1::SweepSpec& spec, LayoutSource& layouts,
-    const std::function<absl::Status(const v1::JobSpec&)>& sink);
+    const std::function<absl::Status(const v1::JobSpec&)>& sink,
+    const ExpandOptions& options = ExpandOptions());
 
 }  // namespace ablate::spec
 

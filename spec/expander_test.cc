@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
+#include "absl/time/clock.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "spec/conditions.h"
@@ -404,8 +405,16 @@ TEST(ExpanderTest, GridLimits) {
   EXPECT_THAT(Expand(Spec("execution: {max_jobs: 80}\nablations: [{layer_sweep: mlp}]\n")),
               StatusIs(absl::StatusCode::kInvalidArgument,
                        HasSubstr("execution.max_jobs: the grid has 84 jobs, more than the limit of 80")));
-  // Huge trial counts are rejected before anything is drawn.
+  // Huge trial counts are rejected before anything is drawn: by the trial
+  // limit, and with that raised, by the grid count.
   EXPECT_THAT(Expand(Spec("ablations: [{random: {count: 2, trials: 2000000000}}]\n")),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("random.trials: 2000000000 is more than the limit of 100000")));
+  ExpandOptions raised;
+  raised.limits.max_random_trials = 2000000000;
+  ConfigLayoutSource layouts;
+  EXPECT_THAT(ExpandSweep(ParseOrDie(Spec("ablations: [{random: {count: 2, trials: 2000000000}}]\n")), layouts,
+                          raised),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("the grid has 6000000000 jobs")));
   EXPECT_THAT(Expand(Spec("ablations: [{layer_sweep: ssm, skip_missing: true, models: [qwen35]}]\n")),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("ablations: the grid is empty")));
@@ -503,6 +512,83 @@ TEST(StreamSweepTest, StreamsTheSameJobsAndStopsOnSinkError) {
   });
   EXPECT_THAT(stopped, StatusIs(absl::StatusCode::kResourceExhausted, HasSubstr("disk full")));
   EXPECT_EQ(seen, 3);
+}
+
+// ---- request limits and bounded cost (docs/limits.md) ----
+
+TEST(ExpanderLimitsTest, HugeTrialCountIsRefusedBeforeAnyTrialIsBuilt) {
+  const std::string text = Spec(
+      "execution: {max_jobs: 2000000000}\nablations: [{random: {count: 2, trials: 3000000}}]\n");
+  ConfigLayoutSource layouts;
+  EXPECT_THAT(CountSweep(ParseOrDie(text), layouts),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("ablations[0].random.trials: 3000000 is more than the limit of 100000")));
+  // With the trial limit raised, the grid count (from the spec's structure,
+  // not from built trials) meets the job limit: 3 models x 3e6 trials.
+  ExpandOptions o;
+  o.limits.max_random_trials = 10000000;
+  EXPECT_THAT(ExpandSweep(ParseOrDie(text), layouts, o),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("jobs in the grid: 9000000 is more than the limit of 1000000 "
+                                 "(coordinator flag --max-jobs-per-sweep)")));
+  // CountSweep counts without building: a grid far over the memory a build
+  // would need is counted at once when the job limit allows it.
+  o.limits.max_jobs_per_sweep = 2000000000;
+  o.limits.max_targets_per_sweep = 1LL << 40;
+  auto counts = CountSweep(ParseOrDie(text), layouts, o);
+  ASSERT_OK(counts.status());
+  int64_t jobs = 0;
+  for (const auto& c : *counts) jobs += c.jobs();
+  EXPECT_EQ(jobs, 9000000);
+}
+
+TEST(ExpanderLimitsTest, TargetsPerSweepAreBounded) {
+  const std::string text = Spec("ablations: [{random: {pool: component_pairs, count: 20, trials: 1000}}]\n");
+  ExpandOptions o;
+  o.limits.max_targets_per_sweep = 50000;  // 3 x 1000 x 20 = 60000 targets
+  ConfigLayoutSource layouts;
+  EXPECT_THAT(CountSweep(ParseOrDie(text), layouts, o),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("targets over all jobs: 60000 is more than the limit of 50000")));
+}
+
+TEST(ExpanderLimitsTest, SpecShapeLimitsNameTheField) {
+  ExpandOptions o;
+  o.limits.max_models = 2;
+  ConfigLayoutSource layouts;
+  EXPECT_THAT(ExpandSweep(ParseOrDie(Spec("ablations: [baseline]\n")), layouts, o),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("models: 3 is more than the limit of 2 (coordinator flag --max-models)")));
+  v1::SweepSpec long_name = ParseOrDie(Spec("ablations: [baseline]\n"));
+  long_name.set_name(std::string(300, 'x'));
+  EXPECT_THAT(ExpandSweep(long_name, layouts),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("name bytes: 300 is more than the limit of 256")));
+  v1::SweepSpec big = ParseOrDie(Spec("ablations: [baseline]\n"));
+  big.mutable_models(0)->set_path(std::string(2 << 20, '/'));
+  EXPECT_THAT(ExpandSweep(big, layouts), StatusIs(absl::StatusCode::kResourceExhausted,
+                                                  HasSubstr("--max-spec-bytes")));
+}
+
+TEST(ExpanderLimitsTest, LayerLimitAppliesToEveryLayoutSource) {
+  ModelConfig huge;
+  huge.num_layers = 5000;  // as a layout arriving from anywhere but config.json
+  FixedLayoutSource layouts({{"qwen35", huge}, {"falcon", huge}, {"qwen25", huge}});
+  EXPECT_THAT(CountSweep(ParseOrDie(Spec("ablations: [baseline]\n")), layouts),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("--max-layers-per-model")));
+}
+
+TEST(ExpanderLimitsTest, ExpansionIsCancellableAndHasADeadline) {
+  const std::string text = Spec("ablations: [{random: {count: 2, trials: 5000}}]\n");
+  ConfigLayoutSource layouts;
+  ExpandOptions cancelled;
+  int polls = 0;
+  cancelled.cancelled = [&polls] { return ++polls > 3; };
+  EXPECT_THAT(ExpandSweep(ParseOrDie(text), layouts, cancelled), StatusIs(absl::StatusCode::kCancelled, ::testing::_));
+  ExpandOptions late;
+  late.deadline = absl::Now() - absl::Seconds(1);
+  EXPECT_THAT(ExpandSweep(ParseOrDie(text), layouts, late),
+              StatusIs(absl::StatusCode::kDeadlineExceeded, HasSubstr("--expansion-timeout-ms")));
+  EXPECT_OK(ExpandSweep(ParseOrDie(text), layouts).status());
 }
 
 }  // namespace

@@ -58,9 +58,12 @@ class FixedLayoutSource : public LayoutSource {
 // model's config.json text) into FixedLayoutSource's map. InvalidArgument
 // naming the entry for a model the spec does not have, a model given twice,
 // or a config.json that does not parse.
+// Each config.json is held to limits.max_config_bytes before it is parsed and
+// to limits.max_layers_per_model before its layers are built.
 absl::StatusOr<std::map<std::string, ModelConfig>> ParseSentLayouts(
     const v1::SweepSpec& spec,
-    const google::protobuf::RepeatedPtrField<v1::ModelLayout>& layouts);
+    const google::protobuf::RepeatedPtrField<v1::ModelLayout>& layouts,
+    const RequestLimits& limits = RequestLimits());
 
 // Parses "NAME=DIR" (the CLI's --layout). InvalidArgument without '=' or with an empty side.
 absl::StatusOr<std::pair<std::string, std::string>> ParseLayoutOverride(absl::string_view text);

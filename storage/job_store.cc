@@ -269,20 +269,46 @@ absl::Status JobStore::InsertEvent(const EventRecord& e) {
 
 absl::StatusOr<std::vector<SweepRecord>> JobStore::ListSweeps(bool include_finished,
                                                               bool with_spec,
-                                                              const std::string& tenant) {
+                                                              const std::string& tenant,
+                                                              int64_t after_sweep_id, int limit) {
   std::string sql = absl::StrCat("SELECT ", kSweepColumns, with_spec ? ", spec_proto" : "",
-                                 " FROM sweeps WHERE 1");
+                                 " FROM sweeps WHERE sweep_id > ?1");
   if (!include_finished) absl::StrAppend(&sql, " AND state = ", kSweepRunning);
-  if (!tenant.empty()) absl::StrAppend(&sql, " AND tenant = ?1");
-  absl::StrAppend(&sql, " ORDER BY sweep_id");
+  if (!tenant.empty()) absl::StrAppend(&sql, " AND tenant = ?3");
+  absl::StrAppend(&sql, " ORDER BY sweep_id LIMIT ?2");
   ASSIGN_OR_RETURN(Statement * st, db_->Prepare(sql));
-  if (!tenant.empty()) st->BindText(1, tenant);
+  st->Bind(1, after_sweep_id).Bind(2, static_cast<int64_t>(limit));
+  if (!tenant.empty()) st->BindText(3, tenant);
   std::vector<SweepRecord> out;
   while (true) {
     ASSIGN_OR_RETURN(bool row, st->Step());
     if (!row) break;
     out.push_back(ReadSweep(*st, with_spec));
   }
+  return out;
+}
+
+absl::Status JobStore::InsertSweepRequest(const std::string& tenant, const std::string& request_id,
+                                          int64_t sweep_id, const std::string& spec_bytes) {
+  ASSIGN_OR_RETURN(Statement * st, db_->Prepare(
+      "INSERT INTO sweep_requests (tenant, request_id, sweep_id, spec_proto) VALUES (?, ?, ?, ?)"));
+  st->BindText(1, tenant).BindText(2, request_id).Bind(3, sweep_id).BindBlob(4, spec_bytes);
+  absl::Status s = st->Run();
+  if (absl::IsAlreadyExists(s)) {
+    return absl::AlreadyExistsError("request_id: already used");
+  }
+  return s;
+}
+
+absl::StatusOr<std::pair<int64_t, std::string>> JobStore::FindSweepRequest(
+    const std::string& tenant, const std::string& request_id) {
+  ASSIGN_OR_RETURN(Statement * st, db_->Prepare(
+      "SELECT sweep_id, spec_proto FROM sweep_requests WHERE tenant = ? AND request_id = ?"));
+  st->BindText(1, tenant).BindText(2, request_id);
+  ASSIGN_OR_RETURN(bool row, st->Step());
+  if (!row) return absl::NotFoundError("request_id: unknown");
+  std::pair<int64_t, std::string> out(st->ColumnInt64(0), st->ColumnBlob(1));
+  st->Finish();
   return out;
 }
 

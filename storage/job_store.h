@@ -58,12 +58,23 @@ class JobStore {
                            const std::string& loaded_models_json);
   absl::Status InsertEvent(const EventRecord& event);
   absl::Status InsertAudit(const AuditRecord& audit);
+  // Remembers which sweep a SubmitSweep request_id of `tenant` created (with a
+  // fingerprint of the request, to tell a retry from a reuse). AlreadyExists if
+  // the id is already stored for that tenant.
+  absl::Status InsertSweepRequest(const std::string& tenant, const std::string& request_id,
+                                  int64_t sweep_id, const std::string& spec_bytes);
 
   // ---- reads ----
 
-  // tenant "" : every tenant's sweeps.
+  // Sweeps with sweep_id > after_sweep_id, by sweep_id, at most `limit` (< 0:
+  // all); tenant "": every tenant's.
   absl::StatusOr<std::vector<SweepRecord>> ListSweeps(bool include_finished, bool with_spec,
-                                                      const std::string& tenant = "");
+                                                      const std::string& tenant = "",
+                                                      int64_t after_sweep_id = 0, int limit = -1);
+  // The sweep a SubmitSweep request_id of `tenant` created and the request's
+  // fingerprint; NotFound if the id is unknown.
+  absl::StatusOr<std::pair<int64_t, std::string>> FindSweepRequest(const std::string& tenant,
+                                                                   const std::string& request_id);
   // The sweeps named `name` owned by `tenant`, newest first, with their specs.
   absl::StatusOr<std::vector<SweepRecord>> ListSweepsNamed(const std::string& name,
                                                            const std::string& tenant);

@@ -210,8 +210,56 @@ CREATE TABLE audit (
 );
 )sql";
 
+// Migration 4: SubmitSweep idempotency keys (per tenant), and NaN / Inf metric values
+// flagged in the result views (a value is stored as is: +-Inf as REAL
+// infinities, NaN as NULL, which SQLite cannot store otherwise).
+constexpr char kRequestsAndFiniteFlags[] = R"sql(
+CREATE TABLE sweep_requests (
+  tenant     TEXT    NOT NULL,                  -- the submitter's tenant: ids are per tenant
+  request_id TEXT    NOT NULL,                  -- SubmitSweepRequest.request_id
+  sweep_id   INTEGER NOT NULL REFERENCES sweeps(sweep_id),
+  spec_proto BLOB    NOT NULL,                  -- fingerprint of the request (as sent)
+  PRIMARY KEY (tenant, request_id)
+) WITHOUT ROWID;
+
+DROP VIEW result_vs_baseline;
+DROP VIEW result_rows;
+
+CREATE VIEW result_rows AS
+SELECT r.result_id, r.job_id, r.sweep_id, k.model, k.model_path, k.family, k.kind, k.kind_name,
+       k.condition, k.component, k.component_name, k.layer, k.evaluation, k.seed,
+       r.metric, r.value, r.detail_json,
+       (r.value IS NOT NULL AND r.value NOT IN (9e999, -9e999)) AS is_finite,
+       CASE WHEN r.value IS NULL THEN 'nan' WHEN r.value = 9e999 THEN 'inf'
+            WHEN r.value = -9e999 THEN '-inf' ELSE NULL END AS value_class
+FROM results r JOIN job_keys k ON k.job_id = r.job_id;
+
+CREATE VIEW result_vs_baseline AS
+SELECT x.*,
+       CASE WHEN x.baseline_value IS NULL OR x.baseline_value = 0 THEN NULL
+            ELSE x.value / x.baseline_value END AS ratio,
+       (x.value IS NOT NULL AND x.value NOT IN (9e999, -9e999)) AS is_finite
+FROM (
+  SELECT r.result_id, r.job_id, r.sweep_id, j.model_name AS model, j.kind,
+         CASE j.kind WHEN 1 THEN 'baseline' WHEN 2 THEN 'group' WHEN 3 THEN 'layer_sweep'
+                     WHEN 4 THEN 'positional' WHEN 5 THEN 'progressive' WHEN 6 THEN 'random'
+                     WHEN 7 THEN 'explicit' ELSE '' END AS kind_name,
+         j.condition_label AS condition, j.component,
+         CASE j.component WHEN 1 THEN 'attention' WHEN 2 THEN 'linear_attention' WHEN 3 THEN 'ssm'
+                          WHEN 4 THEN 'mlp' WHEN 5 THEN 'layer' ELSE '' END AS component_name,
+         j.layer, j.evaluation, j.seed, r.metric, r.value, r.detail_json,
+         (SELECT br.value FROM jobs bj JOIN results br ON br.job_id = bj.job_id
+           WHERE bj.sweep_id = j.sweep_id AND bj.model_name = j.model_name
+             AND bj.evaluation = j.evaluation AND bj.seed = j.seed AND bj.kind = 1
+             AND br.metric = r.metric
+           ORDER BY bj.job_id LIMIT 1) AS baseline_value
+  FROM results r JOIN jobs j ON j.job_id = r.job_id
+) x;
+)sql";
+
 const std::vector<const char*>& Migrations() {
-  static const auto* const kMigrations = new std::vector<const char*>{kTables, kViews, kTenants};
+  static const auto* const kMigrations =
+      new std::vector<const char*>{kTables, kViews, kTenants, kRequestsAndFiniteFlags};
   return *kMigrations;
 }
 

@@ -21,6 +21,15 @@ if(TARGET ablate-coordinator)
     TIMEOUT 180)
   add_dependencies(e2e_orchestration_test ablate-coordinator ablate-test-worker)
 
+  # Request limits, bounded cost, request_id, --allow-path, NaN/Inf, garbage
+  # bytes against the real coordinator process (docs/limits.md).
+  ablate_test(NAME e2e_limits_test
+    SRCS ${CMAKE_CURRENT_SOURCE_DIR}/e2e_limits_test.cc
+    LIBS ablate_e2e_cluster
+    LABELS "e2e;limits"
+    TIMEOUT 120)
+  add_dependencies(e2e_limits_test ablate ablate-coordinator ablate-test-worker)
+
   if(TARGET ablate_sweep_cli)
     ablate_test(NAME e2e_cli_test
       SRCS ${CMAKE_CURRENT_SOURCE_DIR}/e2e_cli_test.cc

@@ -21,4 +21,14 @@ if(TARGET ablate)
   add_test(NAME spec_cli_expand_bad_layout_flag
     COMMAND ablate expand ${CMAKE_SOURCE_DIR}/examples/reference-study.yaml --layout nosuchmodel=/tmp)
   set_tests_properties(spec_cli_expand_bad_layout_flag PROPERTIES WILL_FAIL TRUE)
+  # Bounded cost (docs/limits.md): refused from the counts, before anything is built.
+  add_test(NAME spec_cli_expand_huge_layers
+    COMMAND ablate expand ${CMAKE_SOURCE_DIR}/spec/testdata/limits/huge-layers.yaml)
+  set_tests_properties(spec_cli_expand_huge_layers PROPERTIES LABELS "limits" TIMEOUT 20
+    PASS_REGULAR_EXPRESSION "num_hidden_layers: 2000000000 is more than the limit of 4096")
+  add_test(NAME spec_cli_expand_huge_trials
+    COMMAND ablate expand ${CMAKE_SOURCE_DIR}/spec/testdata/limits/huge-trials.yaml
+            --layout q=${CMAKE_SOURCE_DIR}/spec/testdata/qwen2.5-0.5b)
+  set_tests_properties(spec_cli_expand_huge_trials PROPERTIES LABELS "limits" TIMEOUT 20
+    PASS_REGULAR_EXPRESSION "random.trials: 3000000 is more than the limit of 100000")
 endif()

@@ -39,6 +39,9 @@ void AddWorkerFlags(CLI::App* app, WorkerOptions* o) {
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
   auth::AddClientSecurityFlags(app, &o->security);
+  app->add_option("--allow-path", o->allow_paths,
+                  "directory a job's model, tokenizer and data files must be in; repeatable; "
+                  "default: any path (set it on a shared cluster)");
 }
 
 }  // namespace ablate::worker

@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "auth/grpc_security.h"
@@ -56,6 +57,11 @@ struct WorkerOptions {
   int32_t idle_exit_ms = 0;
   // Reported at registration and stamped into results that do not carry one.
   std::string code_version = "ablate";
+  // --allow-path: directories a job's model, tokenizer and data files must be
+  // in (after resolving "..", "." and symlinks); a job naming a path outside
+  // fails with PermissionDenied before the evaluator opens anything. Empty:
+  // any path (docs/limits.md recommends setting it on shared clusters).
+  std::vector<std::string> allow_paths;
   // Where log lines go (one line per call, no trailing newline). Empty: stderr.
   std::function<void(const std::string&)> log_sink;
 };

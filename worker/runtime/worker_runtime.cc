@@ -172,6 +172,11 @@ absl::Status WorkerRuntime::Run() {
   if (absl::Status s = ValidateWorkerOptions(options_); !s.ok()) return s;
   if (evaluator_ == nullptr) return absl::InvalidArgumentError("WorkerRuntime: evaluator is null");
   {
+    absl::StatusOr<PathPolicy> paths = PathPolicy::Create(options_.allow_paths);
+    if (!paths.ok()) return paths.status();
+    paths_ = *std::move(paths);
+  }
+  {
     absl::MutexLock lock(&mu_);
     if (ran_) return absl::FailedPreconditionError("WorkerRuntime::Run called twice");
     ran_ = true;
@@ -287,7 +292,9 @@ void WorkerRuntime::RunJob(const v1::Lease& lease) {
   if (ctx == nullptr) return;
   absl::StatusOr<v1::JobResult> result = absl::CancelledError("not started");
   const absl::Time start = absl::Now();
-  if (!ctx->Cancelled()) {
+  if (absl::Status allowed = CheckJobPaths(job); !allowed.ok()) {
+    result = allowed;
+  } else if (!ctx->Cancelled()) {
     Log(absl::StrCat("running ", Describe(job), " attempt ", lease.attempt()));
     try {
       result = evaluator_->Evaluate(job, *ctx);
@@ -347,6 +354,36 @@ void WorkerRuntime::RunJob(const v1::Lease& lease) {
     }
   }
   leases_.Remove(job_id);
+}
+
+absl::Status WorkerRuntime::CheckJobPaths(const v1::Job& job) const {
+  const v1::JobSpec& spec = job.spec();
+  std::vector<std::pair<const char*, const std::string*>> paths = {
+      {"model.path", &spec.model().path()}, {"model.tokenizer", &spec.model().tokenizer()}};
+  const v1::EvaluationSpec& e = spec.evaluation();
+  switch (e.kind_case()) {
+    case v1::EvaluationSpec::kPerplexity:
+      paths.push_back({"evaluation.perplexity.dataset", &e.perplexity().dataset()});
+      break;
+    case v1::EvaluationSpec::kMultipleChoice:
+      paths.push_back({"evaluation.multiple_choice.path", &e.multiple_choice().path()});
+      paths.push_back({"evaluation.multiple_choice.fewshot_path", &e.multiple_choice().fewshot_path()});
+      break;
+    case v1::EvaluationSpec::kGeneration:
+      paths.push_back({"evaluation.generation.path", &e.generation().path()});
+      paths.push_back({"evaluation.generation.fewshot_path", &e.generation().fewshot_path()});
+      break;
+    case v1::EvaluationSpec::kDiagnostics:
+      paths.push_back({"evaluation.diagnostics.dataset", &e.diagnostics().dataset()});
+      break;
+    default:
+      break;
+  }
+  for (const auto& [field, path] : paths) {
+    if (path->empty()) continue;
+    if (absl::Status s = paths_.Check(*path, field); !s.ok()) return s;
+  }
+  return absl::OkStatus();
 }
 
 // ---- reports ----

@@ -42,6 +42,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
+#include "common/path_policy.h"
 #include "absl/time/time.h"
 #include "auth/grpc_security.h"
 #include "worker/evaluator.h"
@@ -106,6 +107,13 @@ class WorkerRuntime {
 
   void HeartbeatLoop();
   void SendHeartbeat();
+
+  // PermissionDenied (without saying whether the file exists) when one of the
+  // job's model / tokenizer / data paths is outside --allow-path.
+  absl::Status CheckJobPaths(const v1::Job& job) const;
+
+  // Set by Run() before any job runs, then constant.
+  PathPolicy paths_;
 
   // Constant after construction.
   const WorkerOptions options_;

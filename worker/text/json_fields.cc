@@ -3,6 +3,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "common/lenient_json.h"
 #include "worker/text/data_file.h"
 
 namespace ablate::text {
@@ -24,7 +25,7 @@ absl::StatusOr<int64_t> JsonInt(const nlohmann::ordered_json& obj, const char* k
   if (it->is_number_integer()) return it->get<int64_t>();
   int64_t v = 0;
   if (it->is_string() && absl::SimpleAtoi(it->get<std::string>(), &v)) return v;
-  return DataError(file, line, absl::StrCat("\"", key, "\" is not an integer: ", it->dump()));
+  return DataError(file, line, absl::StrCat("\"", key, "\" is not an integer (", JsonTypeOf(*it), ")"));
 }
 
 absl::StatusOr<std::vector<std::string>> JsonStringArray(const nlohmann::ordered_json& obj,
@@ -38,7 +39,7 @@ absl::StatusOr<std::vector<std::string>> JsonStringArray(const nlohmann::ordered
   std::vector<std::string> out;
   for (const auto& v : *it) {
     if (!v.is_string()) {
-      return DataError(file, line, absl::StrCat("\"", key, "\" holds a non-string: ", v.dump()));
+      return DataError(file, line, absl::StrCat("\"", key, "\" holds a non-string (", JsonTypeOf(v), ")"));
     }
     out.push_back(v.get<std::string>());
   }

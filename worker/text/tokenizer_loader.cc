@@ -44,7 +44,7 @@ absl::Status RequireEmptyString(const json& obj, const char* key, absl::string_v
   if (!obj.contains(key) || obj[key].is_null()) return absl::OkStatus();
   if (obj[key].is_string() && obj[key].get<std::string>().empty()) return absl::OkStatus();
   return Invalid(source, absl::StrCat("model.", key),
-                 absl::StrCat("unsupported value ", obj[key].dump(), " (must be null or \"\")"));
+                 absl::StrCat("unsupported ", JsonTypeOf(obj[key]), " (must be null or \"\")"));
 }
 
 absl::StatusOr<BpeModel::Merges> ParseMerges(const json& merges, absl::string_view source) {
@@ -77,8 +77,9 @@ absl::StatusOr<BpeModel::Vocab> ParseVocab(const json& vocab, absl::string_view 
   BpeModel::Vocab out;
   out.reserve(vocab.size());
   for (auto it = vocab.begin(); it != vocab.end(); ++it) {
-    if (!it.value().is_number_integer()) {
-      return Invalid(source, absl::StrCat(field, "[\"", it.key(), "\"]"), "expected an integer id");
+    if (!it.value().is_number_integer() || it.value().get<int64_t>() > INT32_MAX ||
+        it.value().get<int64_t>() < INT32_MIN) {
+      return Invalid(source, absl::StrCat(field, "[\"", it.key(), "\"]"), "expected a 32-bit integer id");
     }
     out.emplace(it.key(), it.value().get<int32_t>());
   }
@@ -93,12 +94,12 @@ absl::StatusOr<std::unique_ptr<BpeModel>> ParseModel(const json& model, absl::st
   }
   if (model["type"] != "BPE") {
     return Invalid(source, "model.type",
-                   absl::StrCat("unsupported model ", model["type"].dump(), " (only BPE)"));
+                   "unsupported model type (only BPE)");
   }
   if (model.contains("dropout") && !model["dropout"].is_null() &&
       !(model["dropout"].is_number() && model["dropout"].get<double>() == 0.0)) {
     return Invalid(source, "model.dropout",
-                   absl::StrCat("BPE dropout ", model["dropout"].dump(), " is not supported"));
+                   "a non-zero BPE dropout is not supported");
   }
   ASSIGN_OR_RETURN(bool byte_fallback, OptBool(model, "byte_fallback", false, source, "model"));
   if (byte_fallback) return Invalid(source, "model.byte_fallback", "true is not supported");
@@ -159,7 +160,7 @@ absl::Status CheckDecoder(const json& d, absl::string_view source, const std::st
     return CheckDecoder(d["decoders"][0], source, field + ".decoders[0]");
   }
   return Invalid(source, field + ".type",
-                 absl::StrCat("unsupported decoder ", d["type"].dump(), " (only ByteLevel)"));
+                 "unsupported decoder type (only ByteLevel)");
 }
 
 // eos_token / bos_token / pad_token of a tokenizer_config.json: a string, an

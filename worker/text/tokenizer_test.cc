@@ -3,6 +3,8 @@
 // hand-made tokenizer.json files for the options and the errors.
 #include "worker/text/tokenizer.h"
 
+#include <fstream>
+#include <sstream>
 #include <functional>
 #include <string>
 #include <thread>
@@ -431,6 +433,24 @@ TEST(TokenizerFiles, MissingFilesAreNotFound) {
               StatusIs(absl::StatusCode::kNotFound, HasSubstr("/nonexistent")));
   EXPECT_THAT(Tokenizer::FromFile("/nonexistent-dir/"),
               StatusIs(absl::StatusCode::kNotFound, HasSubstr("nonexistent")));
+}
+
+}  // namespace
+}  // namespace ablate::text
+
+namespace ablate::text {
+namespace {
+
+// Found by tokenizer_fuzz: one vocabulary id of ~2e9 sized the id table at
+// ~48 GB before anything was checked. Now refused from the vocabulary's size.
+TEST(TokenizerLimits, HugeVocabularyIdIsRefusedBeforeAllocating) {
+  std::ifstream in(std::string(ABLATE_SOURCE_DIR) + "/tests/fuzz/corpus/tokenizer/regress-huge-id.json",
+                   std::ios::binary);
+  std::stringstream text;
+  text << in.rdbuf();
+  ASSERT_FALSE(text.str().empty());
+  auto tok = Tokenizer::FromHfJson(text.str(), "fuzz.json");
+  EXPECT_EQ(tok.status().code(), absl::StatusCode::kInvalidArgument) << tok.status();
 }
 
 }  // namespace
