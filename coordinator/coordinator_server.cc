@@ -6,6 +6,7 @@
 
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/grpcpp.h>
+#include <grpcpp/health_check_service_interface.h>
 
 #include <iostream>
 #include <utility>
@@ -15,6 +16,8 @@
 #include "absl/synchronization/notification.h"
 #include "common/status_macros.h"
 #include "coordinator/grpc_service.h"
+#include "coordinator/http/http_server.h"
+#include "coordinator/metrics/coordinator_metrics.h"
 #include "coordinator/scheduler.h"
 #include "coordinator/task_runner.h"
 #include "spec/expander.h"
@@ -59,6 +62,8 @@ class CoordinatorServerImpl : public CoordinatorServer {
     so.max_lost_leases = o.max_lost_leases;
     so.group_commit_ms = o.group_commit_ms;
     so.max_jobs_per_sweep = o.max_jobs_per_sweep;
+    metrics_ = std::make_unique<metrics::CoordinatorMetrics>();
+    so.observer = metrics_.get();
     ASSIGN_OR_RETURN(core_, Scheduler::Open(so, MakeExpander(o.max_jobs_per_sweep)));
     submits_ = std::make_unique<TaskRunner>(1);
     runner_ = std::make_unique<TaskRunner>(std::max(1, o.query_threads));
@@ -69,6 +74,8 @@ class CoordinatorServerImpl : public CoordinatorServer {
     worker_service_ = std::make_unique<WorkerServiceImpl>(core_.get());
 
     grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+    // grpc.health.v1.Health: SERVING once the store is open (below), NOT_SERVING on shutdown.
+    grpc::EnableDefaultHealthCheckService(true);
     grpc::ServerBuilder builder;
     int port = 0;
     builder.AddListeningPort(o.listen_address, grpc::InsecureServerCredentials(), &port);
@@ -91,10 +98,23 @@ class CoordinatorServerImpl : public CoordinatorServer {
     const std::string& addr = o.listen_address;
     const size_t colon = addr.rfind(':');
     address_ = absl::StrCat(colon == std::string::npos ? addr : addr.substr(0, colon), ":", port);
+    if (!o.http_listen_address.empty()) {
+      http::HttpServerOptions ho;
+      ho.listen_address = o.http_listen_address;
+      absl::StatusOr<std::unique_ptr<http::HttpServer>> h =
+          http::HttpServer::Start(ho, core_.get(), metrics_.get());
+      if (!h.ok()) {
+        ShutdownParts(absl::ZeroDuration());
+        return h.status();
+      }
+      http_ = *std::move(h);
+    }
+    if (auto* health = server_->GetHealthCheckService()) health->SetServingStatus(true);
     return absl::OkStatus();
   }
 
   std::string address() const override { return address_; }
+  std::string http_address() const override { return http_ ? http_->address() : ""; }
 
   void Shutdown(absl::Duration grace) override {
     bool started_here = false;
@@ -114,6 +134,10 @@ class CoordinatorServerImpl : public CoordinatorServer {
 
  private:
   void ShutdownParts(absl::Duration grace) {
+    if (server_ != nullptr) {
+      if (auto* health = server_->GetHealthCheckService()) health->SetServingStatus(false);
+    }
+    if (http_) http_->Stop();           // dashboards and probes first: they only read
     if (core_) core_->BeginShutdown();  // parked long polls answer shutting_down=true
     if (hub_) hub_->RequestStop();      // watch streams end
     if (server_) {
@@ -126,7 +150,9 @@ class CoordinatorServerImpl : public CoordinatorServer {
     if (core_) core_->Stop();  // commits what is queued
   }
 
+  std::unique_ptr<metrics::CoordinatorMetrics> metrics_;  // before core_: it observes the core
   std::unique_ptr<Scheduler> core_;
+  std::unique_ptr<http::HttpServer> http_;
   std::unique_ptr<TaskRunner> submits_;  // SubmitSweep, one at a time
   std::unique_ptr<TaskRunner> runner_;   // queries
   std::unique_ptr<WatchHub> hub_;

@@ -1,7 +1,9 @@
 // coordinator_server.h: a running coordinator: the SQLite job store, the
 // scheduler core, and the gRPC services (Coordinator + WorkerService, with
-// server reflection) on one listening address. Used by the
-// `ablate-coordinator` binary and by `ablate run` (embedded mode).
+// server reflection and the standard grpc.health.v1 health service) on one
+// listening address; optionally the HTTP front end (dashboard, JSON API,
+// /metrics, /healthz) on a second. Used by the `ablate-coordinator` binary
+// and by `ablate run` (embedded mode, without HTTP).
 //
 // On Start it opens (or creates and migrates) the database and resumes every
 // unfinished sweep: leases that were live when the previous process died are
@@ -37,6 +39,8 @@ struct CoordinatorOptions {
   int32_t max_lost_leases = 10;                    // a job whose lease expired this often FAILS (0: never)
   int32_t watch_interval_ms = 500;                 // WatchSweep: at most one event per interval
   int32_t query_threads = 2;                       // threads for query RPCs (submits get their own)
+  std::string http_listen_address;                 // dashboard, JSON API, /metrics, /healthz
+                                                   // (host:port, port 0: any free; "": no HTTP)
 };
 
 class CoordinatorServer {
@@ -48,6 +52,8 @@ class CoordinatorServer {
   virtual ~CoordinatorServer() = default;
   // "host:port" with the bound port.
   virtual std::string address() const = 0;
+  // The HTTP server's "host:port" with the bound port ("" without --http-listen).
+  virtual std::string http_address() const = 0;
   // Stops accepting calls; pending calls are cancelled after `grace`.
   virtual void Shutdown(absl::Duration grace) = 0;
   // Blocks until Shutdown has completed.

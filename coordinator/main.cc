@@ -1,6 +1,7 @@
 // main.cc: the `ablate-coordinator` binary.
 //
-//   ablate-coordinator --db /var/lib/ablate/ablate.db --listen 0.0.0.0:50051
+//   ablate-coordinator --db /var/lib/ablate/ablate.db --listen 0.0.0.0:50051 \
+//       [--http-listen 127.0.0.1:8080]
 //
 // SIGTERM / SIGINT: a signal-watching thread calls Shutdown(grace): long
 // polls are answered "shutting down", in-flight calls get `--grace-s` seconds,
@@ -39,6 +40,9 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--grace-s", grace_s, "seconds in-flight calls get on shutdown")
       ->capture_default_str();
+  app.add_option("--http-listen", options.http_listen_address,
+                 "host:port for the dashboard, JSON API, /metrics and /healthz (port 0: any free; "
+                 "default: no HTTP)");
   CLI11_PARSE(app, argc, argv);
 
   // Block the signals in every thread; one thread waits for them.
@@ -55,6 +59,9 @@ int main(int argc, char** argv) {
   }
   std::cout << "ablate-coordinator listening on " << (*server)->address() << " (db "
             << options.db_path << ")" << std::endl;
+  if (!(*server)->http_address().empty()) {
+    std::cout << "ablate-coordinator http on " << (*server)->http_address() << std::endl;
+  }
 
   ablate::coordinator::CoordinatorServer* s = server->get();
   std::thread watcher([s, signals, grace_s] {

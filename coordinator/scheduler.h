@@ -57,6 +57,8 @@
 #include "absl/synchronization/mutex.h"
 #include "coordinator/clock.h"
 #include "coordinator/queue_index.h"
+#include "coordinator/rate_window.h"
+#include "coordinator/scheduler_observer.h"
 #include "spec/expander.h"
 #include "storage/file_lock.h"
 #include "storage/group_committer.h"
@@ -79,6 +81,19 @@ struct SchedulerOptions {
   int64_t max_jobs_per_sweep = 1000000;     // grids larger than this are refused
   int64_t list_dead_workers_ms = 3600000;   // ListWorkers shows dead workers seen this recently
   bool run_maintenance_thread = true;       // false: the caller drives Tick() (tests)
+  SchedulerObserver* observer = nullptr;    // metrics hooks (not owned; outlives the scheduler)
+};
+
+// Cheap in-memory gauges for /metrics (no database read).
+struct SchedulerGauges {
+  struct Sweep {
+    int64_t sweep_id = 0;
+    storage::JobCounts counts;
+    double jobs_per_second = 0;
+  };
+  std::vector<Sweep> sweeps;  // unfinished sweeps, by id
+  int64_t leases = 0;         // jobs leased now
+  int64_t waiters = 0;        // parked LeaseJobs long polls
 };
 
 // Expands a submitted spec. May fill defaults into *spec (the stored spec is
@@ -118,6 +133,8 @@ class Scheduler {
   v1::ListWorkersResponse ListWorkers();
   // Current counts and state of a sweep (for WatchSweep). NotFound if unknown.
   absl::StatusOr<v1::SweepEvent> SweepSnapshot(int64_t sweep_id);
+  // In-memory counts for metrics.
+  SchedulerGauges Gauges();
 
   // ---- worker API ----
 
@@ -170,6 +187,8 @@ class Scheduler {
     std::string lease_id;
     std::string worker_id;
     std::string last_error;
+    int64_t leased_ms = 0;  // when the current attempt was leased
+    v1::JobProgress progress;  // the current attempt's latest heartbeat progress
   };
 
   struct SweepState {
@@ -182,6 +201,7 @@ class Scheduler {
     int64_t finished_ms = 0;
     storage::JobCounts counts;
     std::vector<int64_t> job_ids;
+    RateWindow ended_rate;  // jobs reaching a terminal state
   };
 
   struct WorkerState {
@@ -193,6 +213,8 @@ class Scheduler {
     int64_t last_seen_ms = 0;
     bool alive = false;
     absl::flat_hash_set<int64_t> leases;
+    int64_t tokens_done = 0;  // summed over its heartbeats' progress
+    RateWindow token_rate;
   };
 
   struct Waiter {
@@ -202,6 +224,7 @@ class Scheduler {
     std::vector<int32_t> models;
     bool has_gpu = true;
     int64_t deadline_ms = 0;
+    int64_t arrived_ms = 0;
     Callback<v1::LeaseJobsResponse> done;
   };
 
@@ -235,6 +258,22 @@ class Scheduler {
   void ServeWaiters(int64_t now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Queues `ops` as one operation; `done` runs after their batch commits.
   void Commit(std::vector<storage::GroupCommitter::Op> ops, std::function<void(absl::Status)> done);
+  // Stores a heartbeat's progress for a job the worker holds (scheduler_progress.cc).
+  void RecordProgress(WorkerState& worker, JobEntry& e, const v1::LeaseProgress& p, int64_t now)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Progress of a leased job, for ListWorkers and GetSweep.
+  v1::JobProgress ProgressOf(const JobEntry& e) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Rate, ETA and running fraction of an unfinished sweep; with `info`, also
+  // fills its jobs_per_second, eta_ms and running jobs.
+  struct LiveProgress {
+    double jobs_per_second = 0;
+    int64_t eta_ms = -1;
+    double running_fraction = 0;
+  };
+  LiveProgress LiveProgressOf(SweepState& sw, int64_t now, v1::SweepInfo* info)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Bookkeeping when a job becomes terminal (rate window, metrics).
+  void NoteEnded(JobEntry& e, int state) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status ReaderCall(const std::function<absl::Status(storage::JobStore&)>& fn);
   v1::SweepInfo SweepInfoOf(const storage::SweepRecord& rec, const storage::JobCounts& counts);
 
