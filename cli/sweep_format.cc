@@ -165,7 +165,8 @@ std::string HumanDuration(double seconds) {
   return absl::StrFormat("%dd%02dh", s / 86400, (s % 86400) / 3600);
 }
 
-std::string ProgressLine(const v1::SweepCounts& c, double jobs_per_second, int width) {
+std::string ProgressLine(const v1::SweepCounts& c, double jobs_per_second, int width,
+                         int64_t eta_ms) {
   const int64_t ended = c.succeeded() + c.failed() + c.cancelled();
   const int64_t total = std::max<int64_t>(c.total(), 1);
   const int filled = static_cast<int>(width * std::min<int64_t>(ended, total) / total);
@@ -174,6 +175,8 @@ std::string ProgressLine(const v1::SweepCounts& c, double jobs_per_second, int w
   const int64_t left = c.total() - ended;
   if (left == 0) {
     eta = "0s";
+  } else if (eta_ms >= 0) {
+    eta = HumanDuration(static_cast<double>(eta_ms) / 1000.0);
   } else if (jobs_per_second > 0) {
     eta = HumanDuration(left / jobs_per_second);
   }

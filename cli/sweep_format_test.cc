@@ -92,6 +92,9 @@ TEST(SweepFormatTest, ProgressLineShowsCountsRateAndEta) {
   EXPECT_THAT(line, HasSubstr("failed 1"));
   EXPECT_THAT(line, HasSubstr("12.5 jobs/s"));
   EXPECT_THAT(line, HasSubstr("ETA 20s"));
+  // The coordinator's estimate (running jobs' progress included) wins when known.
+  EXPECT_THAT(ProgressLine(c, 12.5, 10, 95000), HasSubstr("ETA 1m35s"));
+  EXPECT_THAT(ProgressLine(c, 0, 10, -1), HasSubstr("ETA -"));
 }
 
 TEST(SweepFormatTest, ParsesNamesWithClearErrors) {
