@@ -6,6 +6,7 @@
 //   GET /api/v1/...             JSON API (json_api.h)
 //   GET /metrics                Prometheus text format
 //   GET /healthz                200 while serving, 503 otherwise
+//   GET /favicon.ico            204 (browsers ask; there is none)
 #include "coordinator/http/http_server.h"
 
 #include <httplib.h>
@@ -167,6 +168,7 @@ void HttpServer::Routes(const HttpServerOptions& options, Scheduler* core,
     };
   };
   svr.Get("/", page("index.html"));
+  svr.Get("/favicon.ico", [](const httplib::Request&, httplib::Response& res) { res.status = 204; });
   svr.Get(R"(/sweeps/(\d{1,18}))", page("sweep.html"));
   svr.Get(R"(/static/([a-z0-9_-]{1,64}\.(?:js|css)))",
           [](const httplib::Request& req, httplib::Response& res) {
