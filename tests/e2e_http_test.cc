@@ -12,11 +12,13 @@
 #include <sys/wait.h>
 
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <iostream>
 #include <regex>
 #include <string>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "grpc/health/v1/health.grpc.pb.h"
@@ -157,6 +159,25 @@ TEST_F(E2eHttpTest, ApiMetricsAndHealthOfARealSweep) {
     EXPECT_EQ(code, 0) << out << "\n" << metrics->body;
     EXPECT_EQ(out, "") << "promtool lint findings";
   }
+
+  // Every metric the Grafana dashboard queries is exported.
+  std::ifstream dashboard(std::string(ABLATE_SOURCE_DIR) + "/deploy/grafana/ablate-coordinator.json");
+  const std::string panels((std::istreambuf_iterator<char>(dashboard)), std::istreambuf_iterator<char>());
+  ASSERT_FALSE(panels.empty());
+  static const std::regex kName("ablate_[a-z_]+");
+  int names = 0;
+  for (auto it = std::sregex_iterator(panels.begin(), panels.end(), kName); it != std::sregex_iterator();
+       ++it, ++names) {
+    std::string name = it->str();
+    for (const char* suffix : {"_bucket", "_sum", "_count"}) {
+      if (absl::EndsWith(name, suffix) && !absl::StrContains(metrics->body, "# TYPE " + name + " ")) {
+        name = name.substr(0, name.size() - strlen(suffix));
+      }
+    }
+    if (name == "ablate_coordinator") continue;  // the dashboard's uid
+    EXPECT_THAT(metrics->body, HasSubstr("# TYPE " + name + " ")) << "deploy/grafana uses " << it->str();
+  }
+  EXPECT_GT(names, 15);
 
   auto healthz = http_->Get("/healthz");
   ASSERT_TRUE(healthz);

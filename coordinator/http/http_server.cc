@@ -106,6 +106,7 @@ absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(const HttpServerOp
   svr.set_read_timeout(options.timeout_s);
   svr.set_write_timeout(options.timeout_s);
   svr.set_keep_alive_max_count(100);
+  svr.set_keep_alive_timeout(1);  // idle keep-alive connections must not delay Stop()
   // SO_REUSEADDR only: cpp-httplib's default adds SO_REUSEPORT, which would let
   // a second coordinator share the port.
   svr.set_socket_options([](socket_t sock) {

@@ -1,6 +1,7 @@
 // json_api.cc: see json_api.h.
 #include "coordinator/http/json_api.h"
 
+#include <iostream>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -50,7 +51,8 @@ int HttpStatusOf(absl::StatusCode code) {
 HttpReply ErrorReply(const absl::Status& status) {
   HttpReply r;
   r.status = HttpStatusOf(status.code());
-  // Internal errors (database, bugs) are not the caller's business.
+  // Internal errors (database, bugs) are not the caller's business: logged, not sent.
+  if (r.status == 500) std::cerr << "ablate-coordinator: http: " << status << std::endl;
   const std::string message = r.status == 500 ? "internal error" : std::string(status.message());
   nlohmann::json j = {{"error", {{"code", CodeName(status.code())}, {"message", message}}}};
   r.body = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
