@@ -168,7 +168,7 @@ async function refreshSweep(id) {
       (w.jobs || []).some((j) => num(j.sweep_id) === id));
   replaceRows('workers', workerRows(mine), 'no worker holds a job of this sweep', 8);
 
-  replaceRows('failures', (failed.jobs || []).slice(-20).reverse().map((j) => {
+  replaceRows('failures', (failed.jobs || []).map((j) => {
     const tr = document.createElement('tr');
     cell(tr, num(j.job_id), 'num');
     cell(tr, num(j.attempts), 'num');
