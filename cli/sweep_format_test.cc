@@ -97,6 +97,21 @@ TEST(SweepFormatTest, ProgressLineShowsCountsRateAndEta) {
   EXPECT_THAT(ProgressLine(c, 0, 10, -1), HasSubstr("ETA -"));
 }
 
+TEST(SweepFormatTest, WorkersShowJobProgressAndTokenRate) {
+  v1::WorkerStatus w;
+  w.set_worker_id("w1");
+  w.set_alive(true);
+  w.set_active_leases(1);
+  w.set_tokens_per_second(1234.4);
+  v1::JobProgress* j = w.add_jobs();
+  j->set_job_id(12);
+  j->set_fraction(0.4);
+  const std::string text = FormatWorkers({w}, 0);
+  EXPECT_THAT(text, HasSubstr("tokens/s"));
+  EXPECT_THAT(text, HasSubstr("12:40%"));
+  EXPECT_THAT(text, HasSubstr("1234"));
+}
+
 TEST(SweepFormatTest, ParsesNamesWithClearErrors) {
   EXPECT_THAT(ParseKind("layer_sweep"), IsOkAndHolds(v1::LAYER_SWEEP));
   EXPECT_THAT(ParseComponent("mamba"), IsOkAndHolds(v1::SSM));

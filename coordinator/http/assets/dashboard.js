@@ -87,6 +87,8 @@ function workerRows(workers) {
     cell(tr, w.device);
     cell(tr, w.alive ? 'yes' : 'no');
     cell(tr, num(w.active_leases), 'num');
+    cell(tr, (w.jobs || []).map((j) => num(j.job_id) + ' (' + Math.round(100 * num(j.fraction)) + '%)')
+        .join(', ') || '\u2013');
     cell(tr, num(w.tokens_per_second).toFixed(1), 'num');
     cell(tr, (w.loaded_models || []).length, 'num');
     cell(tr, ago(w.last_seen_unix_ms));
@@ -125,7 +127,7 @@ async function refreshIndex() {
     cell(tr, ago(s.created_unix_ms));
     return tr;
   }), 'no sweeps', 10);
-  replaceRows('workers', workerRows(workers.workers || []), 'no workers', 8);
+  replaceRows('workers', workerRows(workers.workers || []), 'no workers', 9);
 }
 
 // ---- sweep page
@@ -166,7 +168,7 @@ async function refreshSweep(id) {
   const busy = new Set(running.map((p) => p.worker_id));
   const mine = (workers.workers || []).filter((w) => busy.has(w.worker_id) ||
       (w.jobs || []).some((j) => num(j.sweep_id) === id));
-  replaceRows('workers', workerRows(mine), 'no worker holds a job of this sweep', 8);
+  replaceRows('workers', workerRows(mine), 'no worker holds a job of this sweep', 9);
 
   replaceRows('failures', (failed.jobs || []).map((j) => {
     const tr = document.createElement('tr');
