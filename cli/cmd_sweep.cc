@@ -21,6 +21,7 @@
 #include "absl/time/clock.h"
 #include "cli/command_context.h"
 #include "cli/study_summary.h"
+#include "cli/submit_request.h"
 #include "cli/sweep_client.h"
 #include "cli/sweep_embedded.h"
 #include "cli/sweep_format.h"
@@ -133,6 +134,7 @@ struct SubmitArgs {
   std::string spec;
   std::string coordinator;
   bool dry_run = false;
+  bool resume = false;
 };
 
 void Submit(const SubmitArgs& a, CommandContext* ctx) {
@@ -142,9 +144,21 @@ void Submit(const SubmitArgs& a, CommandContext* ctx) {
   for (const std::string& n : notes) std::cerr << "note: " << n << "\n";
   auto text = ReadText(a.spec);
   if (!text.ok()) return (void)ctx->Fail(text.status());
+  SubmitOptions options;
+  options.dry_run = a.dry_run;
+  options.existing = a.resume ? v1::RESUME : v1::NEW_SWEEP;
+  notes.clear();
+  auto request = MakeSubmitRequest(*spec, *std::move(text), options, &notes);
+  if (!request.ok()) return (void)ctx->Fail(request.status());
+  for (const std::string& n : notes) std::cerr << "note: " << n << "\n";
   SweepClient client(a.coordinator);
-  auto resp = client.Submit(*spec, *text, a.dry_run);
+  auto resp = client.Submit(*request);
   if (!resp.ok()) return (void)ctx->Fail(resp.status());
+  if (resp->resumed()) {
+    std::cout << "resumed sweep " << resp->sweep_id() << " '" << spec->name() << "': "
+              << resp->job_count() << " jobs (same name and spec; finished results are kept)\n";
+    return;
+  }
   for (const auto& count : resp->counts()) {
     std::cout << "  " << count.model() << "  " << KindName(count.kind()) << ": " << count.conditions()
               << " conditions, " << count.jobs() << " jobs\n";
@@ -300,6 +314,10 @@ void RegisterSweepCommands(CLI::App* app, CommandContext* ctx) {
     cmd->add_option("spec", args->spec, "sweep spec (YAML or JSON)")->required();
     AddCoordinatorFlag(cmd, &args->coordinator);
     cmd->add_flag("--dry-run", args->dry_run, "expand and count only; store nothing");
+    cmd->add_flag("--resume", args->resume,
+                  "if a sweep with this name and the same spec exists (unfinished, or else "
+                  "finished), return it instead of a new sweep: its results are re-used; an "
+                  "unfinished sweep of this name with another spec is an error");
     cmd->callback([args, ctx] { Submit(*args, ctx); });
   }
   {

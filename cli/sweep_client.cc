@@ -29,16 +29,12 @@ absl::Status SweepClient::Translate(const grpc::Status& s, const char* call) con
   return absl::Status(code, s.error_message());
 }
 
-absl::StatusOr<v1::SubmitSweepResponse> SweepClient::Submit(const v1::SweepSpec& spec,
-                                                            const std::string& spec_text,
-                                                            bool dry_run) {
-  v1::SubmitSweepRequest req;
-  *req.mutable_spec() = spec;
-  req.set_spec_text(spec_text);
-  req.set_dry_run(dry_run);
+absl::StatusOr<v1::SubmitSweepResponse> SweepClient::Submit(
+    const v1::SubmitSweepRequest& request) {
   v1::SubmitSweepResponse resp;
   auto ctx = Ctx();
-  if (absl::Status s = Translate(stub_->SubmitSweep(ctx.get(), req, &resp), "SubmitSweep"); !s.ok()) {
+  if (absl::Status s = Translate(stub_->SubmitSweep(ctx.get(), request, &resp), "SubmitSweep");
+      !s.ok()) {
     return s;
   }
   return resp;

@@ -28,8 +28,8 @@ class SweepClient {
 
   const std::string& address() const { return address_; }
 
-  absl::StatusOr<v1::SubmitSweepResponse> Submit(const v1::SweepSpec& spec,
-                                                 const std::string& spec_text, bool dry_run);
+  // The request is MakeSubmitRequest's (cli/submit_request.h).
+  absl::StatusOr<v1::SubmitSweepResponse> Submit(const v1::SubmitSweepRequest& request);
   absl::StatusOr<v1::SweepInfo> GetSweep(int64_t sweep_id);
   absl::StatusOr<std::vector<v1::SweepInfo>> ListSweeps(bool include_finished);
   absl::StatusOr<int64_t> Cancel(int64_t sweep_id);

@@ -7,10 +7,10 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
+#include "cli/submit_request.h"
 #include "cli/sweep_client.h"
 #include "cli/sweep_format.h"
 #include "coordinator/coordinator_server.h"
-#include "google/protobuf/util/message_differencer.h"
 #include "spec/spec_parser.h"
 #include "worker/runtime/worker_runtime.h"
 
@@ -19,21 +19,6 @@ namespace {
 
 std::string DeviceOf(const std::string& device, int index) {
   return device == "cuda" ? absl::StrCat("cuda:", index) : device;
-}
-
-// An unfinished sweep in the DB with the same name and spec, if any.
-int64_t FindResumable(SweepClient& client, const v1::SweepSpec& spec) {
-  auto sweeps = client.ListSweeps(/*include_finished=*/false);
-  if (!sweeps.ok()) return 0;
-  v1::SweepSpec wanted = spec;
-  spec::ApplyDefaults(&wanted);
-  for (const auto& s : *sweeps) {
-    if (s.state() != v1::SWEEP_RUNNING || s.name() != spec.name()) continue;
-    v1::SweepSpec stored = s.spec();
-    spec::ApplyDefaults(&stored);
-    if (google::protobuf::util::MessageDifferencer::Equals(stored, wanted)) return s.sweep_id();
-  }
-  return 0;
 }
 
 }  // namespace
@@ -58,6 +43,8 @@ absl::StatusOr<EmbeddedRunResult> RunSweepEmbedded(const v1::SweepSpec& spec,
   copts.db_path = options.db_path;
   copts.listen_address = "127.0.0.1:0";
   copts.heartbeat_interval_ms = options.heartbeat_interval_ms;
+  // The workers of an interrupted `ablate run` died with it: nothing to re-claim.
+  copts.reclaim_grace_ms = 0;
   auto server = coordinator::CoordinatorServer::Start(copts);
   if (!server.ok()) {
     return absl::Status(server.status().code(),
@@ -72,15 +59,17 @@ absl::StatusOr<EmbeddedRunResult> RunSweepEmbedded(const v1::SweepSpec& spec,
 
   SweepClient client(address);
   EmbeddedRunResult result;
-  result.sweep_id = FindResumable(client, spec);
-  result.resumed = result.sweep_id != 0;
+  // The same spec again resumes its unfinished sweep in the DB (the coordinator decides).
+  auto request = MakeSubmitRequest(spec, spec_text, {.existing = v1::RESUME_UNFINISHED}, nullptr);
+  auto submitted = request.ok() ? client.Submit(*request)
+                                : absl::StatusOr<v1::SubmitSweepResponse>(request.status());
+  if (!submitted.ok()) {
+    shutdown_server();
+    return submitted.status();
+  }
+  result.sweep_id = submitted->sweep_id();
+  result.resumed = submitted->resumed();
   if (!result.resumed) {
-    auto submitted = client.Submit(spec, spec_text, /*dry_run=*/false);
-    if (!submitted.ok()) {
-      shutdown_server();
-      return submitted.status();
-    }
-    result.sweep_id = submitted->sweep_id();
     progress << "sweep " << result.sweep_id << " '" << spec.name() << "': " << submitted->job_count()
              << " jobs on " << options.workers << " local worker(s), db " << options.db_path << "\n";
   } else {

@@ -21,6 +21,7 @@
 #include "coordinator/scheduler.h"
 #include "coordinator/task_runner.h"
 #include "spec/expander.h"
+#include "spec/layout_sources.h"
 #include "spec/spec_parser.h"
 
 namespace ablate::coordinator {
@@ -30,11 +31,16 @@ constexpr int kMaxReceiveBytes = 64 << 20;   // a spec + its text, a result with
 constexpr int kMaxSendBytes = 512 << 20;     // dry-run expansions of big grids
 
 // The production expander: defaults, a cheap count against the limit, then the
-// full expansion with layouts read from each model's config.json.
+// full expansion with the layouts the client sent; a model without one has its
+// config.json read from its path here.
 ExpandFn MakeExpander(int64_t max_jobs) {
-  return [max_jobs](v1::SweepSpec* spec) -> absl::StatusOr<spec::Expansion> {
+  return [max_jobs](v1::SweepSpec* spec,
+                    const google::protobuf::RepeatedPtrField<v1::ModelLayout>& sent)
+             -> absl::StatusOr<spec::Expansion> {
     spec::ApplyDefaults(spec);
-    spec::ConfigLayoutSource layouts;
+    ASSIGN_OR_RETURN(auto by_name, spec::ParseSentLayouts(*spec, sent));
+    spec::ConfigLayoutSource from_paths;
+    spec::FixedLayoutSource layouts(std::move(by_name), &from_paths);
     ASSIGN_OR_RETURN(std::vector<v1::ExpansionCount> counts, spec::CountSweep(*spec, layouts));
     int64_t total = 0;
     for (const auto& c : counts) total += c.jobs();
@@ -62,6 +68,8 @@ class CoordinatorServerImpl : public CoordinatorServer {
     so.max_lost_leases = o.max_lost_leases;
     so.group_commit_ms = o.group_commit_ms;
     so.max_jobs_per_sweep = o.max_jobs_per_sweep;
+    so.reclaim_grace_ms = o.reclaim_grace_ms;
+    so.synchronous_full = o.synchronous_full;
     metrics_ = std::make_unique<metrics::CoordinatorMetrics>();
     so.observer = metrics_.get();
     ASSIGN_OR_RETURN(core_, Scheduler::Open(so, MakeExpander(o.max_jobs_per_sweep)));

@@ -39,6 +39,9 @@ struct CoordinatorOptions {
   int32_t max_lost_leases = 10;                    // a job whose lease expired this often FAILS (0: never)
   int32_t watch_interval_ms = 500;                 // WatchSweep: at most one event per interval
   int32_t query_threads = 2;                       // threads for query RPCs (submits get their own)
+  bool synchronous_full = false;                   // SQLite synchronous=FULL (power-loss durable)
+  int32_t reclaim_grace_ms = 15000;                // after a restart, jobs leased before it wait this
+                                                   // long for their workers to re-claim them (0: none)
   std::string http_listen_address;                 // dashboard, JSON API, /metrics, /healthz
                                                    // (host:port, port 0: any free; "": no HTTP)
 };

@@ -38,6 +38,14 @@ int main(int argc, char** argv) {
   app.add_option("--max-lost-leases", options.max_lost_leases,
                  "a job whose lease expired (worker crash/hang) this often fails; 0: never")
       ->capture_default_str();
+  app.add_flag("--synchronous-full", options.synchronous_full,
+               "SQLite synchronous=FULL: every commit is on disk before it is answered, so "
+               "acknowledged results survive power loss too (default NORMAL: they survive "
+               "process crashes; ~1 fsync per commit batch more)");
+  app.add_option("--reclaim-grace-ms", options.reclaim_grace_ms,
+                 "after a restart, jobs that were leased wait this long for their workers to "
+                 "re-claim them before others may lease them (0: none)")
+      ->capture_default_str();
   app.add_option("--grace-s", grace_s, "seconds in-flight calls get on shutdown")
       ->capture_default_str();
   app.add_option("--http-listen", options.http_listen_address,

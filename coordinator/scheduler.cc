@@ -40,7 +40,9 @@ absl::StatusOr<std::unique_ptr<Scheduler>> Scheduler::Open(const SchedulerOption
   s->owned_clock_ = std::move(owned);
   ASSIGN_OR_RETURN(storage::FileLock lock, storage::FileLock::Acquire(options.db_path + ".lock"));
   s->db_lock_.emplace(std::move(lock));
-  ASSIGN_OR_RETURN(std::unique_ptr<JobStore> writer, JobStore::Open(options.db_path));
+  storage::DatabaseOptions writer_options;
+  writer_options.synchronous_full = options.synchronous_full;
+  ASSIGN_OR_RETURN(std::unique_ptr<JobStore> writer, JobStore::Open(options.db_path, writer_options));
   ASSIGN_OR_RETURN(std::unique_ptr<JobStore> reader, JobStore::Open(options.db_path));
   {
     absl::MutexLock lock(&s->reader_mu_);
@@ -135,17 +137,43 @@ void Scheduler::SetState(JobEntry& e, int state) {
   if (terminal(state) && !terminal(e.state)) NoteEnded(e, state);
   // Leave the old state's tables.
   count(e.state, -1);
-  if (e.state == storage::kJobQueued) QueueOf(e).Remove(KeyOf(e));
+  if (e.state == storage::kJobQueued) {
+    if (e.held_until_ms != 0) {
+      held_.erase({e.held_until_ms, e.job_id});
+      e.held_until_ms = 0;
+    } else {
+      QueueOf(e).Remove(KeyOf(e));
+    }
+  }
   if (e.state == storage::kJobLeased) {
     expiries_.erase({e.expires_ms, e.job_id});
     if (auto w = workers_.find(e.worker_id); w != workers_.end()) w->second.leases.erase(e.job_id);
   }
   e.state = state;
   count(state, +1);
-  if (state == storage::kJobQueued) QueueOf(e).Add(KeyOf(e));
+  if (state == storage::kJobQueued) {
+    if (e.held_until_ms != 0) {
+      held_.insert({e.held_until_ms, e.job_id});
+    } else {
+      QueueOf(e).Add(KeyOf(e));
+    }
+  } else {
+    e.held_until_ms = 0;
+  }
   if (state == storage::kJobLeased) {
     expiries_.insert({e.expires_ms, e.job_id});
     workers_[e.worker_id].leases.insert(e.job_id);
+  }
+}
+
+void Scheduler::ReleaseHeld(int64_t now) {
+  while (!held_.empty() && held_.begin()->first <= now) {
+    const int64_t job_id = held_.begin()->second;
+    held_.erase(held_.begin());
+    auto it = jobs_.find(job_id);
+    if (it == jobs_.end() || it->second.state != storage::kJobQueued) continue;
+    it->second.held_until_ms = 0;
+    QueueOf(it->second).Add(KeyOf(it->second));
   }
 }
 

@@ -14,7 +14,9 @@
 //   twice is idempotent (duplicate=true, no second result).
 // - The latest attempt of a job whose lease expired (or was requeued by a
 //   coordinator restart) stays valid until the job is leased again: its
-//   completion is accepted and a heartbeat re-claims the lease.
+//   completion is accepted and a heartbeat re-claims the lease. After a
+//   restart such jobs are held out of the queue for reclaim_grace_ms, so the
+//   worker still running one re-claims it before another worker is given it.
 // - Lease expiry, worker loss and FailJob(release=true) requeue without
 //   counting against max_attempts; FailJob with an error counts; max_attempts
 //   counted -> FAILED. A separate cap (max_lost_leases) fails a job whose
@@ -80,6 +82,12 @@ struct SchedulerOptions {
   int32_t group_commit_max_batch = 1024;    // ... or until it holds this many writes
   int64_t max_jobs_per_sweep = 1000000;     // grids larger than this are refused
   int64_t list_dead_workers_ms = 3600000;   // ListWorkers shows dead workers seen this recently
+  bool synchronous_full = false;            // SQLite synchronous=FULL: commits survive power
+                                            // loss too (NORMAL: process crashes only)
+  int32_t reclaim_grace_ms = 15000;         // after Open, jobs that were LEASED when the previous
+                                            // process died are held this long for their workers
+                                            // to re-claim (heartbeat or report) before anyone
+                                            // else may lease them (0: no hold)
   bool run_maintenance_thread = true;       // false: the caller drives Tick() (tests)
   SchedulerObserver* observer = nullptr;    // metrics hooks (not owned; outlives the scheduler)
 };
@@ -96,9 +104,12 @@ struct SchedulerGauges {
   int64_t waiters = 0;        // parked LeaseJobs long polls
 };
 
-// Expands a submitted spec. May fill defaults into *spec (the stored spec is
-// the one after the call). InvalidArgument naming the field for bad specs.
-using ExpandFn = std::function<absl::StatusOr<spec::Expansion>(v1::SweepSpec* spec)>;
+// Expands a submitted spec. `layouts`: the model layouts the client sent with
+// it (SubmitSweepRequest.model_layouts; models without one are the expander's
+// to resolve). May fill defaults into *spec (the stored spec is the one after
+// the call). InvalidArgument naming the field for bad specs.
+using ExpandFn = std::function<absl::StatusOr<spec::Expansion>(
+    v1::SweepSpec* spec, const google::protobuf::RepeatedPtrField<v1::ModelLayout>& layouts)>;
 
 template <typename T>
 using Callback = std::function<void(absl::StatusOr<T>)>;
@@ -120,8 +131,13 @@ class Scheduler {
   // ---- client API ----
 
   // Expands and stores the sweep atomically (or only expands, for dry_run).
+  // The spec is request.spec, or request.spec_text parsed here (relative paths
+  // resolved against request.base_dir). request.existing decides whether a
+  // sweep of the same name and spec is returned instead (resumed=true).
   // Blocking (expansion + one big transaction): call it off the RPC thread.
-  // InvalidArgument for a bad spec or a grid over max_jobs_per_sweep.
+  // InvalidArgument for a bad spec or a grid over max_jobs_per_sweep;
+  // FailedPrecondition when resuming meets an unfinished sweep of the same
+  // name with another spec.
   absl::StatusOr<v1::SubmitSweepResponse> SubmitSweep(const v1::SubmitSweepRequest& request);
   // NotFound for an unknown sweep.
   absl::StatusOr<v1::SweepInfo> GetSweep(int64_t sweep_id);
@@ -183,6 +199,7 @@ class Scheduler {
     int32_t counted = 0;
     int32_t lost = 0;
     int64_t expires_ms = 0;
+    int64_t held_until_ms = 0;  // QUEUED but not leasable before this (restart re-claim grace)
     int64_t finished_ms = 0;
     std::string lease_id;
     std::string worker_id;
@@ -241,7 +258,10 @@ class Scheduler {
   QueueKey KeyOf(const JobEntry& e) const;
   QueueIndex& QueueOf(const JobEntry& e) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Moves e to `state`, keeping sweep counts, the queue and lease tables right.
+  // A QUEUED job with held_until_ms set waits in held_ instead of the queue.
   void SetState(JobEntry& e, int state) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Moves held jobs whose grace ended into the queue.
+  void ReleaseHeld(int64_t now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   storage::JobStateUpdate UpdateOf(const JobEntry& e) const;
   // Ends the current lease of a LEASED job that was lost (expired, worker
   // gone): requeued uncounted, CANCELLED if cancel-pending, FAILED after
@@ -276,6 +296,10 @@ class Scheduler {
   void NoteEnded(JobEntry& e, int state) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status ReaderCall(const std::function<absl::Status(storage::JobStore&)>& fn);
   v1::SweepInfo SweepInfoOf(const storage::SweepRecord& rec, const storage::JobCounts& counts);
+  // The sweep SubmitSweep returns instead of storing `spec` under `policy`
+  // (nullopt: store a new one). See v1::ExistingSweepPolicy.
+  absl::StatusOr<std::optional<v1::SubmitSweepResponse>> FindExistingSweep(
+      const v1::SweepSpec& spec, v1::ExistingSweepPolicy policy);
 
   // Constant after construction.
   const SchedulerOptions options_;
@@ -298,6 +322,7 @@ class Scheduler {
   QueueIndex queue_any_ ABSL_GUARDED_BY(mu_);  // jobs any worker may run
   QueueIndex queue_gpu_ ABSL_GUARDED_BY(mu_);  // jobs of sweeps with execution.device "cuda*"
   std::set<std::pair<int64_t, int64_t>> expiries_ ABSL_GUARDED_BY(mu_);  // (expires_ms, job_id)
+  std::set<std::pair<int64_t, int64_t>> held_ ABSL_GUARDED_BY(mu_);  // (held_until_ms, job_id)
   std::list<Waiter> waiters_ ABSL_GUARDED_BY(mu_);
   uint64_t next_token_ ABSL_GUARDED_BY(mu_) = 1;
   uint64_t next_worker_ ABSL_GUARDED_BY(mu_) = 1;

@@ -9,6 +9,8 @@
 #include "common/status_macros.h"
 #include "coordinator/scheduler.h"
 #include "coordinator/scheduler_convert.h"
+#include "google/protobuf/util/message_differencer.h"
+#include "spec/spec_parser.h"
 
 namespace ablate::coordinator {
 
@@ -24,12 +26,71 @@ constexpr int kDefaultResultPage = 1000;
 constexpr int kMaxResultPage = 10000;
 }  // namespace
 
+namespace {
+
+// The request's spec: the parsed one, or its text parsed here.
+absl::StatusOr<v1::SweepSpec> SpecOf(const v1::SubmitSweepRequest& request) {
+  if (request.has_spec()) return request.spec();
+  if (request.spec_text().empty()) {
+    return absl::InvalidArgumentError("spec: missing (send spec, or spec_text with base_dir)");
+  }
+  ASSIGN_OR_RETURN(v1::SweepSpec spec, spec::ParseSweepSpec(request.spec_text(), "spec_text"));
+  RETURN_IF_ERROR(spec::ResolveSpecPaths(&spec, request.base_dir()));
+  return spec;
+}
+
+}  // namespace
+
+absl::StatusOr<std::optional<v1::SubmitSweepResponse>> Scheduler::FindExistingSweep(
+    const v1::SweepSpec& spec, v1::ExistingSweepPolicy policy) {
+  std::vector<storage::SweepRecord> named;
+  RETURN_IF_ERROR(ReaderCall([&](JobStore& s) -> absl::Status {
+    ASSIGN_OR_RETURN(named, s.ListSweepsNamed(spec.name()));
+    return absl::OkStatus();
+  }));
+  v1::SweepSpec wanted = spec;
+  spec::ApplyDefaults(&wanted);
+  const storage::SweepRecord* same_unfinished = nullptr;
+  const storage::SweepRecord* same_finished = nullptr;
+  const storage::SweepRecord* other_unfinished = nullptr;
+  for (const storage::SweepRecord& rec : named) {  // newest first
+    v1::SweepSpec stored;
+    const bool same = stored.ParseFromString(rec.spec_proto) &&
+                      (spec::ApplyDefaults(&stored),
+                       google::protobuf::util::MessageDifferencer::Equals(stored, wanted));
+    const bool unfinished = rec.finished_unix_ms == 0;
+    const storage::SweepRecord** slot = same ? (unfinished ? &same_unfinished : &same_finished)
+                                             : (unfinished ? &other_unfinished : nullptr);
+    if (slot != nullptr && *slot == nullptr) *slot = &rec;
+  }
+  const storage::SweepRecord* found = same_unfinished;
+  if (found == nullptr && policy == v1::RESUME) found = same_finished;
+  if (found == nullptr) {
+    if (other_unfinished != nullptr) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "sweep ", other_unfinished->sweep_id, " '", spec.name(),
+          "' is unfinished with a different spec; cancel it, or give this spec another name"));
+    }
+    return std::nullopt;
+  }
+  ASSIGN_OR_RETURN(v1::SweepInfo info, GetSweep(found->sweep_id));
+  v1::SubmitSweepResponse response;
+  response.set_sweep_id(info.sweep_id());
+  response.set_job_count(info.counts().total());
+  response.set_resumed(true);
+  return response;
+}
+
 absl::StatusOr<v1::SubmitSweepResponse> Scheduler::SubmitSweep(
     const v1::SubmitSweepRequest& request) {
-  if (!request.has_spec()) return absl::InvalidArgumentError("spec: missing");
-  v1::SweepSpec spec = request.spec();
+  ASSIGN_OR_RETURN(v1::SweepSpec spec, SpecOf(request));
+  if (!request.dry_run() && request.existing() != v1::NEW_SWEEP) {
+    ASSIGN_OR_RETURN(std::optional<v1::SubmitSweepResponse> existing,
+                     FindExistingSweep(spec, request.existing()));
+    if (existing.has_value()) return *std::move(existing);
+  }
   const absl::Time expand_start = absl::Now();
-  ASSIGN_OR_RETURN(spec::Expansion expansion, expand_(&spec));
+  ASSIGN_OR_RETURN(spec::Expansion expansion, expand_(&spec, request.model_layouts()));
   if (options_.observer != nullptr) {
     options_.observer->SweepExpanded(static_cast<int64_t>(expansion.jobs.size()),
                                      absl::ToDoubleSeconds(absl::Now() - expand_start));

@@ -90,6 +90,11 @@ absl::Status Scheduler::Load() {
         e.attempt_end = AttemptEnd::kExpired;
         state = e.cancel_requested ? storage::kJobCancelled : storage::kJobQueued;
         if (state == storage::kJobCancelled) e.finished_ms = now;
+        // Its worker may still be running it: give the worker time to re-claim
+        // it (heartbeat or report) before anyone else may lease it.
+        if (state == storage::kJobQueued && options_.reclaim_grace_ms > 0) {
+          e.held_until_ms = now + options_.reclaim_grace_ms;
+        }
         ops.push_back([u = UpdateOf(e), state, attempt = e.attempt, id = e.job_id,
                        now](JobStore& s) {
           storage::JobStateUpdate v = u;
@@ -185,6 +190,8 @@ void Scheduler::Tick(bool force_scan) {
           return s.InsertEvent({now, 0, 0, id, "worker_lost", ""});
         });
       }
+      // Jobs held for re-claim after a restart whose grace is over.
+      ReleaseHeld(now);
       // Expired leases.
       while (!expiries_.empty() && expiries_.begin()->first <= now) {
         const int64_t job_id = expiries_.begin()->second;

@@ -55,8 +55,10 @@ class SchedulerTest : public ::testing::Test {
     o.group_commit_ms = 0;
     o.run_maintenance_thread = false;
     o.worker_timeout_ms = 60000;
+    o.reclaim_grace_ms = reclaim_grace_ms_;
     auto s = Scheduler::Open(
-        o, [](v1::SweepSpec* spec) { return ::ablate::testing::FakeExpand(spec); }, &clock_);
+        o, [](v1::SweepSpec* spec, const auto&) { return ::ablate::testing::FakeExpand(spec); },
+        &clock_);
     ASSERT_TRUE(s.ok()) << s.status();
     core_ = std::move(s).value();
   }
@@ -167,6 +169,7 @@ class SchedulerTest : public ::testing::Test {
 
   FakeClock clock_;
   std::string path_;
+  int32_t reclaim_grace_ms_ = 0;  // most tests hand requeued jobs out at once after Reopen
   std::unique_ptr<Scheduler> core_;
 };
 
@@ -581,6 +584,68 @@ TEST_F(SchedulerTest, RestartRequeuesLeasedJobsAndNothingFinishedRunsAgain) {
   std::set<int64_t> jobs;
   for (const auto& r : rows->rows()) jobs.insert(r.job_id());
   EXPECT_EQ(jobs.size(), 8u);
+}
+
+TEST_F(SchedulerTest, RestartHoldsLeasedJobsForTheirWorkersToReclaim) {
+  int64_t sweep = Submit(FakeSpec("s", 2, 1), /*ttl_s=*/60);  // 8 jobs
+  std::string a = Register("a");
+  std::string b = Register("b");
+  auto la = Lease(a, 1);
+  auto lb = Lease(b, 1);
+  ASSERT_EQ(la.size(), 1u);
+  ASSERT_EQ(lb.size(), 1u);
+  reclaim_grace_ms_ = 5000;
+  Reopen();  // the old process "dies" while a and b run their jobs
+
+  // Another worker gets only the jobs nobody was running.
+  std::string c = Register("c");
+  std::vector<v1::Lease> lc;
+  for (auto more = Lease(c, 10); !more.empty(); more = Lease(c, 10)) {
+    lc.insert(lc.end(), more.begin(), more.end());
+  }
+  EXPECT_EQ(lc.size(), 6u);
+  for (const auto& l : lc) {
+    EXPECT_NE(l.job().job_id(), la[0].job().job_id());
+    EXPECT_NE(l.job().job_id(), lb[0].job().job_id());
+  }
+  // a re-attaches by heartbeat (same attempt), b by reporting its result.
+  v1::HeartbeatResponse hb = Beat(a, la);
+  EXPECT_THAT(hb.lost_job_ids(), IsEmpty());
+  EXPECT_TRUE(Complete(b, lb[0]).accepted());
+  v1::Job ja = GetJob(sweep, la[0].job().job_id());
+  EXPECT_EQ(ja.state(), v1::LEASED);
+  EXPECT_EQ(ja.worker_id(), a);
+  // Past the grace nothing held is left for c: a holds its job again.
+  clock_.Advance(absl::Seconds(6));
+  core_->Tick(/*force_scan=*/true);
+  EXPECT_TRUE(Lease(c, 10).empty());
+  EXPECT_TRUE(Complete(a, la[0]).accepted());
+  for (const auto& l : lc) EXPECT_TRUE(Complete(c, l).accepted());
+  v1::SweepInfo info = Sweep(sweep);
+  EXPECT_EQ(info.counts().succeeded(), 8);
+  EXPECT_EQ(info.state(), v1::SWEEP_DONE);
+  EXPECT_EQ(ResultsOf(la[0].job().job_id()), 1);
+  EXPECT_EQ(ResultsOf(lb[0].job().job_id()), 1);
+}
+
+TEST_F(SchedulerTest, RestartGraceEndsAndUnclaimedJobsAreLeasedToOthers) {
+  Submit(FakeSpec("s", 1, 1), /*ttl_s=*/60);  // 4 jobs
+  std::string a = Register("a");
+  auto la = Lease(a, 2);
+  ASSERT_EQ(la.size(), 2u);
+  reclaim_grace_ms_ = 5000;
+  Reopen();  // a died with the coordinator
+  std::string c = Register("c");
+  EXPECT_EQ(Lease(c, 10).size(), 2u);
+  clock_.Advance(absl::Seconds(4));
+  core_->Tick(/*force_scan=*/true);
+  EXPECT_TRUE(Lease(c, 10).empty());  // still held
+  clock_.Advance(absl::Seconds(2));
+  core_->Tick(/*force_scan=*/true);
+  auto late = Lease(c, 10);
+  ASSERT_EQ(late.size(), 2u);
+  EXPECT_GT(late[0].attempt(), la[0].attempt());
+  EXPECT_FALSE(Complete(a, la[0]).accepted());  // a's attempt is fenced off now
 }
 
 TEST_F(SchedulerTest, SubmitValidatesAndDryRunStoresNothing) {

@@ -10,8 +10,10 @@
 
 #include <atomic>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <set>
+#include <sstream>
 #include <thread>
 #include <vector>
 
@@ -75,6 +77,7 @@ class ServiceTest : public ::testing::Test {
     o.expiry_scan_interval_ms = 50;
     o.max_long_poll_ms = 2000;
     o.watch_interval_ms = 50;
+    o.reclaim_grace_ms = 0;  // the restart tests hand requeued jobs to new workers at once
     auto s = CoordinatorServer::Start(o);
     ASSERT_TRUE(s.ok()) << s.status();
     server_ = std::move(s).value();
@@ -457,6 +460,117 @@ TEST_F(ServiceTest, SecondServerOnTheSamePortIsUnavailable) {
   s = CoordinatorServer::Start(o);
   EXPECT_THAT(s.status(), ::ablate::testing::StatusIs(absl::StatusCode::kFailedPrecondition,
                                                      HasSubstr("another coordinator")));
+}
+
+
+// ---- what the client sends: layouts, spec text, same-named sweeps ----
+
+namespace {
+
+std::string ReadTestdata(const std::string& rel) {
+  std::ifstream in(std::string(ABLATE_SOURCE_DIR) + "/spec/testdata/" + rel);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+}  // namespace
+
+TEST_F(ServiceTest, SentLayoutsNeedNoModelFilesOnTheCoordinator) {
+  v1::SubmitSweepRequest req;
+  *req.mutable_spec() = Spec(1, 1);
+  req.mutable_spec()->mutable_models(0)->set_path("/nonexistent/only-on-the-workers/qwen2.5");
+  v1::ModelLayout* layout = req.add_model_layouts();
+  layout->set_model("q");
+  layout->set_config_json(ReadTestdata("qwen2.5-0.5b/config.json"));
+  v1::SubmitSweepResponse resp;
+  grpc::Status s = client_->SubmitSweep(Ctx(absl::Seconds(30)).get(), req, &resp);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(resp.job_count(), 25);  // baseline + 24 attention layers
+  EXPECT_FALSE(resp.resumed());
+
+  // A layout for a model the spec lacks, or one that does not parse, is named.
+  layout->set_model("nope");
+  s = client_->SubmitSweep(Ctx().get(), req, &resp);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(s.error_message(), HasSubstr("model_layouts[0] ('nope')"));
+  layout->set_model("q");
+  layout->set_config_json("{\"model_type\": \"qwen2\", ");
+  s = client_->SubmitSweep(Ctx().get(), req, &resp);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(s.error_message(), HasSubstr("model_layouts[0] ('q') config.json"));
+}
+
+TEST_F(ServiceTest, SpecTextAloneIsParsedAndResolvedAgainstTheClientsBaseDir) {
+  const std::string text = R"(name: from-text
+models:
+  - {name: q, path: qwen2.5-0.5b}
+evaluations:
+  - {name: ppl, perplexity: {dataset: data/wiki.test.raw}}
+ablations:
+  - baseline: {}
+  - {layer_sweep: {component: attention}}
+)";
+  v1::SubmitSweepRequest req;
+  req.set_spec_text(text);
+  v1::SubmitSweepResponse resp;
+  // Relative paths need the client's directory, never the coordinator's cwd.
+  grpc::Status s = client_->SubmitSweep(Ctx().get(), req, &resp);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(s.error_message(), HasSubstr("relative"));
+  req.set_base_dir(std::string(ABLATE_SOURCE_DIR) + "/spec/testdata");
+  s = client_->SubmitSweep(Ctx(absl::Seconds(30)).get(), req, &resp);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(resp.job_count(), 25);
+  v1::SweepInfo info = Sweep(resp.sweep_id());
+  EXPECT_EQ(info.spec().models(0).path(), std::string(ABLATE_SOURCE_DIR) + "/spec/testdata/qwen2.5-0.5b");
+  EXPECT_EQ(info.spec().evaluations(0).perplexity().dataset(),
+            std::string(ABLATE_SOURCE_DIR) + "/spec/testdata/data/wiki.test.raw");
+  // A syntax error in the text is the parser's located message.
+  req.set_spec_text("name: [unclosed");
+  s = client_->SubmitSweep(Ctx().get(), req, &resp);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(s.error_message(), HasSubstr("spec_text:"));
+}
+
+TEST_F(ServiceTest, ResumeReturnsTheSameSpecAndRefusesAnotherUnderTheSameName) {
+  auto submit = [&](const v1::SweepSpec& spec, v1::ExistingSweepPolicy policy,
+                    v1::SubmitSweepResponse* resp) {
+    v1::SubmitSweepRequest req;
+    *req.mutable_spec() = spec;
+    req.set_existing(policy);
+    return client_->SubmitSweep(Ctx(absl::Seconds(30)).get(), req, resp);
+  };
+  v1::SubmitSweepResponse first, again, other, fresh;
+  ASSERT_TRUE(submit(Spec(1, 1), v1::NEW_SWEEP, &first).ok());
+  // Same name and spec: the unfinished sweep comes back, nothing new is stored.
+  ASSERT_TRUE(submit(Spec(1, 1), v1::RESUME, &again).ok());
+  EXPECT_TRUE(again.resumed());
+  EXPECT_EQ(again.sweep_id(), first.sweep_id());
+  EXPECT_EQ(again.job_count(), 25);
+  // Same name, another spec, while the first is unfinished: an explicit error.
+  grpc::Status s = submit(Spec(2, 1), v1::RESUME, &other);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_THAT(s.error_message(),
+              HasSubstr(absl::StrCat("sweep ", first.sweep_id(), " 'service-test' is unfinished")));
+  // Without --resume a submit is always a new sweep.
+  ASSERT_TRUE(submit(Spec(1, 1), v1::NEW_SWEEP, &fresh).ok());
+  EXPECT_FALSE(fresh.resumed());
+  EXPECT_NE(fresh.sweep_id(), first.sweep_id());
+
+  // Finished: RESUME re-uses its results, RESUME_UNFINISHED starts anew.
+  for (int64_t id : {first.sweep_id(), fresh.sweep_id()}) {
+    v1::CancelSweepRequest c;
+    c.set_sweep_id(id);
+    v1::CancelSweepResponse cr;
+    ASSERT_TRUE(client_->CancelSweep(Ctx().get(), c, &cr).ok());
+  }
+  ASSERT_TRUE(submit(Spec(1, 1), v1::RESUME, &again).ok());
+  EXPECT_TRUE(again.resumed());
+  EXPECT_EQ(again.sweep_id(), fresh.sweep_id());  // the newest
+  ASSERT_TRUE(submit(Spec(1, 1), v1::RESUME_UNFINISHED, &other).ok());
+  EXPECT_FALSE(other.resumed());
+  EXPECT_GT(other.sweep_id(), fresh.sweep_id());
 }
 
 }  // namespace

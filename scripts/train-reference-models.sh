@@ -9,7 +9,7 @@
 #   scripts/train-reference-models.sh qwen2   # only the models whose name matches
 #
 # Everything is deterministic for a given LibTorch build and thread count (the
-# configs pin threads: 2): same corpus sha256 -> same tokenizer, weights and
+# configs pin threads: 1): same corpus sha256 -> same tokenizer, weights and
 # losses. Each model takes about 10 minutes on 2 CPU cores. BUILD_DIR selects
 # the build directory (default: build).
 set -euo pipefail

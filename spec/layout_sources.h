@@ -5,7 +5,8 @@
 //     falls back to another source for the other models. Lets a spec written for
 //     checkpoints on another machine be expanded here.
 //   FixedLayoutSource: layouts given in memory, per model name (benchmarks,
-//     programmatic sweeps over synthetic layouts).
+//     programmatic sweeps over synthetic layouts, layouts a client sent with
+//     its SubmitSweep), optionally falling back to another source.
 //
 // Thread-safety: not thread-safe (caches); use one per expansion thread.
 //
@@ -18,6 +19,7 @@
 #include <map>
 #include <string>
 
+#include "ablate/v1/coordinator.pb.h"
 #include "spec/expander.h"
 
 namespace ablate::spec {
@@ -39,14 +41,26 @@ class OverrideLayoutSource : public LayoutSource {
 
 class FixedLayoutSource : public LayoutSource {
  public:
-  explicit FixedLayoutSource(std::map<std::string, ModelConfig> by_name) : by_name_(std::move(by_name)) {}
+  // `fallback` (not owned, may be null) serves the models not in `by_name`.
+  explicit FixedLayoutSource(std::map<std::string, ModelConfig> by_name,
+                             LayoutSource* fallback = nullptr)
+      : by_name_(std::move(by_name)), fallback_(fallback) {}
 
-  // NotFound naming the model when it has no layout.
+  // NotFound naming the model when it has no layout (and there is no fallback).
   absl::StatusOr<ModelConfig> Get(const v1::ModelSpec& model) override;
 
  private:
   std::map<std::string, ModelConfig> by_name_;
+  LayoutSource* fallback_;
 };
+
+// Parses the layouts a client sent (SubmitSweepRequest.model_layouts: each
+// model's config.json text) into FixedLayoutSource's map. InvalidArgument
+// naming the entry for a model the spec does not have, a model given twice,
+// or a config.json that does not parse.
+absl::StatusOr<std::map<std::string, ModelConfig>> ParseSentLayouts(
+    const v1::SweepSpec& spec,
+    const google::protobuf::RepeatedPtrField<v1::ModelLayout>& layouts);
 
 // Parses "NAME=DIR" (the CLI's --layout). InvalidArgument without '=' or with an empty side.
 absl::StatusOr<std::pair<std::string, std::string>> ParseLayoutOverride(absl::string_view text);

@@ -116,15 +116,31 @@ absl::StatusOr<v1::SweepSpec> LoadSweepSpec(const std::string& path, std::vector
   buf << in.rdbuf();
   ASSIGN_OR_RETURN(v1::SweepSpec spec, ParseSweepSpec(buf.str(), path));
   const std::filesystem::path dir = std::filesystem::absolute(std::filesystem::path(path), ec).parent_path();
-  for (auto& m : *spec.mutable_models()) {
-    Resolve(dir, m.mutable_path());
-    Resolve(dir, m.mutable_tokenizer());
-  }
-  for (auto& e : *spec.mutable_evaluations()) {
-    for (std::string* p : DataPaths(&e)) Resolve(dir, p);
-  }
+  RETURN_IF_ERROR(ResolveSpecPaths(&spec, dir.string()));
   DropAbsentOptionalEvaluations(&spec, notes);
   return spec;
+}
+
+absl::Status ResolveSpecPaths(v1::SweepSpec* spec, const std::string& base_dir) {
+  std::vector<std::string*> paths;
+  for (auto& m : *spec->mutable_models()) {
+    paths.push_back(m.mutable_path());
+    paths.push_back(m.mutable_tokenizer());
+  }
+  for (auto& e : *spec->mutable_evaluations()) {
+    for (std::string* p : DataPaths(&e)) paths.push_back(p);
+  }
+  const std::filesystem::path dir(base_dir);
+  for (std::string* p : paths) {
+    if (p->empty() || std::filesystem::path(*p).is_absolute()) continue;
+    if (!dir.is_absolute()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "spec: path '", *p, "' is relative; give the absolute directory to resolve it against "
+          "(base_dir", base_dir.empty() ? "" : absl::StrCat(" '", base_dir, "' is not absolute"), ")"));
+    }
+    Resolve(dir, p);
+  }
+  return absl::OkStatus();
 }
 
 void ApplyDefaults(v1::SweepSpec* spec) {

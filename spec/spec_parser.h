@@ -28,6 +28,12 @@ absl::StatusOr<v1::SweepSpec> ParseSweepSpec(absl::string_view text, absl::strin
 absl::StatusOr<v1::SweepSpec> LoadSweepSpec(const std::string& path,
                                             std::vector<std::string>* notes = nullptr);
 
+// Makes the spec's relative model, tokenizer and data paths absolute against
+// `base_dir` (for a spec sent as text: the directory the client names, never
+// this process's working directory). InvalidArgument if a path is relative
+// and `base_dir` is not an absolute directory name.
+absl::Status ResolveSpecPaths(v1::SweepSpec* spec, const std::string& base_dir);
+
 // Fills defaults (seeds [0], execution limits, evaluation parameters) in place.
 void ApplyDefaults(v1::SweepSpec* spec);
 

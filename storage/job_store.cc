@@ -278,6 +278,19 @@ absl::StatusOr<std::vector<SweepRecord>> JobStore::ListSweeps(bool include_finis
   return out;
 }
 
+absl::StatusOr<std::vector<SweepRecord>> JobStore::ListSweepsNamed(const std::string& name) {
+  ASSIGN_OR_RETURN(Statement * st, db_->Prepare(absl::StrCat(
+      "SELECT ", kSweepColumns, ", spec_proto FROM sweeps WHERE name = ? ORDER BY sweep_id DESC")));
+  st->BindText(1, name);
+  std::vector<SweepRecord> out;
+  while (true) {
+    ASSIGN_OR_RETURN(bool row, st->Step());
+    if (!row) break;
+    out.push_back(ReadSweep(*st, /*with_spec=*/true));
+  }
+  return out;
+}
+
 absl::StatusOr<SweepRecord> JobStore::GetSweep(int64_t sweep_id) {
   ASSIGN_OR_RETURN(Statement * st, db_->Prepare(absl::StrCat(
       "SELECT ", kSweepColumns, ", spec_proto FROM sweeps WHERE sweep_id = ?")));

@@ -60,6 +60,8 @@ class JobStore {
   // ---- reads ----
 
   absl::StatusOr<std::vector<SweepRecord>> ListSweeps(bool include_finished, bool with_spec);
+  // The sweeps named `name`, newest first, with their specs.
+  absl::StatusOr<std::vector<SweepRecord>> ListSweepsNamed(const std::string& name);
   // NotFound if there is no such sweep.
   absl::StatusOr<SweepRecord> GetSweep(int64_t sweep_id);
   absl::StatusOr<JobCounts> CountJobs(int64_t sweep_id);

@@ -92,6 +92,29 @@ TEST(E2eCliTest, SubmitWatchStatusResultsWorkers) {
   EXPECT_THAT(workers.output, HasSubstr("alive"));
 }
 
+TEST(E2eCliTest, SubmitResumeReusesTheSameSpecAndRefusesAnother) {
+  E2eCluster c("cli_resume");
+  ASSERT_OK(c.StartCoordinator());
+  const std::string spec = WriteSpec(c, "resumable", "ppl");
+  CommandResult first = Ablate(c, {"submit", spec});
+  ASSERT_EQ(first.exit_code, 0) << first.output;
+  const int64_t id = SweepIdFrom(first.output);
+  ASSERT_GT(id, 0) << first.output;
+  CommandResult again = Ablate(c, {"submit", spec, "--resume"});
+  EXPECT_EQ(again.exit_code, 0) << again.output;
+  EXPECT_THAT(again.output, HasSubstr(absl::StrCat("resumed sweep ", id, " 'resumable': 25 jobs")));
+  // The same name with another spec while the first is unfinished: an error, not a silent no-op.
+  const std::string changed = WriteSpec(c, "resumable", "ppl-b");
+  CommandResult other = Ablate(c, {"submit", changed, "--resume"});
+  EXPECT_EQ(other.exit_code, 1) << other.output;
+  EXPECT_THAT(other.output, HasSubstr(absl::StrCat("sweep ", id, " 'resumable' is unfinished with a different spec")));
+  // Without --resume a submit is a new sweep.
+  CommandResult fresh = Ablate(c, {"submit", spec});
+  ASSERT_EQ(fresh.exit_code, 0) << fresh.output;
+  EXPECT_EQ(SweepIdFrom(fresh.output), id + 1);
+  EXPECT_EQ(*c.SqlInt("SELECT COUNT(*) FROM sweeps"), 2);
+}
+
 TEST(E2eCliTest, CancelStopsAHangingSweep) {
   E2eCluster c("cli_cancel");
   ASSERT_OK(c.StartCoordinator());

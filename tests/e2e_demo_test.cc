@@ -62,11 +62,19 @@ TEST(E2eDemoTest, DemoStudyWithSeparateCoordinatorAndWorkerProcesses) {
   CommandResult watch = c.RunAblate({"watch", absl::StrCat(sweep)}, true, absl::Seconds(900));
   ASSERT_EQ(watch.exit_code, 0) << watch.output << c.Logs() << workers[0]->Log();
 
-  // Exactly one result set per job: as many perplexity rows as perplexity jobs.
-  auto jobs = c.SqlInt(absl::StrCat("SELECT COUNT(*) FROM jobs WHERE sweep_id = ", sweep));
-  auto succeeded = c.SqlInt(absl::StrCat("SELECT COUNT(*) FROM jobs WHERE state = 3 AND sweep_id = ", sweep));
+  // Every job succeeded, with exactly one result set: one job_results row per
+  // job (its primary key is the job), and every job has its metric rows (the
+  // schema keeps (job, metric) unique).
+  const std::string s = absl::StrCat(sweep);
+  auto jobs = c.SqlInt("SELECT COUNT(*) FROM jobs WHERE sweep_id = " + s);
+  auto succeeded = c.SqlInt("SELECT COUNT(*) FROM jobs WHERE state = 3 AND sweep_id = " + s);
   ASSERT_OK(jobs.status());
+  EXPECT_GT(*jobs, 0);
   EXPECT_EQ(*succeeded, *jobs);
+  EXPECT_EQ(*c.SqlInt("SELECT COUNT(*) FROM job_results WHERE sweep_id = " + s), *jobs);
+  EXPECT_EQ(*c.SqlInt("SELECT COUNT(*) FROM jobs j WHERE j.sweep_id = " + s +
+                      " AND NOT EXISTS (SELECT 1 FROM results r WHERE r.job_id = j.job_id)"),
+            0);
 
   CommandResult csv = c.RunAblate({"results", absl::StrCat(sweep), "--format", "csv", "--evaluation",
                                    "heldout-ppl", "--metric", "perplexity", "--kind", "group"});

@@ -13,6 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "cli/submit_request.h"
 #include "cli/sweep_client.h"
 #include "coordinator/coordinator_server.h"
 #include "spec/spec_parser.h"
@@ -114,7 +115,9 @@ TEST_F(EmbeddedRunTest, ResumesTheUnfinishedSweepOfTheSameSpec) {
     auto server = coordinator::CoordinatorServer::Start(copts);
     ASSERT_OK(server.status());
     SweepClient client((*server)->address());
-    auto submitted = client.Submit(*spec, "", false);
+    auto request = MakeSubmitRequest(*spec, "", {}, nullptr);
+    ASSERT_OK(request.status());
+    auto submitted = client.Submit(*request);
     ASSERT_OK(submitted.status());
     EXPECT_EQ(submitted->sweep_id(), 1);
     (*server)->Shutdown(absl::Seconds(1));

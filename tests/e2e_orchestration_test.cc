@@ -146,6 +146,49 @@ TEST(E2eOrchestrationTest, CoordinatorKilledMidSweepResumesWithNoResultLostOrDup
   for (auto& w : c.workers()) EXPECT_TRUE(w->Running()) << w->Log();
 }
 
+TEST(E2eOrchestrationTest, AfterACoordinatorCrashRunningJobsFinishOnTheirWorkersOnce) {
+  E2eCluster c("reclaim_after_restart");
+  ASSERT_OK(c.StartCoordinator({"--reclaim-grace-ms", "10000"}));
+  // Two jobs (baseline x 2 seeds), each long enough to outlive the outage.
+  v1::SweepSpec spec = c.SmallSpec({"ppl"}, /*lease_ttl_seconds=*/30);
+  spec.mutable_ablations()->DeleteSubrange(1, 1);
+  spec.add_seeds(1);
+  for (int i = 0; i < 2; ++i) ASSERT_OK(c.StartWorker({"--sleep-ms", "3000"}).status());
+  auto sweep = c.Submit(spec);
+  ASSERT_TRUE(sweep.ok()) << sweep.status();
+  ASSERT_TRUE(E2eCluster::WaitFor(
+      [&] {
+        auto info = c.GetSweep(*sweep);
+        return info.ok() && info->counts().leased() == 2;
+      },
+      absl::Seconds(20)))
+      << c.Logs();
+  auto holders = c.SqlRows("SELECT job_id, worker_id FROM jobs WHERE state = 2 ORDER BY job_id");
+  ASSERT_TRUE(holders.ok()) << holders.status();
+  ASSERT_EQ(holders->size(), 2u);
+  ASSERT_NE((*holders)[0][1], (*holders)[1][1]);
+
+  c.StopCoordinator(SIGKILL);
+  // An idle worker waits for the coordinator too: without the hold it would be
+  // handed the requeued jobs first.
+  ASSERT_OK(c.StartWorker().status());
+  absl::SleepFor(absl::Milliseconds(300));
+  ASSERT_OK(c.StartCoordinator({"--reclaim-grace-ms", "10000"}));
+  v1::SweepInfo info;
+  ASSERT_TRUE(c.WaitForSweepEnd(*sweep, absl::Seconds(30), &info)) << c.Logs();
+  EXPECT_EQ(info.counts().succeeded(), 2);
+  ExpectExactlyOneCorrectResultPerJob(c, *sweep, 2);
+  // Each job ran once, on the worker that had it before the crash: one attempt,
+  // never leased to the idle worker.
+  for (const auto& h : *holders) {
+    EXPECT_EQ(*c.SqlInt("SELECT COUNT(*) FROM attempts WHERE job_id = " + h[0]), 1) << c.Logs();
+    auto rows = c.SqlRows("SELECT worker_id, attempt FROM jobs WHERE job_id = " + h[0]);
+    ASSERT_TRUE(rows.ok() && rows->size() == 1u);
+    EXPECT_EQ((*rows)[0][0], h[1]);
+    EXPECT_EQ((*rows)[0][1], "1");
+  }
+}
+
 TEST(E2eOrchestrationTest, DuplicateAndStaleCompletionsAreFenced) {
   E2eCluster c("fencing");
   ASSERT_OK(c.StartCoordinator());
