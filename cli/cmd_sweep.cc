@@ -220,9 +220,10 @@ void Watch(const SweepArgs& a, CommandContext* ctx) {
     got = true;
     const bool finished = e.state() != v1::SWEEP_RUNNING;
     if (tty) {
-      std::cerr << "\r" << ProgressLine(e.counts(), e.jobs_per_second()) << "\x1b[K" << std::flush;
+      std::cerr << "\r" << ProgressLine(e.counts(), e.jobs_per_second(), 30, e.eta_ms()) << "\x1b[K"
+                << std::flush;
     } else if (finished || absl::Now() - last_line >= absl::Seconds(2)) {
-      std::cerr << ProgressLine(e.counts(), e.jobs_per_second()) << "\n";
+      std::cerr << ProgressLine(e.counts(), e.jobs_per_second(), 30, e.eta_ms()) << "\n";
       last_line = absl::Now();
     }
     return !finished;

@@ -165,7 +165,8 @@ std::string HumanDuration(double seconds) {
   return absl::StrFormat("%dd%02dh", s / 86400, (s % 86400) / 3600);
 }
 
-std::string ProgressLine(const v1::SweepCounts& c, double jobs_per_second, int width) {
+std::string ProgressLine(const v1::SweepCounts& c, double jobs_per_second, int width,
+                         int64_t eta_ms) {
   const int64_t ended = c.succeeded() + c.failed() + c.cancelled();
   const int64_t total = std::max<int64_t>(c.total(), 1);
   const int filled = static_cast<int>(width * std::min<int64_t>(ended, total) / total);
@@ -174,6 +175,8 @@ std::string ProgressLine(const v1::SweepCounts& c, double jobs_per_second, int w
   const int64_t left = c.total() - ended;
   if (left == 0) {
     eta = "0s";
+  } else if (eta_ms >= 0) {
+    eta = HumanDuration(static_cast<double>(eta_ms) / 1000.0);
   } else if (jobs_per_second > 0) {
     eta = HumanDuration(left / jobs_per_second);
   }
@@ -221,10 +224,17 @@ std::string FormatSweep(const v1::SweepInfo& s, int64_t now_ms) {
 std::string FormatWorkers(const std::vector<v1::WorkerStatus>& workers, int64_t now_ms) {
   if (workers.empty()) return "(no workers)\n";
   std::vector<std::vector<std::string>> t = {
-      {"worker", "host", "device", "state", "leases", "last seen", "loaded models"}};
+      {"worker", "host", "device", "state", "leases", "progress", "tokens/s", "last seen",
+       "loaded models"}};
   for (const auto& w : workers) {
+    // Each leased job with its heartbeat progress: "12:40%".
+    std::vector<std::string> jobs;
+    for (const auto& j : w.jobs()) {
+      jobs.push_back(absl::StrFormat("%d:%.0f%%", j.job_id(), 100.0 * j.fraction()));
+    }
     t.push_back({w.worker_id(), w.host(), w.device(), w.alive() ? "alive" : "lost",
-                 absl::StrCat(w.active_leases()), Ago(w.last_seen_unix_ms(), now_ms),
+                 absl::StrCat(w.active_leases()), jobs.empty() ? "-" : absl::StrJoin(jobs, " "),
+                 absl::StrFormat("%.0f", w.tokens_per_second()), Ago(w.last_seen_unix_ms(), now_ms),
                  w.loaded_models().empty() ? "-" : absl::StrJoin(w.loaded_models(), ",")});
   }
   return FormatColumns(t);

@@ -92,6 +92,24 @@ TEST(SweepFormatTest, ProgressLineShowsCountsRateAndEta) {
   EXPECT_THAT(line, HasSubstr("failed 1"));
   EXPECT_THAT(line, HasSubstr("12.5 jobs/s"));
   EXPECT_THAT(line, HasSubstr("ETA 20s"));
+  // The coordinator's estimate (running jobs' progress included) wins when known.
+  EXPECT_THAT(ProgressLine(c, 12.5, 10, 95000), HasSubstr("ETA 1m35s"));
+  EXPECT_THAT(ProgressLine(c, 0, 10, -1), HasSubstr("ETA -"));
+}
+
+TEST(SweepFormatTest, WorkersShowJobProgressAndTokenRate) {
+  v1::WorkerStatus w;
+  w.set_worker_id("w1");
+  w.set_alive(true);
+  w.set_active_leases(1);
+  w.set_tokens_per_second(1234.4);
+  v1::JobProgress* j = w.add_jobs();
+  j->set_job_id(12);
+  j->set_fraction(0.4);
+  const std::string text = FormatWorkers({w}, 0);
+  EXPECT_THAT(text, HasSubstr("tokens/s"));
+  EXPECT_THAT(text, HasSubstr("12:40%"));
+  EXPECT_THAT(text, HasSubstr("1234"));
 }
 
 TEST(SweepFormatTest, ParsesNamesWithClearErrors) {

@@ -6,6 +6,7 @@
 
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/grpcpp.h>
+#include <grpcpp/health_check_service_interface.h>
 
 #include <iostream>
 #include <utility>
@@ -20,6 +21,8 @@
 #include "common/path_policy.h"
 #include "common/status_macros.h"
 #include "coordinator/grpc_service.h"
+#include "coordinator/http/http_server.h"
+#include "coordinator/metrics/coordinator_metrics.h"
 #include "coordinator/scheduler.h"
 #include "coordinator/task_runner.h"
 #include "spec/expander.h"
@@ -79,6 +82,8 @@ class CoordinatorServerImpl : public CoordinatorServer {
     so.limits = o.limits;
     so.reclaim_grace_ms = o.reclaim_grace_ms;
     so.synchronous_full = o.synchronous_full;
+    metrics_ = std::make_unique<metrics::CoordinatorMetrics>();
+    so.observer = metrics_.get();
     ASSIGN_OR_RETURN(PathPolicy paths, PathPolicy::Create(o.allow_paths));
     ASSIGN_OR_RETURN(core_, Scheduler::Open(so, MakeExpander(o.limits, std::move(paths))));
     if (authn_->enabled()) core_->SetAuthConfig(authn_->config());
@@ -109,6 +114,8 @@ class CoordinatorServerImpl : public CoordinatorServer {
     admin_service_ = std::make_unique<AdminServiceImpl>(core_.get(), runner_.get(), auth_required);
 
     grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+    // grpc.health.v1.Health: SERVING once the store is open (below), NOT_SERVING on shutdown.
+    grpc::EnableDefaultHealthCheckService(true);
     grpc::ServerBuilder builder;
     int port = 0;
     builder.AddListeningPort(o.listen_address, creds, &port);
@@ -134,10 +141,40 @@ class CoordinatorServerImpl : public CoordinatorServer {
     const std::string& addr = o.listen_address;
     const size_t colon = addr.rfind(':');
     address_ = absl::StrCat(colon == std::string::npos ? addr : addr.substr(0, colon), ":", port);
+    if (!o.http_listen_address.empty()) {
+      // The HTTP front end is plain HTTP: off loopback a token (and every
+      // answer) would travel in clear text, so it takes the explicit opt-in
+      // (meant for a TLS-terminating proxy in front).
+      if (!auth::IsLoopbackAddress(o.http_listen_address) && !o.insecure_allow_remote) {
+        ShutdownParts(absl::ZeroDuration());
+        return absl::FailedPreconditionError(absl::StrCat(
+            "--http-listen ", o.http_listen_address,
+            " is not a loopback address; the HTTP front end has no TLS: serve it on loopback "
+            "behind a TLS proxy, or pass --insecure-allow-remote"));
+      }
+      http::HttpServerOptions ho;
+      ho.listen_address = o.http_listen_address;
+      if (authn_->enabled()) {
+        // The same token check as the gRPC API; the caller scopes every answer.
+        auth::Authenticator* authn = authn_.get();
+        ho.authorize = [authn](const http::HttpRequestInfo& info) {
+          return authn->Authenticate(info.authorization, "");
+        };
+      }
+      absl::StatusOr<std::unique_ptr<http::HttpServer>> h =
+          http::HttpServer::Start(ho, core_.get(), metrics_.get());
+      if (!h.ok()) {
+        ShutdownParts(absl::ZeroDuration());
+        return h.status();
+      }
+      http_ = *std::move(h);
+    }
+    if (auto* health = server_->GetHealthCheckService()) health->SetServingStatus(true);
     return absl::OkStatus();
   }
 
   std::string address() const override { return address_; }
+  std::string http_address() const override { return http_ ? http_->address() : ""; }
 
   void Shutdown(absl::Duration grace) override {
     bool started_here = false;
@@ -164,6 +201,10 @@ class CoordinatorServerImpl : public CoordinatorServer {
 
  private:
   void ShutdownParts(absl::Duration grace) {
+    if (server_ != nullptr) {
+      if (auto* health = server_->GetHealthCheckService()) health->SetServingStatus(false);
+    }
+    if (http_) http_->Stop();           // dashboards and probes first: they only read
     if (core_) core_->BeginShutdown();  // parked long polls answer shutting_down=true
     if (hub_) hub_->RequestStop();      // watch streams end
     if (server_) {
@@ -178,7 +219,9 @@ class CoordinatorServerImpl : public CoordinatorServer {
 
   std::unique_ptr<auth::Authenticator> authn_;  // outlives the server (its processor reads it)
   auth::RateLimiter refused_rate_;
+  std::unique_ptr<metrics::CoordinatorMetrics> metrics_;  // before core_: it observes the core
   std::unique_ptr<Scheduler> core_;
+  std::unique_ptr<http::HttpServer> http_;
   std::unique_ptr<TaskRunner> submits_;  // SubmitSweep, one at a time
   std::unique_ptr<TaskRunner> runner_;   // queries
   std::unique_ptr<WatchHub> hub_;

@@ -1,7 +1,9 @@
 // coordinator_server.h: a running coordinator: the SQLite job store, the
 // scheduler core, and the gRPC services (Coordinator + WorkerService, with
-// server reflection) on one listening address. Used by the
-// `ablate-coordinator` binary and by `ablate run` (embedded mode).
+// server reflection and the standard grpc.health.v1 health service) on one
+// listening address; optionally the HTTP front end (dashboard, JSON API,
+// /metrics, /healthz) on a second. Used by the `ablate-coordinator` binary
+// and by `ablate run` (embedded mode, without HTTP).
 //
 // On Start it opens (or creates and migrates) the database and resumes every
 // unfinished sweep: leases that were live when the previous process died are
@@ -52,6 +54,8 @@ struct CoordinatorOptions {
   std::vector<std::string> allow_paths;            // --allow-path: model dirs the coordinator may read
                                                    // (empty: any; docs/limits.md)
   int32_t submit_threads = 2;                      // SubmitSweep expansions that may run at once
+  std::string http_listen_address;                 // dashboard, JSON API, /metrics, /healthz
+                                                   // (host:port, port 0: any free; "": no HTTP)
 };
 
 class CoordinatorServer {
@@ -65,6 +69,8 @@ class CoordinatorServer {
   virtual ~CoordinatorServer() = default;
   // "host:port" with the bound port.
   virtual std::string address() const = 0;
+  // The HTTP server's "host:port" with the bound port ("" without --http-listen).
+  virtual std::string http_address() const = 0;
   // Stops accepting calls; pending calls are cancelled after `grace`.
   virtual void Shutdown(absl::Duration grace) = 0;
   // Blocks until Shutdown has completed.

@@ -2,6 +2,7 @@
 //
 //   ablate-coordinator --db /var/lib/ablate/ablate.db --listen 0.0.0.0:50051 \
 //       --auth-file /etc/ablate/auth.yaml --tls-cert server.pem --tls-key server.key
+//       [--http-listen 127.0.0.1:8080]
 //
 // SIGHUP re-reads the auth file (a bad file keeps the old one; the error is logged).
 // SIGTERM / SIGINT: a signal-watching thread calls Shutdown(grace): long
@@ -88,6 +89,9 @@ int main(int argc, char** argv) {
   app.add_flag("--insecure-allow-remote", options.insecure_allow_remote,
                "allow a non-loopback --listen without --auth-file (anyone reaching the port can "
                "do anything)");
+  app.add_option("--http-listen", options.http_listen_address,
+                 "host:port for the dashboard, JSON API, /metrics and /healthz (port 0: any free; "
+                 "default: no HTTP)");
   CLI11_PARSE(app, argc, argv);
   if (l.max_receive_message_bytes > INT32_MAX) {
     std::cerr << "ablate-coordinator: --max-receive-message-bytes must be below 2 GiB\n";
@@ -109,6 +113,9 @@ int main(int argc, char** argv) {
   }
   std::cout << "ablate-coordinator listening on " << (*server)->address() << " (db "
             << options.db_path << ")" << std::endl;
+  if (!(*server)->http_address().empty()) {
+    std::cout << "ablate-coordinator http on " << (*server)->http_address() << std::endl;
+  }
 
   ablate::coordinator::CoordinatorServer* s = server->get();
   std::thread watcher([s, signals, grace_s] {

@@ -52,8 +52,12 @@ absl::StatusOr<std::unique_ptr<Scheduler>> Scheduler::Open(const SchedulerOption
   }
   s->committer_ = std::make_unique<GroupCommitter>(
       std::move(writer),
-      storage::GroupCommitOptions{.max_batch = std::max(1, options.group_commit_max_batch),
-                                  .max_delay = absl::Milliseconds(options.group_commit_ms)});
+      storage::GroupCommitOptions{
+          .max_batch = std::max(1, options.group_commit_max_batch),
+          .max_delay = absl::Milliseconds(options.group_commit_ms),
+          .on_batch = [obs = options.observer](int ops, absl::Duration took) {
+            if (obs != nullptr) obs->BatchCommitted(ops, absl::ToDoubleSeconds(took));
+          }});
   RETURN_IF_ERROR(s->Load());
   if (options.run_maintenance_thread) {
     s->maintenance_ = std::thread([p = s.get()] { p->MaintenanceLoop(); });
@@ -180,6 +184,10 @@ void Scheduler::SetState(JobEntry& e, int state) {
       default: break;
     }
   };
+  const auto terminal = [](int s) {
+    return s == storage::kJobSucceeded || s == storage::kJobFailed || s == storage::kJobCancelled;
+  };
+  if (terminal(state) && !terminal(e.state)) NoteEnded(e, state);
   // Leave the old state's tables.
   count(e.state, -1);
   if (e.state == storage::kJobQueued) {
@@ -357,6 +365,7 @@ uint64_t Scheduler::LeaseJobs(const v1::LeaseJobsRequest& request,
     if (auto it = model_ids_.find(m); it != model_ids_.end()) w.models.push_back(it->second);
   }
   w.has_gpu = worker.has_gpu;
+  w.arrived_ms = now;
   w.done = std::move(done);
   const int32_t wait_ms = std::min(request.wait_ms(), options_.max_long_poll_ms);
   // Earlier waiters are served first: only jump the line when none is parked.
@@ -484,6 +493,7 @@ bool Scheduler::TryGrant(Waiter& w, int64_t now) {
     e.worker_id = w.worker_id;
     e.expires_ms = now + sw.lease_ttl_ms;
     e.attempt_end = AttemptEnd::kRunning;
+    e.leased_ms = now;
     SetState(e, storage::kJobLeased);
     v1::Lease* lease = response->add_leases();
     lease->set_lease_id(e.lease_id);
@@ -501,6 +511,10 @@ bool Scheduler::TryGrant(Waiter& w, int64_t now) {
       RETURN_IF_ERROR(s.UpdateJob(u));
       return s.InsertAttempt({u.job_id, u.attempt, u.lease_id, u.worker_id, now});
     });
+  }
+  if (options_.observer != nullptr) {
+    options_.observer->LeaseGranted(static_cast<int>(picked.size()),
+                                    static_cast<double>(now - w.arrived_ms) / 1000.0);
   }
   // Read the specs inside the same batch (after the updates) and answer once durable.
   ops.push_back([response](JobStore& s) -> absl::Status {
@@ -582,6 +596,7 @@ void Scheduler::Heartbeat(const v1::HeartbeatRequest& request,
           e.worker_id = request.worker_id();
           worker.leases.insert(e.job_id);
         }
+        RecordProgress(worker, e, p, now);
       } else if (e.state == storage::kJobCancelled) {
         response->add_cancelled_job_ids(e.job_id);
         continue;
@@ -723,6 +738,9 @@ void Scheduler::CompleteJob(const v1::CompleteJobRequest& request,
         return s.EndAttempt(u.job_id, u.attempt, outcome, "", now);
       });
       response.set_accepted(true);
+      if (options_.observer != nullptr && e.leased_ms > 0) {
+        options_.observer->JobCompleted(static_cast<double>(now - e.leased_ms) / 1000.0);
+      }
       const int64_t sweep_id = e.sweep_id;
       MaybeFinishSweep(sweep_id, now, &ops);  // may erase e
       if (auth_config_) ServeWaiters(now);    // a tenant may be back under leased_jobs

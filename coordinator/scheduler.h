@@ -76,6 +76,8 @@
 #include "common/request_limits.h"
 #include "coordinator/clock.h"
 #include "coordinator/queue_index.h"
+#include "coordinator/rate_window.h"
+#include "coordinator/scheduler_observer.h"
 #include "spec/expander.h"
 #include "storage/file_lock.h"
 #include "storage/group_committer.h"
@@ -104,6 +106,19 @@ struct SchedulerOptions {
                                             // to re-claim (heartbeat or report) before anyone
                                             // else may lease them (0: no hold)
   bool run_maintenance_thread = true;       // false: the caller drives Tick() (tests)
+  SchedulerObserver* observer = nullptr;    // metrics hooks (not owned; outlives the scheduler)
+};
+
+// Cheap in-memory gauges for /metrics (no database read).
+struct SchedulerGauges {
+  struct Sweep {
+    int64_t sweep_id = 0;
+    storage::JobCounts counts;
+    double jobs_per_second = 0;
+  };
+  std::vector<Sweep> sweeps;  // unfinished sweeps, by id
+  int64_t leases = 0;         // jobs leased now
+  int64_t waiters = 0;        // parked LeaseJobs long polls
 };
 
 // Expands a submitted spec within `options` (limits, deadline, cancel flag).
@@ -181,6 +196,8 @@ class Scheduler {
   // Audit rows after `after_audit_id`, oldest first (admin only).
   absl::StatusOr<std::vector<storage::AuditRecord>> ListAudit(
       int64_t after_audit_id, int limit, const auth::Caller& caller = auth::Caller::Local());
+  // In-memory counts for metrics.
+  SchedulerGauges Gauges();
 
   // ---- worker API ----
 
@@ -246,6 +263,8 @@ class Scheduler {
     std::string lease_id;
     std::string worker_id;
     std::string last_error;
+    int64_t leased_ms = 0;  // when the current attempt was leased
+    v1::JobProgress progress;  // the current attempt's latest heartbeat progress
   };
 
   struct SweepState {
@@ -259,6 +278,7 @@ class Scheduler {
     int64_t finished_ms = 0;
     storage::JobCounts counts;
     std::vector<int64_t> job_ids;
+    RateWindow ended_rate;  // jobs reaching a terminal state
   };
 
   struct WorkerState {
@@ -271,6 +291,8 @@ class Scheduler {
     int64_t last_seen_ms = 0;
     bool alive = false;
     absl::flat_hash_set<int64_t> leases;
+    int64_t tokens_done = 0;  // summed over its heartbeats' progress
+    RateWindow token_rate;
   };
 
   // One tenant's queued jobs and its fair-share position.
@@ -289,6 +311,7 @@ class Scheduler {
     std::vector<int32_t> models;
     bool has_gpu = true;
     int64_t deadline_ms = 0;
+    int64_t arrived_ms = 0;
     Callback<v1::LeaseJobsResponse> done;
   };
 
@@ -343,6 +366,22 @@ class Scheduler {
   void ServeWaiters(int64_t now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Queues `ops` as one operation; `done` runs after their batch commits.
   void Commit(std::vector<storage::GroupCommitter::Op> ops, std::function<void(absl::Status)> done);
+  // Stores a heartbeat's progress for a job the worker holds (scheduler_progress.cc).
+  void RecordProgress(WorkerState& worker, JobEntry& e, const v1::LeaseProgress& p, int64_t now)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Progress of a leased job, for ListWorkers and GetSweep.
+  v1::JobProgress ProgressOf(const JobEntry& e) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Rate, ETA and running fraction of an unfinished sweep; with `info`, also
+  // fills its jobs_per_second, eta_ms and running jobs.
+  struct LiveProgress {
+    double jobs_per_second = 0;
+    int64_t eta_ms = -1;
+    double running_fraction = 0;
+  };
+  LiveProgress LiveProgressOf(SweepState& sw, int64_t now, v1::SweepInfo* info)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Bookkeeping when a job becomes terminal (rate window, metrics).
+  void NoteEnded(JobEntry& e, int state) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status ReaderCall(const std::function<absl::Status(storage::JobStore&)>& fn);
   v1::SweepInfo SweepInfoOf(const storage::SweepRecord& rec, const storage::JobCounts& counts);
   // Deterministic serialization (request_id fingerprints).

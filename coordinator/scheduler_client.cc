@@ -9,6 +9,7 @@
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "absl/strings/str_cat.h"
 #include "auth/permissions.h"
+#include "absl/time/clock.h"
 #include "common/status_macros.h"
 #include "coordinator/scheduler.h"
 #include "coordinator/scheduler_convert.h"
@@ -200,7 +201,12 @@ absl::StatusOr<v1::SubmitSweepResponse> Scheduler::SubmitSweepAs(
   expand_options.limits = limits;
   expand_options.deadline = absl::Now() + absl::Milliseconds(limits.expansion_timeout_ms);
   expand_options.cancelled = std::move(cancelled);
+  const absl::Time expand_start = absl::Now();
   ASSIGN_OR_RETURN(spec::Expansion expansion, expand_(&spec, request.model_layouts(), expand_options));
+  if (options_.observer != nullptr) {
+    options_.observer->SweepExpanded(static_cast<int64_t>(expansion.jobs.size()),
+                                     absl::ToDoubleSeconds(absl::Now() - expand_start));
+  }
   const int64_t n = static_cast<int64_t>(expansion.jobs.size());
   if (n == 0) return absl::InvalidArgumentError("spec: the sweep expands to no jobs");
   RETURN_IF_ERROR(CheckCount("spec: jobs in the grid", n, limits.max_jobs_per_sweep, "max-jobs-per-sweep"));
@@ -335,12 +341,14 @@ absl::StatusOr<v1::SweepInfo> Scheduler::GetSweep(int64_t sweep_id, const auth::
   storage::JobCounts counts;
   int state = 0;
   bool in_memory = false;
+  v1::SweepInfo live;
   {
     absl::MutexLock lock(&mu_);
     if (auto it = sweeps_.find(sweep_id); it != sweeps_.end()) {
       counts = it->second.counts;  // memory is ahead of the database by < one batch
       state = it->second.state;
       in_memory = true;
+      LiveProgressOf(it->second, clock_->NowMs(), &live);
     }
   }
   storage::SweepRecord rec;
@@ -353,7 +361,13 @@ absl::StatusOr<v1::SweepInfo> Scheduler::GetSweep(int64_t sweep_id, const auth::
     return absl::OkStatus();
   }));
   if (in_memory) rec.state = state;
-  return SweepInfoOf(rec, counts);
+  v1::SweepInfo info = SweepInfoOf(rec, counts);
+  if (in_memory) {
+    info.MergeFrom(live);
+  } else {
+    info.set_eta_ms(0);
+  }
+  return info;
 }
 
 absl::StatusOr<v1::ListSweepsResponse> Scheduler::ListSweeps(
@@ -379,12 +393,14 @@ absl::StatusOr<v1::ListSweepsResponse> Scheduler::ListSweeps(
       after = rec.sweep_id;
       storage::JobCounts c;
       bool in_memory = false;
+      LiveProgress live;
       {
         absl::MutexLock lock(&mu_);
         if (auto it = sweeps_.find(rec.sweep_id); it != sweeps_.end()) {
           c = it->second.counts;
           rec.state = it->second.state;
           in_memory = true;
+          live = LiveProgressOf(it->second, clock_->NowMs(), nullptr);
         }
       }
       const bool finished = !in_memory;
@@ -397,6 +413,8 @@ absl::StatusOr<v1::ListSweepsResponse> Scheduler::ListSweeps(
       }
       v1::SweepInfo* info = response.add_sweeps();
       *info = SweepInfoOf(rec, c);
+      info->set_jobs_per_second(in_memory ? live.jobs_per_second : 0);
+      info->set_eta_ms(in_memory ? live.eta_ms : 0);
       bytes += static_cast<int64_t>(info->ByteSizeLong());
       if (response.sweeps_size() >= page || bytes >= options_.limits.max_reply_bytes) {
         more = true;
@@ -572,8 +590,8 @@ absl::StatusOr<v1::ListWorkersResponse> Scheduler::ListWorkers(const auth::Calle
   const int64_t now = clock_->NowMs();
   v1::ListWorkersResponse response;
   absl::MutexLock lock(&mu_);
-  std::vector<const WorkerState*> shown;
-  for (const auto& [id, w] : workers_) {
+  std::vector<WorkerState*> shown;
+  for (auto& [id, w] : workers_) {
     if (!caller.CanSee(w.tenant)) continue;
     if (w.alive || !w.leases.empty() || now - w.last_seen_ms < options_.list_dead_workers_ms) {
       shown.push_back(&w);
@@ -581,7 +599,7 @@ absl::StatusOr<v1::ListWorkersResponse> Scheduler::ListWorkers(const auth::Calle
   }
   std::sort(shown.begin(), shown.end(),
             [](const WorkerState* a, const WorkerState* b) { return a->worker_id < b->worker_id; });
-  for (const WorkerState* w : shown) {
+  for (WorkerState* w : shown) {
     v1::WorkerStatus* s = response.add_workers();
     s->set_worker_id(w->worker_id);
     s->set_host(w->host);
@@ -590,6 +608,13 @@ absl::StatusOr<v1::ListWorkersResponse> Scheduler::ListWorkers(const auth::Calle
     s->set_active_leases(static_cast<int32_t>(w->leases.size()));
     s->set_alive(w->alive && now - w->last_seen_ms < options_.worker_timeout_ms);
     for (const auto& m : w->loaded_models) s->add_loaded_models(m);
+    std::vector<int64_t> held(w->leases.begin(), w->leases.end());
+    std::sort(held.begin(), held.end());
+    for (int64_t job_id : held) {
+      if (auto j = jobs_.find(job_id); j != jobs_.end()) *s->add_jobs() = ProgressOf(j->second);
+    }
+    s->set_tokens_done(w->tokens_done);
+    s->set_tokens_per_second(w->token_rate.Rate(now));
   }
   return response;
 }
@@ -606,6 +631,10 @@ absl::StatusOr<v1::SweepEvent> Scheduler::SweepSnapshot(int64_t sweep_id,
       if (!caller.CanSee(it->second.tenant)) return NoSweep(sweep_id);
       *event.mutable_counts() = CountsOf(it->second.counts);
       event.set_state(static_cast<v1::SweepState>(it->second.state));
+      const LiveProgress live = LiveProgressOf(it->second, event.unix_ms(), nullptr);
+      event.set_jobs_per_second(live.jobs_per_second);
+      event.set_eta_ms(live.eta_ms);
+      event.set_running_fraction(live.running_fraction);
       return event;
     }
   }
@@ -619,6 +648,7 @@ absl::StatusOr<v1::SweepEvent> Scheduler::SweepSnapshot(int64_t sweep_id,
   }));
   *event.mutable_counts() = CountsOf(counts);
   // Not in memory: every job has ended (the row may lag by one commit batch).
+  event.set_eta_ms(0);
   event.set_state(rec.state == storage::kSweepCancelled ? v1::SWEEP_CANCELLED : v1::SWEEP_DONE);
   return event;
 }

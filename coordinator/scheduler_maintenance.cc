@@ -141,6 +141,7 @@ absl::Status Scheduler::Load() {
 void Scheduler::LoseLease(JobEntry& e, const std::string& why, int64_t now, std::vector<Op>* ops) {
   e.lost += 1;
   e.attempt_end = AttemptEnd::kExpired;
+  if (options_.observer != nullptr) options_.observer->LeaseLost();
   int state = storage::kJobQueued;
   std::string outcome = why;
   if (e.cancel_requested) {

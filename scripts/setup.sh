@@ -13,6 +13,9 @@ PKGS=(
   libopenblas0-pthread  # libtorch-dev links libblas.so.3: OpenBLAS instead of netlib (~25x faster matmul)
   clang libclang-rt-14-dev  # the safetensors parser's libFuzzer target (a bounded run in CTest)
   openssl python3-grpcio python3-grpc-tools  # security tests: certificates at test time; a Python client from proto/
+  libcpp-httplib-dev  # the coordinator's HTTP front end (dashboard, JSON API, /metrics, /healthz)
+  prometheus  # tests: `promtool check metrics` validates the /metrics exposition
+  chromium python3-websocket  # tests: headless Chromium driven over DevTools checks the live dashboard
 )
 missing=()
 for p in "${PKGS[@]}"; do

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "absl/synchronization/notification.h"
+#include "absl/time/clock.h"
 
 namespace ablate::storage {
 
@@ -77,6 +78,7 @@ void GroupCommitter::Loop() {
       }
     }
     results.assign(batch.size(), absl::OkStatus());
+    const absl::Time began = absl::Now();
     absl::Status commit = db->Exec("BEGIN IMMEDIATE");
     if (commit.ok()) {
       for (size_t i = 0; i < batch.size(); ++i) {
@@ -100,6 +102,7 @@ void GroupCommitter::Loop() {
       stats_.batches += 1;
       stats_.operations += static_cast<int64_t>(batch.size());
     }
+    if (options_.on_batch) options_.on_batch(static_cast<int>(batch.size()), absl::Now() - began);
     for (size_t i = 0; i < batch.size(); ++i) {
       if (batch[i].done) batch[i].done(commit.ok() ? results[i] : commit);
     }

@@ -33,6 +33,9 @@ namespace ablate::storage {
 struct GroupCommitOptions {
   int max_batch = 1024;                          // operations per transaction at most
   absl::Duration max_delay = absl::Milliseconds(5);  // wait this long for a batch to fill
+  // Called on the committer thread after each transaction with its operation
+  // count and how long BEGIN..COMMIT took (for metrics); must be short. May be empty.
+  std::function<void(int operations, absl::Duration took)> on_batch;
 };
 
 struct GroupCommitStats {

@@ -38,10 +38,16 @@ absl::StatusOr<v1::JobResult> TestEvaluator::Evaluate(const v1::Job& job, worker
     }
     return absl::CancelledError("test evaluator: hang ended");
   }
+  // Ten simulated items of 100 tokens each, spread over sleep_ms.
+  constexpr int kItems = 10;
   ctx.ReportProgress(0.0, "start");
-  absl::SleepFor(absl::Milliseconds(options_.sleep_ms));
-  if (ctx.Cancelled()) return absl::CancelledError("test evaluator: cancelled");
-  ctx.ReportProgress(1.0, "done");
+  ctx.AddWork(0, 0, kItems);
+  for (int i = 0; i < kItems; ++i) {
+    absl::SleepFor(absl::Milliseconds(options_.sleep_ms) / kItems);
+    if (ctx.Cancelled()) return absl::CancelledError("test evaluator: cancelled");
+    ctx.AddWork(1, 100);
+    ctx.ReportProgress(static_cast<double>(i + 1) / kItems, absl::StrCat("item ", i + 1, "/", kItems));
+  }
   v1::JobResult result;
   v1::Metric* m = result.add_metrics();
   m->set_name(kMetric);

@@ -9,6 +9,7 @@
 #ifndef ABLATE_WORKER_EVALUATOR_H_
 #define ABLATE_WORKER_EVALUATOR_H_
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -25,6 +26,12 @@ class JobContext {
   virtual ~JobContext() = default;
   // fraction in [0, 1]. Thread-safe; cheap (the runtime sends the latest value).
   virtual void ReportProgress(double fraction, absl::string_view message) = 0;
+  // Work finished since the last call: dataset items (windows, questions) and
+  // tokens forwarded; `items_total` adds items newly known to belong to the job.
+  // The runtime sums them per attempt and heartbeats carry the totals (the
+  // coordinator derives tokens/s). Thread-safe; cheap. Optional for contexts
+  // that do not report (the default ignores it).
+  virtual void AddWork(int64_t items, int64_t tokens, int64_t items_total = 0) {}
   // True once the coordinator cancelled the job or the lease was lost;
   // Evaluate should then return Cancelled promptly.
   virtual bool Cancelled() const = 0;

@@ -46,6 +46,7 @@ absl::Status ForwardWindows(const models::CausalLM& lm, const std::vector<Scorin
   bool retried = false;
   models::ForwardOptions ablated;
   ablated.plan = options.plan;
+  if (options.ctx != nullptr) options.ctx->AddWork(0, 0, static_cast<int64_t>(order.size()));
   for (size_t begin = 0; begin < order.size();) {
     if (options.ctx != nullptr) {
       if (options.ctx->Cancelled()) return absl::CancelledError("job cancelled");
@@ -70,6 +71,7 @@ absl::Status ForwardWindows(const models::CausalLM& lm, const std::vector<Scorin
       batch = std::max<int64_t>(1, batch / 2);
       continue;  // the same `begin`, a smaller batch
     }
+    const int64_t tokens_before = st.tokens;
     for (size_t k = begin; k < end; ++k) {
       const ScoringWindow& w = windows[order[k]];
       const auto len = static_cast<int64_t>(w.input.size());
@@ -78,6 +80,9 @@ absl::Status ForwardWindows(const models::CausalLM& lm, const std::vector<Scorin
       const at::Tensor brow =
           base.defined() ? base[static_cast<int64_t>(k - begin)].narrow(0, 0, len) : at::Tensor();
       if (absl::Status s = callback(order[k], row, brow); !s.ok()) return s;
+    }
+    if (options.ctx != nullptr) {
+      options.ctx->AddWork(static_cast<int64_t>(end - begin), st.tokens - tokens_before);
     }
     begin = end;
   }

@@ -51,6 +51,7 @@ absl::StatusOr<EvalOutput> RunGeneration(const EvalEnv& env, const v1::Generatio
   std::vector<double> correct;
   nlohmann::json samples = nlohmann::json::array();
   int64_t generated_tokens = 0, stopped = 0;
+  if (env.ctx != nullptr) env.ctx->AddWork(0, 0, static_cast<int64_t>(ds.items.size()));
   for (size_t i = 0; i < ds.items.size(); ++i) {
     if (env.ctx != nullptr) {
       if (env.ctx->Cancelled()) return absl::CancelledError("job cancelled");
@@ -83,6 +84,7 @@ absl::StatusOr<EvalOutput> RunGeneration(const EvalEnv& env, const v1::Generatio
     correct.push_back(ok ? 1.0 : 0.0);
     generated_tokens += static_cast<int64_t>(gen.size());
     out.tokens_evaluated += static_cast<int64_t>(prompt.size() + gen.size());
+    if (env.ctx != nullptr) env.ctx->AddWork(1, static_cast<int64_t>(prompt.size() + gen.size()));
     if (samples.size() < kSamplesInDetail) {
       samples.push_back({{"id", item.id}, {"generation", answer_text}, {"extracted", extracted},
                          {"reference", reference}, {"correct", ok}});

@@ -40,6 +40,10 @@ std::vector<v1::LeaseProgress> LeaseTable::Progress() const {
     p.set_lease_id(held.lease.lease_id());
     p.set_fraction(held.context->fraction());
     p.set_message(held.started ? held.context->message() : "waiting");
+    const RunningJobContext::Work work = held.context->work();
+    p.set_items_done(work.items_done);
+    p.set_items_total(work.items_total);
+    p.set_tokens_done(work.tokens_done);
     out.push_back(std::move(p));
   }
   return out;

@@ -31,6 +31,21 @@ TEST(LeaseTableTest, ProgressCoversEveryHeldLease) {
   EXPECT_EQ(t.Start(1), nullptr);
 }
 
+TEST(LeaseTableTest, ProgressCarriesWorkTotals) {
+  LeaseTable t;
+  t.Add(MakeLease(1));
+  auto ctx = t.Start(1);
+  ctx->AddWork(0, 0, 10);
+  ctx->AddWork(2, 256);
+  ctx->AddWork(3, 384, 5);
+  ctx->AddWork(-7, -1, -1);  // negative amounts are ignored
+  auto p = t.Progress();
+  ASSERT_EQ(p.size(), 1u);
+  EXPECT_EQ(p[0].items_done(), 5);
+  EXPECT_EQ(p[0].items_total(), 15);
+  EXPECT_EQ(p[0].tokens_done(), 640);
+}
+
 TEST(LeaseTableTest, HeartbeatAnswerStopsCancelledAndLostJobs) {
   LeaseTable t;
   t.Add(MakeLease(1));

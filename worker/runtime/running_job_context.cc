@@ -13,6 +13,18 @@ void RunningJobContext::ReportProgress(double fraction, absl::string_view messag
   message_ = std::string(message);
 }
 
+void RunningJobContext::AddWork(int64_t items, int64_t tokens, int64_t items_total) {
+  absl::MutexLock lock(&mu_);
+  work_.items_done += std::max<int64_t>(0, items);
+  work_.tokens_done += std::max<int64_t>(0, tokens);
+  work_.items_total += std::max<int64_t>(0, items_total);
+}
+
+RunningJobContext::Work RunningJobContext::work() const {
+  absl::MutexLock lock(&mu_);
+  return work_;
+}
+
 bool RunningJobContext::Cancelled() const { return stop_reason() != StopReason::kNone; }
 
 bool RunningJobContext::Stop(StopReason reason) {

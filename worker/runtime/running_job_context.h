@@ -32,6 +32,7 @@ enum class StopReason {
 class RunningJobContext : public JobContext {
  public:
   void ReportProgress(double fraction, absl::string_view message) override;
+  void AddWork(int64_t items, int64_t tokens, int64_t items_total = 0) override;
   bool Cancelled() const override;
 
   // Sets the stop reason unless one is already set; returns true if this call set it.
@@ -40,12 +41,20 @@ class RunningJobContext : public JobContext {
   // The latest progress (fraction in [0, 1]).
   double fraction() const;
   std::string message() const;
+  // Totals of AddWork so far.
+  struct Work {
+    int64_t items_done = 0;
+    int64_t items_total = 0;
+    int64_t tokens_done = 0;
+  };
+  Work work() const;
 
  private:
   std::atomic<int> reason_{static_cast<int>(StopReason::kNone)};
   mutable absl::Mutex mu_;
   double fraction_ ABSL_GUARDED_BY(mu_) = 0.0;
   std::string message_ ABSL_GUARDED_BY(mu_);
+  Work work_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace ablate::worker

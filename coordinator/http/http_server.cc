@@ -1,0 +1,222 @@
+// http_server.cc: see http_server.h. Routes:
+//   GET /                       dashboard (index.html)
+//   GET /sweeps/{id}            sweep page (sweep.html; its script reads the id)
+//   GET /sweeps/{id}/figures    figures fragment (HTML; figures_fragment.h)
+//   GET /static/{file}          embedded JS/CSS
+//   GET /api/v1/...             JSON API (json_api.h)
+//   GET /metrics                Prometheus text format
+//   GET /healthz                200 while serving, 503 otherwise
+//   GET /favicon.ico            204 (browsers ask; there is none)
+#include "coordinator/http/http_server.h"
+
+#include "auth/permissions.h"
+
+#include <httplib.h>
+
+#include <utility>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "coordinator/http/api_params.h"
+#include "coordinator/http/assets.h"
+#include "coordinator/http/figures_fragment.h"
+#include "coordinator/http/json_api.h"
+#include "coordinator/metrics/exposition.h"
+
+namespace ablate::coordinator::http {
+namespace {
+
+// Pages load only what the coordinator itself serves.
+constexpr char kCsp[] =
+    "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; "
+    "base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
+void Send(const HttpReply& reply, httplib::Response& res) {
+  res.status = reply.status;
+  res.set_content(reply.body, reply.content_type.c_str());
+}
+
+void SendAsset(absl::string_view name, httplib::Response& res) {
+  const Asset* a = FindAsset(name);
+  if (a == nullptr) {
+    res.status = 404;
+    res.set_content("not found\n", "text/plain");
+    return;
+  }
+  res.set_header("Cache-Control", "no-cache");
+  res.set_content(std::string(a->bytes), std::string(a->content_type).c_str());
+}
+
+HttpRequestInfo InfoOf(const httplib::Request& req) {
+  return HttpRequestInfo{req.method, req.path, req.get_header_value("Authorization"),
+                         req.remote_addr};
+}
+
+QueryParams ParamsOf(const httplib::Request& req) {
+  return QueryParams(req.params.begin(), req.params.end());
+}
+
+// The figures fragment: the sweep's results, first kMaxFigureRows of them.
+HttpReply Figures(Scheduler* core, const std::string& id_text, const auth::Caller& caller) {
+  absl::StatusOr<int64_t> id = ParseId("sweep id", id_text);
+  if (!id.ok()) return ErrorReply(id.status());
+  absl::StatusOr<v1::SweepInfo> sweep = core->GetSweep(*id, caller);
+  if (!sweep.ok()) return ErrorReply(sweep.status());
+  std::vector<v1::ResultRow> rows;
+  v1::QueryResultsRequest q;
+  q.set_sweep_id(*id);
+  q.set_page_size(kMaxResultPage);
+  bool truncated = false;
+  while (true) {
+    absl::StatusOr<v1::QueryResultsResponse> page = core->QueryResults(q, caller);
+    if (!page.ok()) return ErrorReply(page.status());
+    for (v1::ResultRow& r : *page->mutable_rows()) {
+      if (static_cast<int>(rows.size()) == kMaxFigureRows) {
+        truncated = true;
+        break;
+      }
+      rows.push_back(std::move(r));
+    }
+    if (truncated || page->next_after_result_id() == 0) break;
+    q.set_after_result_id(page->next_after_result_id());
+  }
+  HttpReply reply;
+  reply.content_type = "text/html; charset=utf-8";
+  reply.body = RenderFiguresFragment(*sweep, rows, truncated);
+  return reply;
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(const HttpServerOptions& options,
+                                                              Scheduler* core,
+                                                              metrics::CoordinatorMetrics* metrics) {
+  const size_t colon = options.listen_address.rfind(':');
+  int port = -1;
+  if (colon == std::string::npos || colon == 0 ||
+      !absl::SimpleAtoi(options.listen_address.substr(colon + 1), &port) || port < 0 ||
+      port > 65535) {
+    return absl::InvalidArgumentError(absl::StrCat("--http-listen '", options.listen_address,
+                                                   "': expected host:port"));
+  }
+  std::string host = options.listen_address.substr(0, colon);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+
+  std::unique_ptr<HttpServer> s(new HttpServer());
+  s->server_ = std::make_unique<httplib::Server>();
+  httplib::Server& svr = *s->server_;
+  const int threads = std::max(1, options.threads);
+  svr.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+  svr.set_payload_max_length(options.max_request_bytes);
+  svr.set_read_timeout(options.timeout_s);
+  svr.set_write_timeout(options.timeout_s);
+  svr.set_keep_alive_max_count(100);
+  svr.set_keep_alive_timeout(1);  // idle keep-alive connections must not delay Stop()
+  // SO_REUSEADDR only: cpp-httplib's default adds SO_REUSEPORT, which would let
+  // a second coordinator share the port.
+  svr.set_socket_options([](socket_t sock) {
+    int yes = 1;
+    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+  });
+  s->Routes(options, core, metrics);
+
+  const int bound = port == 0 ? svr.bind_to_any_port(host) : (svr.bind_to_port(host, port) ? port : -1);
+  if (bound <= 0) {
+    return absl::UnavailableError(
+        absl::StrCat("cannot listen on '", options.listen_address, "' (address in use or invalid?)"));
+  }
+  s->address_ = absl::StrCat(options.listen_address.substr(0, colon), ":", bound);
+  s->serving_.store(true);
+  s->listener_ = std::thread([p = s.get()] { p->server_->listen_after_bind(); });
+  return s;
+}
+
+HttpServer::~HttpServer() { Stop(); }
+
+void HttpServer::Stop() {
+  serving_.store(false);
+  if (server_) server_->stop();
+  if (listener_.joinable()) listener_.join();
+}
+
+void HttpServer::Routes(const HttpServerOptions& options, Scheduler* core,
+                        metrics::CoordinatorMetrics* metrics) {
+  httplib::Server& svr = *server_;
+  // The one authorization hook, before any route; the resolved caller is
+  // handed to the route (httplib has no per-request slot, so the routes that
+  // need it resolve it again through the same hook: Authorized below).
+  svr.set_pre_routing_handler([authorize = options.authorize](const httplib::Request& req,
+                                                              httplib::Response& res) {
+    res.set_header("X-Content-Type-Options", "nosniff");
+    // Liveness probes carry no token (as grpc.health.v1); /healthz tells nothing else.
+    if (req.path == "/healthz" && req.method == "GET") {
+      return httplib::Server::HandlerResponse::Unhandled;
+    }
+    absl::StatusOr<HttpCaller> caller = authorize(InfoOf(req));
+    if (!caller.ok()) {
+      Send(ErrorReply(caller.status()), res);
+      if (res.status == 401) res.set_header("WWW-Authenticate", "Bearer");
+      return httplib::Server::HandlerResponse::Handled;
+    }
+    if (req.method != "GET" && req.method != "HEAD") {
+      Send(ErrorReply(absl::InvalidArgumentError("only GET is served")), res);
+      res.status = 405;
+      res.set_header("Allow", "GET, HEAD");
+      return httplib::Server::HandlerResponse::Handled;
+    }
+    return httplib::Server::HandlerResponse::Unhandled;
+  });
+  svr.set_error_handler([](const httplib::Request& req, httplib::Response& res) {
+    if (!res.body.empty()) return;
+    res.set_content(absl::StrCat(res.status == 404 ? "not found" : "error", "\n"), "text/plain");
+  });
+
+  auto page = [](const char* name) {
+    return [name](const httplib::Request&, httplib::Response& res) {
+      res.set_header("Content-Security-Policy", kCsp);
+      SendAsset(name, res);
+    };
+  };
+  svr.Get("/", page("index.html"));
+  svr.Get("/favicon.ico", [](const httplib::Request&, httplib::Response& res) { res.status = 204; });
+  svr.Get(R"(/sweeps/(\d{1,18}))", page("sweep.html"));
+  svr.Get(R"(/static/([a-z0-9_-]{1,64}\.(?:js|css)))",
+          [](const httplib::Request& req, httplib::Response& res) {
+            SendAsset(req.matches[1].str(), res);
+          });
+  const AuthorizeFn authorize = options.authorize;
+  svr.Get(R"(/sweeps/(\d{1,18})/figures)", [core, authorize](const httplib::Request& req,
+                                                            httplib::Response& res) {
+    absl::StatusOr<HttpCaller> caller = authorize(InfoOf(req));
+    if (!caller.ok()) return Send(ErrorReply(caller.status()), res);
+    Send(Figures(core, req.matches[1].str(), *caller), res);
+  });
+  auto api = std::make_shared<JsonApi>(core);
+  svr.Get(R"(/api/v1/.*)", [api, authorize](const httplib::Request& req, httplib::Response& res) {
+    res.set_header("Cache-Control", "no-store");
+    absl::StatusOr<HttpCaller> caller = authorize(InfoOf(req));
+    if (!caller.ok()) return Send(ErrorReply(caller.status()), res);
+    Send(api->Handle(req.path, ParamsOf(req), *caller), res);
+  });
+  svr.Get(R"(/api/.*)", [](const httplib::Request&, httplib::Response& res) {
+    Send(ErrorReply(absl::NotFoundError("no such API route")), res);
+  });
+  svr.Get("/metrics", [core, metrics, authorize](const httplib::Request& req,
+                                                 httplib::Response& res) {
+    // Every tenant's sweeps and workers: operators only.
+    absl::StatusOr<HttpCaller> caller = authorize(InfoOf(req));
+    absl::Status allowed =
+        caller.ok() ? auth::Authorize(*caller, auth::Action::kAdmin) : caller.status();
+    if (!allowed.ok()) return Send(ErrorReply(allowed), res);
+    res.set_content(metrics->Scrape(*core), std::string(metrics::kExpositionContentType).c_str());
+  });
+  svr.Get("/healthz", [this](const httplib::Request&, httplib::Response& res) {
+    const bool serving = serving_.load();
+    res.status = serving ? 200 : 503;
+    res.set_content(serving ? "ok\n" : "shutting down\n", "text/plain");
+  });
+}
+
+}  // namespace ablate::coordinator::http

@@ -1,0 +1,230 @@
+// e2e_http_test.cc: the coordinator's HTTP front end and health service end to
+// end, with real processes on loopback: the ablate-coordinator binary with
+// --http-listen 127.0.0.1:0 (it prints the bound address), ablate-test-worker
+// processes, a real sweep. Checks every JSON API route, scrapes /metrics and
+// validates it with `promtool check metrics`, asks grpc.health.v1 on the gRPC
+// port, and loads the live dashboard in headless Chromium (dashboard_cdp.py)
+// to see its done-count rise without a reload. Missing tools skip their part
+// with a message.
+#include <grpcpp/grpcpp.h>
+#include <httplib.h>
+#include <signal.h>
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+#include <regex>
+#include <string>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
+#include "grpc/health/v1/health.grpc.pb.h"
+#include "gtest/gtest.h"
+#include "nlohmann/json.hpp"
+#include "tests/e2e_cluster.h"
+
+namespace ablate::testing {
+namespace {
+
+using ::testing::HasSubstr;
+using json = nlohmann::json;
+
+// Runs a shell command; returns its exit status and output.
+std::pair<int, std::string> Shell(const std::string& command) {
+  std::string out;
+  FILE* p = popen((command + " 2>&1").c_str(), "r");
+  if (p == nullptr) return {-1, "popen failed"};
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof(buf), p)) > 0) out.append(buf, n);
+  const int status = pclose(p);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+}
+
+class E2eHttpTest : public ::testing::Test {
+ protected:
+  E2eHttpTest() : cluster_(::testing::UnitTest::GetInstance()->current_test_info()->name()) {}
+
+  void StartWithHttp() {
+    ASSERT_TRUE(cluster_.StartCoordinator({"--http-listen", "127.0.0.1:0"}).ok()) << cluster_.Logs();
+    // "ablate-coordinator http on 127.0.0.1:PORT" on stdout.
+    std::smatch m;
+    const std::string log = cluster_.coordinator()->Log();
+    static const std::regex kLine("ablate-coordinator http on 127\\.0\\.0\\.1:(\\d+)");
+    ASSERT_TRUE(std::regex_search(log, m, kLine)) << log;
+    http_port_ = std::stoi(m[1].str());
+    http_ = std::make_unique<httplib::Client>("127.0.0.1", http_port_);
+    http_->set_read_timeout(10);
+  }
+
+  json GetJson(const std::string& path, int status = 200) {
+    auto r = http_->Get(path.c_str());
+    EXPECT_TRUE(r) << path;
+    if (!r) return json();
+    EXPECT_EQ(r->status, status) << path << ": " << r->body;
+    EXPECT_THAT(r->get_header_value("Content-Type"), HasSubstr("application/json")) << path;
+    return json::parse(r->body, nullptr, /*allow_exceptions=*/false);
+  }
+
+  std::string Url(const std::string& path) const {
+    return absl::StrCat("http://127.0.0.1:", http_port_, path);
+  }
+
+  E2eCluster cluster_;
+  int http_port_ = 0;
+  std::unique_ptr<httplib::Client> http_;
+};
+
+TEST_F(E2eHttpTest, ApiMetricsAndHealthOfARealSweep) {
+  StartWithHttp();
+  ASSERT_TRUE(cluster_.StartWorker({"--sleep-ms", "5"}).ok());
+  absl::StatusOr<int64_t> sweep = cluster_.Submit(cluster_.SmallSpec({"ppl", "fail-eval"}));
+  ASSERT_TRUE(sweep.ok()) << sweep.status();
+  v1::SweepInfo info;
+  ASSERT_TRUE(cluster_.WaitForSweepEnd(*sweep, absl::Seconds(60), &info)) << cluster_.Logs();
+  const std::string id = std::to_string(*sweep);
+
+  json sweeps = GetJson("/api/v1/sweeps");
+  ASSERT_EQ(sweeps["sweeps"].size(), 1u);
+  EXPECT_EQ(sweeps["sweeps"][0]["sweep_id"], id);
+  json one = GetJson("/api/v1/sweeps/" + id);
+  EXPECT_EQ(one["name"], "e2e-small");
+  EXPECT_EQ(one["state"], "SWEEP_DONE");
+  EXPECT_EQ(one["counts"]["total"], std::to_string(info.counts().total()));
+  EXPECT_EQ(one["counts"]["failed"], std::to_string(info.counts().failed()));
+  EXPECT_GT(info.counts().failed(), 0);
+
+  // Every result, page by page, matches what the gRPC API returns.
+  absl::StatusOr<std::vector<v1::ResultRow>> grpc_rows = cluster_.QueryResults(*sweep);
+  ASSERT_TRUE(grpc_rows.ok());
+  size_t seen = 0;
+  std::string after;
+  for (int pages = 0; pages < 100; ++pages) {
+    json page = GetJson("/api/v1/sweeps/" + id + "/results?page_size=7" +
+                        (after.empty() ? "" : "&after=" + after));
+    for (const auto& row : page["rows"]) {
+      ASSERT_LT(seen, grpc_rows->size());
+      EXPECT_EQ(row["result_id"], std::to_string((*grpc_rows)[seen].result_id()));
+      EXPECT_EQ(row["metric"], (*grpc_rows)[seen].metric());
+      ++seen;
+    }
+    after = page["next_after_result_id"].get<std::string>();
+    if (after == "0") break;
+  }
+  EXPECT_EQ(seen, grpc_rows->size());
+  json filtered = GetJson("/api/v1/sweeps/" + id + "/results?kind=baseline&evaluation=ppl");
+  ASSERT_EQ(filtered["rows"].size(), 1u);
+  EXPECT_EQ(filtered["rows"][0]["kind"], "BASELINE");
+
+  json failed = GetJson("/api/v1/sweeps/" + id + "/jobs?state=failed&page_size=5");
+  ASSERT_EQ(failed["jobs"].size(), 5u);
+  EXPECT_THAT(failed["jobs"][0]["last_error"].get<std::string>(), HasSubstr("always fails"));
+
+  json workers = GetJson("/api/v1/workers");
+  ASSERT_EQ(workers["workers"].size(), 1u);
+  EXPECT_TRUE(workers["workers"][0]["alive"].get<bool>());
+
+  json bad = GetJson("/api/v1/sweeps/0", 400);
+  EXPECT_EQ(bad["error"]["code"], "INVALID_ARGUMENT");
+  GetJson("/api/v1/sweeps/424242", 404);
+  GetJson("/api/v1/sweeps/" + id + "/results?page_size=nope", 400);
+
+  auto page = http_->Get(("/sweeps/" + id).c_str());
+  ASSERT_TRUE(page);
+  EXPECT_EQ(page->status, 200);
+  auto figures = http_->Get(("/sweeps/" + id + "/figures").c_str());
+  ASSERT_TRUE(figures);
+  EXPECT_THAT(figures->body, HasSubstr("<table class=\"results\">"));
+
+  // /metrics: the exposition format, checked by Prometheus' own linter.
+  auto metrics = http_->Get("/metrics");
+  ASSERT_TRUE(metrics);
+  ASSERT_EQ(metrics->status, 200);
+  for (const char* name : {"ablate_leases_granted_total", "ablate_jobs_ended_total{state=\"succeeded\"}",
+                           "ablate_lease_latency_seconds_bucket", "ablate_job_completion_seconds_count",
+                           "ablate_commit_latency_seconds_sum", "ablate_expansion_seconds_count 1",
+                           "ablate_workers_alive 1", "ablate_worker_loaded_models{worker=",
+                           "ablate_worker_tokens_per_second{worker="}) {
+    EXPECT_THAT(metrics->body, HasSubstr(name));
+  }
+  if (Shell("command -v promtool").first != 0) {
+    GTEST_LOG_(WARNING) << "promtool not installed (Debian package prometheus): exposition not linted";
+  } else {
+    const std::string file = cluster_.dir() + "/metrics.txt";
+    std::ofstream(file) << metrics->body;
+    auto [code, out] = Shell("promtool check metrics < " + file);
+    EXPECT_EQ(code, 0) << out << "\n" << metrics->body;
+    EXPECT_EQ(out, "") << "promtool lint findings";
+  }
+
+  // Every metric the Grafana dashboard queries is exported.
+  std::ifstream dashboard(std::string(ABLATE_SOURCE_DIR) + "/deploy/grafana/ablate-coordinator.json");
+  const std::string panels((std::istreambuf_iterator<char>(dashboard)), std::istreambuf_iterator<char>());
+  ASSERT_FALSE(panels.empty());
+  static const std::regex kName("ablate_[a-z_]+");
+  int names = 0;
+  for (auto it = std::sregex_iterator(panels.begin(), panels.end(), kName); it != std::sregex_iterator();
+       ++it, ++names) {
+    std::string name = it->str();
+    for (const char* suffix : {"_bucket", "_sum", "_count"}) {
+      if (absl::EndsWith(name, suffix) && !absl::StrContains(metrics->body, "# TYPE " + name + " ")) {
+        name = name.substr(0, name.size() - strlen(suffix));
+      }
+    }
+    if (name == "ablate_coordinator") continue;  // the dashboard's uid
+    EXPECT_THAT(metrics->body, HasSubstr("# TYPE " + name + " ")) << "deploy/grafana uses " << it->str();
+  }
+  EXPECT_GT(names, 15);
+
+  auto healthz = http_->Get("/healthz");
+  ASSERT_TRUE(healthz);
+  EXPECT_EQ(healthz->status, 200);
+
+  // grpc.health.v1 on the gRPC port.
+  auto stub = grpc::health::v1::Health::NewStub(
+      grpc::CreateChannel(cluster_.address(), grpc::InsecureChannelCredentials()));
+  grpc::health::v1::HealthCheckRequest req;
+  grpc::health::v1::HealthCheckResponse resp;
+  auto ctx = Ctx(absl::Seconds(5));
+  grpc::Status hs = stub->Check(ctx.get(), req, &resp);
+  ASSERT_TRUE(hs.ok()) << hs.error_message();
+  EXPECT_EQ(resp.status(), grpc::health::v1::HealthCheckResponse::SERVING);
+
+  cluster_.StopCoordinator(SIGTERM);
+  EXPECT_FALSE(http_->Get("/healthz")) << "HTTP still answers after shutdown";
+}
+
+TEST_F(E2eHttpTest, DashboardUpdatesWithoutReloadInHeadlessChromium) {
+  const std::string python = "/usr/bin/python3";
+  if (Shell(python + " -c 'import websocket'").first != 0 || Shell("command -v chromium").first != 0) {
+    GTEST_SKIP() << "needs Debian chromium and python3-websocket";
+  }
+  StartWithHttp();
+  // Slow jobs: ~25 jobs of 400 ms, one at a time, so the page sees them land.
+  ASSERT_TRUE(cluster_.StartWorker({"--sleep-ms", "400", "--max-jobs-per-lease", "1"}).ok());
+  absl::StatusOr<int64_t> sweep = cluster_.Submit(cluster_.SmallSpec({"ppl"}, 30));
+  ASSERT_TRUE(sweep.ok()) << sweep.status();
+  auto [code, out] = Shell(absl::StrCat(python, " ", ABLATE_SOURCE_DIR, "/tests/dashboard_cdp.py",
+                                      " --chromium chromium --timeout 40 --url ",
+                                      Url("/sweeps/" + std::to_string(*sweep))));
+  if (code == 77) GTEST_SKIP() << out;
+  ASSERT_EQ(code, 0) << out << cluster_.Logs();
+  std::cout << "dashboard_cdp.py: " << out;
+  json r = json::parse(out.substr(out.rfind('{')), nullptr, false);
+  EXPECT_GT(r["last"].get<int>(), r["first"].get<int>()) << out;
+  EXPECT_TRUE(r["same_page"].get<bool>()) << out;
+  EXPECT_TRUE(r["errors"].empty()) << out;
+  v1::SweepInfo info;
+  EXPECT_TRUE(cluster_.WaitForSweepEnd(*sweep, absl::Seconds(60), &info));
+  // Heartbeats carried the test evaluator's work (10 items x 100 tokens per
+  // 400 ms job, heartbeats every 100 ms): stored and shown per worker.
+  json workers = GetJson("/api/v1/workers");
+  ASSERT_EQ(workers["workers"].size(), 1u);
+  EXPECT_GT(std::stoll(workers["workers"][0]["tokens_done"].get<std::string>()), 0) << workers.dump();
+}
+
+}  // namespace
+}  // namespace ablate::testing
