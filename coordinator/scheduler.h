@@ -236,7 +236,6 @@ class Scheduler {
   // Queues `ops` as one operation; `done` runs after their batch commits.
   void Commit(std::vector<storage::GroupCommitter::Op> ops, std::function<void(absl::Status)> done);
   absl::Status ReaderCall(const std::function<absl::Status(storage::JobStore&)>& fn);
-  v1::SweepInfo SweepInfoOf(const storage::SweepRecord& rec, const storage::JobCounts& counts);
 
   // Constant after construction.
   const SchedulerOptions options_;

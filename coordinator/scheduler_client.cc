@@ -8,6 +8,7 @@
 #include "common/status_macros.h"
 #include "coordinator/scheduler.h"
 #include "coordinator/scheduler_convert.h"
+#include "coordinator/store_queries.h"
 
 namespace ablate::coordinator {
 
@@ -17,10 +18,6 @@ using Op = storage::GroupCommitter::Op;
 namespace {
 constexpr int kDefaultMaxAttempts = 3;
 constexpr int kDefaultLeaseTtlSeconds = 120;
-constexpr int kDefaultJobPage = 100;
-constexpr int kMaxJobPage = 1000;
-constexpr int kDefaultResultPage = 1000;
-constexpr int kMaxResultPage = 10000;
 }  // namespace
 
 absl::StatusOr<v1::SubmitSweepResponse> Scheduler::SubmitSweep(
@@ -101,19 +98,6 @@ absl::StatusOr<v1::SubmitSweepResponse> Scheduler::SubmitSweep(
   }
   ServeWaiters(clock_->NowMs());
   return response;
-}
-
-v1::SweepInfo Scheduler::SweepInfoOf(const storage::SweepRecord& rec,
-                                     const storage::JobCounts& counts) {
-  v1::SweepInfo info;
-  info.set_sweep_id(rec.sweep_id);
-  info.set_name(rec.name);
-  info.set_state(static_cast<v1::SweepState>(rec.state));
-  *info.mutable_counts() = CountsOf(counts);
-  info.set_created_unix_ms(rec.created_unix_ms);
-  info.set_finished_unix_ms(rec.finished_unix_ms);
-  if (!rec.spec_proto.empty()) (void)info.mutable_spec()->ParseFromString(rec.spec_proto);
-  return info;
 }
 
 absl::StatusOr<v1::SweepInfo> Scheduler::GetSweep(int64_t sweep_id) {
@@ -230,45 +214,21 @@ void Scheduler::CancelSweep(const v1::CancelSweepRequest& request,
 }
 
 absl::StatusOr<v1::ListJobsResponse> Scheduler::ListJobs(const v1::ListJobsRequest& request) {
-  int page = request.page_size() > 0 ? request.page_size() : kDefaultJobPage;
-  page = std::min(page, kMaxJobPage);
-  std::vector<storage::JobRecord> rows;
+  v1::ListJobsResponse response;
   RETURN_IF_ERROR(ReaderCall([&](JobStore& s) -> absl::Status {
-    if (request.sweep_id() != 0) RETURN_IF_ERROR(s.GetSweep(request.sweep_id()).status());
-    ASSIGN_OR_RETURN(rows, s.ListJobs(request.sweep_id(), request.state(), request.after_job_id(),
-                                      page));
+    ASSIGN_OR_RETURN(response, ListJobsPage(s, request));
     return absl::OkStatus();
   }));
-  v1::ListJobsResponse response;
-  for (const auto& r : rows) *response.add_jobs() = JobOf(r);
-  if (static_cast<int>(rows.size()) == page) response.set_next_after_job_id(rows.back().job_id);
   return response;
 }
 
 absl::StatusOr<v1::QueryResultsResponse> Scheduler::QueryResults(
     const v1::QueryResultsRequest& request) {
-  storage::ResultFilter f;
-  f.sweep_id = request.sweep_id();
-  f.model = request.model();
-  f.kind = request.kind();
-  f.component = request.component();
-  f.has_layer = request.has_layer() && request.layer() >= 0;
-  f.layer = request.layer();
-  f.evaluation = request.evaluation();
-  f.metric = request.metric();
-  f.after_result_id = request.after_result_id();
-  f.limit = std::min(request.page_size() > 0 ? request.page_size() : kDefaultResultPage,
-                     kMaxResultPage);
-  std::vector<storage::ResultView> rows;
+  v1::QueryResultsResponse response;
   RETURN_IF_ERROR(ReaderCall([&](JobStore& s) -> absl::Status {
-    ASSIGN_OR_RETURN(rows, s.QueryResults(f));
+    ASSIGN_OR_RETURN(response, QueryResultsPage(s, request));
     return absl::OkStatus();
   }));
-  v1::QueryResultsResponse response;
-  for (const auto& r : rows) *response.add_rows() = ResultRowOf(r);
-  if (static_cast<int>(rows.size()) == f.limit) {
-    response.set_next_after_result_id(rows.back().result_id);
-  }
   return response;
 }
 

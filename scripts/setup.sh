@@ -12,6 +12,7 @@ PKGS=(
   fortunes gnuplot-nox
   libopenblas0-pthread  # libtorch-dev links libblas.so.3: OpenBLAS instead of netlib (~25x faster matmul)
   clang libclang-rt-14-dev  # the safetensors parser's libFuzzer target (a bounded run in CTest)
+  chromium  # headless browser: `ablate report --png` and the browser tests of the HTML report
 )
 missing=()
 for p in "${PKGS[@]}"; do
