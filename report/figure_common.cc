@@ -33,12 +33,12 @@ std::string Shorten(const std::string& text, size_t n) {
   return absl::StrCat(text.substr(0, n - 3), "...");
 }
 
-void DrawLogAxisY(Svg& svg, const LogScale& y, double x0, double x1, const std::string& title) {
+void DrawLogAxisY(Svg& svg, const LogScale& y, double x0, double x1, const std::string& title, bool ratio) {
   for (double t : y.Ticks()) {
     const double py = y(t);
-    const bool one = std::abs(t - 1.0) < 1e-12;
+    const bool one = ratio && std::abs(t - 1.0) < 1e-12;
     svg.Line(x0, py, x1, py, one ? "#555" : "#ddd", one ? 1.2 : 0.8, one);
-    svg.Text(x0 - 4, py + 4, absl::StrCat(TickLabel(t), "x"), "end", 10);
+    svg.Text(x0 - 4, py + 4, absl::StrCat(TickLabel(t), ratio ? "x" : ""), "end", 10);
   }
   svg.Line(x0, std::min(y.p0, y.p1), x0, std::max(y.p0, y.p1), "#333");
   const double mid = (y.p0 + y.p1) / 2;

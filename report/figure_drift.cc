@@ -48,14 +48,15 @@ std::optional<Figure> DriftFigure(const EvaluationView& e) {
       "One point per ablation condition. Left: mean KL(baseline || ablated) of the next-token "
       "distributions (log axis; 0 is drawn at the bottom edge); right: the fraction of positions where "
       "the ablated model's top-1 token equals the baseline's. Both against the ratio to the baseline "
-      "(log axis). Conditions far right but with little drift change confidence more than predictions.";
+      "(log axis). Points with a large KL but a top-1 agreement near 100 % move probability mass without "
+      "changing the most likely token; a falling top-1 agreement means the ablated model predicts different tokens.";
   const double width = kLeft + 2 * kPanelW + kGap + 20, height = kTop + kPanelH + 90;
   Svg svg(width, height, f.title);
   const LogScale x1 = LogDomain(ratios, {1.0}, kLeft, kLeft + kPanelW);
   const LogScale x2 = LogDomain(ratios, {1.0}, kLeft + kPanelW + kGap, kLeft + 2 * kPanelW + kGap);
   const LogScale ykl = LogDomain(kls, {}, kTop + kPanelH, kTop);
   const LinearScale ytop{0, 1, kTop + kPanelH, kTop};
-  DrawLogAxisY(svg, ykl, kLeft, kLeft + kPanelW, "KL(baseline || ablated)");
+  DrawLogAxisY(svg, ykl, kLeft, kLeft + kPanelW, "KL(baseline || ablated), nats", /*ratio=*/false);
   DrawLogAxisX(svg, x1, kTop, kTop + kPanelH, absl::StrCat(e.metric, " / baseline"));
   for (double t : ytop.Ticks(5)) {
     svg.Line(x2.p0, ytop(t), x2.p1, ytop(t), "#ddd", 0.8);

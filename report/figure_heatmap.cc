@@ -12,7 +12,7 @@
 namespace ablate::report {
 namespace {
 
-constexpr double kLeft = 120, kTop = 28, kCellH = 30, kMaxPlotW = 620;
+constexpr double kLeft = 120, kTop = 28, kCellH = 34, kMaxPlotW = 620;
 
 std::string RowName(const std::string& component) {
   return component == "layer" || component.empty() ? "whole layer" : component;
@@ -71,7 +71,7 @@ std::vector<Figure> HeatmapFigures(const EvaluationView& e) {
     if (cells.empty()) continue;
     std::stable_partition(components.begin(), components.end(), [](const std::string& c) { return c == "whole layer"; });
     const int layers = max_layer + 1;
-    const double cell_w = std::max(10.0, std::min(56.0, kMaxPlotW / layers));
+    const double cell_w = std::max(10.0, std::min(72.0, kMaxPlotW / layers));
     const double plot_w = cell_w * layers;
     const double plot_h = kCellH * static_cast<double>(components.size());
     const double width = std::max(kLeft + plot_w + 20, 560.0);
@@ -109,7 +109,8 @@ std::vector<Figure> HeatmapFigures(const EvaluationView& e) {
           svg.Rect(x, y + sub_h * i, cell_w, sub_h, LogRatioColor(lr, max_abs_log), &mark, "#ffffff");
           ++f.marks;
           if (rows.size() == 1 && cell_w >= 34) {
-            svg.Text(x + cell_w / 2, y + kCellH / 2 + 4, Num(r->ratio), "middle", 9, false);
+            svg.Text(x + cell_w / 2, y + kCellH / 2 + 4, Num(r->ratio), "middle", cell_w >= 50 ? 11 : 9, false, 0,
+                     TextColorOn(lr, max_abs_log));
           }
           table.push_back({components[ci], absl::StrCat(r->layer), r->condition, Num(r->value), RatioLabel(r->ratio)});
         }

@@ -34,7 +34,7 @@ std::optional<Figure> ResilienceFigure(const EvaluationView& e) {
       "For each model, k random whole layers are skipped in several trials. Points: every trial; line: "
       "the mean ratio R(k); shaded band: the range (min to max) over trials. The y axis is logarithmic. "
       "A flatter curve is a more resilient model; the table gives R(transformer, k) / R(hybrid, k).";
-  const double width = kLeft + kPlotW + 200, height = kTop + kPlotH + 50;
+  const double width = kLeft + kPlotW + 290, height = kTop + kPlotH + 50;
   Svg svg(width, height, f.title);
   const LogScale y = LogDomain(values, {1.0}, kTop + kPlotH, kTop);
   const LinearScale x{0, static_cast<double>(max_k) + 0.5, kLeft, kLeft + kPlotW};
@@ -74,7 +74,7 @@ std::optional<Figure> ResilienceFigure(const EvaluationView& e) {
   double ly = kTop + 10;
   for (const auto& [label, color] : legend) {
     svg.Rect(kLeft + kPlotW + 16, ly - 9, 12, 12, color, nullptr, "#333");
-    svg.Text(kLeft + kPlotW + 32, ly + 1, Shorten(label, 26), "start", 10);
+    svg.Text(kLeft + kPlotW + 32, ly + 1, Shorten(label, 40), "start", 10);
     ly += 18;
   }
   f.svg = svg.Finish();

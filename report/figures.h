@@ -60,7 +60,8 @@ std::optional<Figure> AccuracyFigure(const EvaluationView& e, const StudyData& d
 // A <table> with a header row; every cell escaped.
 std::string HtmlTable(const std::vector<std::string>& header, const std::vector<std::vector<std::string>>& rows);
 // Horizontal grid lines and labels of a log y axis between x0 and x1, with the axis title.
-void DrawLogAxisY(Svg& svg, const LogScale& y, double x0, double x1, const std::string& title);
+// `ratio`: tick labels "2x" and a dashed baseline at 1x; else plain numbers.
+void DrawLogAxisY(Svg& svg, const LogScale& y, double x0, double x1, const std::string& title, bool ratio = true);
 void DrawLinearAxisY(Svg& svg, const LinearScale& y, double x0, double x1, const std::string& title,
                      bool percent = false);
 // Vertical grid lines and labels of an x axis between y0 (top) and y1 (bottom).

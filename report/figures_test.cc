@@ -74,6 +74,20 @@ TEST(FiguresTest, AccuracyDeltasDrawTheBootstrapInterval) {
   EXPECT_THAT(f->table_html, HasSubstr("-30.0 pp"));
 }
 
+TEST(FiguresTest, GenerationDeltasHaveNoInterval) {
+  testing::StudyBuilder b;
+  const int64_t base = b.Job("m", "qwen2", Kind::kBaseline, "baseline", {}, "layer", -1, "gsm8k");
+  b.Row(base, "exact_match", 0.5, 0.5);
+  const int64_t g = b.Job("m", "qwen2", Kind::kGroup, "group/attention", {0, 1}, "attention", -1, "gsm8k");
+  b.Row(g, "exact_match", 0.25, 0.5);
+  const StudyData& d = b.data();
+  auto f = AccuracyFigure(BuildStudyView(d)[0], d);
+  ASSERT_TRUE(f.has_value());
+  EXPECT_EQ(f->marks, 1);
+  EXPECT_THAT(f->svg, HasSubstr("m  group/attention: -25.0 pp</title>"));
+  EXPECT_THAT(f->caption, HasSubstr("No interval"));
+}
+
 TEST(FiguresTest, HostileNamesStayText) {
   const StudyData d = testing::SmallStudy("<script>alert(1)</script>", "\"><img src=x onerror=alert(2)>");
   for (const EvaluationFigures& e : BuildFigures(d)) {

@@ -74,14 +74,14 @@ std::string RenderReportHtml(const StudyData& data, const ReportOptions& options
       "Every chart has its values in a table below it and on hover. Read from ",
       EscapeXml(options.source.empty() ? "-" : options.source), ".</p>\n");
   const std::vector<EvaluationFigures> figures = BuildFigures(data);
-  absl::StrAppend(&out, "<nav><h2>Contents</h2><ul>\n");
+  absl::StrAppend(&out, "<nav><details><summary>Contents</summary><ul>\n");
   int n = 0;
   for (const EvaluationFigures& e : figures) {
     for (const Figure& f : e.figures) {
       absl::StrAppend(&out, "<li><a href=\"#fig-", ++n, "\">", EscapeXml(f.title), "</a></li>\n");
     }
   }
-  absl::StrAppend(&out, "<li><a href=\"#provenance\">Provenance</a></li>\n</ul></nav>\n");
+  absl::StrAppend(&out, "<li><a href=\"#provenance\">Provenance</a></li>\n</ul></details></nav>\n");
   absl::StrAppend(&out, RenderFiguresHtml(data), RenderProvenanceHtml(data));
   absl::StrAppend(&out, "<footer class=\"note\"><p>Generated ", Time(options.generated_unix_ms), " by ",
                   EscapeXml(options.generated_by.empty() ? "ablate" : options.generated_by),

@@ -1,8 +1,9 @@
 // png_export.h: `ablate report --png DIR`: every figure of the report as a
 // PNG file, for papers. Each figure is written as a small HTML page
 // (RenderFigurePage) and photographed by headless Chromium (Debian package
-// `chromium`; `--headless --screenshot`), one process per figure, with a
-// throw-away profile directory, killed if it runs past the timeout.
+// `chromium`; `--headless --screenshot`), one process per figure (a few at
+// once), each with a throw-away profile directory, killed by pid if it runs
+// past the timeout.
 //
 // Files: DIR/NN-KIND.png (NN: the figure's number in the report, KIND: its
 // kind), never named after user input. The per-figure HTML pages are removed
@@ -24,7 +25,8 @@ namespace ablate::report {
 
 struct PngOptions {
   std::string chromium;       // the browser binary; "" = first of chromium, chromium-browser on PATH
-  int timeout_seconds = 60;   // per figure
+  int timeout_seconds = 120;  // per figure
+  int parallel = 4;           // browsers at once (most of a run is start-up latency)
   double scale = 2.0;         // device scale factor (2: sharp in print)
 };
 

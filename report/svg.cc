@@ -106,9 +106,10 @@ void Svg::Polygon(const std::vector<std::pair<double, double>>& points, absl::st
 }
 
 void Svg::Text(double x, double y, absl::string_view text, absl::string_view anchor, double size, bool bold,
-               double rotate) {
+               double rotate, absl::string_view fill) {
   absl::StrAppend(&body_, "<text x=\"", F(x), "\" y=\"", F(y), "\" text-anchor=\"", EscapeXml(anchor),
                   "\" font-size=\"", F(size), "\"", bold ? " font-weight=\"bold\"" : "");
+  if (!fill.empty()) absl::StrAppend(&body_, " fill=\"", EscapeXml(fill), "\"");
   if (rotate != 0) absl::StrAppend(&body_, " transform=\"rotate(", F(rotate), " ", F(x), " ", F(y), ")\"");
   absl::StrAppend(&body_, ">", EscapeXml(text), "</text>\n");
 }

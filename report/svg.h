@@ -53,7 +53,7 @@ class Svg {
   void Polygon(const std::vector<std::pair<double, double>>& points, absl::string_view fill, double opacity);
   // anchor: "start", "middle", "end"; rotate: degrees around (x, y).
   void Text(double x, double y, absl::string_view text, absl::string_view anchor = "start", double size = 11,
-            bool bold = false, double rotate = 0);
+            bool bold = false, double rotate = 0, absl::string_view fill = "");
   // A <linearGradient> (left to right) usable as fill "url(#id)".
   void Gradient(absl::string_view id, const std::vector<std::pair<double, std::string>>& stops);
 
