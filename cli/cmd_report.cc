@@ -78,8 +78,8 @@ void RegisterReportCommands(CLI::App* app, CommandContext* ctx) {
       "report", "Write a sweep's study report: one self-contained HTML file with the figures");
   cmd->add_option("sweep", args->sweep_id, "sweep id")->required()->check(CLI::PositiveNumber);
   cmd->add_option("--db", args->db, "read the coordinator's SQLite file (read-only; no lock taken)");
-  cmd->add_option("--coordinator", args->coordinator, "read from a running coordinator (host:port)")
-      ->envname("ABLATE_COORDINATOR");
+  // No $ABLATE_COORDINATOR default: with --db it would make two sources.
+  cmd->add_option("--coordinator", args->coordinator, "read from a running coordinator (host:port)");
   cmd->add_option("-o,--output", args->output, "the HTML file to write")->capture_default_str();
   cmd->add_option("--png", args->png_dir, "also write every figure as PNG into this directory (headless Chromium)");
   cmd->add_option("--chromium", args->chromium, "the Chromium binary for --png (default: chromium on PATH)");
