@@ -10,7 +10,14 @@
 namespace ablate::report {
 namespace {
 
-constexpr double kLeft = 70, kTop = 30, kPlotH = 240, kColW = 30;
+constexpr double kLeft = 70, kTop = 30, kPlotH = 240, kColW = 36;
+
+// "positional/linear_attention/early" -> "linear_attention/early" (the model
+// and kind are already given by the figure).
+std::string ShortLabel(const std::string& label) {
+  const size_t slash = label.find('/');
+  return slash == std::string::npos || slash + 1 == label.size() ? label : label.substr(slash + 1);
+}
 
 std::string PositionColor(const std::string& position) {
   if (position == "early") return "#a6cee3";
@@ -57,7 +64,7 @@ std::optional<Figure> PositionalFigure(const EvaluationView& e) {
     if (prev == e.models.size()) return;
     svg.Line(model_x0, kTop + kPlotH + 104, x1 - 2, kTop + kPlotH + 104, "#333");
     svg.Text((model_x0 + x1) / 2, kTop + kPlotH + 118,
-             Shorten(e.models[prev].name, static_cast<size_t>(std::max(6.0, (x1 - model_x0) / 6.5))), "middle", 10, true);
+             Shorten(e.models[prev].name, static_cast<size_t>(std::max(6.0, (x1 - model_x0) / 6.0))), "middle", 10, true);
   };
   for (const Column& c : columns) {
     if (c.model != prev) {
@@ -81,7 +88,7 @@ std::optional<Figure> PositionalFigure(const EvaluationView& e) {
       ++f.marks;
       table.push_back({m.name, r->condition, position, Num(r->value), RatioLabel(r->ratio)});
     }
-    svg.Text(x + kColW / 2 + 3, kTop + kPlotH + 12, Shorten(c.line->label, 24), "end", 9, false, -50);
+    svg.Text(x + kColW / 2 + 3, kTop + kPlotH + 12, Shorten(ShortLabel(c.line->label), 24), "end", 9, false, -50);
     x += kColW;
   }
   close_model(x);
