@@ -35,7 +35,8 @@ thead th { background: #f2f2f2; }
 pre { background: #f7f7f7; border: 1px solid #e3e3e3; padding: 0.6em; overflow-x: auto; font-size: 0.8em; white-space: pre-wrap; }
 code { font-size: 0.9em; } .note { color: #555; font-size: 0.9em; }
 nav ul { columns: 2; font-size: 0.9em; }
-@media print { body { max-width: none; padding: 0; } details > *:not(summary) { display: block; } nav { display: none; } a { color: inherit; text-decoration: none; } }
+@media print { body { max-width: none; padding: 0; } details > *:not(summary) { display: block; }
+  details::details-content { content-visibility: visible; display: block; } nav { display: none; } a { color: inherit; text-decoration: none; } }
 )css";
 }
 
