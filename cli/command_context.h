@@ -39,6 +39,7 @@ void RegisterSweepCommands(CLI::App* app, CommandContext* ctx);      // cmd_swee
 void RegisterSpecCommands(CLI::App* app, CommandContext* ctx);       // cmd_spec.cc (expand)
 void RegisterTrainCommands(CLI::App* app, CommandContext* ctx);      // cmd_train.cc
 void RegisterAuthCommands(CLI::App* app, CommandContext* ctx);       // cmd_auth.cc (token new, audit)
+void RegisterReportCommands(CLI::App* app, CommandContext* ctx);     // cmd_report.cc (report)
 
 }  // namespace ablate::cli
 

@@ -14,6 +14,7 @@ int main(int argc, char** argv) {
   ablate::cli::RegisterTrainCommands(&app, &ctx);
   ablate::cli::RegisterSweepCommands(&app, &ctx);
   ablate::cli::RegisterAuthCommands(&app, &ctx);
+  ablate::cli::RegisterReportCommands(&app, &ctx);
   // --- end command groups ---
   try {
     app.parse(argc, argv);

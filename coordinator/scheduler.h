@@ -383,7 +383,6 @@ class Scheduler {
   // Bookkeeping when a job becomes terminal (rate window, metrics).
   void NoteEnded(JobEntry& e, int state) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status ReaderCall(const std::function<absl::Status(storage::JobStore&)>& fn);
-  v1::SweepInfo SweepInfoOf(const storage::SweepRecord& rec, const storage::JobCounts& counts);
   // Deterministic serialization (request_id fingerprints).
   static std::string DeterministicBytes(const google::protobuf::Message& message);
   // The answer to a SubmitSweep whose request_id is stored (`seen`: its sweep

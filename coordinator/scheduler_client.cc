@@ -15,6 +15,7 @@
 #include "coordinator/scheduler_convert.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "spec/spec_parser.h"
+#include "coordinator/store_queries.h"
 
 namespace ablate::coordinator {
 
@@ -24,10 +25,6 @@ using Op = storage::GroupCommitter::Op;
 namespace {
 constexpr int kDefaultMaxAttempts = 3;
 constexpr int kDefaultLeaseTtlSeconds = 120;
-constexpr int kDefaultJobPage = 100;
-constexpr int kMaxJobPage = 1000;
-constexpr int kDefaultResultPage = 1000;
-constexpr int kMaxResultPage = 10000;
 constexpr int kMaxAuditPage = 10000;
 
 // The same answer for a missing sweep and another tenant's (no existence leak).
@@ -323,19 +320,6 @@ absl::StatusOr<v1::SubmitSweepResponse> Scheduler::Replay(
   return response;
 }
 
-v1::SweepInfo Scheduler::SweepInfoOf(const storage::SweepRecord& rec,
-                                     const storage::JobCounts& counts) {
-  v1::SweepInfo info;
-  info.set_sweep_id(rec.sweep_id);
-  info.set_name(rec.name);
-  info.set_state(static_cast<v1::SweepState>(rec.state));
-  *info.mutable_counts() = CountsOf(counts);
-  info.set_created_unix_ms(rec.created_unix_ms);
-  info.set_finished_unix_ms(rec.finished_unix_ms);
-  if (!rec.spec_proto.empty()) (void)info.mutable_spec()->ParseFromString(rec.spec_proto);
-  return info;
-}
-
 absl::StatusOr<v1::SweepInfo> Scheduler::GetSweep(int64_t sweep_id, const auth::Caller& caller) {
   RETURN_IF_ERROR(auth::Authorize(caller, auth::Action::kRead));
   storage::JobCounts counts;
@@ -511,73 +495,24 @@ void Scheduler::CancelSweep(const v1::CancelSweepRequest& request,
 absl::StatusOr<v1::ListJobsResponse> Scheduler::ListJobs(const v1::ListJobsRequest& request,
                                                          const auth::Caller& caller) {
   RETURN_IF_ERROR(auth::Authorize(caller, auth::Action::kRead));
-  const std::string tenant = caller.admin() ? "" : caller.tenant;
-  int page = request.page_size() > 0 ? request.page_size() : kDefaultJobPage;
-  page = std::min(page, kMaxJobPage);
-  std::vector<storage::JobRecord> rows;
+  const PageScope scope{caller.admin() ? "" : caller.tenant, options_.limits.max_reply_bytes};
+  v1::ListJobsResponse response;
   RETURN_IF_ERROR(ReaderCall([&](JobStore& s) -> absl::Status {
-    if (request.sweep_id() != 0) {
-      ASSIGN_OR_RETURN(storage::SweepRecord rec, s.GetSweep(request.sweep_id()));
-      if (!caller.CanSee(rec.tenant)) return NoSweep(request.sweep_id());
-    }
-    ASSIGN_OR_RETURN(rows, s.ListJobs(request.sweep_id(), request.state(), request.after_job_id(),
-                                      page, tenant));
+    ASSIGN_OR_RETURN(response, ListJobsPage(s, request, scope));
     return absl::OkStatus();
   }));
-  v1::ListJobsResponse response;
-  int64_t bytes = 0;
-  for (const auto& r : rows) {
-    v1::Job* job = response.add_jobs();
-    *job = JobOf(r);
-    bytes += static_cast<int64_t>(job->ByteSizeLong());
-    if (bytes >= options_.limits.max_reply_bytes && response.jobs_size() < static_cast<int>(rows.size())) {
-      response.set_next_after_job_id(r.job_id);  // the page ends early at the byte budget
-      return response;
-    }
-  }
-  if (static_cast<int>(rows.size()) == page) response.set_next_after_job_id(rows.back().job_id);
   return response;
 }
 
 absl::StatusOr<v1::QueryResultsResponse> Scheduler::QueryResults(
     const v1::QueryResultsRequest& request, const auth::Caller& caller) {
   RETURN_IF_ERROR(auth::Authorize(caller, auth::Action::kRead));
-  storage::ResultFilter f;
-  f.sweep_id = request.sweep_id();
-  f.tenant = caller.admin() ? "" : caller.tenant;
-  f.model = request.model();
-  f.kind = request.kind();
-  f.component = request.component();
-  f.has_layer = request.has_layer() && request.layer() >= 0;
-  f.layer = request.layer();
-  f.evaluation = request.evaluation();
-  f.metric = request.metric();
-  f.after_result_id = request.after_result_id();
-  f.limit = std::min(request.page_size() > 0 ? request.page_size() : kDefaultResultPage,
-                     kMaxResultPage);
-  std::vector<storage::ResultView> rows;
+  const PageScope scope{caller.admin() ? "" : caller.tenant, options_.limits.max_reply_bytes};
+  v1::QueryResultsResponse response;
   RETURN_IF_ERROR(ReaderCall([&](JobStore& s) -> absl::Status {
-    if (f.sweep_id != 0) {
-      ASSIGN_OR_RETURN(storage::SweepRecord rec, s.GetSweep(f.sweep_id));
-      if (!caller.CanSee(rec.tenant)) return NoSweep(f.sweep_id);
-    }
-    ASSIGN_OR_RETURN(rows, s.QueryResults(f));
+    ASSIGN_OR_RETURN(response, QueryResultsPage(s, request, scope));
     return absl::OkStatus();
   }));
-  v1::QueryResultsResponse response;
-  int64_t bytes = 0;
-  for (const auto& r : rows) {
-    v1::ResultRow* row = response.add_rows();
-    *row = ResultRowOf(r);
-    bytes += static_cast<int64_t>(row->ByteSizeLong());
-    if (bytes >= options_.limits.max_reply_bytes && response.rows_size() < static_cast<int>(rows.size())) {
-      response.set_next_after_result_id(r.result_id);  // the page ends early at the byte budget
-      return response;
-    }
-  }
-  if (static_cast<int>(rows.size()) == f.limit) {
-    response.set_next_after_result_id(rows.back().result_id);
-  }
   return response;
 }
 

@@ -52,7 +52,32 @@ v1::Job JobOf(const storage::JobRecord& rec) {
   job.set_priority(rec.priority);
   job.set_last_error(rec.last_error);
   job.set_worker_id(rec.worker_id);
+  if (rec.result.present) {
+    v1::ResultInfo* r = job.mutable_result_info();
+    r->set_worker_id(rec.result.worker_id);
+    r->set_attempt(rec.result.attempt);
+    r->set_checkpoint_fingerprint(rec.result.checkpoint_fingerprint);
+    r->set_dataset_fingerprint(rec.result.dataset_fingerprint);
+    r->set_wall_seconds(rec.result.wall_seconds);
+    r->set_tokens_evaluated(rec.result.tokens_evaluated);
+    r->set_code_version(rec.result.code_version);
+    r->set_device(rec.result.device);
+    r->set_completed_unix_ms(rec.result.completed_unix_ms);
+  }
   return job;
+}
+
+v1::SweepInfo SweepInfoOf(const storage::SweepRecord& rec, const storage::JobCounts& counts) {
+  v1::SweepInfo info;
+  info.set_sweep_id(rec.sweep_id);
+  info.set_name(rec.name);
+  info.set_state(static_cast<v1::SweepState>(rec.state));
+  *info.mutable_counts() = CountsOf(counts);
+  info.set_created_unix_ms(rec.created_unix_ms);
+  info.set_finished_unix_ms(rec.finished_unix_ms);
+  if (!rec.spec_proto.empty()) (void)info.mutable_spec()->ParseFromString(rec.spec_proto);
+  info.set_spec_text(rec.spec_text);
+  return info;
 }
 
 v1::ResultRow ResultRowOf(const storage::ResultView& v) {

@@ -23,8 +23,11 @@ storage::JobKeys JobKeysOf(const v1::JobSpec& spec);
 storage::ResultRecord ResultFromProto(const v1::CompleteJobRequest& request, int64_t sweep_id,
                                       int64_t now_ms);
 
-// A job row as the API's Job (spec parsed when present).
+// A job row as the API's Job (spec parsed when present; result_info when
+// the record has its result's provenance).
 v1::Job JobOf(const storage::JobRecord& record);
+// A sweep row as the API's SweepInfo (spec parsed when loaded with it).
+v1::SweepInfo SweepInfoOf(const storage::SweepRecord& record, const storage::JobCounts& counts);
 
 v1::ResultRow ResultRowOf(const storage::ResultView& view);
 v1::SweepCounts CountsOf(const storage::JobCounts& counts);

@@ -15,7 +15,7 @@ PKGS=(
   openssl python3-grpcio python3-grpc-tools  # security tests: certificates at test time; a Python client from proto/
   libcpp-httplib-dev  # the coordinator's HTTP front end (dashboard, JSON API, /metrics, /healthz)
   prometheus  # tests: `promtool check metrics` validates the /metrics exposition
-  chromium python3-websocket  # tests: headless Chromium driven over DevTools checks the live dashboard
+  chromium python3-websocket  # headless browser: `ablate report --png`, the report's and the live dashboard's browser tests
 )
 missing=()
 for p in "${PKGS[@]}"; do

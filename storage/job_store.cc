@@ -63,6 +63,15 @@ constexpr char kSweepColumns[] =
     "sweep_id, name, state, priority, max_attempts, lease_ttl_seconds, device, job_count, "
     "created_unix_ms, finished_unix_ms, tenant, spec_text";
 
+// kJobColumns as "j.job_id, j.sweep_id, ..." (for joins).
+std::string QualifiedJobColumns() {
+  std::string cols;
+  for (absl::string_view c : absl::StrSplit(kJobColumns, ", ")) {
+    absl::StrAppend(&cols, cols.empty() ? "" : ", ", "j.", c);
+  }
+  return cols;
+}
+
 SweepRecord ReadSweep(const Statement& st, bool with_spec) {
   SweepRecord s;
   s.sweep_id = st.ColumnInt64(0);
@@ -362,12 +371,8 @@ absl::StatusOr<JobCounts> JobStore::CountJobs(int64_t sweep_id) {
 }
 
 absl::StatusOr<std::vector<JobRecord>> JobStore::LoadJobs(int64_t sweep_id) {
-  std::string cols;
-  for (absl::string_view c : absl::StrSplit(kJobColumns, ", ")) {
-    absl::StrAppend(&cols, cols.empty() ? "" : ", ", "j.", c);
-  }
   ASSIGN_OR_RETURN(Statement * st, db_->Prepare(absl::StrCat(
-      "SELECT ", cols, ", COALESCE(a.outcome, ''), jr.job_id IS NOT NULL FROM jobs j "
+      "SELECT ", QualifiedJobColumns(), ", COALESCE(a.outcome, ''), jr.job_id IS NOT NULL FROM jobs j "
       "LEFT JOIN attempts a ON a.job_id = j.job_id AND a.attempt = j.attempt "
       "LEFT JOIN job_results jr ON jr.job_id = j.job_id "
       "WHERE j.sweep_id = ? ORDER BY j.job_id")));
@@ -408,13 +413,17 @@ absl::StatusOr<std::string> JobStore::GetJobSpec(int64_t job_id) {
 absl::StatusOr<std::vector<JobRecord>> JobStore::ListJobs(int64_t sweep_id, int state,
                                                           int64_t after_job_id, int limit,
                                                           const std::string& tenant) {
-  std::string sql = absl::StrCat("SELECT ", kJobColumns, ", spec_proto FROM jobs WHERE job_id > ?1");
-  if (sweep_id != 0) absl::StrAppend(&sql, " AND sweep_id = ?2");
-  if (state != 0) absl::StrAppend(&sql, " AND state = ?3");
+  std::string sql = absl::StrCat(
+      "SELECT ", QualifiedJobColumns(), ", j.spec_proto, jr.job_id IS NOT NULL, jr.worker_id, jr.attempt, "
+      "jr.checkpoint_fingerprint, jr.dataset_fingerprint, jr.wall_seconds, jr.tokens_evaluated, "
+      "jr.code_version, jr.device, jr.completed_unix_ms "
+      "FROM jobs j LEFT JOIN job_results jr ON jr.job_id = j.job_id WHERE j.job_id > ?1");
+  if (sweep_id != 0) absl::StrAppend(&sql, " AND j.sweep_id = ?2");
+  if (state != 0) absl::StrAppend(&sql, " AND j.state = ?3");
   if (!tenant.empty()) {
-    absl::StrAppend(&sql, " AND sweep_id IN (SELECT sweep_id FROM sweeps WHERE tenant = ?5)");
+    absl::StrAppend(&sql, " AND j.sweep_id IN (SELECT sweep_id FROM sweeps WHERE tenant = ?5)");
   }
-  absl::StrAppend(&sql, " ORDER BY job_id LIMIT ?4");
+  absl::StrAppend(&sql, " ORDER BY j.job_id LIMIT ?4");
   ASSIGN_OR_RETURN(Statement * st, db_->Prepare(sql));
   st->Bind(1, after_job_id);
   if (sweep_id != 0) st->Bind(2, sweep_id);
@@ -427,6 +436,19 @@ absl::StatusOr<std::vector<JobRecord>> JobStore::ListJobs(int64_t sweep_id, int 
     if (!row) break;
     out.push_back(ReadJob(*st));
     out.back().spec_proto = st->ColumnBlob(kJobColumnCount);
+    JobResultInfo& r = out.back().result;
+    r.present = st->ColumnInt64(kJobColumnCount + 1) != 0;
+    if (r.present) {
+      r.worker_id = st->ColumnText(kJobColumnCount + 2);
+      r.attempt = static_cast<int>(st->ColumnInt64(kJobColumnCount + 3));
+      r.checkpoint_fingerprint = st->ColumnText(kJobColumnCount + 4);
+      r.dataset_fingerprint = st->ColumnText(kJobColumnCount + 5);
+      r.wall_seconds = st->ColumnDouble(kJobColumnCount + 6);
+      r.tokens_evaluated = st->ColumnInt64(kJobColumnCount + 7);
+      r.code_version = st->ColumnText(kJobColumnCount + 8);
+      r.device = st->ColumnText(kJobColumnCount + 9);
+      r.completed_unix_ms = st->ColumnInt64(kJobColumnCount + 10);
+    }
   }
   return out;
 }

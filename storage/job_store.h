@@ -88,7 +88,8 @@ class JobStore {
   absl::StatusOr<JobRecord> GetJob(int64_t job_id, bool with_spec);
   // Serialized v1.JobSpec of a job. NotFound if there is no such job.
   absl::StatusOr<std::string> GetJobSpec(int64_t job_id);
-  // Jobs with job_id > after_job_id, by job_id; state 0 means any state;
+  // Jobs with job_id > after_job_id, by job_id, with their spec and their
+  // stored result's provenance (JobRecord::result); state 0 means any state;
   // sweep_id 0 means every sweep; tenant "" every tenant.
   absl::StatusOr<std::vector<JobRecord>> ListJobs(int64_t sweep_id, int state,
                                                   int64_t after_job_id, int limit,

@@ -51,6 +51,20 @@ struct JobKeys {
   uint64_t seed = 0;
 };
 
+// The job_results row of a job (provenance of its stored result).
+struct JobResultInfo {
+  bool present = false;  // false: the job has no stored result
+  std::string worker_id;
+  int attempt = 0;
+  std::string checkpoint_fingerprint;
+  std::string dataset_fingerprint;
+  double wall_seconds = 0;
+  int64_t tokens_evaluated = 0;
+  std::string code_version;
+  std::string device;
+  int64_t completed_unix_ms = 0;
+};
+
 struct JobRecord {
   int64_t job_id = 0;  // assigned by InsertSweep
   int64_t sweep_id = 0;
@@ -73,6 +87,8 @@ struct JobRecord {
   // and whether the job has a stored result.
   std::string attempt_outcome;
   bool has_result = false;
+  // Filled by ListJobs only.
+  JobResultInfo result;
 };
 
 // The mutable part of a job row, written on every transition.
