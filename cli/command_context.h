@@ -30,6 +30,8 @@ void RegisterTokenizerCommands(CLI::App* app, CommandContext* ctx);  // cmd_toke
 void RegisterSweepCommands(CLI::App* app, CommandContext* ctx);      // cmd_sweep.cc (run, submit, status, watch, results, cancel, workers)
 void RegisterSpecCommands(CLI::App* app, CommandContext* ctx);       // cmd_spec.cc (expand)
 void RegisterTrainCommands(CLI::App* app, CommandContext* ctx);      // cmd_train.cc
+// After RegisterSweepCommands: adds `workers launch` / `workers autoscale`.
+void RegisterLaunchCommands(CLI::App* app, CommandContext* ctx);     // cmd_launch.cc
 
 }  // namespace ablate::cli
 

@@ -13,6 +13,7 @@ int main(int argc, char** argv) {
   ablate::cli::RegisterModelCommands(&app, &ctx);
   ablate::cli::RegisterTrainCommands(&app, &ctx);
   ablate::cli::RegisterSweepCommands(&app, &ctx);
+  ablate::cli::RegisterLaunchCommands(&app, &ctx);
   // --- end command groups ---
   try {
     app.parse(argc, argv);

@@ -12,9 +12,13 @@ PKGS=(
   fortunes gnuplot-nox
   libopenblas0-pthread  # libtorch-dev links libblas.so.3: OpenBLAS instead of netlib (~25x faster matmul)
   clang libclang-rt-14-dev  # the safetensors parser's libFuzzer target (a bounded run in CTest)
+  slurmctld slurmd slurm-client munge  # the `slurm` CTest label: a real single-node Slurm 22.05
+  kubernetes-client  # kubectl kustomize: renders and checks deploy/k8s (k8s_manifest_test)
 )
 missing=()
 for p in "${PKGS[@]}"; do
+  # Another kubectl (e.g. Google Cloud's `kubectl` package) conflicts with kubernetes-client.
+  [ "$p" = kubernetes-client ] && command -v kubectl >/dev/null 2>&1 && continue
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
 if ((${#missing[@]})); then

@@ -15,7 +15,7 @@
 namespace ablate::worker {
 
 // --coordinator, --device, --name, --max-jobs-per-lease, --lease-wait-ms,
-// --rpc-timeout-ms, --heartbeat-ms, --drain-grace-ms, --idle-exit-ms,
+// --rpc-timeout-ms, --heartbeat-ms, --drain-grace-ms, --idle-exit-ms, --startup-timeout-ms,
 // --report-retry-ms, --backoff-max-ms. `options` must outlive app->parse().
 void AddWorkerFlags(CLI::App* app, WorkerOptions* options);
 

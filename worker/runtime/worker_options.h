@@ -23,6 +23,7 @@ struct WorkerOptions {
   // host:port of the coordinator's gRPC endpoint.
   std::string coordinator_address = "127.0.0.1:50051";
   // The device this worker runs jobs on: "cpu" or "cuda:N" (one worker per GPU).
+  // "auto" must be resolved (ResolveDevice) before the runtime starts.
   std::string device = "cpu";
   // Stable, human-readable name reported at registration (e.g. "slurm-123/rank3").
   // Empty: "<host>/<device>/<pid>".
@@ -51,6 +52,11 @@ struct WorkerOptions {
   // Run() returns after this long without any leased work. 0: never (serve forever).
   // Batch schedulers (Slurm, Kubernetes Jobs) use it to end workers once a sweep is done.
   int32_t idle_exit_ms = 0;
+  // Run() fails (UNAVAILABLE) if the first registration has not succeeded this
+  // long after it started: a wrong address or a coordinator that never came up
+  // is an error the process reports, not an endless retry. 0: wait forever.
+  // Once registered, an unreachable coordinator is retried without limit.
+  int32_t startup_timeout_ms = 120000;
   // Reported at registration and stamped into results that do not carry one.
   std::string code_version = "ablate";
   // Where log lines go (one line per call, no trailing newline). Empty: stderr.
