@@ -21,7 +21,7 @@
 
 namespace {
 
-std::string Run(const std::string& command, int* status) {
+std::string Shell(const std::string& command, int* status) {
   std::string out;
   FILE* pipe = popen(command.c_str(), "r");
   if (pipe == nullptr) return out;
@@ -38,14 +38,13 @@ struct Defined {
 
 std::string Str(const YAML::Node& n) { return n && n.IsScalar() ? n.as<std::string>() : ""; }
 
-// The pod template of a workload, or an undefined node.
-YAML::Node PodSpec(const YAML::Node& doc) {
+bool IsWorkload(const YAML::Node& doc) {
   const std::string kind = Str(doc["kind"]);
-  if (kind == "Deployment" || kind == "StatefulSet" || kind == "DaemonSet" || kind == "Job") {
-    return doc["spec"]["template"]["spec"];
-  }
-  return YAML::Node();
+  return kind == "Deployment" || kind == "StatefulSet" || kind == "DaemonSet" || kind == "Job";
 }
+
+// The pod template's spec of a workload.
+YAML::Node PodSpec(const YAML::Node& doc) { return doc["spec"]["template"]["spec"]; }
 
 void CheckWorkload(const YAML::Node& doc, const Defined& d) {
   const std::string where = absl::StrCat(Str(doc["kind"]), "/", Str(doc["metadata"]["name"]));
@@ -117,10 +116,10 @@ void CheckWorkload(const YAML::Node& doc, const Defined& d) {
 
 TEST(K8sManifestTest, RenderedManifestsReferToWhatTheyDefine) {
   int status = 0;
-  Run("command -v kubectl >/dev/null 2>&1", &status);
+  Shell("command -v kubectl >/dev/null 2>&1", &status);
   if (status != 0) GTEST_SKIP() << "kubectl not installed (Debian package kubernetes-client)";
   const std::string k8s = std::string(ABLATE_SOURCE_DIR) + "/deploy/k8s";
-  const std::string rendered = Run(absl::StrCat("kubectl kustomize '", k8s, "' 2>&1"), &status);
+  const std::string rendered = Shell(absl::StrCat("kubectl kustomize '", k8s, "' 2>&1"), &status);
   ASSERT_EQ(status, 0) << rendered;
   std::vector<YAML::Node> docs = YAML::LoadAll(rendered);
   for (YAML::Node& doc : YAML::LoadAllFromFile(k8s + "/worker-job.yaml")) docs.push_back(doc);
@@ -144,7 +143,7 @@ TEST(K8sManifestTest, RenderedManifestsReferToWhatTheyDefine) {
   EXPECT_GE(network_policies, 1);
   int workloads = 0;
   for (const auto& doc : docs) {
-    if (!PodSpec(doc).IsDefined()) continue;
+    if (!IsWorkload(doc)) continue;
     ++workloads;
     CheckWorkload(doc, d);
     for (const auto& c : PodSpec(doc)["containers"]) {
