@@ -10,7 +10,7 @@ if(TARGET ablate AND TARGET ablate-coordinator AND TARGET ablate-test-worker)
   add_test(NAME slurm_down COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/slurm/slurm_down.sh ${ABLATE_SLURM_STATE})
   set_tests_properties(slurm_down PROPERTIES FIXTURES_CLEANUP slurm LABELS slurm TIMEOUT 60
     RESOURCE_LOCK slurm)
-  foreach(case array scancel timelimit requeue autoscale)
+  foreach(case array scancel timelimit requeue autoscale onealloc)
     add_test(NAME slurm_${case}_test
       COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/slurm/slurm_test.sh ${ABLATE_SLURM_STATE}
               ${CMAKE_BINARY_DIR} ${CMAKE_SOURCE_DIR} ${case})

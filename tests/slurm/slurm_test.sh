@@ -8,7 +8,7 @@
 # signals and drain; deterministic evaluator with --sleep-ms) with
 # --device cpu on fake GPUs: the CPU run stands in for the GPU run.
 #
-# CASE: array | scancel | timelimit | requeue | autoscale. Exit 77 (skip) when the fixture
+# CASE: array | scancel | timelimit | requeue | autoscale | onealloc. Exit 77 (skip) when the fixture
 # could not bring Slurm up, with its reason.
 set -uo pipefail
 state="$1" build="$2" src="$3" case="$4"
@@ -19,8 +19,65 @@ source "$state/env"
 command -v sqlite3 >/dev/null || { echo "SKIP: sqlite3 CLI missing (scripts/setup.sh installs it)"; exit 77; }
 
 work="$(mktemp -d "$state/$case.XXXXXX")"
-ablate="$build/cli/ablate"
 job_name="abl-$case-$$"
+
+if [[ "$case" == onealloc ]]; then
+  # deploy/slurm/ablate-sweep.sbatch as shipped, on a 2-task CPU allocation:
+  # scancel --batch --signal=TERM mid-sweep drains the workers (their running
+  # jobs finish and are reported) before the coordinator stops, and the job
+  # exits 1 (not finished); the same script again resumes (submit --resume)
+  # and exits 0 with exactly one result per job.
+  if ! "$build/cli/ablate" submit --help 2>&1 | grep -q -- --resume; then
+    echo "SKIP: this ablate has no 'submit --resume' yet (issue 9 section 2); the one-allocation script needs it"
+    exit 77
+  fi
+  prefix="$work/prefix"
+  mkdir -p "$prefix/bin" "$work/run"
+  ln -s "$build/cli/ablate" "$prefix/bin/ablate"
+  ln -s "$build/coordinator/ablate-coordinator" "$prefix/bin/ablate-coordinator"
+  printf '#!/bin/bash\nexec %q --coordinator "$ABLATE_COORDINATOR" --sleep-ms 4000 "$@"\n' \
+    "$build/tests/ablate-test-worker" >"$prefix/bin/ablate-worker"
+  chmod +x "$prefix/bin/ablate-worker"
+  cat >"$work/run/spec.yaml" <<SPEC
+name: slurm-onealloc
+models:
+  - {name: qwen2-fortunes, path: $src/examples/models/qwen2-fortunes}
+evaluations:
+  - {name: ppl, perplexity: {dataset: $src/examples/data/fortunes-heldout.txt, max_length: 64}}
+ablations:
+  - baseline
+  - {layer_sweep: layer, mode: skip_layer}
+SPEC
+  port=$((20000 + RANDOM % 20000))
+  export ABLATE_COORDINATOR="127.0.0.1:$port"
+  submit() {
+    (cd "$work/run" && ABLATE_PREFIX="$prefix" ABLATE_PORT="$port" ABLATE_LISTEN_HOST=127.0.0.1 \
+      ABLATE_COORDINATOR_HOST=127.0.0.1 ABLATE_IDLE_EXIT_S=3 sbatch --parsable --job-name="$job_name" \
+      --ntasks=2 --cpus-per-task=1 --mem-per-cpu=300 "$src/deploy/slurm/ablate-sweep.sbatch" spec.yaml)
+  }
+  gone() { [[ -z "$(squeue -h -j "$1" -o %i 2>/dev/null)" ]]; }
+  exit_code() { scontrol show job "$1" | sed -n 's/.* ExitCode=\([0-9]*\):.*/\1/p' | head -1; }
+  fail1() { echo "FAIL (onealloc): $*"; tail -20 "$work"/run/*.out; exit 1; }
+  j1="$(submit)" || fail1 "sbatch"
+  progress() { "$build/cli/ablate" status 1 2>/dev/null | grep -q " [1-9] succeeded"; }
+  for _ in $(seq 1 120); do progress && break; sleep 0.5; done
+  progress || fail1 "no progress"
+  scancel --batch --signal=TERM "$j1"
+  for _ in $(seq 1 120); do gone "$j1" && break; sleep 0.5; done
+  gone "$j1" || fail1 "job $j1 did not end after SIGTERM"
+  grep -q "SIGTERM: draining workers" "$work/run/ablate-sweep-$j1.out" || fail1 "no drain"
+  [[ "$(exit_code "$j1")" == 1 ]] || fail1 "interrupted job exited $(exit_code "$j1"), want 1"
+  j2="$(submit)" || fail1 "sbatch again"
+  for _ in $(seq 1 180); do gone "$j2" && break; sleep 0.5; done
+  gone "$j2" || fail1 "resumed job $j2 did not end"
+  [[ "$(exit_code "$j2")" == 0 ]] || fail1 "resumed job exited $(exit_code "$j2"), want 0"
+  q="$(sqlite3 "$work/run/ablate.db" "SELECT (SELECT COUNT(*) FROM sweeps), (SELECT COUNT(*) FROM jobs),
+        (SELECT COUNT(*) FROM job_results), (SELECT MAX(counted_attempts) FROM jobs)")"
+  [[ "$q" == "1|9|9|0" ]] || fail1 "want one sweep, 9 jobs, 9 results, no failure; got $q"
+  echo "PASS (onealloc): interrupted job exit 1, resumed job exit 0, sweeps|jobs|results|max_counted = $q"
+  exit 0
+fi
+ablate="$build/cli/ablate"
 coord_pid=""
 fail() {
   echo "FAIL ($case): $*"
