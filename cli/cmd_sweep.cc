@@ -368,7 +368,10 @@ void RegisterSweepCommands(CLI::App* app, CommandContext* ctx) {
   {
     auto args = std::make_shared<SweepArgs>();
     CLI::App* cmd = SweepCommand(app, "workers", "Workers known to the coordinator", args, false);
-    cmd->callback([args, ctx] { Workers(*args, ctx); });
+    // `workers launch` / `workers autoscale` (cmd_launch.cc) run instead of the list.
+    cmd->callback([args, ctx, cmd] {
+      if (cmd->get_subcommands().empty()) Workers(*args, ctx);
+    });
   }
 }
 

@@ -40,6 +40,8 @@ void RegisterSpecCommands(CLI::App* app, CommandContext* ctx);       // cmd_spec
 void RegisterTrainCommands(CLI::App* app, CommandContext* ctx);      // cmd_train.cc
 void RegisterAuthCommands(CLI::App* app, CommandContext* ctx);       // cmd_auth.cc (token new, audit)
 void RegisterReportCommands(CLI::App* app, CommandContext* ctx);     // cmd_report.cc (report)
+// After RegisterSweepCommands: adds `workers launch` / `workers autoscale`.
+void RegisterLaunchCommands(CLI::App* app, CommandContext* ctx);     // cmd_launch.cc
 
 }  // namespace ablate::cli
 

@@ -15,6 +15,7 @@ int main(int argc, char** argv) {
   ablate::cli::RegisterSweepCommands(&app, &ctx);
   ablate::cli::RegisterAuthCommands(&app, &ctx);
   ablate::cli::RegisterReportCommands(&app, &ctx);
+  ablate::cli::RegisterLaunchCommands(&app, &ctx);
   // --- end command groups ---
   try {
     app.parse(argc, argv);

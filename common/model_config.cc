@@ -69,9 +69,11 @@ class Fields {
     return absl::InvalidArgumentError(absl::StrCat(what_, ": missing required field '", key, "'"));
   }
   // Says what was found by JSON type only: the value itself is never echoed.
+  // The field may be absent (a default that fails a cross-field check).
   absl::Status Bad(const char* key, absl::string_view expected) const {
-    return absl::InvalidArgumentError(absl::StrCat(what_, ": field '", key, "' must be ", expected,
-                                                   ", got ", JsonTypeOf(j_.at(key))));
+    return absl::InvalidArgumentError(absl::StrCat(
+        what_, ": field '", key, "' must be ", expected, ", got ",
+        Has(key) ? std::string(JsonTypeOf(j_.at(key))) : std::string("its default (absent)")));
   }
 
  private:

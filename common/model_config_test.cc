@@ -81,6 +81,7 @@ TEST(ModelConfig, ParseComponentAliases) {
   EXPECT_THAT(ParseComponent("conv"), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("conv")));
 }
 
+
 }  // namespace
 }  // namespace ablate
 
@@ -150,6 +151,7 @@ TEST(ModelConfigLimits, OversizedFileIsRefusedBeforeReading) {
   EXPECT_OK(LoadModelConfig(dir).status());
 }
 
+
 }  // namespace
 }  // namespace ablate
 
@@ -173,6 +175,18 @@ TEST(ModelConfigLimits, OddlyTypedRopeScalingIsAnErrorOrIgnoredNotACrash) {
   auto c = ParseModelConfig(*k, "config.json");
   EXPECT_EQ(c.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(std::string(c.status().message()).find("SECRET"), std::string::npos);
+}
+
+// Found by fuzz_model_config_fuzz: a cross-field check naming a field the
+// config leaves to its default threw out of ParseModelConfig.
+TEST(ModelConfigLimits, ACrossFieldErrorOnAnAbsentFieldIsAnErrorNotACrash) {
+  auto j = ParseLenientJson(
+      R"({"model_type":"falcon_h1","vocab_size":10,"hidden_size":16,"intermediate_size":32,
+          "num_hidden_layers":2,"num_attention_heads":2,"mamba_d_ssm":30,"mamba_n_heads":4})",
+      "config.json");
+  ASSERT_TRUE(j.ok());
+  auto c = ParseModelConfig(*j, "config.json");
+  EXPECT_EQ(c.status().code(), absl::StatusCode::kInvalidArgument) << c.status();
 }
 
 }  // namespace

@@ -16,9 +16,13 @@ PKGS=(
   libcpp-httplib-dev  # the coordinator's HTTP front end (dashboard, JSON API, /metrics, /healthz)
   prometheus  # tests: `promtool check metrics` validates the /metrics exposition
   chromium python3-websocket  # headless browser: `ablate report --png`, the report's and the live dashboard's browser tests
+  slurmctld slurmd slurm-client munge  # the `slurm` CTest label: a real single-node Slurm 22.05
+  kubernetes-client  # kubectl kustomize: renders and checks deploy/k8s (k8s_manifest_test)
 )
 missing=()
 for p in "${PKGS[@]}"; do
+  # Another kubectl (e.g. Google Cloud's `kubectl` package) conflicts with kubernetes-client.
+  [ "$p" = kubernetes-client ] && command -v kubectl >/dev/null 2>&1 && continue
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
 if ((${#missing[@]})); then

@@ -59,3 +59,13 @@ if(TARGET ablate-coordinator)
       TIMEOUT 120)
   endif()
 endif()
+
+# ablate-worker's exit codes when it cannot start (no CUDA, no coordinator, bad flags).
+if(TARGET ablate-worker)
+  ablate_test(NAME worker_exit_test
+    SRCS ${CMAKE_CURRENT_SOURCE_DIR}/worker_exit_test.cc
+    LIBS ablate_subprocess absl::strings
+    LABELS e2e
+    TIMEOUT 120)
+  add_dependencies(worker_exit_test ablate-worker)
+endif()

@@ -4,10 +4,12 @@
 //
 //   ablate-test-worker --coordinator 127.0.0.1:5000 --sleep-ms 2 [--hang]
 #include <atomic>
+#include <cstdlib>
 #include <iostream>
 
 #include "CLI/CLI.hpp"
 #include "tests/test_evaluator.h"
+#include "worker/runtime/device_probe.h"
 #include "worker/runtime/stop_signals.h"
 #include "worker/runtime/worker_flags.h"
 #include "worker/runtime/worker_runtime.h"
@@ -29,7 +31,23 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    const int code = app.exit(e);
+    return code == 0 ? 0 : 2;
+  }
+  // No CUDA in the test evaluator: "auto" is cpu. The visible GPUs are logged
+  // like ablate-worker does, so Slurm tests can check one GPU per worker.
+  auto device = ablate::worker::ResolveDevice(options.device, false, std::getenv("SLURM_LOCALID"),
+                                              std::getenv("LOCAL_RANK"),
+                                              std::getenv("CUDA_VISIBLE_DEVICES"));
+  if (!device.ok()) {
+    std::cerr << "ablate-test-worker: " << device.status().message() << "\n";
+    return 2;
+  }
+  options.device = *device;
+  {
+    const char* visible = std::getenv("CUDA_VISIBLE_DEVICES");
+    std::cerr << "ablate-test-worker: device " << options.device
+              << " (CUDA_VISIBLE_DEVICES=" << (visible != nullptr ? visible : "<unset>") << ")\n";
   }
   absl::Status status;
   {

@@ -57,6 +57,27 @@ absl::Status ValidateDevice(absl::string_view device) {
       absl::StrCat("device: '", device, "' is not 'cpu' or 'cuda:N'"));
 }
 
+absl::StatusOr<std::string> ResolveDevice(absl::string_view device, bool cuda_available,
+                                          const char* slurm_localid, const char* local_rank,
+                                          const char* cuda_visible_devices) {
+  if (device != "auto") {
+    if (absl::Status s = ValidateDevice(device); !s.ok()) return s;
+    return std::string(device);
+  }
+  if (!cuda_available) return std::string("cpu");
+  if (cuda_visible_devices != nullptr && *cuda_visible_devices != '\0' &&
+      !absl::StrContains(cuda_visible_devices, ',')) {
+    return std::string("cuda:0");
+  }
+  for (const char* value : {slurm_localid, local_rank}) {
+    int index = -1;
+    if (value != nullptr && absl::SimpleAtoi(value, &index) && index >= 0) {
+      return absl::StrCat("cuda:", index);
+    }
+  }
+  return std::string("cuda:0");
+}
+
 v1::DeviceInfo ProbeDevice(const std::string& device) {
   v1::DeviceInfo info;
   info.set_name(device);

@@ -56,9 +56,12 @@ StopSignals::StopSignals(std::function<void()> on_stop) : on_stop_(std::move(on_
       int expected = 0;
       if (received_.compare_exchange_strong(expected, sig)) {
         if (on_stop_) on_stop_();
-      } else {
-        _exit(128 + sig);  // second signal: the operator insists
+      } else if (sig == SIGINT) {
+        _exit(128 + sig);  // a second Ctrl-C: the operator insists
       }
+      // A repeated SIGTERM is the same request: Slurm's scancel signals every
+      // process of a job, so a batch shell that forwards its own SIGTERM delivers
+      // a second one. SIGKILL stays the hard stop.
     }
   });
 }

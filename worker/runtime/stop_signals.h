@@ -1,7 +1,10 @@
 // stop_signals.h: turns SIGTERM / SIGINT into a clean drain for worker
 // processes (Slurm sends SIGTERM before SIGKILL, Kubernetes on pod deletion,
 // systemd on stop). The first signal calls `on_stop` from a dedicated thread
-// (so it may lock mutexes); a second one exits immediately with 128+signal.
+// (so it may lock mutexes). A later SIGINT (a second Ctrl-C) exits immediately
+// with 130; a repeated SIGTERM is ignored (scancel signals every process of a
+// Slurm job, and the batch shell forwards its own SIGTERM too: both mean
+// "drain"); SIGKILL is the hard stop.
 //
 // Installs a SIGTERM/SIGINT handler for its lifetime (whichever thread the
 // signal lands on, including threads that libraries started before main) and

@@ -7,7 +7,8 @@ void AddWorkerFlags(CLI::App* app, WorkerOptions* o) {
   app->add_option("--coordinator", o->coordinator_address,
                   "coordinator address host:port (env ABLATE_COORDINATOR)")
       ->capture_default_str();
-  app->add_option("--device", o->device, "device to run jobs on: cpu or cuda:N (one worker per GPU)")
+  app->add_option("--device", o->device, "device to run jobs on: cpu, cuda:N (one worker per GPU) or auto (cuda:LOCAL when CUDA "
+                  "is available, LOCAL from SLURM_LOCALID or LOCAL_RANK, else 0; otherwise cpu)")
       ->capture_default_str();
   app->add_option("--name", o->name, "stable worker name (default: host/device/pid)");
   app->add_option("--max-jobs-per-lease", o->max_jobs_per_lease, "jobs leased per request")
@@ -29,6 +30,11 @@ void AddWorkerFlags(CLI::App* app, WorkerOptions* o) {
       ->check(CLI::NonNegativeNumber);
   app->add_option("--idle-exit-ms", o->idle_exit_ms,
                   "exit 0 after this long without work (0: never; batch jobs)")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  app->add_option("--startup-timeout-ms", o->startup_timeout_ms,
+                  "exit non-zero if the coordinator has not answered this long after start (0: "
+                  "wait forever)")
       ->capture_default_str()
       ->check(CLI::NonNegativeNumber);
   app->add_option("--report-retry-ms", o->report_retry_ms,

@@ -15,7 +15,7 @@
 namespace ablate::worker {
 
 // --coordinator, --device, --name, --max-jobs-per-lease, --lease-wait-ms,
-// --rpc-timeout-ms, --heartbeat-ms, --drain-grace-ms, --idle-exit-ms,
+// --rpc-timeout-ms, --heartbeat-ms, --drain-grace-ms, --idle-exit-ms, --startup-timeout-ms,
 // --report-retry-ms, --backoff-max-ms, and the TLS / token flags of
 // auth::AddClientSecurityFlags (ABLATE_TLS_*, ABLATE_TOKEN[_FILE]).
 // `options` must outlive app->parse().

@@ -1,18 +1,26 @@
 // worker_main.cc: the `ablate-worker` binary: one process per device (GPU or
 // CPU), pulling jobs from a coordinator. Runs unchanged as a Slurm task
 // (`srun ablate-worker --device cuda:$SLURM_LOCALID`), a Kubernetes pod or a
-// systemd unit. SIGTERM/SIGINT drains (exit 0); a second signal exits at once.
+// systemd unit. SIGTERM/SIGINT drains (exit 0); a second SIGINT exits at once.
 //
-//   ABLATE_COORDINATOR=10.0.0.5:50051 ablate-worker --device cuda:0
+// Exit codes: 0 after a drain, idle exit or coordinator shutdown; 1 when the
+// worker cannot start (CUDA requested but absent, coordinator not answering
+// within --startup-timeout-ms) or fails; 2 for bad flags.
+//
+//   ABLATE_COORDINATOR=10.0.0.5:50051 ablate-worker --device auto
 #include <atomic>
+#include <cstdlib>
 #include <iostream>
 #include <memory>
 
 #include "CLI/CLI.hpp"
+#include "worker/runtime/device_probe.h"
 #include "worker/runtime/stop_signals.h"
 #include "worker/runtime/worker_flags.h"
 #include "worker/runtime/worker_runtime.h"
 #ifdef ABLATE_HAVE_LM_EVALUATOR
+#include <torch/cuda.h>
+
 #include "worker/eval/lm_evaluator.h"
 #endif
 
@@ -46,7 +54,26 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    const int code = app.exit(e);
+    return code == 0 ? 0 : 2;
+  }
+#ifdef ABLATE_HAVE_LM_EVALUATOR
+  const bool cuda_available = options.device == "auto" && torch::cuda::is_available();
+#else
+  const bool cuda_available = false;
+#endif
+  absl::StatusOr<std::string> device =
+      ablate::worker::ResolveDevice(options.device, cuda_available, std::getenv("SLURM_LOCALID"),
+                                    std::getenv("LOCAL_RANK"), std::getenv("CUDA_VISIBLE_DEVICES"));
+  if (!device.ok()) {
+    std::cerr << "ablate-worker: " << device.status().message() << "\n";
+    return 2;
+  }
+  options.device = *device;
+  {
+    const char* visible = std::getenv("CUDA_VISIBLE_DEVICES");
+    std::cerr << "ablate-worker: device " << options.device
+              << " (CUDA_VISIBLE_DEVICES=" << (visible != nullptr ? visible : "<unset>") << ")\n";
   }
   if (absl::Status s = ablate::worker::ValidateWorkerOptions(options); !s.ok()) {
     std::cerr << "ablate-worker: " << s.message() << "\n";

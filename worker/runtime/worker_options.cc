@@ -18,6 +18,9 @@ absl::Status ValidateWorkerOptions(const WorkerOptions& o) {
   if (o.coordinator_address.empty()) {
     return absl::InvalidArgumentError("coordinator_address: empty (expected host:port)");
   }
+  if (o.device == "auto") {
+    return absl::InvalidArgumentError("device: 'auto' must be resolved before the runtime starts");
+  }
   if (absl::Status s = ValidateDevice(o.device); !s.ok()) return s;
   for (const auto& [field, value] :
        {std::pair<const char*, int64_t>{"max_jobs_per_lease", o.max_jobs_per_lease},
@@ -27,10 +30,10 @@ absl::Status ValidateWorkerOptions(const WorkerOptions& o) {
     if (absl::Status s = Positive(field, value); !s.ok()) return s;
   }
   if (o.lease_wait_ms < 0 || o.heartbeat_interval_ms < 0 || o.drain_grace_ms < 0 ||
-      o.report_retry_ms < 0 || o.idle_exit_ms < 0) {
+      o.report_retry_ms < 0 || o.idle_exit_ms < 0 || o.startup_timeout_ms < 0) {
     return absl::InvalidArgumentError(
-        "lease_wait_ms, heartbeat_interval_ms, drain_grace_ms, report_retry_ms, idle_exit_ms: "
-        "must be >= 0");
+        "lease_wait_ms, heartbeat_interval_ms, drain_grace_ms, report_retry_ms, idle_exit_ms, "
+        "startup_timeout_ms: must be >= 0");
   }
   if (o.backoff_multiplier < 1.0) {
     return absl::InvalidArgumentError(

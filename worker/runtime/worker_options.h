@@ -27,6 +27,7 @@ struct WorkerOptions {
   // TLS / mTLS files and the token (files read once, when Run starts).
   auth::ClientSecurityOptions security;
   // The device this worker runs jobs on: "cpu" or "cuda:N" (one worker per GPU).
+  // "auto" must be resolved (ResolveDevice) before the runtime starts.
   std::string device = "cpu";
   // Stable, human-readable name reported at registration (e.g. "slurm-123/rank3").
   // Empty: "<host>/<device>/<pid>".
@@ -55,6 +56,11 @@ struct WorkerOptions {
   // Run() returns after this long without any leased work. 0: never (serve forever).
   // Batch schedulers (Slurm, Kubernetes Jobs) use it to end workers once a sweep is done.
   int32_t idle_exit_ms = 0;
+  // Run() fails (UNAVAILABLE) if the first registration has not succeeded this
+  // long after it started: a wrong address or a coordinator that never came up
+  // is an error the process reports, not an endless retry. 0: wait forever.
+  // Once registered, an unreachable coordinator is retried without limit.
+  int32_t startup_timeout_ms = 120000;
   // Reported at registration and stamped into results that do not carry one.
   std::string code_version = "ablate";
   // --allow-path: directories a job's model, tokenizer and data files must be

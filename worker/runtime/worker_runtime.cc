@@ -189,7 +189,9 @@ absl::Status WorkerRuntime::Run() {
   heartbeat_thread_ = std::thread([this] { HeartbeatLoop(); });
 
   Backoff backoff(BackoffFrom(options_), FreshSeed());
-  absl::Time last_work = absl::Now();
+  const absl::Time started = absl::Now();
+  absl::Time last_work = started;
+  absl::Status result = absl::OkStatus();
   bool reachable = true;
   auto note_failure = [&](const absl::Status& s) {
     if (reachable || backoff.failures() % 20 == 0) {
@@ -210,6 +212,14 @@ absl::Status WorkerRuntime::Run() {
     if (id.empty()) {
       absl::Status s = EnsureRegistered(id);
       if (!s.ok()) {
+        if (stats().registrations == 0 && options_.startup_timeout_ms > 0 &&
+            absl::Now() - started > absl::Milliseconds(options_.startup_timeout_ms)) {
+          result = absl::UnavailableError(absl::StrCat(
+              "coordinator ", options_.coordinator_address, " did not answer within ",
+              options_.startup_timeout_ms, " ms of startup (", s.message(),
+              "); check --coordinator / ABLATE_COORDINATOR"));
+          break;
+        }
         note_failure(s);
         continue;
       }
@@ -260,7 +270,7 @@ absl::Status WorkerRuntime::Run() {
   const Stats st = stats();
   Log(absl::StrCat("stopped: ", st.completed, " completed, ", st.failed, " failed, ", st.released,
                    " released, ", st.dropped, " dropped"));
-  return absl::OkStatus();
+  return result;
 }
 
 absl::StatusOr<v1::LeaseJobsResponse> WorkerRuntime::LeaseJobs() {

@@ -8,7 +8,8 @@
 //
 // Failure handling:
 //  - Coordinator away: every RPC has a deadline; failures are retried with
-//    exponential backoff + jitter, forever (idle_exit_ms aside). A coordinator
+//    exponential backoff + jitter, forever (idle_exit_ms aside) once the
+//    worker has registered; before that, for at most startup_timeout_ms. A coordinator
 //    that forgot the worker (NOT_FOUND) is registered with again.
 //  - Finished results are re-sent until the coordinator answers (bounded by
 //    report_retry_ms); completions are fenced by (lease, attempt) on the
@@ -69,7 +70,9 @@ class WorkerRuntime {
   // Serves until RequestStop() (after draining), the coordinator answers
   // shutting_down, or idle_exit_ms passes without work. OK on any of these.
   // InvalidArgument for bad options or a null evaluator; FailedPrecondition if
-  // called twice. Never fails because the coordinator is unreachable.
+  // called twice. UNAVAILABLE if the coordinator never answered within
+  // startup_timeout_ms of the start; once registered, never fails because the
+  // coordinator is unreachable.
   absl::Status Run();
 
   // Starts a drain (see above). Idempotent; returns immediately. Not
