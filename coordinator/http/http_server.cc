@@ -19,6 +19,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "coordinator/http/api_params.h"
 #include "coordinator/http/assets.h"
 #include "coordinator/http/figures_fragment.h"
@@ -130,6 +131,17 @@ absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(const HttpServerOp
   s->address_ = absl::StrCat(options.listen_address.substr(0, colon), ":", bound);
   s->serving_.store(true);
   s->listener_ = std::thread([p = s.get()] { p->server_->listen_after_bind(); });
+  // httplib's stop() does nothing before the accept loop runs, so a Stop()
+  // right after Start() would leave the listener running forever: return only
+  // once it accepts (bounded: a listener that never starts is an error).
+  const absl::Time until = absl::Now() + absl::Seconds(10);
+  while (!svr.is_running()) {
+    if (absl::Now() > until) {
+      return absl::UnavailableError(
+          absl::StrCat("the HTTP listener on '", options.listen_address, "' did not start"));
+    }
+    absl::SleepFor(absl::Milliseconds(1));
+  }
   return s;
 }
 
