@@ -1,6 +1,8 @@
 // figures_fragment.cc: see figures_fragment.h.
 #include "coordinator/http/figures_fragment.h"
 
+#include "report/svg.h"
+
 #include <cmath>
 #include <cstdio>
 
@@ -18,21 +20,7 @@ std::string Number(double v) {
 
 }  // namespace
 
-std::string HtmlEscape(absl::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (char c : text) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
+std::string HtmlEscape(absl::string_view text) { return report::EscapeXml(text); }
 
 std::string RenderFiguresFragment(const v1::SweepInfo& sweep, const std::vector<v1::ResultRow>& rows,
                                   bool truncated) {
