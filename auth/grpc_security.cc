@@ -17,10 +17,6 @@
 namespace ablate::auth {
 namespace {
 
-constexpr char kTenantProperty[] = "ablate.tenant";
-constexpr char kRoleProperty[] = "ablate.role";
-constexpr char kSubjectProperty[] = "ablate.subject";
-
 absl::StatusOr<std::string> ReadFile(const std::string& path, const char* what) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return absl::NotFoundError(absl::StrCat(what, " ", path, ": cannot read it"));
@@ -44,7 +40,7 @@ class TokenProcessor : public grpc::AuthMetadataProcessor {
 
   bool IsBlocking() const override { return false; }  // in memory, no I/O
 
-  grpc::Status Process(const InputMetadata& md, grpc::AuthContext* ctx, OutputMetadata* consumed,
+  grpc::Status Process(const InputMetadata& md, grpc::AuthContext* ctx, OutputMetadata* /*consumed*/,
                        OutputMetadata* /*response*/) override {
     // Health checks (load balancers, Kubernetes probes) need no token: they
     // reveal only whether the server is serving, and get no Caller.
@@ -54,10 +50,14 @@ class TokenProcessor : public grpc::AuthMetadataProcessor {
         return grpc::Status::OK;
       }
     }
+    // The processor only gates the call. It attaches nothing to the auth
+    // context: gRPC (1.51) hands every call of a connection the connection's
+    // one AuthContext, so properties added here would be seen by the next
+    // call on the same connection, which may carry another token. Handlers
+    // authenticate their own call's metadata (CallerOf).
     std::string authorization;
     if (auto it = md.find("authorization"); it != md.end()) {
       authorization.assign(it->second.data(), it->second.size());
-      consumed->insert({"authorization", authorization});
     }
     const std::string cn = First(*ctx, GRPC_X509_CN_PROPERTY_NAME);
     absl::StatusOr<Caller> caller = authn_->Authenticate(authorization, cn);
@@ -71,9 +71,6 @@ class TokenProcessor : public grpc::AuthMetadataProcessor {
       return grpc::Status(grpc::StatusCode::UNAUTHENTICATED,
                           std::string(caller.status().message()));
     }
-    ctx->AddProperty(kTenantProperty, caller->tenant);
-    ctx->AddProperty(kRoleProperty, std::string(RoleName(caller->role)));
-    ctx->AddProperty(kSubjectProperty, caller->subject);
     return grpc::Status::OK;
   }
 
@@ -143,18 +140,18 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> MakeServerCredentials(
   return creds;
 }
 
-absl::StatusOr<Caller> CallerOf(const grpc::ServerContextBase& ctx, bool auth_required) {
-  std::shared_ptr<const grpc::AuthContext> auth = ctx.auth_context();
-  const std::string tenant = auth ? First(*auth, kTenantProperty) : std::string();
-  if (tenant.empty()) {
-    if (auth_required) return absl::UnauthenticatedError("the call was not authenticated");
-    return Caller::Local();
+absl::StatusOr<Caller> CallerOf(const grpc::ServerContextBase& ctx, const Authenticator* authn) {
+  if (authn == nullptr) return Caller::Local();
+  std::string authorization;
+  const auto& md = ctx.client_metadata();
+  if (auto it = md.find("authorization"); it != md.end()) {
+    authorization.assign(it->second.data(), it->second.size());
   }
-  Caller c;
-  c.tenant = tenant;
-  ASSIGN_OR_RETURN(c.role, ParseRole(First(*auth, kRoleProperty)));
-  c.subject = First(*auth, kSubjectProperty);
-  return c;
+  // The certificate's CN belongs to the connection, so the shared context is
+  // the right place to read it.
+  std::shared_ptr<const grpc::AuthContext> auth = ctx.auth_context();
+  const std::string cn = auth ? First(*auth, GRPC_X509_CN_PROPERTY_NAME) : std::string();
+  return authn->Authenticate(authorization, cn);
 }
 
 absl::StatusOr<ClientSecurity> LoadClientSecurity(const ClientSecurityOptions& o) {

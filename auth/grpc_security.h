@@ -60,10 +60,13 @@ using RefusedFn = std::function<void(const std::string& method, const std::strin
 absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> MakeServerCredentials(
     const ServerTlsOptions& tls, const Authenticator* authn, RefusedFn on_refused);
 
-// The Caller the processor attached to this call; Caller::Local() when no
-// processor runs (auth off, no TLS). Unauthenticated if `auth_required` and
-// nothing was attached (never expected: the processor refuses such calls).
-absl::StatusOr<Caller> CallerOf(const grpc::ServerContextBase& ctx, bool auth_required);
+// The Caller of this call: `authn` applied to this call's own
+// `authorization` metadata and the connection's client-certificate CN;
+// Caller::Local() when `authn` is null (no authentication configured).
+// Handlers call it for every call: never cache a caller per connection (a
+// connection may carry calls with different tokens, e.g. channels sharing a
+// subchannel, or a proxy).
+absl::StatusOr<Caller> CallerOf(const grpc::ServerContextBase& ctx, const Authenticator* authn);
 
 // ---- clients ----
 

@@ -103,15 +103,17 @@ class CoordinatorServerImpl : public CoordinatorServer {
     };
     ASSIGN_OR_RETURN(std::shared_ptr<grpc::ServerCredentials> creds,
                      auth::MakeServerCredentials(o.tls, authn_.get(), std::move(on_refused)));
-    const bool auth_required = authn_->enabled();
+    // Every handler authenticates its own call (auth::CallerOf) with the same
+    // Authenticator the credentials' processor gates calls with.
+    const auth::Authenticator* authn = authn_.get();
     submits_ = std::make_unique<TaskRunner>(std::max(1, o.submit_threads));
     runner_ = std::make_unique<TaskRunner>(std::max(1, o.query_threads));
     hub_ = std::make_unique<WatchHub>(core_.get(), o.watch_interval_ms);
     coordinator_service_ =
         std::make_unique<CoordinatorService>(core_.get(), submits_.get(), runner_.get(),
-                                             hub_.get(), auth_required);
-    worker_service_ = std::make_unique<WorkerServiceImpl>(core_.get(), auth_required);
-    admin_service_ = std::make_unique<AdminServiceImpl>(core_.get(), runner_.get(), auth_required);
+                                             hub_.get(), authn);
+    worker_service_ = std::make_unique<WorkerServiceImpl>(core_.get(), authn);
+    admin_service_ = std::make_unique<AdminServiceImpl>(core_.get(), runner_.get(), authn);
 
     grpc::reflection::InitProtoReflectionServerBuilderPlugin();
     // grpc.health.v1.Health: SERVING once the store is open (below), NOT_SERVING on shutdown.

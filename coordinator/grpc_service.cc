@@ -246,7 +246,7 @@ void WatchHub::Loop() {
 grpc::ServerUnaryReactor* CoordinatorService::SubmitSweep(grpc::CallbackServerContext* ctx,
                                                           const v1::SubmitSweepRequest* req,
                                                           v1::SubmitSweepResponse* resp) {
-  absl::StatusOr<auth::Caller> caller = auth::CallerOf(*ctx, auth_required_);
+  absl::StatusOr<auth::Caller> caller = auth::CallerOf(*ctx, authn_);
   if (!caller.ok()) return Reject(ctx, caller.status());
   grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
   // Expansion and the big insert run off the reactor thread; the expansion
@@ -262,7 +262,7 @@ grpc::ServerUnaryReactor* CoordinatorService::GetSweep(grpc::CallbackServerConte
                                                        const v1::GetSweepRequest* req,
                                                        v1::SweepInfo* resp) {
   if (req->sweep_id() <= 0) return Reject(ctx, absl::InvalidArgumentError("sweep_id: must be positive"));
-  absl::StatusOr<auth::Caller> caller = auth::CallerOf(*ctx, auth_required_);
+  absl::StatusOr<auth::Caller> caller = auth::CallerOf(*ctx, authn_);
   if (!caller.ok()) return Reject(ctx, caller.status());
   grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
   runner_->Post([this, reactor, req, resp, caller = *std::move(caller)] {
@@ -274,7 +274,7 @@ grpc::ServerUnaryReactor* CoordinatorService::GetSweep(grpc::CallbackServerConte
 grpc::ServerUnaryReactor* CoordinatorService::ListSweeps(grpc::CallbackServerContext* ctx,
                                                          const v1::ListSweepsRequest* req,
                                                          v1::ListSweepsResponse* resp) {
-  absl::StatusOr<auth::Caller> caller = auth::CallerOf(*ctx, auth_required_);
+  absl::StatusOr<auth::Caller> caller = auth::CallerOf(*ctx, authn_);
   if (!caller.ok()) return Reject(ctx, caller.status());
   grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
   runner_->Post([this, reactor, req, resp, caller = *std::move(caller)] {
@@ -287,7 +287,7 @@ grpc::ServerUnaryReactor* CoordinatorService::CancelSweep(grpc::CallbackServerCo
                                                           const v1::CancelSweepRequest* req,
                                                           v1::CancelSweepResponse* resp) {
   if (req->sweep_id() <= 0) return Reject(ctx, absl::InvalidArgumentError("sweep_id: must be positive"));
-  absl::StatusOr<auth::Caller> caller = auth::CallerOf(*ctx, auth_required_);
+  absl::StatusOr<auth::Caller> caller = auth::CallerOf(*ctx, authn_);
   if (!caller.ok()) return Reject(ctx, caller.status());
   grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
   runner_->Post([this, reactor, req, resp, caller = *std::move(caller)] {
@@ -300,7 +300,7 @@ grpc::ServerUnaryReactor* CoordinatorService::ListJobs(grpc::CallbackServerConte
                                                        const v1::ListJobsRequest* req,
                                                        v1::ListJobsResponse* resp) {
   if (req->page_size() < 0) return Reject(ctx, absl::InvalidArgumentError("page_size: negative"));
-  absl::StatusOr<auth::Caller> caller = auth::CallerOf(*ctx, auth_required_);
+  absl::StatusOr<auth::Caller> caller = auth::CallerOf(*ctx, authn_);
   if (!caller.ok()) return Reject(ctx, caller.status());
   grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
   runner_->Post([this, reactor, req, resp, caller = *std::move(caller)] {
@@ -313,7 +313,7 @@ grpc::ServerUnaryReactor* CoordinatorService::QueryResults(grpc::CallbackServerC
                                                            const v1::QueryResultsRequest* req,
                                                            v1::QueryResultsResponse* resp) {
   if (req->page_size() < 0) return Reject(ctx, absl::InvalidArgumentError("page_size: negative"));
-  absl::StatusOr<auth::Caller> caller = auth::CallerOf(*ctx, auth_required_);
+  absl::StatusOr<auth::Caller> caller = auth::CallerOf(*ctx, authn_);
   if (!caller.ok()) return Reject(ctx, caller.status());
   grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
   runner_->Post([this, reactor, req, resp, caller = *std::move(caller)] {
@@ -328,7 +328,7 @@ grpc::ServerWriteReactor<v1::SweepEvent>* CoordinatorService::WatchSweep(
     return new RejectedStream(
         grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "sweep_id: must be positive"));
   }
-  absl::StatusOr<auth::Caller> caller = auth::CallerOf(*ctx, auth_required_);
+  absl::StatusOr<auth::Caller> caller = auth::CallerOf(*ctx, authn_);
   if (!caller.ok()) return new RejectedStream(ToGrpcStatus(caller.status()));
   return new WatchReactor(hub_, req->sweep_id(), *std::move(caller));
 }
@@ -337,7 +337,7 @@ grpc::ServerUnaryReactor* CoordinatorService::ListWorkers(grpc::CallbackServerCo
                                                           const v1::ListWorkersRequest* req,
                                                           v1::ListWorkersResponse* resp) {
   (void)req;
-  absl::StatusOr<auth::Caller> caller = auth::CallerOf(*ctx, auth_required_);
+  absl::StatusOr<auth::Caller> caller = auth::CallerOf(*ctx, authn_);
   if (!caller.ok()) return Reject(ctx, caller.status());
   grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
   FinishWith(reactor, resp, core_->ListWorkers(*caller));  // in memory, short
@@ -377,7 +377,7 @@ class LeaseReactor : public grpc::ServerUnaryReactor {
 grpc::ServerUnaryReactor* WorkerServiceImpl::RegisterWorker(grpc::CallbackServerContext* ctx,
                                                             const v1::RegisterWorkerRequest* req,
                                                             v1::RegisterWorkerResponse* resp) {
-  absl::StatusOr<auth::Caller> caller = auth::CallerOf(*ctx, auth_required_);
+  absl::StatusOr<auth::Caller> caller = auth::CallerOf(*ctx, authn_);
   if (!caller.ok()) return Reject(ctx, caller.status());
   grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
   core_->RegisterWorker(*req, Finisher(reactor, resp), *caller);
@@ -389,7 +389,7 @@ grpc::ServerUnaryReactor* WorkerServiceImpl::LeaseJobs(grpc::CallbackServerConte
                                                        v1::LeaseJobsResponse* resp) {
   if (absl::Status s = CheckWorker(req->worker_id()); !s.ok()) return Reject(ctx, s);
   if (req->max_jobs() < 0) return Reject(ctx, absl::InvalidArgumentError("max_jobs: negative"));
-  absl::StatusOr<auth::Caller> caller = auth::CallerOf(*ctx, auth_required_);
+  absl::StatusOr<auth::Caller> caller = auth::CallerOf(*ctx, authn_);
   if (!caller.ok()) return Reject(ctx, caller.status());
   return new LeaseReactor(core_, req, resp, *caller);
 }
@@ -398,7 +398,7 @@ grpc::ServerUnaryReactor* WorkerServiceImpl::Heartbeat(grpc::CallbackServerConte
                                                        const v1::HeartbeatRequest* req,
                                                        v1::HeartbeatResponse* resp) {
   if (absl::Status s = CheckWorker(req->worker_id()); !s.ok()) return Reject(ctx, s);
-  absl::StatusOr<auth::Caller> caller = auth::CallerOf(*ctx, auth_required_);
+  absl::StatusOr<auth::Caller> caller = auth::CallerOf(*ctx, authn_);
   if (!caller.ok()) return Reject(ctx, caller.status());
   grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
   core_->Heartbeat(*req, Finisher(reactor, resp), *caller);
@@ -411,7 +411,7 @@ grpc::ServerUnaryReactor* WorkerServiceImpl::CompleteJob(grpc::CallbackServerCon
   absl::Status s = CheckReport(req->worker_id(), req->job_id(), req->lease_id(), req->attempt());
   if (s.ok()) s = CheckResult(req->result());
   if (!s.ok()) return Reject(ctx, s);
-  absl::StatusOr<auth::Caller> caller = auth::CallerOf(*ctx, auth_required_);
+  absl::StatusOr<auth::Caller> caller = auth::CallerOf(*ctx, authn_);
   if (!caller.ok()) return Reject(ctx, caller.status());
   grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
   core_->CompleteJob(*req, Finisher(reactor, resp), *caller);
@@ -423,7 +423,7 @@ grpc::ServerUnaryReactor* WorkerServiceImpl::FailJob(grpc::CallbackServerContext
                                                      v1::FailJobResponse* resp) {
   absl::Status s = CheckReport(req->worker_id(), req->job_id(), req->lease_id(), req->attempt());
   if (!s.ok()) return Reject(ctx, s);
-  absl::StatusOr<auth::Caller> caller = auth::CallerOf(*ctx, auth_required_);
+  absl::StatusOr<auth::Caller> caller = auth::CallerOf(*ctx, authn_);
   if (!caller.ok()) return Reject(ctx, caller.status());
   grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
   core_->FailJob(*req, Finisher(reactor, resp), *caller);
@@ -436,7 +436,7 @@ grpc::ServerUnaryReactor* AdminServiceImpl::ListAudit(grpc::CallbackServerContex
                                                       const v1::ListAuditRequest* req,
                                                       v1::ListAuditResponse* resp) {
   if (req->page_size() < 0) return Reject(ctx, absl::InvalidArgumentError("page_size: negative"));
-  absl::StatusOr<auth::Caller> caller = auth::CallerOf(*ctx, auth_required_);
+  absl::StatusOr<auth::Caller> caller = auth::CallerOf(*ctx, authn_);
   if (!caller.ok()) return Reject(ctx, caller.status());
   grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
   runner_->Post([this, reactor, req, resp, caller = *std::move(caller)] {

@@ -33,6 +33,7 @@
 #include "ablate/v1/worker.grpc.pb.h"
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
+#include "auth/authenticator.h"
 #include "coordinator/scheduler.h"
 #include "coordinator/task_runner.h"
 
@@ -76,9 +77,9 @@ class CoordinatorService final : public v1::Coordinator::CallbackService {
   // `submits` runs SubmitSweep (expansion + big insert), `queries` the other
   // database-touching calls, so a huge submission never delays a status query.
   CoordinatorService(Scheduler* core, TaskRunner* submits, TaskRunner* queries, WatchHub* hub,
-                     bool auth_required = false)
+                     const auth::Authenticator* authn = nullptr)
       : core_(core), submits_(submits), runner_(queries), hub_(hub),
-        auth_required_(auth_required) {}
+        authn_(authn) {}
 
   grpc::ServerUnaryReactor* SubmitSweep(grpc::CallbackServerContext* ctx,
                                         const v1::SubmitSweepRequest* req,
@@ -108,13 +109,13 @@ class CoordinatorService final : public v1::Coordinator::CallbackService {
   TaskRunner* const submits_;
   TaskRunner* const runner_;
   WatchHub* const hub_;
-  const bool auth_required_;
+  const auth::Authenticator* const authn_;  // null: no authentication
 };
 
 class WorkerServiceImpl final : public v1::WorkerService::CallbackService {
  public:
-  explicit WorkerServiceImpl(Scheduler* core, bool auth_required = false)
-      : core_(core), auth_required_(auth_required) {}
+  explicit WorkerServiceImpl(Scheduler* core, const auth::Authenticator* authn = nullptr)
+      : core_(core), authn_(authn) {}
 
   grpc::ServerUnaryReactor* RegisterWorker(grpc::CallbackServerContext* ctx,
                                            const v1::RegisterWorkerRequest* req,
@@ -134,14 +135,14 @@ class WorkerServiceImpl final : public v1::WorkerService::CallbackService {
 
  private:
   Scheduler* const core_;
-  const bool auth_required_;
+  const auth::Authenticator* const authn_;  // null: no authentication
 };
 
 // The operator-only Admin service (role admin).
 class AdminServiceImpl final : public v1::Admin::CallbackService {
  public:
-  AdminServiceImpl(Scheduler* core, TaskRunner* queries, bool auth_required)
-      : core_(core), runner_(queries), auth_required_(auth_required) {}
+  AdminServiceImpl(Scheduler* core, TaskRunner* queries, const auth::Authenticator* authn)
+      : core_(core), runner_(queries), authn_(authn) {}
 
   grpc::ServerUnaryReactor* ListAudit(grpc::CallbackServerContext* ctx,
                                       const v1::ListAuditRequest* req,
@@ -150,7 +151,7 @@ class AdminServiceImpl final : public v1::Admin::CallbackService {
  private:
   Scheduler* const core_;
   TaskRunner* const runner_;
-  const bool auth_required_;
+  const auth::Authenticator* const authn_;  // null: no authentication
 };
 
 }  // namespace ablate::coordinator

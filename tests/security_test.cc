@@ -18,6 +18,7 @@
 #include <memory>
 #include <set>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "ablate/v1/admin.grpc.pb.h"
@@ -272,6 +273,59 @@ grpc::StatusCode UnaryCode(const std::shared_ptr<grpc::Channel>& channel,
   while (cq.Next(&tag, &ok)) {
   }
   return status.error_code();
+}
+
+// Calls with different tokens on ONE connection each get their own caller.
+// (gRPC hands every call of a connection the same AuthContext, so a caller
+// attached there once was seen by the next call: Bob's sweep was stored as
+// Alice's tenant when both used one channel.) Channels in one process can
+// share a connection, and a gateway multiplexes its users over one.
+TEST_F(SecurityTest, EachCallOnOneConnectionIsItsOwnCaller) {
+  ASSERT_TRUE(Start().ok());
+  Client shared = Connect("");  // TLS, no channel token: each call brings its own
+  auto call = [&](const std::string& token) {
+    auto ctx = Ctx();
+    ctx->AddMetadata("authorization", std::string("Bearer ") + token);
+    return ctx;
+  };
+  auto submit = [&](const std::string& token, const std::string& name) -> int64_t {
+    v1::SubmitSweepRequest req;
+    *req.mutable_spec() = Spec(name);
+    v1::SubmitSweepResponse resp;
+    grpc::Status s = shared.coord->SubmitSweep(call(token).get(), req, &resp);
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    return resp.sweep_id();
+  };
+  const int64_t a = submit(kAlice, "alice-sweep");
+  const int64_t b = submit(kBob, "bob-sweep");
+  for (const auto& [token, own, other] :
+       std::vector<std::tuple<const char*, int64_t, int64_t>>{{kAlice, a, b}, {kBob, b, a}, {kAlice, a, b}}) {
+    v1::ListSweepsResponse list;
+    ASSERT_TRUE(shared.coord->ListSweeps(call(token).get(), v1::ListSweepsRequest(), &list).ok());
+    ASSERT_EQ(list.sweeps_size(), 1) << token;
+    EXPECT_EQ(list.sweeps(0).sweep_id(), own) << token;
+    v1::GetSweepRequest get;
+    get.set_sweep_id(other);
+    v1::SweepInfo info;
+    EXPECT_EQ(shared.coord->GetSweep(call(token).get(), get, &info).error_code(), grpc::StatusCode::NOT_FOUND)
+        << token;
+  }
+  // A worker token after a submitter's on the same connection is a worker,
+  // and a call with no token is refused even after authenticated ones.
+  v1::RegisterWorkerRequest reg;
+  reg.set_name("w");
+  reg.add_devices()->set_name("cpu");
+  v1::RegisterWorkerResponse resp;
+  EXPECT_EQ(shared.worker->RegisterWorker(call(kAlice).get(), reg, &resp).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_TRUE(shared.worker->RegisterWorker(call(kWorker1).get(), reg, &resp).ok());
+  v1::ListSweepsResponse list;
+  EXPECT_EQ(shared.coord->ListSweeps(Ctx().get(), v1::ListSweepsRequest(), &list).error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
+  // What the database holds: each sweep under its submitter's tenant.
+  v1::ListSweepsResponse all;
+  ASSERT_TRUE(shared.coord->ListSweeps(call(kAdmin).get(), v1::ListSweepsRequest(), &all).ok());
+  ASSERT_EQ(all.sweeps_size(), 2);
 }
 
 TEST_F(SecurityTest, TlsServesOnlyClientsThatTrustItsCertificate) {
