@@ -3,13 +3,15 @@
 # Chromium, driven over the DevTools protocol (python3-websocket), and checks
 # that it updates without a reload: reads the element `--element`'s text
 # after the page first shows a value, then waits (same page load, proven by a
-# marker set on `window`) until the number increases. Fails on any console
+# marker set on `window`) until the number increases, and with --marks N
+# until the figures show N elements matching --mark-selector (the report's
+# figures drawing as results land, within the page's CSP). Fails on any console
 # error, uncaught exception or failed request. Chromium runs with a temporary
 # profile and is stopped by PID.
 #
 #   dashboard_cdp.py --chromium /usr/bin/chromium --url http://127.0.0.1:8080/sweeps/1 \
 #       --element done-count --timeout 30
-# Prints one JSON line: {"first": 3, "last": 9, "same_page": true, "errors": []}.
+# Prints one JSON line: {"first": 3, "last": 9, "marks": 0, "same_page": true, "errors": []}.
 # Exit 0: increased, same page, no errors. 1: a check failed. 77: cannot run here.
 import argparse
 import json
@@ -78,6 +80,9 @@ def main():
     ap.add_argument("--url", required=True)
     ap.add_argument("--element", default="done-count")
     ap.add_argument("--timeout", type=float, default=30)
+    ap.add_argument("--marks", type=int, default=0, help="wait for this many figure marks")
+    ap.add_argument("--mark-selector", default="#figures [data-mark]")
+    ap.add_argument("--token-file", help="sign in with this bearer token when the page asks for one")
     args = ap.parse_args()
     if not shutil.which(args.chromium):
         print(f"SKIP: {args.chromium} not found", file=sys.stderr)
@@ -108,6 +113,26 @@ def main():
             cdp.call(domain + ".enable")
         cdp.call("Page.navigate", url=args.url)
 
+        asked_for_token = False
+        if args.token_file:
+            # The page must ask (401 from the API), then work with the token typed in.
+            token = open(args.token_file).read().strip()
+            deadline = time.time() + args.timeout
+            while time.time() < deadline and not cdp.evaluate(
+                    "(() => { const b = document.getElementById('token-box'); return !!b && !b.hidden; })()"):
+                time.sleep(0.1)
+            asked_for_token = bool(cdp.evaluate("!document.getElementById('token-box').hidden"))
+            if not asked_for_token:
+                print(json.dumps({"error": "the page never asked for a token",
+                                  "errors": console_errors(cdp.events)}))
+                return 1
+            cdp.evaluate(f"document.getElementById('token-input').value = {json.dumps(token)}; "
+                         "document.getElementById('token-save').click(); true")
+            while time.time() < deadline and not cdp.evaluate(
+                    "document.getElementById('status').textContent.startsWith('updated')"):
+                time.sleep(0.1)
+            cdp.events = []  # the 401s before signing in were expected
+
         read = f"(() => {{ const e = document.getElementById({json.dumps(args.element)}); " \
                f"return e ? e.textContent : null; }})()"
         deadline = time.time() + args.timeout
@@ -129,12 +154,18 @@ def main():
             text = cdp.evaluate(read)
             if text is not None and text.strip().isdigit():
                 last = int(text)
+        count = f"document.querySelectorAll({json.dumps(args.mark_selector)}).length"
+        marks = cdp.evaluate(count)
+        while args.marks > 0 and time.time() < deadline and marks < args.marks:
+            time.sleep(0.2)
+            marks = cdp.evaluate(count)
         same_page = cdp.evaluate("window.__ablateMarker === 'same-load'")
         time.sleep(0.5)  # let in-flight requests report
         cdp.evaluate("1")
         errors = console_errors(cdp.events)
-        print(json.dumps({"first": first, "last": last, "same_page": same_page, "errors": errors}))
-        return 0 if last > first and same_page and not errors else 1
+        print(json.dumps({"first": first, "last": last, "marks": marks, "same_page": same_page,
+                          "asked_for_token": asked_for_token, "errors": errors}))
+        return 0 if last > first and marks >= args.marks and same_page and not errors else 1
     finally:
         os.kill(proc.pid, signal.SIGTERM)
         try:

@@ -116,7 +116,9 @@ absl::Status E2eCluster::StartCoordinator(const std::vector<std::string>& extra)
     // in reconnect backoff for seconds after the server is up.
     Connect();
     auto ctx = Ctx(absl::Milliseconds(500));
-    if (client_->ListSweeps(ctx.get(), v1::ListSweepsRequest(), &resp).ok()) return absl::OkStatus();
+    // With --auth-file an anonymous call is refused, which also means "up".
+    const grpc::Status st = client_->ListSweeps(ctx.get(), v1::ListSweepsRequest(), &resp);
+    if (st.ok() || st.error_code() == grpc::StatusCode::UNAUTHENTICATED) return absl::OkStatus();
     absl::SleepFor(absl::Milliseconds(50));
   }
   return absl::DeadlineExceededError(absl::StrCat("coordinator not ready: ", coordinator_->Log()));

@@ -11,6 +11,7 @@
 #include <signal.h>
 #include <sys/wait.h>
 
+#include <array>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
@@ -24,12 +25,14 @@
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
+#include "auth/token.h"
 #include "tests/e2e_cluster.h"
 
 namespace ablate::testing {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 using json = nlohmann::json;
 
 // Runs a shell command; returns its exit status and output.
@@ -48,8 +51,10 @@ class E2eHttpTest : public ::testing::Test {
  protected:
   E2eHttpTest() : cluster_(::testing::UnitTest::GetInstance()->current_test_info()->name()) {}
 
-  void StartWithHttp() {
-    ASSERT_TRUE(cluster_.StartCoordinator({"--http-listen", "127.0.0.1:0"}).ok()) << cluster_.Logs();
+  void StartWithHttp(const std::vector<std::string>& extra = {}) {
+    std::vector<std::string> flags = {"--http-listen", "127.0.0.1:0"};
+    flags.insert(flags.end(), extra.begin(), extra.end());
+    ASSERT_TRUE(cluster_.StartCoordinator(flags).ok()) << cluster_.Logs();
     // "ablate-coordinator http on 127.0.0.1:PORT" on stdout.
     std::smatch m;
     const std::string log = cluster_.coordinator()->Log();
@@ -60,8 +65,10 @@ class E2eHttpTest : public ::testing::Test {
     http_->set_read_timeout(10);
   }
 
-  json GetJson(const std::string& path, int status = 200) {
-    auto r = http_->Get(path.c_str());
+  json GetJson(const std::string& path, int status = 200, const std::string& token = "") {
+    httplib::Headers headers;
+    if (!token.empty()) headers.emplace("Authorization", "Bearer " + token);
+    auto r = http_->Get(path.c_str(), headers);
     EXPECT_TRUE(r) << path;
     if (!r) return json();
     EXPECT_EQ(r->status, status) << path << ": " << r->body;
@@ -80,7 +87,7 @@ class E2eHttpTest : public ::testing::Test {
 
 TEST_F(E2eHttpTest, ApiMetricsAndHealthOfARealSweep) {
   StartWithHttp();
-  ASSERT_TRUE(cluster_.StartWorker({"--sleep-ms", "5"}).ok());
+  ASSERT_TRUE(cluster_.StartWorker({"--sleep-ms", "5", "--metric", "perplexity"}).ok());
   absl::StatusOr<int64_t> sweep = cluster_.Submit(cluster_.SmallSpec({"ppl", "fail-eval"}));
   ASSERT_TRUE(sweep.ok()) << sweep.status();
   v1::SweepInfo info;
@@ -137,7 +144,17 @@ TEST_F(E2eHttpTest, ApiMetricsAndHealthOfARealSweep) {
   EXPECT_EQ(page->status, 200);
   auto figures = http_->Get(("/sweeps/" + id + "/figures").c_str());
   ASSERT_TRUE(figures);
-  EXPECT_THAT(figures->body, HasSubstr("<table class=\"results\">"));
+  // The report's figures: a heatmap cell per layer-sweep result of "ppl".
+  int layer_rows = 0;
+  for (const v1::ResultRow& r : *grpc_rows) layer_rows += r.kind() == v1::LAYER_SWEEP ? 1 : 0;
+  ASSERT_GT(layer_rows, 0);
+  EXPECT_THAT(figures->body, HasSubstr("data-figure=\"heatmap\""));
+  int cells = 0;
+  for (size_t at = figures->body.find("data-mark=\"heatmap\""); at != std::string::npos;
+       at = figures->body.find("data-mark=\"heatmap\"", at + 1)) {
+    ++cells;
+  }
+  EXPECT_EQ(cells, layer_rows);
 
   // /metrics: the exposition format, checked by Prometheus' own linter.
   auto metrics = http_->Get("/metrics");
@@ -204,11 +221,18 @@ TEST_F(E2eHttpTest, DashboardUpdatesWithoutReloadInHeadlessChromium) {
   }
   StartWithHttp();
   // Slow jobs: ~25 jobs of 400 ms, one at a time, so the page sees them land.
-  ASSERT_TRUE(cluster_.StartWorker({"--sleep-ms", "400", "--max-jobs-per-lease", "1"}).ok());
+  ASSERT_TRUE(
+      cluster_.StartWorker({"--sleep-ms", "400", "--max-jobs-per-lease", "1", "--metric", "perplexity"}).ok());
   absl::StatusOr<int64_t> sweep = cluster_.Submit(cluster_.SmallSpec({"ppl"}, 30));
   ASSERT_TRUE(sweep.ok()) << sweep.status();
+  absl::StatusOr<v1::SweepInfo> submitted = cluster_.GetSweep(*sweep);
+  ASSERT_TRUE(submitted.ok()) << submitted.status();
+  // Every layer of the sweep (all jobs but the baseline) becomes a heatmap
+  // cell on the open page, drawn by the report library under the page's CSP.
+  const int64_t layers = submitted->counts().total() - 1;
   auto [code, out] = Shell(absl::StrCat(python, " ", ABLATE_SOURCE_DIR, "/tests/dashboard_cdp.py",
-                                      " --chromium chromium --timeout 40 --url ",
+                                      " --chromium chromium --timeout 60 --marks ", layers,
+                                      " --mark-selector '#figures [data-mark=\"heatmap\"]' --url ",
                                       Url("/sweeps/" + std::to_string(*sweep))));
   if (code == 77) GTEST_SKIP() << out;
   ASSERT_EQ(code, 0) << out << cluster_.Logs();
@@ -216,6 +240,7 @@ TEST_F(E2eHttpTest, DashboardUpdatesWithoutReloadInHeadlessChromium) {
   json r = json::parse(out.substr(out.rfind('{')), nullptr, false);
   EXPECT_GT(r["last"].get<int>(), r["first"].get<int>()) << out;
   EXPECT_TRUE(r["same_page"].get<bool>()) << out;
+  EXPECT_EQ(r["marks"].get<int64_t>(), layers) << out;
   EXPECT_TRUE(r["errors"].empty()) << out;
   v1::SweepInfo info;
   EXPECT_TRUE(cluster_.WaitForSweepEnd(*sweep, absl::Seconds(60), &info));
@@ -224,6 +249,109 @@ TEST_F(E2eHttpTest, DashboardUpdatesWithoutReloadInHeadlessChromium) {
   json workers = GetJson("/api/v1/workers");
   ASSERT_EQ(workers["workers"].size(), 1u);
   EXPECT_GT(std::stoll(workers["workers"][0]["tokens_done"].get<std::string>()), 0) << workers.dump();
+}
+
+// The HTTP front end under a real --auth-file: the JSON API, the figures and
+// /metrics answer per token (tenant scope, roles), and the dashboard in
+// headless Chromium asks for a token, keeps it for the tab, and then updates
+// and draws the figures like the open one.
+TEST_F(E2eHttpTest, AuthFileScopesEveryRouteAndTheDashboardSignsIn) {
+  const std::string admin = "http-admin-token-0123456789";
+  const std::string alice = "http-alice-token-0123456789";
+  const std::string bob = "http-bob-token-0123456789";
+  const std::string worker = "http-worker-token-012345678";
+  const std::string auth_file = cluster_.dir() + "/auth.yaml";
+  {
+    std::ofstream f(auth_file);
+    f << "tokens:\n";
+    for (const auto& [token, tenant, role] : std::vector<std::array<std::string, 3>>{
+             {admin, "ops", "admin"}, {alice, "team-a", "submitter"}, {bob, "team-b", "submitter"},
+             {worker, "ops", "worker"}}) {
+      f << "  - {sha256: " << auth::Sha256Hex(token) << ", tenant: " << tenant << ", role: " << role
+        << "}\n";
+    }
+  }
+  const std::string worker_token_file = cluster_.dir() + "/worker.token";
+  std::ofstream(worker_token_file) << worker << "\n";
+  StartWithHttp({"--auth-file", auth_file});
+  ASSERT_TRUE(cluster_
+                  .StartWorker({"--token-file", worker_token_file, "--sleep-ms", "300",
+                                "--max-jobs-per-lease", "1", "--metric", "perplexity"})
+                  .ok());
+  auto submit = [&](const std::string& token, const std::string& name) -> int64_t {
+    v1::SubmitSweepRequest req;
+    *req.mutable_spec() = cluster_.SmallSpec({"ppl"}, 30);
+    req.mutable_spec()->set_name(name);
+    v1::SubmitSweepResponse resp;
+    auto ctx = Ctx(absl::Seconds(30));
+    ctx->AddMetadata("authorization", "Bearer " + token);
+    grpc::Status s = cluster_.client().SubmitSweep(ctx.get(), req, &resp);
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    return resp.sweep_id();
+  };
+  const int64_t a = submit(alice, "alice-sweep");
+  const int64_t b = submit(bob, "bob-sweep");
+  ASSERT_GT(a, 0);
+  ASSERT_GT(b, 0);
+  const std::string ida = std::to_string(a), idb = std::to_string(b);
+
+  // No token: the shell loads, every data route is 401.
+  auto shell = http_->Get(("/sweeps/" + ida).c_str());
+  ASSERT_TRUE(shell);
+  EXPECT_EQ(shell->status, 200);
+  EXPECT_THAT(shell->body, HasSubstr("id=\"token-input\""));
+  for (const std::string& path : std::vector<std::string>{"/api/v1/sweeps", "/api/v1/sweeps/" + ida, "/sweeps/" + ida + "/figures",
+                                  "/api/v1/workers", "/metrics"}) {
+    auto r = http_->Get(path.c_str());
+    ASSERT_TRUE(r) << path;
+    EXPECT_EQ(r->status, 401) << path;
+    auto wrong = http_->Get(path.c_str(), {{"Authorization", "Bearer not-a-token"}});
+    ASSERT_TRUE(wrong) << path;
+    EXPECT_EQ(wrong->status, 401) << path;
+  }
+  // Alice sees her sweep only; Bob's is 404 everywhere, as if it did not exist.
+  json mine = GetJson("/api/v1/sweeps", 200, alice);
+  ASSERT_EQ(mine["sweeps"].size(), 1u) << mine.dump();
+  EXPECT_EQ(mine["sweeps"][0]["name"], "alice-sweep");
+  GetJson("/api/v1/sweeps/" + idb, 404, alice);
+  GetJson("/api/v1/sweeps/" + idb + "/results", 404, alice);
+  auto other_figures = http_->Get(("/sweeps/" + idb + "/figures").c_str(), {{"Authorization", "Bearer " + alice}});
+  ASSERT_TRUE(other_figures);
+  EXPECT_EQ(other_figures->status, 404);
+  EXPECT_THAT(other_figures->body, Not(HasSubstr("bob")));
+  // Workers belong to the operators' tenant: the admin sees them, Alice does not.
+  EXPECT_EQ(GetJson("/api/v1/workers", 200, alice)["workers"].size(), 0u);
+  ASSERT_TRUE(E2eCluster::WaitFor(
+      [&] { return GetJson("/api/v1/workers", 200, admin)["workers"].size() == 1u; }, absl::Seconds(10)));
+  // /metrics shows every tenant: admin only.
+  auto m_alice = http_->Get("/metrics", {{"Authorization", "Bearer " + alice}});
+  ASSERT_TRUE(m_alice);
+  EXPECT_EQ(m_alice->status, 403);
+  auto m_admin = http_->Get("/metrics", {{"Authorization", "Bearer " + admin}});
+  ASSERT_TRUE(m_admin);
+  EXPECT_EQ(m_admin->status, 200);
+  // A worker token reads nothing.
+  GetJson("/api/v1/sweeps", 403, worker);
+
+  // The dashboard in a real browser: asks for a token, then works.
+  const std::string python = "/usr/bin/python3";
+  if (Shell(python + " -c 'import websocket'").first != 0 || Shell("command -v chromium").first != 0) {
+    GTEST_SKIP() << "needs Debian chromium and python3-websocket for the browser part";
+  }
+  const std::string alice_file = cluster_.dir() + "/alice.token";
+  std::ofstream(alice_file) << alice << "\n";
+  absl::StatusOr<v1::SweepInfo> info = cluster_.GetSweep(a);  // the cluster's stub has no token
+  EXPECT_FALSE(info.ok());
+  auto [code, out] = Shell(absl::StrCat(python, " ", ABLATE_SOURCE_DIR, "/tests/dashboard_cdp.py",
+                                      " --chromium chromium --timeout 60 --token-file ", alice_file,
+                                      " --marks 24 --mark-selector '#figures [data-mark=\"heatmap\"]' --url ",
+                                      Url("/sweeps/" + ida)));
+  if (code == 77) GTEST_SKIP() << out;
+  ASSERT_EQ(code, 0) << out << cluster_.Logs();
+  std::cout << "dashboard_cdp.py: " << out;
+  json r = json::parse(out.substr(out.rfind('{')), nullptr, false);
+  EXPECT_TRUE(r["asked_for_token"].get<bool>()) << out;
+  EXPECT_EQ(r["marks"].get<int64_t>(), 24) << out;
 }
 
 }  // namespace

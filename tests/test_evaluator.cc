@@ -50,7 +50,7 @@ absl::StatusOr<v1::JobResult> TestEvaluator::Evaluate(const v1::Job& job, worker
   }
   v1::JobResult result;
   v1::Metric* m = result.add_metrics();
-  m->set_name(kMetric);
+  m->set_name(options_.metric);
   m->set_value(ExpectedValue(job.spec()));
   m->set_detail_json(absl::StrCat("{\"targets\":", job.spec().condition().targets_size(), "}"));
   result.set_checkpoint_fingerprint("test-checkpoint");

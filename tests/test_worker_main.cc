@@ -28,6 +28,7 @@ int main(int argc, char** argv) {
   ablate::testing::TestEvaluatorOptions eval_options;
   app.add_option("--sleep-ms", eval_options.sleep_ms, "simulated work per job")->capture_default_str();
   app.add_flag("--hang", eval_options.hang_all, "every job runs until cancelled");
+  app.add_option("--metric", eval_options.metric, "the metric's name")->capture_default_str();
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

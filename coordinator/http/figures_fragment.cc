@@ -1,48 +1,68 @@
 // figures_fragment.cc: see figures_fragment.h.
 #include "coordinator/http/figures_fragment.h"
 
-#include "report/svg.h"
-
-#include <cmath>
-#include <cstdio>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "coordinator/http/scheduler_study_source.h"
+#include "report/html_page.h"
+#include "report/study_source.h"
 
 namespace ablate::coordinator::http {
 namespace {
 
-std::string Number(double v) {
-  if (std::isnan(v)) return "&ndash;";
-  char buf[32];
-  std::snprintf(buf, sizeof(buf), "%.6g", v);
-  return buf;
+std::string VersionOf(const v1::SweepInfo& s) {
+  const v1::SweepCounts& c = s.counts();
+  return absl::StrCat(s.state(), "/", c.total(), "/", c.succeeded(), "/", c.failed(), "/", c.cancelled());
+}
+
+std::string Wrap(const v1::SweepInfo& s, const std::string& body) {
+  return absl::StrCat("<section class=\"figures\" data-sweep=\"", s.sweep_id(), "\" data-done=\"",
+                      s.counts().succeeded() + s.counts().failed() + s.counts().cancelled(), "\">\n", body,
+                      "</section>\n");
 }
 
 }  // namespace
 
-std::string HtmlEscape(absl::string_view text) { return report::EscapeXml(text); }
-
-std::string RenderFiguresFragment(const v1::SweepInfo& sweep, const std::vector<v1::ResultRow>& rows,
-                                  bool truncated) {
-  std::string out = absl::StrCat("<section class=\"figures\" data-sweep=\"", sweep.sweep_id(),
-                                 "\" data-rows=\"", rows.size(), "\">\n");
-  if (rows.empty()) {
-    absl::StrAppend(&out, "<p class=\"empty\">No results yet.</p>\n</section>\n");
-    return out;
+absl::StatusOr<std::string> FiguresFragments::Render(int64_t sweep_id, const auth::Caller& caller) {
+  // Access is decided here, every time; the cache is keyed by sweep only
+  // because what the figures show does not depend on who may see them.
+  absl::StatusOr<v1::SweepInfo> sweep = core_->GetSweep(sweep_id, caller);
+  if (!sweep.ok()) return sweep.status();
+  const std::string version = VersionOf(*sweep);
+  {
+    absl::MutexLock lock(&mu_);
+    auto it = cache_.find(sweep_id);
+    if (it != cache_.end() && it->second.version == version) {
+      it->second.used = ++clock_;
+      return it->second.html;
+    }
   }
-  absl::StrAppend(&out,
-                  "<table class=\"results\">\n<caption>Results (", rows.size(),
-                  truncated ? "+, first rows shown" : "",
-                  ")</caption>\n<thead><tr><th>model</th><th>condition</th><th>evaluation</th>"
-                  "<th>metric</th><th>value</th><th>ratio to baseline</th></tr></thead>\n<tbody>\n");
-  for (const v1::ResultRow& r : rows) {
-    absl::StrAppend(&out, "<tr><td>", HtmlEscape(r.model()), "</td><td>", HtmlEscape(r.condition()),
-                    "</td><td>", HtmlEscape(r.evaluation()), "</td><td>", HtmlEscape(r.metric()),
-                    "</td><td class=\"num\">", Number(r.value()), "</td><td class=\"num\">",
-                    Number(r.ratio_to_baseline()), "</td></tr>\n");
+  std::string html;
+  if (sweep->counts().total() > options_.max_jobs) {
+    html = Wrap(*sweep, absl::StrCat("<p class=\"note\">This sweep has ", sweep->counts().total(),
+                                     " jobs; the dashboard draws sweeps of up to ", options_.max_jobs,
+                                     " jobs. Write its figures with <code>ablate report ", sweep_id,
+                                     " --coordinator ADDR -o report.html</code>.</p>\n"));
+  } else {
+    SchedulerStudySource source(core_, caller);
+    absl::StatusOr<report::StudyData> data = report::LoadStudy(source, sweep_id);
+    if (!data.ok()) return data.status();
+    html = Wrap(*sweep, report::RenderFiguresHtml(*data));
   }
-  absl::StrAppend(&out, "</tbody>\n</table>\n</section>\n");
-  return out;
+  absl::MutexLock lock(&mu_);
+  Entry& e = cache_[sweep_id];
+  e.version = version;
+  e.html = html;
+  e.used = ++clock_;
+  while (static_cast<int>(cache_.size()) > options_.max_cached) {
+    auto oldest = cache_.begin();
+    for (auto it = cache_.begin(); it != cache_.end(); ++it) {
+      if (it->second.used < oldest->second.used) oldest = it;
+    }
+    cache_.erase(oldest);
+  }
+  return html;
 }
 
 }  // namespace ablate::coordinator::http

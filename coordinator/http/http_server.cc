@@ -1,8 +1,8 @@
 // http_server.cc: see http_server.h. Routes:
-//   GET /                       dashboard (index.html)
-//   GET /sweeps/{id}            sweep page (sweep.html; its script reads the id)
+//   GET /                       dashboard (index.html)           } the app shell: no data,
+//   GET /sweeps/{id}            sweep page (sweep.html)          } no token needed; the
+//   GET /static/{file}          embedded JS/CSS                  } script sends the token
 //   GET /sweeps/{id}/figures    figures fragment (HTML; figures_fragment.h)
-//   GET /static/{file}          embedded JS/CSS
 //   GET /api/v1/...             JSON API (json_api.h)
 //   GET /metrics                Prometheus text format
 //   GET /healthz                200 while serving, 503 otherwise
@@ -13,6 +13,7 @@
 
 #include <httplib.h>
 
+#include <algorithm>
 #include <utility>
 #include <vector>
 
@@ -33,6 +34,16 @@ namespace {
 constexpr char kCsp[] =
     "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; "
     "base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
+// The dashboard's pages and assets: no data, served without authorization.
+bool IsAppShell(const std::string& path) {
+  if (path == "/" || path == "/favicon.ico" || absl::StartsWith(path, "/static/")) return true;
+  constexpr absl::string_view kSweeps = "/sweeps/";
+  if (!absl::StartsWith(path, kSweeps)) return false;
+  const absl::string_view id = absl::string_view(path).substr(kSweeps.size());
+  return !id.empty() && id.size() <= 18 &&
+         std::all_of(id.begin(), id.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
 
 void Send(const HttpReply& reply, httplib::Response& res) {
   res.status = reply.status;
@@ -59,33 +70,15 @@ QueryParams ParamsOf(const httplib::Request& req) {
   return QueryParams(req.params.begin(), req.params.end());
 }
 
-// The figures fragment: the sweep's results, first kMaxFigureRows of them.
-HttpReply Figures(Scheduler* core, const std::string& id_text, const auth::Caller& caller) {
+// The figures fragment: the report's figures of the sweep as the caller sees it.
+HttpReply Figures(FiguresFragments& figures, const std::string& id_text, const auth::Caller& caller) {
   absl::StatusOr<int64_t> id = ParseId("sweep id", id_text);
   if (!id.ok()) return ErrorReply(id.status());
-  absl::StatusOr<v1::SweepInfo> sweep = core->GetSweep(*id, caller);
-  if (!sweep.ok()) return ErrorReply(sweep.status());
-  std::vector<v1::ResultRow> rows;
-  v1::QueryResultsRequest q;
-  q.set_sweep_id(*id);
-  q.set_page_size(kMaxResultPage);
-  bool truncated = false;
-  while (true) {
-    absl::StatusOr<v1::QueryResultsResponse> page = core->QueryResults(q, caller);
-    if (!page.ok()) return ErrorReply(page.status());
-    for (v1::ResultRow& r : *page->mutable_rows()) {
-      if (static_cast<int>(rows.size()) == kMaxFigureRows) {
-        truncated = true;
-        break;
-      }
-      rows.push_back(std::move(r));
-    }
-    if (truncated || page->next_after_result_id() == 0) break;
-    q.set_after_result_id(page->next_after_result_id());
-  }
+  absl::StatusOr<std::string> html = figures.Render(*id, caller);
+  if (!html.ok()) return ErrorReply(html.status());
   HttpReply reply;
   reply.content_type = "text/html; charset=utf-8";
-  reply.body = RenderFiguresFragment(*sweep, rows, truncated);
+  reply.body = std::move(*html);
   return reply;
 }
 
@@ -166,7 +159,11 @@ void HttpServer::Routes(const HttpServerOptions& options, Scheduler* core,
     if (req.path == "/healthz" && req.method == "GET") {
       return httplib::Server::HandlerResponse::Unhandled;
     }
-    absl::StatusOr<HttpCaller> caller = authorize(InfoOf(req));
+    // The dashboard's shell (pages, script, style) holds no data and is the
+    // same for everyone: a browser loads it without a token, and its script
+    // then sends the token the user enters with every data call.
+    const bool shell = IsAppShell(req.path) && (req.method == "GET" || req.method == "HEAD");
+    absl::StatusOr<HttpCaller> caller = shell ? absl::StatusOr<HttpCaller>(HttpCaller()) : authorize(InfoOf(req));
     if (!caller.ok()) {
       Send(ErrorReply(caller.status()), res);
       if (res.status == 401) res.set_header("WWW-Authenticate", "Bearer");
@@ -199,11 +196,13 @@ void HttpServer::Routes(const HttpServerOptions& options, Scheduler* core,
             SendAsset(req.matches[1].str(), res);
           });
   const AuthorizeFn authorize = options.authorize;
-  svr.Get(R"(/sweeps/(\d{1,18})/figures)", [core, authorize](const httplib::Request& req,
-                                                            httplib::Response& res) {
+  auto figures = std::make_shared<FiguresFragments>(core, FiguresOptions{});
+  svr.Get(R"(/sweeps/(\d{1,18})/figures)", [figures, authorize](const httplib::Request& req,
+                                                               httplib::Response& res) {
+    res.set_header("Cache-Control", "no-store");
     absl::StatusOr<HttpCaller> caller = authorize(InfoOf(req));
     if (!caller.ok()) return Send(ErrorReply(caller.status()), res);
-    Send(Figures(core, req.matches[1].str(), *caller), res);
+    Send(Figures(*figures, req.matches[1].str(), *caller), res);
   });
   auto api = std::make_shared<JsonApi>(core);
   svr.Get(R"(/api/v1/.*)", [api, authorize](const httplib::Request& req, httplib::Response& res) {

@@ -149,7 +149,19 @@ TEST_F(HttpServerTest, EveryRequestPassesTheAuthorizationHook) {
     if (info.authorization.empty()) return absl::UnauthenticatedError("a bearer token is required");
     return absl::PermissionDeniedError("not allowed");
   });
-  for (const char* path : {"/", "/api/v1/sweeps", "/metrics", "/static/dashboard.js",
+  // The app shell (pages, script, style: no data) loads without a token;
+  // its script then asks for one.
+  for (const char* path : {"/", "/sweeps/1", "/static/dashboard.js", "/static/dashboard.css"}) {
+    auto anon = client_->Get(path);
+    ASSERT_TRUE(anon) << path;
+    EXPECT_EQ(anon->status, 200) << path;
+  }
+  // Under /static/ only the embedded assets exist.
+  auto escape = client_->Get("/static/../api/v1/sweeps");
+  ASSERT_TRUE(escape);
+  EXPECT_EQ(escape->status, 404);
+  EXPECT_EQ(calls.load(), 0);
+  for (const char* path : {"/api/v1/sweeps", "/metrics", "/sweeps/1/figures", "/sweeps/1x",
                            "/no/such/route"}) {
     auto anon = client_->Get(path);
     ASSERT_TRUE(anon) << path;

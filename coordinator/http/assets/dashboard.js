@@ -3,9 +3,39 @@
 // arrive as JSON strings (proto3 JSON), hence Number(). Text from the API is
 // inserted with textContent only; the figures fragment is HTML escaped by the
 // coordinator (coordinator/http/figures_fragment.cc).
+//
+// With --auth-file every data call needs `Authorization: Bearer <token>`: on
+// a 401 the page shows a token field; the token is kept in sessionStorage
+// (this tab only, gone when it closes) and sent with every call.
 'use strict';
 
 const POLL_MS = 1000;
+const TOKEN_KEY = 'ablate-token';
+
+function authHeaders() {
+  const t = sessionStorage.getItem(TOKEN_KEY);
+  return t ? { Authorization: 'Bearer ' + t } : {};
+}
+
+function showSignIn(show) {
+  const box = document.getElementById('token-box');
+  if (box) box.hidden = !show;
+  const out = document.getElementById('token-clear');
+  if (out) out.hidden = show || !sessionStorage.getItem(TOKEN_KEY);
+}
+
+// Every data call: the token if there is one; a 401 asks for one.
+async function apiFetch(url) {
+  const r = await fetch(url, { cache: 'no-store', headers: authHeaders() });
+  if (r.status === 401) {
+    showSignIn(true);
+    throw new Error(sessionStorage.getItem(TOKEN_KEY) ? 'token refused: sign in again'
+                                                      : 'this coordinator needs a token: sign in');
+  }
+  if (!r.ok) throw new Error(url + ': HTTP ' + r.status);
+  showSignIn(false);
+  return r;
+}
 
 function num(v) { const n = Number(v); return Number.isFinite(n) ? n : 0; }
 
@@ -28,9 +58,7 @@ function stateName(s) {
 }
 
 async function getJson(url) {
-  const r = await fetch(url, { cache: 'no-store' });
-  if (!r.ok) throw new Error(url + ': HTTP ' + r.status);
-  return r.json();
+  return (await apiFetch(url)).json();
 }
 
 function setText(id, text) {
@@ -180,8 +208,7 @@ async function refreshSweep(id) {
   }), 'no failures', 4);
 
   if (c.done !== lastFiguresDone) {
-    const r = await fetch('/sweeps/' + id + '/figures', { cache: 'no-store' });
-    if (!r.ok) throw new Error('figures: HTTP ' + r.status);
+    const r = await apiFetch('/sweeps/' + id + '/figures');
     document.getElementById('figures').innerHTML = await r.text();
     lastFiguresDone = c.done;
   }
@@ -206,6 +233,20 @@ function start() {
     }
     setTimeout(tick, POLL_MS);
   };
+  const input = document.getElementById('token-input');
+  document.getElementById('token-save').addEventListener('click', () => {
+    const t = input.value.trim();
+    input.value = '';
+    if (t) sessionStorage.setItem(TOKEN_KEY, t);
+    showSignIn(false);  // the next poll (within POLL_MS) uses it
+  });
+  input.addEventListener('keydown', (e) => {
+    if (e.key === 'Enter') document.getElementById('token-save').click();
+  });
+  document.getElementById('token-clear').addEventListener('click', () => {
+    sessionStorage.removeItem(TOKEN_KEY);
+    location.reload();
+  });
   tick();
 }
 
