@@ -164,9 +164,15 @@ void ApplyDefaults(v1::SweepSpec* spec) {
         if (p->batch_size() == 0) p->set_batch_size(1);
         break;
       }
+      case v1::EvaluationSpec::kMultipleChoice: {
+        auto* m = e.mutable_multiple_choice();
+        if (m->fewshot_sampler() == v1::FEWSHOT_SAMPLER_UNSPECIFIED) m->set_fewshot_sampler(v1::LM_EVAL);
+        break;
+      }
       case v1::EvaluationSpec::kGeneration: {
         auto* g = e.mutable_generation();
         if (g->max_new_tokens() == 0) g->set_max_new_tokens(256);
+        if (g->fewshot_sampler() == v1::FEWSHOT_SAMPLER_UNSPECIFIED) g->set_fewshot_sampler(v1::LM_EVAL);
         break;
       }
       case v1::EvaluationSpec::kDiagnostics: {

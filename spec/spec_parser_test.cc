@@ -48,7 +48,7 @@ evaluations:
   - {name: wiki-rolling, perplexity: {dataset: /d/wiki.test.raw, protocol: rolling, max_length: 1024, drift: true}}
   - {name: wiki-sliding, perplexity: {dataset: /d/wiki.test.raw, protocol: sliding, max_length: 1024, stride: 256}}
   - {name: mmlu, multiple_choice: {task: mmlu, path: /d/mmlu/test, fewshot_path: /d/mmlu/dev, num_fewshot: 5, bootstrap: true}}
-  - {name: arc, multiple_choice: {task: arc_challenge, path: /d/arc.jsonl, limit: 100, seed: 3}}
+  - {name: arc, multiple_choice: {task: arc_challenge, path: /d/arc.jsonl, limit: 100, seed: 3, fewshot_sampler: per_item}}
   - {name: gsm8k, generation: {task: gsm8k, path: /d/gsm8k/test.jsonl, num_fewshot: 8, max_new_tokens: 256, stop: ["Question:"]}}
   - {name: diag, diagnostics: {dataset: /d/wiki.test.raw, num_tokens: 256}}
 ablations:
@@ -70,8 +70,15 @@ ablations:
   EXPECT_EQ(s->evaluations(1).perplexity().protocol(), v1::SLIDING);
   EXPECT_EQ(s->evaluations(2).multiple_choice().task(), v1::MMLU);
   EXPECT_TRUE(s->evaluations(2).multiple_choice().bootstrap());
+  EXPECT_EQ(s->evaluations(3).multiple_choice().fewshot_sampler(), v1::PER_ITEM);
   EXPECT_EQ(s->evaluations(4).generation().stop(0), "Question:");
   EXPECT_EQ(s->evaluations(5).diagnostics().num_tokens(), 256);
+  // Defaults: lm-eval's few-shot sampler unless the spec names another.
+  v1::SweepSpec with_defaults = *s;
+  ApplyDefaults(&with_defaults);
+  EXPECT_EQ(with_defaults.evaluations(2).multiple_choice().fewshot_sampler(), v1::LM_EVAL);
+  EXPECT_EQ(with_defaults.evaluations(3).multiple_choice().fewshot_sampler(), v1::PER_ITEM);
+  EXPECT_EQ(with_defaults.evaluations(4).generation().fewshot_sampler(), v1::LM_EVAL);
   ASSERT_EQ(s->ablations_size(), 7);
   EXPECT_TRUE(s->ablations(0).has_baseline());
   EXPECT_EQ(s->ablations(1).mode(), v1::ZERO);

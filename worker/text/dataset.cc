@@ -40,24 +40,53 @@ absl::Status CheckCommon(absl::string_view kind, const std::string& path,
   return absl::OkStatus();
 }
 
-// Shots for eval item `index` from `pool` (seeded random draw).
-absl::StatusOr<std::vector<const McDoc*>> SeededShots(const std::vector<McDoc>& pool, int32_t k,
-                                                      uint64_t seed, size_t index, bool same_file,
-                                                      const std::string& fewshot_path) {
-  std::vector<const McDoc*> shots;
-  if (k == 0) return shots;
-  const size_t available = pool.size() - (same_file && index < pool.size() ? 1 : 0);
-  if (static_cast<size_t>(k) > available) {
-    return absl::InvalidArgumentError(absl::StrCat("num_fewshot ", k, " exceeds the ", available,
-                                                   " documents available in ", fewshot_path));
+// Shots for each evaluated document from `pool`, by the spec's sampler.
+// Call Next once per document, in file order.
+class ShotPicker {
+ public:
+  ShotPicker(const std::vector<McDoc>& pool, int32_t k, v1::FewshotSampler sampler, uint64_t seed,
+             bool same_file, const std::string& fewshot_path)
+      : pool_(pool), k_(k), sampler_(sampler), seed_(seed), same_file_(same_file),
+        fewshot_path_(fewshot_path), rnd_(seed == 0 ? kLmEvalFewshotSeed : seed) {}
+
+  absl::StatusOr<std::vector<const McDoc*>> Next(size_t index, const McDoc& doc) {
+    std::vector<const McDoc*> shots;
+    if (k_ == 0) return shots;
+    if (sampler_ == v1::LM_EVAL) {
+      const size_t draws = static_cast<size_t>(k_) + (same_file_ ? 1 : 0);
+      if (draws > pool_.size()) {
+        return absl::InvalidArgumentError(absl::StrCat("num_fewshot ", k_, " needs ", draws,
+                                                       " documents in ", fewshot_path_, ", it has ",
+                                                       pool_.size()));
+      }
+      for (size_t i : LmEvalShots(pool_, static_cast<size_t>(k_), same_file_, doc, &rnd_)) {
+        shots.push_back(&pool_[i]);
+      }
+      return shots;
+    }
+    // PER_ITEM (and specs stored before the sampler existed).
+    const size_t available = pool_.size() - (same_file_ && index < pool_.size() ? 1 : 0);
+    if (static_cast<size_t>(k_) > available) {
+      return absl::InvalidArgumentError(absl::StrCat("num_fewshot ", k_, " exceeds the ", available,
+                                                     " documents available in ", fewshot_path_));
+    }
+    SplitMix64 rng(ShotSeed(seed_, index));
+    const std::optional<size_t> exclude = same_file_ ? std::optional<size_t>(index) : std::nullopt;
+    for (size_t i : DrawShots(pool_.size(), static_cast<size_t>(k_), exclude, &rng)) {
+      shots.push_back(&pool_[i]);
+    }
+    return shots;
   }
-  SplitMix64 rng(ShotSeed(seed, index));
-  const std::optional<size_t> exclude = same_file ? std::optional<size_t>(index) : std::nullopt;
-  for (size_t i : DrawShots(pool.size(), static_cast<size_t>(k), exclude, &rng)) {
-    shots.push_back(&pool[i]);
-  }
-  return shots;
-}
+
+ private:
+  const std::vector<McDoc>& pool_;
+  const int32_t k_;
+  const v1::FewshotSampler sampler_;
+  const uint64_t seed_;
+  const bool same_file_;
+  const std::string fewshot_path_;
+  PythonRandom rnd_;
+};
 
 MultipleChoiceItem MakeItem(const McDoc& doc, const std::string& prefix) {
   MultipleChoiceItem item;
@@ -151,6 +180,7 @@ absl::StatusOr<MultipleChoiceDataset> LoadMultipleChoice(const v1::MultipleChoic
   }
   const size_t n = spec.limit() > 0 ? std::min<size_t>(docs.size(), spec.limit()) : docs.size();
   ds.items.reserve(n);
+  ShotPicker picker(pool, k, spec.fewshot_sampler(), spec.seed(), same_file, spec.fewshot_path());
   for (size_t i = 0; i < n; ++i) {
     const McDoc& doc = docs[i];
     std::vector<const McDoc*> shots;
@@ -179,7 +209,7 @@ absl::StatusOr<MultipleChoiceDataset> LoadMultipleChoice(const v1::MultipleChoic
         }
       }
     } else {
-      ASSIGN_OR_RETURN(shots, SeededShots(pool, k, spec.seed(), i, same_file, spec.fewshot_path()));
+      ASSIGN_OR_RETURN(shots, picker.Next(i, doc));
     }
     ds.items.push_back(MakeItem(doc, FewShotPrefix(description, shots)));
   }
@@ -213,10 +243,13 @@ absl::StatusOr<GenerationDataset> LoadGeneration(const v1::GenerationEval& spec)
     same_file = SameFile(spec.path(), spec.fewshot_path());
   }
   const size_t n = spec.limit() > 0 ? std::min<size_t>(docs.size(), spec.limit()) : docs.size();
+  ShotPicker picker(pool, spec.num_fewshot(), spec.fewshot_sampler(), spec.seed(), same_file,
+                    spec.fewshot_path());
   for (size_t i = 0; i < n; ++i) {
-    ASSIGN_OR_RETURN(
-        std::vector<const McDoc*> shots,
-        SeededShots(pool, spec.num_fewshot(), spec.seed(), i, same_file, spec.fewshot_path()));
+    McDoc as_shot;  // the document as the pool holds it, to recognise it there
+    as_shot.query = absl::StrCat("Question: ", docs[i].question, "\nAnswer:");
+    as_shot.targets = {docs[i].answer};
+    ASSIGN_OR_RETURN(std::vector<const McDoc*> shots, picker.Next(i, as_shot));
     GenerationItem item;
     item.id = docs[i].id;
     item.question = docs[i].question;

@@ -11,6 +11,7 @@
 #include "tests/testing/shared_data.h"
 #include "tests/testing/status_matchers.h"
 #include "worker/text/fewshot.h"
+#include "worker/text/mc_readers.h"
 
 namespace ablate::text {
 namespace {
@@ -110,6 +111,42 @@ TEST(RealData, Mmlu5Shot) {
   EXPECT_THAT(zero->items[0].choices[0].context,
               StartsWith("The following are multiple choice questions (with answers) about "
                          "anatomy.\n\n"));
+}
+
+// The LM_EVAL sampler end to end: the shots in each prompt are the pool
+// documents lm-eval's loop picks (one generator for the whole evaluation, in
+// document order), seed 0 is lm-eval's 1234, and limit keeps earlier items'.
+TEST(RealData, LmEvalSamplerPicksLmEvalsShots) {
+  ABLATE_REQUIRE_SHARED("data/evals/arc_challenge/ARC-Challenge-Dev.jsonl");
+  const std::string dir = SharedPath(kEvals);
+  const std::string test = dir + "/arc_challenge/ARC-Challenge-Dev.jsonl";
+  const std::string train = dir + "/arc_challenge/ARC-Challenge-Train.jsonl";
+  v1::MultipleChoiceEval spec = Mc(v1::ARC_CHALLENGE, test, train, 3, 4, 0);
+  spec.set_fewshot_sampler(v1::LM_EVAL);
+  auto ds = LoadMultipleChoice(spec);
+  ASSERT_TRUE(ds.ok()) << ds.status();
+  std::vector<FileFingerprint> files;
+  auto pool = ReadMcDocs(v1::ARC_CHALLENGE, train, &files);
+  auto docs = ReadMcDocs(v1::ARC_CHALLENGE, test, &files);
+  ASSERT_TRUE(pool.ok() && docs.ok());
+  PythonRandom rnd(kLmEvalFewshotSeed);
+  for (size_t i = 0; i < 4; ++i) {
+    std::vector<const McDoc*> shots;
+    for (size_t s : LmEvalShots(*pool, 3, false, (*docs)[i], &rnd)) shots.push_back(&(*pool)[s]);
+    ASSERT_EQ(shots.size(), 3u);
+    EXPECT_EQ(ds->items[i].choices[0].context, FewShotPrefix("", shots) + (*docs)[i].query) << i;
+  }
+  spec.set_seed(1234);
+  spec.set_limit(2);
+  auto same = LoadMultipleChoice(spec);
+  ASSERT_TRUE(same.ok());
+  ASSERT_EQ(same->items.size(), 2u);
+  EXPECT_EQ(same->items[1].choices[0].context, ds->items[1].choices[0].context);
+  // PER_ITEM (and a spec that names no sampler, as stored before) draws otherwise.
+  spec.set_fewshot_sampler(v1::PER_ITEM);
+  auto per_item = LoadMultipleChoice(spec);
+  ASSERT_TRUE(per_item.ok());
+  EXPECT_NE(per_item->items[1].choices[0].context, ds->items[1].choices[0].context);
 }
 
 TEST(RealData, ArcBothLayouts) {

@@ -39,6 +39,20 @@ std::string McDoc::ShotText() const {
   return query + " " + targets[gold];
 }
 
+bool SameContent(const McDoc& a, const McDoc& b) {
+  return a.query == b.query && a.contexts == b.contexts && a.targets == b.targets && a.gold == b.gold &&
+         a.group == b.group;
+}
+
+std::vector<size_t> LmEvalShots(const std::vector<McDoc>& pool, size_t k, bool same_split, const McDoc& doc,
+                                PythonRandom* rnd) {
+  std::vector<size_t> out;
+  for (size_t i : rnd->Sample(pool.size(), same_split ? k + 1 : k)) {
+    if (out.size() < k && !SameContent(pool[i], doc)) out.push_back(i);
+  }
+  return out;
+}
+
 std::string FewShotPrefix(const std::string& description, const std::vector<const McDoc*>& shots) {
   std::string out = description;
   for (const McDoc* shot : shots) {

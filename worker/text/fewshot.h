@@ -2,14 +2,22 @@
 // prompt assembly.
 //
 // Shot selection (part of the data format: changing it changes prompts):
-//   * kFirstN (MMLU, as lm-eval and the original MMLU code): the first k
+//   * First k (MMLU, as lm-eval and the original MMLU code): the first k
 //     documents of the pool, in file order.
-//   * kSeededRandom (all other tasks): for the item with index i in the eval
-//     file (before `limit`), a SplitMix64 generator seeded with
-//     Mix64(Mix64(seed) ^ i) draws indices with Uniform(n) (rejection
-//     sampling on the 64-bit output, no modulo bias); an index already drawn,
-//     or the item itself when the pool is the eval file, is drawn again.
-//     Shots appear in draw order. Limit never changes an item's shots.
+//   * LM_EVAL (the default for every other task; v1::FewshotSampler):
+//     lm-evaluation-harness's default sampler. One Python `random.Random`
+//     (PythonRandom) per evaluation, seeded with `seed` (0 means lm-eval's
+//     fewshot seed 1234); for each document in file order it draws
+//     rnd.sample(pool, k), or k + 1 when the pool is the evaluated file, drops
+//     every drawn document equal to the evaluated one and keeps the first k.
+//     An item's shots depend on the documents before it, so they match
+//     lm-eval's for the same files; `limit` cuts documents from the end and
+//     never changes an earlier item's shots.
+//   * PER_ITEM: for the item with index i in the eval file (before `limit`),
+//     a SplitMix64 generator seeded with Mix64(Mix64(seed) ^ i) draws indices
+//     with Uniform(n) (rejection sampling on the 64-bit output, no modulo
+//     bias); an index already drawn, or the item itself when the pool is the
+//     eval file, is drawn again. Shots appear in draw order.
 //
 // Prompt (lm-eval: fewshot_delimiter "\n\n", target_delimiter " "):
 //   description + shot_1 + "\n\n" + ... + shot_k + "\n\n" + query
@@ -29,7 +37,12 @@
 #include <string>
 #include <vector>
 
+#include "worker/text/python_random.h"
+
 namespace ablate::text {
+
+// lm-eval's fewshot seed, used when a spec's seed is 0.
+inline constexpr uint64_t kLmEvalFewshotSeed = 1234;
 
 // SplitMix64 (Steele, Lea, Flood 2014). Written out so shots are the same
 // with any compiler and standard library.
@@ -69,6 +82,17 @@ struct McDoc {
   // query + " " + gold target (or the partial-scoring equivalent).
   std::string ShotText() const;
 };
+
+// Two documents with the same content (lm-eval compares documents, not
+// positions): query, contexts, targets, gold and group.
+bool SameContent(const McDoc& a, const McDoc& b);
+
+// lm-eval's shots for the next document: `rnd` is the evaluation's one
+// generator, called once per document in order (not for k == 0). Returns
+// indices into `pool` (fewer than k only if drawn documents equal `doc`).
+// REQUIRES: k (+1 when same_split) <= pool.size().
+std::vector<size_t> LmEvalShots(const std::vector<McDoc>& pool, size_t k, bool same_split, const McDoc& doc,
+                                PythonRandom* rnd);
 
 // description + shots joined and followed by "\n\n" (just description when
 // there are no shots).
