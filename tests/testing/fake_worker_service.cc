@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "grpcpp/security/server_credentials.h"
 #include "grpcpp/server_builder.h"
 
@@ -140,6 +141,7 @@ grpc::Status FakeWorkerService::Heartbeat(grpc::ServerContext*, const v1::Heartb
 
 grpc::Status FakeWorkerService::CompleteJob(grpc::ServerContext*, const v1::CompleteJobRequest* req,
                                             v1::CompleteJobResponse* resp) {
+  if (complete_delay > absl::ZeroDuration()) absl::SleepFor(complete_delay);
   absl::MutexLock lock(&mu_);
   if (!KnownWorker(req->worker_id())) {
     return grpc::Status(grpc::StatusCode::NOT_FOUND, "unknown worker " + req->worker_id());

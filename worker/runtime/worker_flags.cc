@@ -14,6 +14,10 @@ void AddWorkerFlags(CLI::App* app, WorkerOptions* o) {
   app->add_option("--max-jobs-per-lease", o->max_jobs_per_lease, "jobs leased per request")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
+  app->add_flag("--pipeline,!--no-pipeline", o->pipeline,
+                "lease the next job while one runs and report results in the background "
+                "(--no-pipeline: one call at a time)")
+      ->capture_default_str();
   app->add_option("--lease-wait-ms", o->lease_wait_ms, "long-poll wait per lease request")
       ->capture_default_str()
       ->check(CLI::NonNegativeNumber);

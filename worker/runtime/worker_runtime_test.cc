@@ -2,7 +2,8 @@
 // (tests/testing/fake_worker_service.h) over real loopback gRPC: completion,
 // failure, cancellation and lost leases via heartbeats, drain within and past
 // the grace period, re-registration after the coordinator forgets the worker,
-// reconnecting to a coordinator that starts late, idle exit, bad options.
+// reconnecting to a coordinator that starts late, idle exit, bad options,
+// pipelining (lease prefetch, background reports drained on stop).
 #include "worker/runtime/worker_runtime.h"
 
 #include <atomic>
@@ -273,8 +274,8 @@ TEST_F(WorkerRuntimeTest, ResultIsResentUntilTheCoordinatorIsBack) {
                                          absl::Seconds(10)));
   EXPECT_TRUE(fake_.completed()[0].accepted);
   EXPECT_EQ(fake_.completed()[0].request.job_id(), 21);
+  StopAndJoin();  // the answer may still be on its way until Run returns
   EXPECT_EQ(runtime_->stats().completed, 1);
-  StopAndJoin();
 }
 
 TEST_F(WorkerRuntimeTest, StopsWhenTheCoordinatorShutsDownOrWhenIdle) {
@@ -290,6 +291,78 @@ TEST_F(WorkerRuntimeTest, StopsWhenTheCoordinatorShutsDownOrWhenIdle) {
   const absl::Time t0 = absl::Now();
   EXPECT_THAT(rt->Run(), IsOk());
   EXPECT_LT(absl::Now() - t0, absl::Seconds(5));
+}
+
+// Pipelining: the next LeaseJobs is in flight while a job runs; without it,
+// one call at a time.
+TEST_F(WorkerRuntimeTest, LeasesTheNextJobWhileOneRunsUnlessPipeliningIsOff) {
+  for (bool pipeline : {true, false}) {
+    SCOPED_TRACE(pipeline ? "pipeline" : "no pipeline");
+    const int64_t leased_before = fake_.leased_count();
+    fake_.Enqueue(MakeJob(pipeline ? 41 : 51, "ok"));
+    fake_.Enqueue(MakeJob(pipeline ? 42 : 52, "ok"));
+    WorkerOptions o = Options();
+    o.pipeline = pipeline;
+    Start(o, absl::Milliseconds(800));
+    ASSERT_TRUE(FakeWorkerService::WaitFor([&] { return evaluator_->started() == 1; },
+                                           absl::Seconds(5)));
+    if (pipeline) {
+      // The second job is leased (held, not started) while the first runs.
+      EXPECT_TRUE(FakeWorkerService::WaitFor(
+          [&] { return fake_.leased_count() == leased_before + 2; }, absl::Milliseconds(600)));
+      EXPECT_EQ(evaluator_->started(), 1);
+    } else {
+      absl::SleepFor(absl::Milliseconds(300));
+      EXPECT_EQ(fake_.leased_count(), leased_before + 1);
+    }
+    ASSERT_TRUE(FakeWorkerService::WaitFor(
+        [&] { return fake_.leased_count() == leased_before + 2 && evaluator_->started() == 2; },
+        absl::Seconds(5)));
+    StopAndJoin();
+    EXPECT_THAT(run_status_, IsOk());
+    EXPECT_EQ(runtime_->stats().completed, 2);
+    runtime_.reset();
+  }
+  EXPECT_EQ(fake_.completed().size(), 4u);
+}
+
+// Reports go out in the background (the next jobs run meanwhile); a stop
+// sends every queued report before Run returns.
+TEST_F(WorkerRuntimeTest, QueuedReportsAreSentBeforeRunReturns) {
+  fake_.complete_delay = absl::Milliseconds(150);
+  for (int i = 1; i <= 5; ++i) fake_.Enqueue(MakeJob(60 + i, "ok"));
+  WorkerOptions o = Options();
+  o.max_jobs_per_lease = 5;
+  Start(o, absl::Milliseconds(1));
+  ASSERT_TRUE(FakeWorkerService::WaitFor([&] { return evaluator_->started() == 5; },
+                                         absl::Seconds(5)));
+  EXPECT_LE(fake_.completed().size(), 1u);  // jobs did not wait for their reports (150 ms each)
+  StopAndJoin();
+  EXPECT_THAT(run_status_, IsOk());
+  ASSERT_EQ(fake_.completed().size(), 5u);
+  for (int i = 0; i < 5; ++i) {
+    EXPECT_EQ(fake_.completed()[i].request.job_id(), 61 + i);  // in order
+    EXPECT_TRUE(fake_.completed()[i].accepted);
+  }
+  EXPECT_EQ(runtime_->stats().completed, 5);
+}
+
+// A lease that arrived while the last job ran is handed back on stop, unstarted.
+TEST_F(WorkerRuntimeTest, StopReleasesTheLeaseFetchedWhileTheLastJobRan) {
+  fake_.Enqueue(MakeJob(71, "ok"));
+  fake_.Enqueue(MakeJob(72, "ok"));
+  Start(Options(), absl::Milliseconds(500));
+  ASSERT_TRUE(FakeWorkerService::WaitFor(
+      [&] { return evaluator_->started() == 1 && fake_.leased_count() == 2; }, absl::Seconds(5)));
+  StopAndJoin();
+  EXPECT_THAT(run_status_, IsOk());
+  EXPECT_EQ(evaluator_->started(), 1);
+  ASSERT_EQ(fake_.completed().size(), 1u);
+  EXPECT_EQ(fake_.completed()[0].request.job_id(), 71);  // finished within the drain grace
+  ASSERT_EQ(fake_.failed().size(), 1u);
+  EXPECT_EQ(fake_.failed()[0].job_id(), 72);
+  EXPECT_TRUE(fake_.failed()[0].release());
+  EXPECT_EQ(runtime_->stats().released, 1);
 }
 
 TEST_F(WorkerRuntimeTest, RejectsBadOptions) {
