@@ -106,6 +106,8 @@ grpc::Status FakeWorkerService::LeaseJobs(grpc::ServerContext* ctx, const v1::Le
   while (!ready() && absl::Now() < until && !ctx->IsCancelled()) {
     mu_.AwaitWithDeadline(absl::Condition(&ready), std::min(until, absl::Now() + absl::Milliseconds(20)));
   }
+  // As the coordinator: a poll its caller abandoned is given nothing.
+  if (ctx->IsCancelled()) return grpc::Status(grpc::StatusCode::CANCELLED, "abandoned");
   resp->set_shutting_down(shutting_down_);
   while (!queue_.empty() && resp->leases_size() < std::max(1, req->max_jobs())) {
     v1::Job job = queue_.front();

@@ -209,6 +209,7 @@ absl::Status WorkerRuntime::Run() {
     if (backoff.failures() >= 2 && IsRetryable(s)) ResetChannel();
   };
   std::shared_ptr<PendingLease> next;  // pipeline: the lease call made while a job ran
+  absl::Duration last_job = absl::InfiniteDuration();  // how long the previous job took
   while (!Stopping()) {
     if (options_.idle_exit_ms > 0 &&
         absl::Now() - last_work > absl::Milliseconds(options_.idle_exit_ms)) {
@@ -257,13 +258,17 @@ absl::Status WorkerRuntime::Run() {
         ReleaseUnstarted(lease, "released: worker draining before the job started");
         continue;
       }
-      // Pipeline: ask for the next jobs while the last one of these runs.
+      // Pipeline: while jobs are short, ask for the next ones while the last
+      // of these runs.
       if (reports_ != nullptr && i == n - 1 && !leased->shutting_down() &&
+          last_job < absl::Milliseconds(options_.prefetch_below_ms) &&
           reports_->pending() < kMaxQueuedReports) {
         next = StartLease();
       }
+      const absl::Time job_start = absl::Now();
       RunJob(lease);
       last_work = absl::Now();
+      last_job = last_work - job_start;
     }
     if (!leased->leases().empty()) {
       std::vector<std::string> models = evaluator_->LoadedModels();
