@@ -1,6 +1,8 @@
 # bench/coordinator.cmake: coordinator throughput on loopback (real server,
-# real SQLite file in /tmp, 64 worker threads); prints a table. ~30 s.
-#   build-x/bench/coordinator_bench                # default: 100k-job sweep
+# real SQLite file in /tmp, 64 worker threads); prints a table (jobs/s, lease
+# and complete latency mean/p50/p99). ~30 s per --group-commit-ms value.
+#   build-x/bench/coordinator_bench                # default: 49k-job sweep
+#   build-x/bench/coordinator_bench --seconds 3 --group-commit-ms 5,0   # fixed window vs none
 #   build-x/bench/coordinator_bench --seconds 5 --threads 16
 if(NOT TARGET ablate_coordinator)
   return()

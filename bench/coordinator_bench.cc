@@ -2,9 +2,13 @@
 // coordinator (CoordinatorServer on 127.0.0.1:0, SQLite file under /tmp,
 // group commit on) by N concurrent worker threads using the generated stubs.
 // Also times SubmitSweep of the whole grid (expansion + one transaction).
-// Prints a table; the numbers depend on the machine, so nothing is asserted.
+// Prints a table (jobs/s, mean/p50/p99 latency of LeaseJobs and CompleteJob);
+// the numbers depend on the machine, so nothing is asserted.
+// --group-commit-ms takes a comma list: each value runs the whole bench on a
+// fresh database in the same process, so write policies compare side by side
+// (0: commit as soon as the writer is idle; N: the old fixed N ms window).
 //
-//   coordinator_bench [--threads 64] [--seconds 8] [--seeds 2000]
+//   coordinator_bench [--threads 64] [--seconds 8] [--seeds 1000] [--group-commit-ms 5,0]
 #include <grpcpp/grpcpp.h>
 
 #include <algorithm>
@@ -19,7 +23,9 @@
 
 #include "ablate/v1/coordinator.grpc.pb.h"
 #include "ablate/v1/worker.grpc.pb.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "coordinator/coordinator_server.h"
 
@@ -30,7 +36,8 @@ using namespace ablate;  // NOLINT: a benchmark main
 struct Config {
   int threads = 64;
   double seconds = 8;
-  int seeds = 2000;  // 49 conditions x 1 evaluation x seeds jobs
+  int seeds = 1000;  // 49 conditions x 1 evaluation x seeds jobs (the default --max-seeds is 1024)
+  std::vector<int> group_commit_ms = {0};
 };
 
 struct Row {
@@ -39,7 +46,17 @@ struct Row {
   double seconds = 0;
   double mean_lease_ms = 0;
   double mean_complete_ms = 0;
+  double p50_lease_ms = 0, p99_lease_ms = 0;
+  double p50_complete_ms = 0, p99_complete_ms = 0;
 };
+
+// The q-quantile (0..1) of `us` (microseconds), in milliseconds; sorts `us`.
+double QuantileMs(std::vector<int64_t>& us, double q) {
+  if (us.empty()) return 0;
+  std::sort(us.begin(), us.end());
+  const size_t i = std::min(us.size() - 1, static_cast<size_t>(q * static_cast<double>(us.size())));
+  return static_cast<double>(us[i]) / 1000.0;
+}
 
 std::unique_ptr<grpc::ClientContext> Ctx() {
   auto ctx = std::make_unique<grpc::ClientContext>();
@@ -76,6 +93,8 @@ Row Drive(const std::string& address, const std::string& name, int threads, int 
   }
   std::atomic<int64_t> jobs{0}, lease_us{0}, leases{0}, complete_us{0};
   std::atomic<bool> stop{false};
+  // Per-thread latency samples (microseconds), merged after the run.
+  std::vector<std::vector<int64_t>> lease_samples(threads), complete_samples(threads);
   const absl::Time start = absl::Now();
   std::vector<std::thread> pool;
   for (int t = 0; t < threads; ++t) {
@@ -96,7 +115,9 @@ Row Drive(const std::string& address, const std::string& name, int threads, int 
         v1::LeaseJobsResponse resp;
         absl::Time t0 = absl::Now();
         if (!stub->LeaseJobs(Ctx().get(), lr, &resp).ok()) break;
-        lease_us += absl::ToInt64Microseconds(absl::Now() - t0);
+        const int64_t lease_took = absl::ToInt64Microseconds(absl::Now() - t0);
+        lease_us += lease_took;
+        lease_samples[t].push_back(lease_took);
         leases += 1;
         if (resp.leases().empty()) break;  // the queue is drained
         for (const v1::Lease& l : resp.leases()) {
@@ -113,7 +134,9 @@ Row Drive(const std::string& address, const std::string& name, int threads, int 
           v1::CompleteJobResponse cr;
           absl::Time t1 = absl::Now();
           if (stub->CompleteJob(Ctx().get(), c, &cr).ok() && cr.accepted()) jobs += 1;
-          complete_us += absl::ToInt64Microseconds(absl::Now() - t1);
+          const int64_t complete_took = absl::ToInt64Microseconds(absl::Now() - t1);
+          complete_us += complete_took;
+          complete_samples[t].push_back(complete_took);
         }
         if (absl::ToDoubleSeconds(absl::Now() - start) > seconds) stop = true;
       }
@@ -126,23 +149,28 @@ Row Drive(const std::string& address, const std::string& name, int threads, int 
   row.seconds = absl::ToDoubleSeconds(absl::Now() - start);
   row.mean_lease_ms = leases.load() ? lease_us.load() / 1000.0 / leases.load() : 0;
   row.mean_complete_ms = row.jobs ? complete_us.load() / 1000.0 / row.jobs : 0;
+  std::vector<int64_t> lease_all, complete_all;
+  for (int t = 0; t < threads; ++t) {
+    lease_all.insert(lease_all.end(), lease_samples[t].begin(), lease_samples[t].end());
+    complete_all.insert(complete_all.end(), complete_samples[t].begin(), complete_samples[t].end());
+  }
+  row.p50_lease_ms = QuantileMs(lease_all, 0.50);
+  row.p99_lease_ms = QuantileMs(lease_all, 0.99);
+  row.p50_complete_ms = QuantileMs(complete_all, 0.50);
+  row.p99_complete_ms = QuantileMs(complete_all, 0.99);
   return row;
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
-  Config cfg;
-  for (int i = 1; i + 1 < argc; i += 2) {
-    if (!std::strcmp(argv[i], "--threads")) cfg.threads = std::atoi(argv[i + 1]);
-    if (!std::strcmp(argv[i], "--seconds")) cfg.seconds = std::atof(argv[i + 1]);
-    if (!std::strcmp(argv[i], "--seeds")) cfg.seeds = std::atoi(argv[i + 1]);
-  }
-  const std::string dir = absl::StrCat("/tmp/ablate_coordinator_bench_", getpid());
+// One whole bench (submit, three lease/complete modes, reads) against a fresh
+// coordinator using `group_commit_ms`. Returns the process exit code.
+int RunBench(const Config& cfg, int group_commit_ms) {
+  const std::string dir =
+      absl::StrCat("/tmp/ablate_coordinator_bench_", getpid(), "_gc", group_commit_ms);
   std::filesystem::create_directories(dir);
   coordinator::CoordinatorOptions o;
   o.db_path = dir + "/bench.db";
   o.listen_address = "127.0.0.1:0";
+  o.group_commit_ms = group_commit_ms;
   auto server = coordinator::CoordinatorServer::Start(o);
   if (!server.ok()) {
     std::fprintf(stderr, "start: %s\n", server.status().ToString().c_str());
@@ -205,16 +233,18 @@ int main(int argc, char** argv) {
     (void)client->ListJobs(Ctx().get(), l, &r);
   });
 
-  std::printf("\ncoordinator_bench: %d worker threads, loopback gRPC, SQLite WAL in %s\n",
-              cfg.threads, dir.c_str());
+  std::printf("\ncoordinator_bench: %d worker threads, loopback gRPC, SQLite WAL in %s, "
+              "--group-commit-ms %d\n",
+              cfg.threads, dir.c_str(), group_commit_ms);
   std::printf("SubmitSweep of %lld jobs (expand + one transaction): %.2f s (%.0f jobs/s)\n\n",
               static_cast<long long>(resp.job_count()), submit_s, resp.job_count() / submit_s);
-  std::printf("%-24s %10s %8s %12s %14s %16s\n", "mode", "jobs", "secs", "jobs/s",
-              "lease ms(mean)", "complete ms(mean)");
+  std::printf("%-24s %9s %7s %9s %28s %28s\n", "mode", "jobs", "secs", "jobs/s",
+              "lease ms mean/p50/p99", "complete ms mean/p50/p99");
   for (const Row& r : rows) {
-    std::printf("%-24s %10lld %8.2f %12.0f %14.2f %16.2f\n", r.name.c_str(),
-                static_cast<long long>(r.jobs), r.seconds, r.jobs / r.seconds, r.mean_lease_ms,
-                r.mean_complete_ms);
+    std::printf("%-24s %9lld %7.2f %9.0f %10.2f %8.2f %8.2f %10.2f %8.2f %8.2f\n",
+                r.name.c_str(), static_cast<long long>(r.jobs), r.seconds, r.jobs / r.seconds,
+                r.mean_lease_ms, r.p50_lease_ms, r.p99_lease_ms, r.mean_complete_ms,
+                r.p50_complete_ms, r.p99_complete_ms);
   }
   std::printf("\nreads on the %lld-job sweep (median of 5): QueryResults page of 1000 with "
               "baselines %.1f ms, GetSweep %.1f ms, ListJobs(QUEUED) page of 1000 %.1f ms\n",
@@ -222,5 +252,31 @@ int main(int argc, char** argv) {
   (*server)->Shutdown(absl::Seconds(2));
   server->reset();
   std::filesystem::remove_all(dir);
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Config cfg;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    if (!std::strcmp(argv[i], "--threads")) cfg.threads = std::atoi(argv[i + 1]);
+    if (!std::strcmp(argv[i], "--seconds")) cfg.seconds = std::atof(argv[i + 1]);
+    if (!std::strcmp(argv[i], "--seeds")) cfg.seeds = std::atoi(argv[i + 1]);
+    if (!std::strcmp(argv[i], "--group-commit-ms")) {
+      cfg.group_commit_ms.clear();
+      for (absl::string_view v : absl::StrSplit(argv[i + 1], ',')) {
+        int ms = 0;
+        if (!absl::SimpleAtoi(v, &ms) || ms < 0) {
+          std::fprintf(stderr, "--group-commit-ms: not a list of milliseconds: %s\n", argv[i + 1]);
+          return 2;
+        }
+        cfg.group_commit_ms.push_back(ms);
+      }
+    }
+  }
+  for (int ms : cfg.group_commit_ms) {
+    if (int rc = RunBench(cfg, ms); rc != 0) return rc;
+  }
   return 0;
 }

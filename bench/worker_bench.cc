@@ -1,8 +1,10 @@
 // worker_bench.cc: jobs/s through the whole pull loop (LeaseJobs -> Evaluate
 // (no work) -> CompleteJob -> group commit) for 1, 2, 4 in-process worker
-// runtimes and 1 or 8 jobs per lease, against an in-process coordinator on a
-// fresh SQLite file. Prints one row per configuration; the ratio column is
-// against 1 worker x 1 job per lease, measured in the same process.
+// runtimes and 1 or 8 jobs per lease, with the worker's pipelining off (one
+// call at a time) and on (lease prefetch + background reports), against an
+// in-process coordinator on a fresh SQLite file. Prints one row per
+// configuration; the ratio column is against 1 worker x 1 job per lease
+// without pipelining, measured in the same process.
 //
 //   worker_bench [--jobs-scale N]   (N x 1000 jobs per configuration; default 1)
 #include <cstdio>
@@ -52,12 +54,15 @@ v1::SweepSpec Spec(const std::string& model_dir, const std::string& dataset, int
 
 struct Row {
   int workers, per_lease;
+  bool pipeline;
   int64_t jobs;
   double seconds;
 };
 
-Row RunOne(const std::string& dir, const v1::SweepSpec& spec, int workers, int per_lease) {
-  const std::string db = absl::StrCat(dir, "/bench-", workers, "-", per_lease, ".db");
+Row RunOne(const std::string& dir, const v1::SweepSpec& spec, int workers, int per_lease,
+          bool pipeline) {
+  const std::string db =
+      absl::StrCat(dir, "/bench-", workers, "-", per_lease, pipeline ? "-p" : "", ".db");
   coordinator::CoordinatorOptions copts;
   copts.db_path = db;
   copts.listen_address = "127.0.0.1:0";
@@ -86,6 +91,7 @@ Row RunOne(const std::string& dir, const v1::SweepSpec& spec, int workers, int p
     worker::WorkerOptions o;
     o.coordinator_address = (*server)->address();
     o.max_jobs_per_lease = per_lease;
+    o.pipeline = pipeline;
     o.lease_wait_ms = 500;
     o.log_sink = [](const std::string&) {};
     testing::TestEvaluatorOptions eo;
@@ -110,7 +116,7 @@ Row RunOne(const std::string& dir, const v1::SweepSpec& spec, int workers, int p
   for (auto& t : threads) t.join();
   (*server)->Shutdown(absl::Seconds(1));
   (*server)->Wait();
-  return {workers, per_lease, resp.job_count(), seconds};
+  return {workers, per_lease, pipeline, resp.job_count(), seconds};
 }
 
 }  // namespace
@@ -130,17 +136,20 @@ int main(int argc, char** argv) {
   std::ofstream(dir + "/text.raw") << "x\n";
   const v1::SweepSpec spec = Spec(dir + "/q24", dir + "/text.raw", scale);
 
-  std::printf("%-8s %-10s %8s %9s %10s %8s\n", "workers", "per_lease", "jobs", "seconds", "jobs/s",
-              "ratio");
+  std::printf("%-9s %-8s %-10s %8s %9s %10s %8s\n", "pipeline", "workers", "per_lease", "jobs",
+              "seconds", "jobs/s", "ratio");
   double base = 0;
-  for (int per_lease : {1, 8}) {
-    for (int workers : {1, 2, 4}) {
-      Row r = RunOne(dir, spec, workers, per_lease);
-      const double rate = r.jobs / r.seconds;
-      if (base == 0) base = rate;
-      std::printf("%-8d %-10d %8lld %9.2f %10.1f %8.2f\n", r.workers, r.per_lease,
-                  static_cast<long long>(r.jobs), r.seconds, rate, rate / base);
-      std::fflush(stdout);
+  for (bool pipeline : {false, true}) {
+    for (int per_lease : {1, 8}) {
+      for (int workers : {1, 2, 4}) {
+        Row r = RunOne(dir, spec, workers, per_lease, pipeline);
+        const double rate = r.jobs / r.seconds;
+        if (base == 0) base = rate;
+        std::printf("%-9s %-8d %-10d %8lld %9.2f %10.1f %8.2f\n", r.pipeline ? "on" : "off",
+                    r.workers, r.per_lease, static_cast<long long>(r.jobs), r.seconds, rate,
+                    rate / base);
+        std::fflush(stdout);
+      }
     }
   }
   std::filesystem::remove_all(dir);

@@ -138,6 +138,8 @@ struct SubmitArgs {
   auth::ClientSecurityOptions security;
   bool dry_run = false;
   bool resume = false;
+  int timeout_s = static_cast<int>(absl::ToInt64Seconds(SweepClient::kDefaultSubmitTimeout));
+  std::string request_id;  // empty: a fresh random one
 };
 
 void Submit(const SubmitArgs& a, CommandContext* ctx) {
@@ -154,10 +156,11 @@ void Submit(const SubmitArgs& a, CommandContext* ctx) {
   auto request = MakeSubmitRequest(*spec, *std::move(text), options, &notes);
   if (!request.ok()) return (void)ctx->Fail(request.status());
   for (const std::string& n : notes) std::cerr << "note: " << n << "\n";
+  request->set_request_id(a.request_id);
   auto connected = SweepClient::Connect(a.coordinator, a.security);
   if (!connected.ok()) return (void)ctx->Fail(connected.status());
   SweepClient& client = **connected;
-  auto resp = client.Submit(*request);
+  auto resp = client.Submit(*request, absl::Seconds(a.timeout_s));
   if (!resp.ok()) return (void)ctx->Fail(resp.status());
   if (resp->resumed()) {
     std::cout << "resumed sweep " << resp->sweep_id() << " '" << spec->name() << "': "
@@ -334,6 +337,15 @@ void RegisterSweepCommands(CLI::App* app, CommandContext* ctx) {
                   "if a sweep with this name and the same spec exists (unfinished, or else "
                   "finished), return it instead of a new sweep: its results are re-used; an "
                   "unfinished sweep of this name with another spec is an error");
+    cmd->add_option("--timeout-s", args->timeout_s,
+                    "how long to wait for the coordinator to store the sweep (a 10^6-job sweep "
+                    "takes tens of seconds)")
+        ->capture_default_str()
+        ->check(CLI::PositiveNumber);
+    cmd->add_option("--request-id", args->request_id,
+                    "idempotency key: a submit with an id the coordinator already stored returns "
+                    "that sweep instead of a new one (default: a fresh random id; the timeout "
+                    "message names it)");
     cmd->callback([args, ctx] { Submit(*args, ctx); });
   }
   {

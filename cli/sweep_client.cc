@@ -42,16 +42,30 @@ std::string NewRequestId() {
 }
 }  // namespace
 
-std::unique_ptr<grpc::ClientContext> SweepClient::Ctx() const {
+std::unique_ptr<grpc::ClientContext> SweepClient::Ctx(absl::Duration timeout) const {
   auto ctx = std::make_unique<grpc::ClientContext>();
-  ctx->set_deadline(absl::ToChronoTime(absl::Now() + timeout_));
+  ctx->set_deadline(absl::ToChronoTime(absl::Now() + timeout));
   return ctx;
 }
 
-absl::Status SweepClient::Translate(const grpc::Status& s, const char* call) const {
+namespace {
+// "600 s", "0.25 s".
+std::string Seconds(absl::Duration d) { return absl::StrFormat("%g s", absl::ToDoubleSeconds(d)); }
+}  // namespace
+
+absl::Status SweepClient::Translate(const grpc::Status& s, const char* call,
+                                    absl::Duration timeout) const {
   if (s.ok()) return absl::OkStatus();
   const auto code = static_cast<absl::StatusCode>(s.error_code());
-  if (code == absl::StatusCode::kUnavailable || code == absl::StatusCode::kDeadlineExceeded) {
+  if (code == absl::StatusCode::kDeadlineExceeded &&
+      (s.error_message().empty() || s.error_message() == "Deadline Exceeded")) {
+    // gRPC's own deadline (the coordinator's expansion timeout has its own
+    // message): it was reachable, or at least not refused, but slower than us.
+    return absl::DeadlineExceededError(
+        absl::StrCat("the coordinator at ", address_, " did not answer ", call, " within ",
+                     Seconds(timeout)));
+  }
+  if (code == absl::StatusCode::kUnavailable) {
     return absl::Status(code, absl::StrCat("cannot reach the coordinator at ", address_, " (", call,
                                            ": ", s.error_message(),
                                            "); is it running? set --coordinator or ABLATE_COORDINATOR"));
@@ -67,7 +81,7 @@ absl::Status SweepClient::Translate(const grpc::Status& s, const char* call) con
 }
 
 absl::StatusOr<v1::SubmitSweepResponse> SweepClient::Submit(
-    const v1::SubmitSweepRequest& request) {
+    const v1::SubmitSweepRequest& request, absl::Duration timeout) {
   v1::SubmitSweepRequest req = request;
   // One id per invocation, reused by the retries below: a retry after a lost
   // answer returns the sweep the first attempt stored instead of a second one.
@@ -77,14 +91,22 @@ absl::StatusOr<v1::SubmitSweepResponse> SweepClient::Submit(
   for (int attempt = 0; attempt < kAttempts; ++attempt) {
     if (attempt > 0) absl::SleepFor(absl::Milliseconds(500 * attempt));
     v1::SubmitSweepResponse resp;
-    auto ctx = Ctx();
+    const absl::Time deadline = absl::Now() + timeout;
+    auto ctx = Ctx(timeout);
     const grpc::Status s = stub_->SubmitSweep(ctx.get(), req, &resp);
     if (s.ok()) return resp;
-    last = Translate(s, "SubmitSweep");
-    if (s.error_code() != grpc::StatusCode::UNAVAILABLE &&
-        s.error_code() != grpc::StatusCode::DEADLINE_EXCEEDED) {
-      break;
+    last = Translate(s, "SubmitSweep", timeout);
+    // Our deadline (not the coordinator's expansion timeout, which stores nothing).
+    const bool ours = s.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED && absl::Now() >= deadline;
+    if (ours && !req.dry_run()) {
+      // Waited the whole deadline: the coordinator may still store the sweep
+      // (or have stored it). No blind retry here; say how to find out.
+      return absl::DeadlineExceededError(absl::StrCat(
+          last.message(), "; the sweep may have been accepted: run `ablate status` to see, and "
+          "retry with --request-id ", req.request_id(), " (a stored request returns its sweep "
+          "instead of a second one) or a longer --timeout-s"));
     }
+    if (s.error_code() != grpc::StatusCode::UNAVAILABLE) break;
   }
   return last;
 }

@@ -1,7 +1,11 @@
 // sweep_client.h: the CLI's client for the Coordinator service: one method per
 // RPC, each with a deadline, gRPC status translated to absl::Status with a
 // message that names the coordinator address ("cannot reach the coordinator at
-// 127.0.0.1:50051 ..."). Paging (ListJobs, QueryResults) is done here.
+// 127.0.0.1:50051 ..." when it is unreachable; "the coordinator at ... did not
+// answer SubmitSweep within 600 s ..." when it took longer than the deadline,
+// which says nothing about whether it acted). Paging (ListJobs, QueryResults)
+// is done here. Submit has its own, longer deadline: storing a 10^6-job sweep
+// takes tens of seconds.
 //
 // Thread-safe (gRPC stubs are).
 //
@@ -36,8 +40,15 @@ class SweepClient {
 
   const std::string& address() const { return address_; }
 
-  // The request is MakeSubmitRequest's (cli/submit_request.h).
-  absl::StatusOr<v1::SubmitSweepResponse> Submit(const v1::SubmitSweepRequest& request);
+  static constexpr absl::Duration kDefaultSubmitTimeout = absl::Minutes(10);
+
+  // The request is MakeSubmitRequest's (cli/submit_request.h); without a
+  // request_id a random one is set (the coordinator answers a repeat of an id
+  // with the sweep it stored for it). Retried (same id) while the coordinator
+  // is unreachable; not after `timeout`: DeadlineExceeded then says the sweep
+  // may have been stored and names the request_id to retry with.
+  absl::StatusOr<v1::SubmitSweepResponse> Submit(const v1::SubmitSweepRequest& request,
+                                                 absl::Duration timeout = kDefaultSubmitTimeout);
   absl::StatusOr<v1::SweepInfo> GetSweep(int64_t sweep_id);
   absl::StatusOr<std::vector<v1::SweepInfo>> ListSweeps(bool include_finished);
   absl::StatusOr<int64_t> Cancel(int64_t sweep_id);
@@ -51,8 +62,13 @@ class SweepClient {
   absl::Status Watch(int64_t sweep_id, const std::function<bool(const v1::SweepEvent&)>& on_event);
 
  private:
-  std::unique_ptr<grpc::ClientContext> Ctx() const;
-  absl::Status Translate(const grpc::Status& s, const char* call) const;
+  std::unique_ptr<grpc::ClientContext> Ctx() const { return Ctx(timeout_); }
+  std::unique_ptr<grpc::ClientContext> Ctx(absl::Duration timeout) const;
+  // `timeout`: the call's deadline, named in the DeadlineExceeded message.
+  absl::Status Translate(const grpc::Status& s, const char* call) const {
+    return Translate(s, call, timeout_);
+  }
+  absl::Status Translate(const grpc::Status& s, const char* call, absl::Duration timeout) const;
 
   const std::string address_;
   const absl::Duration timeout_;

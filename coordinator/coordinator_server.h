@@ -36,7 +36,8 @@ struct CoordinatorOptions {
   int32_t worker_timeout_ms = 30000;               // no heartbeat this long: worker lost
   int32_t expiry_scan_interval_ms = 500;           // how often expired leases are requeued
   int32_t max_long_poll_ms = 10000;                // cap on LeaseJobs wait_ms
-  int32_t group_commit_ms = 5;                     // completions batched per transaction
+  int32_t group_commit_ms = 0;                     // > 0: a write batch waits this long to
+                                                   // fill (0: commit when the writer is idle)
   // Added by the coordinator owner (new fields only):
   int32_t max_jobs_per_lease = 64;                 // cap on LeaseJobs max_jobs
   int32_t max_lost_leases = 10;                    // a job whose lease expired this often FAILS (0: never)

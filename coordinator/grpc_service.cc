@@ -349,12 +349,15 @@ grpc::ServerUnaryReactor* CoordinatorService::ListWorkers(grpc::CallbackServerCo
 namespace {
 
 // A parked LeaseJobs call: the core finishes it (commit thread, maintenance
-// thread) and OnCancel un-parks it.
+// thread) and OnCancel un-parks it. Leases granted to a call that then failed
+// before its answer reached the worker (it cancelled: a worker stopping,
+// a dropped connection) are released at once (FailJob release: not an
+// attempt), instead of waiting out their TTL while nobody runs them.
 class LeaseReactor : public grpc::ServerUnaryReactor {
  public:
-  LeaseReactor(Scheduler* core, const v1::LeaseJobsRequest* req, v1::LeaseJobsResponse* resp,
-               const auth::Caller& caller)
-      : core_(core) {
+  LeaseReactor(Scheduler* core, grpc::CallbackServerContext* ctx, const v1::LeaseJobsRequest* req,
+               v1::LeaseJobsResponse* resp, const auth::Caller& caller)
+      : core_(core), ctx_(ctx), resp_(resp), caller_(caller) {
     token_ = core_->LeaseJobs(
         *req,
         [this, resp](absl::StatusOr<v1::LeaseJobsResponse> r) {
@@ -365,10 +368,27 @@ class LeaseReactor : public grpc::ServerUnaryReactor {
   void OnCancel() override {
     if (token_ != 0) core_->CancelLeaseWait(token_);
   }
-  void OnDone() override { delete this; }
+  void OnDone() override {
+    if (ctx_->IsCancelled()) {
+      for (const v1::Lease& lease : resp_->leases()) {
+        v1::FailJobRequest release;
+        release.set_worker_id(lease.job().worker_id());
+        release.set_job_id(lease.job().job_id());
+        release.set_lease_id(lease.lease_id());
+        release.set_attempt(lease.attempt());
+        release.set_release(true);
+        release.set_error("released: the lease never reached the worker (call cancelled)");
+        core_->FailJob(release, [](absl::StatusOr<v1::FailJobResponse>) {}, caller_);
+      }
+    }
+    delete this;
+  }
 
  private:
   Scheduler* const core_;
+  grpc::CallbackServerContext* const ctx_;  // valid until OnDone returns
+  v1::LeaseJobsResponse* const resp_;       // the answer (empty unless granted)
+  const auth::Caller caller_;
   uint64_t token_ = 0;  // written before the handler returns, read after
 };
 
@@ -391,7 +411,7 @@ grpc::ServerUnaryReactor* WorkerServiceImpl::LeaseJobs(grpc::CallbackServerConte
   if (req->max_jobs() < 0) return Reject(ctx, absl::InvalidArgumentError("max_jobs: negative"));
   absl::StatusOr<auth::Caller> caller = auth::CallerOf(*ctx, authn_);
   if (!caller.ok()) return Reject(ctx, caller.status());
-  return new LeaseReactor(core_, req, resp, *caller);
+  return new LeaseReactor(core_, ctx, req, resp, *caller);
 }
 
 grpc::ServerUnaryReactor* WorkerServiceImpl::Heartbeat(grpc::CallbackServerContext* ctx,

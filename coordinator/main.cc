@@ -36,7 +36,8 @@ int main(int argc, char** argv) {
   app.add_option("--max-long-poll-ms", options.max_long_poll_ms, "cap on LeaseJobs wait_ms")
       ->capture_default_str();
   app.add_option("--group-commit-ms", options.group_commit_ms,
-                 "how long a write batch waits to fill")->capture_default_str();
+                 "how long a write batch waits to fill (0: commit as soon as the writer is idle; "
+                 "writes that arrive meanwhile form the next batch)")->capture_default_str();
   ablate::RequestLimits& l = options.limits;
   // Limits for every caller (docs/limits.md). Names match the error messages.
   const std::pair<const char*, std::pair<int64_t*, const char*>> limit_flags[] = {

@@ -95,8 +95,10 @@ struct SchedulerOptions {
   int32_t max_lost_leases = 10;             // leases of one job lost to expiry / worker loss
                                             // this often: the job FAILS (0: never); drains,
                                             // releases and coordinator restarts do not count
-  int32_t group_commit_ms = 5;              // a write batch waits this long to fill
-  int32_t group_commit_max_batch = 1024;    // ... or until it holds this many writes
+  int32_t group_commit_ms = 0;              // > 0: a write batch waits this long to fill (0: an
+                                            // idle writer commits at once; what queues meanwhile
+                                            // forms the next batch)
+  int32_t group_commit_max_batch = 1024;    // writes per transaction at most
   RequestLimits limits;                     // request sizes, grid size, result sizes (request_limits.h)
   int64_t list_dead_workers_ms = 3600000;   // ListWorkers shows dead workers seen this recently
   bool synchronous_full = false;            // SQLite synchronous=FULL: commits survive power

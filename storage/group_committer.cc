@@ -1,6 +1,7 @@
 // group_committer.cc: see group_committer.h.
 #include "storage/group_committer.h"
 
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -8,6 +9,16 @@
 #include "absl/time/clock.h"
 
 namespace ablate::storage {
+namespace {
+
+// Runs one cached prepared statement (transaction control without re-parsing).
+absl::Status Run(Database* db, const std::string& sql) {
+  absl::StatusOr<Statement*> st = db->Prepare(sql);
+  if (!st.ok()) return st.status();
+  return (*st)->Run();
+}
+
+}  // namespace
 
 GroupCommitter::GroupCommitter(std::unique_ptr<JobStore> store, const GroupCommitOptions& options)
     : options_(options), store_(std::move(store)) {
@@ -65,7 +76,9 @@ void GroupCommitter::Loop() {
       };
       mu_.Await(absl::Condition(&has_work));
       if (queue_.empty() && stopping_) return;
-      // Let the batch fill: until max_batch operations or max_delay passed.
+      // Fixed window (max_delay > 0): let the batch fill until max_batch
+      // operations or max_delay passed. Otherwise take what is queued now:
+      // what arrived while the previous transaction ran.
       auto full = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
         return static_cast<int>(queue_.size()) >= options_.max_batch || stopping_;
       };
@@ -79,22 +92,22 @@ void GroupCommitter::Loop() {
     }
     results.assign(batch.size(), absl::OkStatus());
     const absl::Time began = absl::Now();
-    absl::Status commit = db->Exec("BEGIN IMMEDIATE");
+    absl::Status commit = Run(db, "BEGIN IMMEDIATE");
     if (commit.ok()) {
       for (size_t i = 0; i < batch.size(); ++i) {
-        absl::Status s = db->Exec("SAVEPOINT op");
+        absl::Status s = Run(db, "SAVEPOINT op");
         if (s.ok()) {
           s = batch[i].op(*store_);
           if (s.ok()) {
-            s = db->Exec("RELEASE op");
+            s = Run(db, "RELEASE op");
           } else {
-            (void)db->Exec("ROLLBACK TO op");
-            (void)db->Exec("RELEASE op");
+            (void)Run(db, "ROLLBACK TO op");
+            (void)Run(db, "RELEASE op");
           }
         }
         results[i] = s;
       }
-      commit = db->Exec("COMMIT");
+      commit = Run(db, "COMMIT");
       if (!commit.ok()) (void)db->Exec("ROLLBACK");
     }
     {

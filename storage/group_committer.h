@@ -4,9 +4,16 @@
 //
 // Operations run in submission order. Each runs inside its own SAVEPOINT, so a
 // failing operation is rolled back alone and only its caller sees the error.
-// A batch closes when it holds `max_batch` operations or `max_delay` has passed
-// since its first operation; after COMMIT every operation's `done` callback
-// runs (on the committer thread) with OK, or with the COMMIT error for all.
+// Batching is leader/follower style by default (max_delay 0): an idle writer
+// commits the first operation at once, and everything that queued while a
+// transaction ran forms the next one, so a batch grows with the load and a
+// lone operation never waits for a window. With max_delay > 0 a batch instead
+// waits up to max_delay for `max_batch` operations (the fixed window; it only
+// adds latency on SQLite WAL, where a commit costs no fsync, and is kept to
+// compare against). After COMMIT every operation's `done` callback runs (on the
+// committer thread) with OK, or with the COMMIT error for all.
+// Transaction control (BEGIN, SAVEPOINT, RELEASE, COMMIT) uses prepared
+// statements, not re-parsed SQL per operation.
 // Thread-safety: Submit may be called from any thread. `done` callbacks must be
 // short and must not call Submit...AndWait (they run on the committer thread).
 //
@@ -31,8 +38,9 @@
 namespace ablate::storage {
 
 struct GroupCommitOptions {
-  int max_batch = 1024;                          // operations per transaction at most
-  absl::Duration max_delay = absl::Milliseconds(5);  // wait this long for a batch to fill
+  int max_batch = 1024;                        // operations per transaction at most
+  absl::Duration max_delay = absl::ZeroDuration();  // > 0: wait this long for a batch to fill
+                                                    // (0: commit at once when the writer is idle)
   // Called on the committer thread after each transaction with its operation
   // count and how long BEGIN..COMMIT took (for metrics); must be short. May be empty.
   std::function<void(int operations, absl::Duration took)> on_batch;

@@ -6,6 +6,7 @@
 #include <thread>
 #include <vector>
 
+#include "absl/synchronization/notification.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/testing/status_matchers.h"
@@ -82,6 +83,33 @@ TEST(GroupCommitterTest, FailingOperationIsRolledBackAlone) {
     return absl::OkStatus();
   }));
   EXPECT_THAT(kinds, ::testing::ElementsAre("good1", "good2"));
+}
+
+// The default (no window): the first operation is committed at once, and what
+// queued while its transaction ran is the next batch, whole.
+TEST(GroupCommitterTest, WritesQueuedDuringACommitFormTheNextBatch) {
+  GroupCommitter committer(OpenTemp("adaptive"), {});
+  absl::Notification first_running, release_first;
+  std::atomic<int> done{0};
+  committer.Submit(
+      [&](JobStore& s) {
+        first_running.Notify();
+        release_first.WaitForNotification();  // hold the transaction open
+        return s.InsertEvent({1, 1, 0, "", "first", ""});
+      },
+      [&](absl::Status s) { EXPECT_OK(s); ++done; });
+  first_running.WaitForNotification();
+  constexpr int kQueued = 50;
+  for (int i = 0; i < kQueued; ++i) {
+    committer.Submit([i](JobStore& s) { return s.InsertEvent({i, 2, 0, "", "queued", ""}); },
+                     [&](absl::Status s) { EXPECT_OK(s); ++done; });
+  }
+  EXPECT_EQ(done.load(), 0);  // nothing is answered before its commit
+  release_first.Notify();
+  while (done.load() < kQueued + 1) absl::SleepFor(absl::Milliseconds(1));
+  const GroupCommitStats stats = committer.stats();
+  EXPECT_EQ(stats.operations, kQueued + 1);
+  EXPECT_EQ(stats.batches, 2);  // {first}, {the 50 queued meanwhile}
 }
 
 TEST(GroupCommitterTest, SubmitAfterStopIsUnavailable) {

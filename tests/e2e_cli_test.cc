@@ -1,6 +1,6 @@
 // e2e_cli_test.cc: the `ablate` sweep commands as a user runs them, against
 // the real coordinator binary and test-worker processes on loopback:
-// submit (and --dry-run), watch, status, results (formats and filters),
+// submit (and --dry-run, --request-id), watch, status, results (formats and filters),
 // cancel, workers, and the one-line errors with non-zero exit codes.
 #include <fstream>
 
@@ -113,6 +113,29 @@ TEST(E2eCliTest, SubmitResumeReusesTheSameSpecAndRefusesAnother) {
   ASSERT_EQ(fresh.exit_code, 0) << fresh.output;
   EXPECT_EQ(SweepIdFrom(fresh.output), id + 1);
   EXPECT_EQ(*c.SqlInt("SELECT COUNT(*) FROM sweeps"), 2);
+}
+
+// A retry of a submit whose answer was lost (e.g. past --timeout-s) with the
+// request id the message named returns the first sweep instead of a duplicate.
+TEST(E2eCliTest, SubmitWithTheSameRequestIdReturnsTheFirstSweep) {
+  E2eCluster c("cli_request_id");
+  ASSERT_OK(c.StartCoordinator());
+  const std::string spec = WriteSpec(c, "keyed", "ppl");
+  CommandResult first =
+      Ablate(c, {"submit", spec, "--request-id", "retry-me-1", "--timeout-s", "120"});
+  ASSERT_EQ(first.exit_code, 0) << first.output;
+  const int64_t id = SweepIdFrom(first.output);
+  ASSERT_GT(id, 0) << first.output;
+  CommandResult again = Ablate(c, {"submit", spec, "--request-id", "retry-me-1"});
+  ASSERT_EQ(again.exit_code, 0) << again.output;
+  EXPECT_EQ(SweepIdFrom(again.output), id) << again.output;
+  EXPECT_EQ(*c.SqlInt("SELECT COUNT(*) FROM sweeps"), 1);
+  // The same id for another spec is refused, not silently answered.
+  CommandResult other =
+      Ablate(c, {"submit", WriteSpec(c, "keyed-b", "ppl"), "--request-id", "retry-me-1"});
+  EXPECT_EQ(other.exit_code, 1) << other.output;
+  EXPECT_THAT(other.output, HasSubstr("request_id 'retry-me-1' was already used"));
+  EXPECT_EQ(*c.SqlInt("SELECT COUNT(*) FROM sweeps"), 1);
 }
 
 TEST(E2eCliTest, CancelStopsAHangingSweep) {

@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "grpcpp/security/server_credentials.h"
 #include "grpcpp/server_builder.h"
 
@@ -105,6 +106,8 @@ grpc::Status FakeWorkerService::LeaseJobs(grpc::ServerContext* ctx, const v1::Le
   while (!ready() && absl::Now() < until && !ctx->IsCancelled()) {
     mu_.AwaitWithDeadline(absl::Condition(&ready), std::min(until, absl::Now() + absl::Milliseconds(20)));
   }
+  // As the coordinator: a poll its caller abandoned is given nothing.
+  if (ctx->IsCancelled()) return grpc::Status(grpc::StatusCode::CANCELLED, "abandoned");
   resp->set_shutting_down(shutting_down_);
   while (!queue_.empty() && resp->leases_size() < std::max(1, req->max_jobs())) {
     v1::Job job = queue_.front();
@@ -140,6 +143,7 @@ grpc::Status FakeWorkerService::Heartbeat(grpc::ServerContext*, const v1::Heartb
 
 grpc::Status FakeWorkerService::CompleteJob(grpc::ServerContext*, const v1::CompleteJobRequest* req,
                                             v1::CompleteJobResponse* resp) {
+  if (complete_delay > absl::ZeroDuration()) absl::SleepFor(complete_delay);
   absl::MutexLock lock(&mu_);
   if (!KnownWorker(req->worker_id())) {
     return grpc::Status(grpc::StatusCode::NOT_FOUND, "unknown worker " + req->worker_id());

@@ -43,6 +43,7 @@ class FakeWorkerService final : public v1::WorkerService::Service {
 
   int32_t heartbeat_interval_ms = 50;  // told to workers at registration
   int32_t max_long_poll_ms = 200;      // cap on LeaseJobs waits
+  absl::Duration complete_delay;       // each CompleteJob answers this late (a slow coordinator)
 
   // Starts a gRPC server on `address` ("127.0.0.1:0" picks a port); *port gets it.
   std::unique_ptr<grpc::Server> Serve(const std::string& address, int* port);

@@ -19,6 +19,14 @@ std::shared_ptr<RunningJobContext> LeaseTable::Start(int64_t job_id) {
   return it->second.context;
 }
 
+StopReason LeaseTable::Finish(int64_t job_id) {
+  absl::MutexLock lock(&mu_);
+  auto it = held_.find(job_id);
+  if (it == held_.end()) return StopReason::kNone;
+  it->second.finished = true;
+  return it->second.context->stop_reason();
+}
+
 std::shared_ptr<RunningJobContext> LeaseTable::Context(int64_t job_id) const {
   absl::MutexLock lock(&mu_);
   auto it = held_.find(job_id);
@@ -28,6 +36,12 @@ std::shared_ptr<RunningJobContext> LeaseTable::Context(int64_t job_id) const {
 void LeaseTable::Remove(int64_t job_id) {
   absl::MutexLock lock(&mu_);
   held_.erase(job_id);
+}
+
+void LeaseTable::Remove(const v1::Lease& lease) {
+  absl::MutexLock lock(&mu_);
+  auto it = held_.find(lease.job().job_id());
+  if (it != held_.end() && it->second.lease.lease_id() == lease.lease_id()) held_.erase(it);
 }
 
 std::vector<v1::LeaseProgress> LeaseTable::Progress() const {
@@ -67,7 +81,9 @@ std::vector<v1::Lease> LeaseTable::StopRunningForDrain() {
   absl::MutexLock lock(&mu_);
   std::vector<v1::Lease> out;
   for (auto& [job_id, held] : held_) {
-    if (held.started && held.context->Stop(StopReason::kDrain)) out.push_back(held.lease);
+    if (held.started && !held.finished && held.context->Stop(StopReason::kDrain)) {
+      out.push_back(held.lease);
+    }
   }
   return out;
 }

@@ -5,7 +5,7 @@
 //
 // Invariant: a lease is in the table from the LeaseJobs answer until its
 // outcome is reported (or dropped as lost/cancelled), so heartbeats keep it
-// alive the whole time.
+// alive the whole time, including while a report waits in the ReportQueue.
 //
 // Thread-safe.
 //
@@ -35,18 +35,26 @@ class LeaseTable {
   void Add(const v1::Lease& lease);
   // Marks the job as running and returns its context; null if the job is not held.
   std::shared_ptr<RunningJobContext> Start(int64_t job_id);
+  // The job's evaluation ended: from now on a drain leaves it alone (its
+  // outcome is being reported). Returns why it was stopped before that
+  // (kNone: it was not), decided atomically with StopRunningForDrain, so a
+  // finished job is either reported or released by the drain, never both.
+  StopReason Finish(int64_t job_id);
   // The context of a held job (started or not); null if not held.
   std::shared_ptr<RunningJobContext> Context(int64_t job_id) const;
   // Forgets the job.
   void Remove(int64_t job_id);
+  // Forgets the job only if it is still held under `lease` (a newer lease of
+  // the same job, granted meanwhile, stays).
+  void Remove(const v1::Lease& lease);
 
   // Progress of every held lease, for a heartbeat.
   std::vector<v1::LeaseProgress> Progress() const;
   // Applies a heartbeat answer: cancelled and lost jobs are stopped. Returns how
   // many held jobs were affected.
   int Apply(const v1::HeartbeatResponse& response);
-  // Stops every running job with kDrain (first time only) and returns their
-  // leases so the caller can release them.
+  // Stops every running (started, not finished) job with kDrain (first time
+  // only) and returns their leases so the caller can release them.
   std::vector<v1::Lease> StopRunningForDrain();
 
   int size() const;
@@ -56,6 +64,7 @@ class LeaseTable {
     v1::Lease lease;
     std::shared_ptr<RunningJobContext> context;
     bool started = false;
+    bool finished = false;  // evaluation over; its report may still be on the way
   };
   mutable absl::Mutex mu_;
   std::map<int64_t, Held> held_ ABSL_GUARDED_BY(mu_);

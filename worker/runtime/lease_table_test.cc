@@ -74,6 +74,24 @@ TEST(LeaseTableTest, DrainReleasesOnlyRunningJobsOnce) {
   EXPECT_TRUE(t.StopRunningForDrain().empty());
 }
 
+// A finished job whose report is still queued is not released by a drain
+// (the result would be refused after the release); one the drain stopped
+// first is reported as drained.
+TEST(LeaseTableTest, FinishedJobsAreLeftToTheirReportByADrain) {
+  LeaseTable t;
+  t.Add(MakeLease(1));
+  t.Add(MakeLease(2));
+  t.Start(1);
+  t.Start(2);
+  EXPECT_EQ(t.Finish(1), StopReason::kNone);
+  auto released = t.StopRunningForDrain();
+  ASSERT_EQ(released.size(), 1u);
+  EXPECT_EQ(released[0].job().job_id(), 2);
+  EXPECT_EQ(t.Finish(2), StopReason::kDrain);
+  EXPECT_EQ(t.Finish(99), StopReason::kNone);  // not held
+  EXPECT_EQ(t.size(), 2);                      // held until Remove (after the report)
+}
+
 TEST(RunningJobContextTest, FirstStopReasonWinsAndProgressIsClamped) {
   RunningJobContext c;
   c.ReportProgress(1.5, "x");

@@ -14,6 +14,14 @@ void AddWorkerFlags(CLI::App* app, WorkerOptions* o) {
   app->add_option("--max-jobs-per-lease", o->max_jobs_per_lease, "jobs leased per request")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
+  app->add_flag("--pipeline,!--no-pipeline", o->pipeline,
+                "report results in the background and, while jobs are short, lease the next "
+                "job while one runs (--no-pipeline: one call at a time)")
+      ->capture_default_str();
+  app->add_option("--prefetch-below-ms", o->prefetch_below_ms,
+                  "pipeline: lease ahead only after a job that took less than this")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
   app->add_option("--lease-wait-ms", o->lease_wait_ms, "long-poll wait per lease request")
       ->capture_default_str()
       ->check(CLI::NonNegativeNumber);

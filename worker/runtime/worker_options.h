@@ -35,6 +35,17 @@ struct WorkerOptions {
   // Jobs asked for per LeaseJobs call. They run one after another; the ones
   // waiting are kept alive by heartbeats and released on drain.
   int32_t max_jobs_per_lease = 1;
+  // Pipelining: outcomes are reported from a background queue in order, each
+  // re-sent until acknowledged as an inline report would be (Run() sends every
+  // queued report before it returns); and while jobs are short (the previous
+  // one took under prefetch_below_ms) the next LeaseJobs is already in flight
+  // while the last job of a lease runs (its leases are held, and kept alive by
+  // heartbeats, from the answer on). Small jobs then cost about one round trip
+  // each instead of two; long jobs hold no extra lease (it would wait behind
+  // them while another worker idles). false: lease, run, report, one call at a
+  // time.
+  bool pipeline = true;
+  int32_t prefetch_below_ms = 1000;
   // Long-poll: how long one LeaseJobs call may wait for work (the server caps it).
   int32_t lease_wait_ms = 5000;
   // Deadline of every unary RPC. LeaseJobs gets lease_wait_ms on top.

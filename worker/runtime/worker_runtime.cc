@@ -10,6 +10,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/synchronization/notification.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
 #include "grpcpp/support/channel_arguments.h"
@@ -33,6 +34,10 @@ uint64_t FreshSeed() {
   std::random_device rd;
   return (static_cast<uint64_t>(rd()) << 32) ^ rd() ^ static_cast<uint64_t>(getpid());
 }
+
+// Pipeline back-pressure: no new lease while this many reports are queued
+// (a coordinator that answers leases but is slow to take results).
+constexpr int kMaxQueuedReports = 64;
 
 std::string Describe(const v1::Job& job) {
   const v1::JobSpec& s = job.spec();
@@ -186,6 +191,7 @@ absl::Status WorkerRuntime::Run() {
   if (!security.ok()) return security.status();
   security_ = *std::move(security);
   ResetChannel();
+  if (options_.pipeline) reports_ = std::make_unique<ReportQueue>();
   heartbeat_thread_ = std::thread([this] { HeartbeatLoop(); });
 
   Backoff backoff(BackoffFrom(options_), FreshSeed());
@@ -202,6 +208,8 @@ absl::Status WorkerRuntime::Run() {
     SleepUnlessStopping(backoff.Next());
     if (backoff.failures() >= 2 && IsRetryable(s)) ResetChannel();
   };
+  std::shared_ptr<PendingLease> next;  // pipeline: the lease call made while a job ran
+  absl::Duration last_job = absl::InfiniteDuration();  // how long the previous job took
   while (!Stopping()) {
     if (options_.idle_exit_ms > 0 &&
         absl::Now() - last_work > absl::Milliseconds(options_.idle_exit_ms)) {
@@ -224,7 +232,11 @@ absl::Status WorkerRuntime::Run() {
         continue;
       }
     }
-    absl::StatusOr<v1::LeaseJobsResponse> leased = LeaseJobs();
+    if (reports_ != nullptr) reports_->WaitUntilPendingBelow(kMaxQueuedReports);
+    std::shared_ptr<PendingLease> call = next != nullptr ? std::move(next) : StartLease();
+    next = nullptr;
+    if (call == nullptr) break;  // stopping
+    absl::StatusOr<v1::LeaseJobsResponse> leased = AwaitLease(*call);
     if (!leased.ok()) {
       if (Stopping()) break;
       if (leased.status().code() == absl::StatusCode::kNotFound) {
@@ -238,19 +250,25 @@ absl::Status WorkerRuntime::Run() {
     if (!reachable) Log("coordinator reachable again");
     reachable = true;
     backoff.Reset();
-    for (const v1::Lease& lease : leased->leases()) leases_.Add(lease);
-    for (const v1::Lease& lease : leased->leases()) {
+    const int n = leased->leases_size();
+    for (int i = 0; i < n; ++i) {
+      const v1::Lease& lease = leased->leases(i);
       last_work = absl::Now();
       if (Stopping()) {
-        if (ReportFailure(lease, "released: worker draining before the job started", true)) {
-          absl::MutexLock lock(&mu_);
-          ++stats_.released;
-        }
-        leases_.Remove(lease.job().job_id());
+        ReleaseUnstarted(lease, "released: worker draining before the job started");
         continue;
       }
+      // Pipeline: while jobs are short, ask for the next ones while the last
+      // of these runs.
+      if (reports_ != nullptr && i == n - 1 && !leased->shutting_down() &&
+          last_job < absl::Milliseconds(options_.prefetch_below_ms) &&
+          reports_->pending() < kMaxQueuedReports) {
+        next = StartLease();
+      }
+      const absl::Time job_start = absl::Now();
       RunJob(lease);
       last_work = absl::Now();
+      last_job = last_work - job_start;
     }
     if (!leased->leases().empty()) {
       std::vector<std::string> models = evaluator_->LoadedModels();
@@ -262,6 +280,23 @@ absl::Status WorkerRuntime::Run() {
       break;
     }
   }
+  if (next != nullptr) {
+    // A lease call made while the last job ran: cancel it; whatever it was
+    // granted is handed back.
+    {
+      absl::MutexLock lock(&mu_);
+      if (lease_call_ != nullptr) lease_call_->TryCancel();
+    }
+    absl::StatusOr<v1::LeaseJobsResponse> unused = AwaitLease(*next);
+    if (unused.ok()) {
+      for (const v1::Lease& lease : unused->leases()) {
+        ReleaseUnstarted(lease, "released: worker stopped before the job started");
+      }
+    }
+  }
+  // Every finished result is sent (or given up per report_retry_ms and the
+  // drain deadline) before the worker exits.
+  if (reports_ != nullptr) reports_->Drain();
   {
     absl::MutexLock lock(&mu_);
     heartbeat_stop_ = true;
@@ -273,26 +308,71 @@ absl::Status WorkerRuntime::Run() {
   return result;
 }
 
-absl::StatusOr<v1::LeaseJobsResponse> WorkerRuntime::LeaseJobs() {
-  v1::LeaseJobsRequest req;
-  req.set_max_jobs(options_.max_jobs_per_lease);
-  req.set_wait_ms(options_.lease_wait_ms);
-  auto ctx = NewContext(absl::Milliseconds(options_.lease_wait_ms + options_.rpc_timeout_ms));
+struct WorkerRuntime::PendingLease {
+  std::shared_ptr<v1::WorkerService::Stub> stub;  // alive until answered
+  grpc::ClientContext ctx;
+  v1::LeaseJobsRequest request;
+  v1::LeaseJobsResponse response;
+  grpc::Status status;
+  absl::Notification answered;
+};
+
+std::shared_ptr<WorkerRuntime::PendingLease> WorkerRuntime::StartLease() {
+  auto call = std::make_shared<PendingLease>();
+  call->request.set_max_jobs(options_.max_jobs_per_lease);
+  call->request.set_wait_ms(options_.lease_wait_ms);
+  call->ctx.set_deadline(absl::ToChronoTime(
+      absl::Now() + absl::Milliseconds(options_.lease_wait_ms + options_.rpc_timeout_ms)));
   {
     absl::MutexLock lock(&mu_);
-    if (stop_requested_) return absl::CancelledError("stopping");
-    req.set_worker_id(worker_id_);
-    for (const auto& m : loaded_models_) req.add_loaded_models(m);
-    lease_call_ = ctx.get();
+    if (stop_requested_) return nullptr;
+    call->request.set_worker_id(worker_id_);
+    for (const auto& m : loaded_models_) call->request.add_loaded_models(m);
+    call->stub = stub_;
+    lease_call_ = &call->ctx;
   }
-  v1::LeaseJobsResponse resp;
-  grpc::Status s = stub()->LeaseJobs(ctx.get(), req, &resp);
+  call->stub->async()->LeaseJobs(&call->ctx, &call->request, &call->response,
+                                 [this, call](grpc::Status s) {
+                                   // Held (and renewed by heartbeats) from the answer on.
+                                   if (s.ok()) {
+                                     for (const v1::Lease& l : call->response.leases()) {
+                                       leases_.Add(l);
+                                     }
+                                   }
+                                   call->status = std::move(s);
+                                   call->answered.Notify();
+                                 });
+  return call;
+}
+
+absl::StatusOr<v1::LeaseJobsResponse> WorkerRuntime::AwaitLease(PendingLease& call) {
+  call.answered.WaitForNotification();
   {
     absl::MutexLock lock(&mu_);
-    lease_call_ = nullptr;
+    if (lease_call_ == &call.ctx) lease_call_ = nullptr;
   }
-  if (!s.ok()) return FromGrpcStatus(s, "LeaseJobs");
-  return resp;
+  if (!call.status.ok()) return FromGrpcStatus(call.status, "LeaseJobs");
+  return std::move(call.response);
+}
+
+void WorkerRuntime::ReleaseUnstarted(const v1::Lease& lease, const std::string& why) {
+  if (ReportFailure(lease, why, true)) {
+    absl::MutexLock lock(&mu_);
+    ++stats_.released;
+  }
+  leases_.Remove(lease);
+}
+
+void WorkerRuntime::SendReport(const v1::Lease& lease, std::function<void()> report) {
+  auto send = [this, lease, report = std::move(report)] {
+    report();
+    leases_.Remove(lease);  // heartbeats renewed it until the outcome was delivered
+  };
+  if (reports_ != nullptr) {
+    reports_->Push(std::move(send));
+  } else {
+    send();
+  }
 }
 
 void WorkerRuntime::RunJob(const v1::Lease& lease) {
@@ -315,24 +395,29 @@ void WorkerRuntime::RunJob(const v1::Lease& lease) {
     }
   }
   const double wall = absl::ToDoubleSeconds(absl::Now() - start);
-  switch (ctx->stop_reason()) {
+  // Finish: from here a drain leaves the job to its report (lease_table.h).
+  switch (leases_.Finish(job_id)) {
     case StopReason::kCancelled: {
       // Cancel-pending on the coordinator: our report ends the job (CANCELLED).
       // Finished work is still sent; the coordinator keeps it.
       Log(absl::StrCat(Describe(job), ": cancelled by the coordinator"));
       if (result.ok()) {
-        ReportComplete(lease, *result);
+        SendReport(lease, [this, lease, r = *std::move(result)] { ReportComplete(lease, r); });
       } else {
-        ReportFailure(lease, "cancelled by the coordinator", true);
-        absl::MutexLock lock(&mu_);
-        ++stats_.dropped;
+        SendReport(lease, [this, lease] {
+          ReportFailure(lease, "cancelled by the coordinator", true);
+          absl::MutexLock lock(&mu_);
+          ++stats_.dropped;
+        });
       }
-      break;
+      return;
     }
     case StopReason::kLost: {
       Log(absl::StrCat(Describe(job), ": lease lost; outcome discarded"));
-      absl::MutexLock lock(&mu_);
-      ++stats_.dropped;
+      {
+        absl::MutexLock lock(&mu_);
+        ++stats_.dropped;
+      }
       break;
     }
     case StopReason::kDrain: {
@@ -346,24 +431,28 @@ void WorkerRuntime::RunJob(const v1::Lease& lease) {
         if (r.wall_seconds() <= 0) r.set_wall_seconds(wall);
         if (r.device().empty()) r.set_device(options_.device);
         if (r.code_version().empty()) r.set_code_version(options_.code_version);
-        ReportComplete(lease, r);
+        SendReport(lease, [this, lease, r = std::move(r)] { ReportComplete(lease, r); });
       } else if (result.status().code() == absl::StatusCode::kCancelled) {
         // The evaluator gave up without being told to: hand the job back.
-        if (ReportFailure(lease, std::string(result.status().message()), true)) {
-          absl::MutexLock lock(&mu_);
-          ++stats_.released;
-        }
+        SendReport(lease, [this, lease, why = std::string(result.status().message())] {
+          if (ReportFailure(lease, why, true)) {
+            absl::MutexLock lock(&mu_);
+            ++stats_.released;
+          }
+        });
       } else {
         Log(absl::StrCat(Describe(job), " failed: ", result.status().ToString()));
-        if (ReportFailure(lease, result.status().ToString(), false)) {
-          absl::MutexLock lock(&mu_);
-          ++stats_.failed;
-        }
+        SendReport(lease, [this, lease, why = result.status().ToString()] {
+          if (ReportFailure(lease, why, false)) {
+            absl::MutexLock lock(&mu_);
+            ++stats_.failed;
+          }
+        });
       }
-      break;
+      return;
     }
   }
-  leases_.Remove(job_id);
+  leases_.Remove(lease);  // nothing to report
 }
 
 absl::Status WorkerRuntime::CheckJobPaths(const v1::Job& job) const {

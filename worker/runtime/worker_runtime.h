@@ -14,6 +14,10 @@
 //  - Finished results are re-sent until the coordinator answers (bounded by
 //    report_retry_ms); completions are fenced by (lease, attempt) on the
 //    coordinator, so a resend never yields a second result.
+//  - Pipelining (options.pipeline, default): the next LeaseJobs is in flight
+//    while the last job of the current lease runs, and reports go through a
+//    ReportQueue (one background sender, in order); Run() returns only after
+//    every queued report was delivered or given up (the same bounds as above).
 //  - RequestStop (SIGTERM) drains: no new leases, leases not yet started are
 //    released at once, the running job may finish within drain_grace_ms; after
 //    that it is cancelled and its lease released (FailJob release=true, which
@@ -48,6 +52,7 @@
 #include "auth/grpc_security.h"
 #include "worker/evaluator.h"
 #include "worker/runtime/lease_table.h"
+#include "worker/runtime/report_queue.h"
 #include "worker/runtime/worker_options.h"
 
 namespace ablate::worker {
@@ -98,8 +103,19 @@ class WorkerRuntime {
   absl::Status Register() ABSL_EXCLUSIVE_LOCKS_REQUIRED(register_mu_);
   void ForgetRegistration(const std::string& stale_id);
 
-  absl::StatusOr<v1::LeaseJobsResponse> LeaseJobs();
+  // One LeaseJobs call in flight (asynchronous; answered on a gRPC thread).
+  struct PendingLease;
+  // Starts a LeaseJobs call; its leases join leases_ as soon as it is
+  // answered (so heartbeats keep them alive). Null when stopping.
+  std::shared_ptr<PendingLease> StartLease();
+  // Waits for the call's answer.
+  absl::StatusOr<v1::LeaseJobsResponse> AwaitLease(PendingLease& call);
+  // Hands back (FailJob release) leases this worker will not run.
+  void ReleaseUnstarted(const v1::Lease& lease, const std::string& why);
   void RunJob(const v1::Lease& lease);
+  // Sends a finished job's outcome (`report`), then forgets its lease: in the
+  // background (pipeline) or here.
+  void SendReport(const v1::Lease& lease, std::function<void()> report);
   // Sends the outcome, retrying while the coordinator is away. False if it was
   // refused or could not be delivered in time.
   bool ReportComplete(const v1::Lease& lease, const v1::JobResult& result);
@@ -125,6 +141,7 @@ class WorkerRuntime {
   std::thread heartbeat_thread_;
 
   LeaseTable leases_;  // thread-safe on its own
+  std::unique_ptr<ReportQueue> reports_;  // pipeline only; set in Run before any job
 
   absl::Mutex register_mu_ ABSL_ACQUIRED_BEFORE(mu_);  // serialises RegisterWorker calls
 

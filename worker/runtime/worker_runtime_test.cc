@@ -2,7 +2,8 @@
 // (tests/testing/fake_worker_service.h) over real loopback gRPC: completion,
 // failure, cancellation and lost leases via heartbeats, drain within and past
 // the grace period, re-registration after the coordinator forgets the worker,
-// reconnecting to a coordinator that starts late, idle exit, bad options.
+// reconnecting to a coordinator that starts late, idle exit, bad options,
+// pipelining (lease prefetch, background reports drained on stop).
 #include "worker/runtime/worker_runtime.h"
 
 #include <atomic>
@@ -27,6 +28,7 @@ using ::testing::HasSubstr;
 //   "ok"   -> metric = job_id * 10 after `sleep`
 //   "fail" -> Internal error
 //   "slow" -> runs until cancelled (checks every 5 ms), then Cancelled
+//   "long" -> as "ok", after 800 ms
 class ScriptedEvaluator : public Evaluator {
  public:
   explicit ScriptedEvaluator(absl::Duration sleep = absl::Milliseconds(5)) : sleep_(sleep) {}
@@ -42,7 +44,7 @@ class ScriptedEvaluator : public Evaluator {
       }
       if (ctx.Cancelled()) return absl::CancelledError("stopped");
     }
-    absl::SleepFor(sleep_);
+    absl::SleepFor(mode == "long" ? absl::Milliseconds(800) : sleep_);
     ctx.ReportProgress(1.0, "done");
     v1::JobResult r;
     auto* m = r.add_metrics();
@@ -273,8 +275,8 @@ TEST_F(WorkerRuntimeTest, ResultIsResentUntilTheCoordinatorIsBack) {
                                          absl::Seconds(10)));
   EXPECT_TRUE(fake_.completed()[0].accepted);
   EXPECT_EQ(fake_.completed()[0].request.job_id(), 21);
+  StopAndJoin();  // the answer may still be on its way until Run returns
   EXPECT_EQ(runtime_->stats().completed, 1);
-  StopAndJoin();
 }
 
 TEST_F(WorkerRuntimeTest, StopsWhenTheCoordinatorShutsDownOrWhenIdle) {
@@ -290,6 +292,93 @@ TEST_F(WorkerRuntimeTest, StopsWhenTheCoordinatorShutsDownOrWhenIdle) {
   const absl::Time t0 = absl::Now();
   EXPECT_THAT(rt->Run(), IsOk());
   EXPECT_LT(absl::Now() - t0, absl::Seconds(5));
+}
+
+// Pipelining: after a short job, the next LeaseJobs is in flight while a job
+// runs; not after a long one (prefetch_below_ms), nor without pipelining.
+TEST_F(WorkerRuntimeTest, LeasesTheNextJobWhileOneRunsAfterShortJobsOnly) {
+  struct Variant {
+    const char* name;
+    bool pipeline;
+    int32_t prefetch_below_ms;
+    bool prefetches;
+  };
+  int64_t next_id = 40;
+  for (const Variant& v : {Variant{"pipeline", true, 1000, true},
+                           Variant{"previous job too long", true, 1, false},
+                           Variant{"no pipeline", false, 1000, false}}) {
+    SCOPED_TRACE(v.name);
+    const int64_t leased_before = fake_.leased_count();
+    const size_t completed_before = fake_.completed().size();
+    fake_.Enqueue(MakeJob(++next_id, "ok"));    // 5 ms
+    fake_.Enqueue(MakeJob(++next_id, "long"));  // 800 ms
+    fake_.Enqueue(MakeJob(++next_id, "ok"));
+    WorkerOptions o = Options();
+    o.pipeline = v.pipeline;
+    o.prefetch_below_ms = v.prefetch_below_ms;
+    Start(o);
+    // The long job runs.
+    ASSERT_TRUE(FakeWorkerService::WaitFor([&] { return evaluator_->started() == 2; },
+                                           absl::Seconds(5)));
+    if (v.prefetches) {
+      // The third job is leased (held, not started) while the second runs.
+      EXPECT_TRUE(FakeWorkerService::WaitFor(
+          [&] { return fake_.leased_count() == leased_before + 3; }, absl::Milliseconds(500)));
+      EXPECT_EQ(evaluator_->started(), 2);
+    } else {
+      absl::SleepFor(absl::Milliseconds(300));
+      EXPECT_EQ(fake_.leased_count(), leased_before + 2);
+    }
+    ASSERT_TRUE(FakeWorkerService::WaitFor(
+        [&] { return fake_.completed().size() == completed_before + 3; }, absl::Seconds(5)));
+    StopAndJoin();
+    EXPECT_THAT(run_status_, IsOk());
+    EXPECT_EQ(runtime_->stats().completed, 3);
+    runtime_.reset();
+    // A long poll the stopped worker abandoned may still be open on the fake
+    // until its cancellation arrives: let it end before the next jobs exist.
+    absl::SleepFor(absl::Milliseconds(2 * fake_.max_long_poll_ms));
+  }
+}
+
+// Reports go out in the background (the next jobs run meanwhile); a stop
+// sends every queued report before Run returns.
+TEST_F(WorkerRuntimeTest, QueuedReportsAreSentBeforeRunReturns) {
+  fake_.complete_delay = absl::Milliseconds(150);
+  for (int i = 1; i <= 5; ++i) fake_.Enqueue(MakeJob(60 + i, "ok"));
+  WorkerOptions o = Options();
+  o.max_jobs_per_lease = 5;
+  Start(o, absl::Milliseconds(1));
+  ASSERT_TRUE(FakeWorkerService::WaitFor([&] { return evaluator_->started() == 5; },
+                                         absl::Seconds(5)));
+  EXPECT_LE(fake_.completed().size(), 1u);  // jobs did not wait for their reports (150 ms each)
+  StopAndJoin();
+  EXPECT_THAT(run_status_, IsOk());
+  ASSERT_EQ(fake_.completed().size(), 5u);
+  for (int i = 0; i < 5; ++i) {
+    EXPECT_EQ(fake_.completed()[i].request.job_id(), 61 + i);  // in order
+    EXPECT_TRUE(fake_.completed()[i].accepted);
+  }
+  EXPECT_EQ(runtime_->stats().completed, 5);
+}
+
+// A lease that arrived while the last job ran is handed back on stop, unstarted.
+TEST_F(WorkerRuntimeTest, StopReleasesTheLeaseFetchedWhileTheLastJobRan) {
+  fake_.Enqueue(MakeJob(71, "ok"));
+  fake_.Enqueue(MakeJob(72, "long"));
+  fake_.Enqueue(MakeJob(73, "ok"));
+  Start(Options());
+  ASSERT_TRUE(FakeWorkerService::WaitFor(
+      [&] { return evaluator_->started() == 2 && fake_.leased_count() == 3; }, absl::Seconds(5)));
+  StopAndJoin();
+  EXPECT_THAT(run_status_, IsOk());
+  EXPECT_EQ(evaluator_->started(), 2);
+  ASSERT_EQ(fake_.completed().size(), 2u);
+  EXPECT_EQ(fake_.completed()[1].request.job_id(), 72);  // finished within the drain grace
+  ASSERT_EQ(fake_.failed().size(), 1u);
+  EXPECT_EQ(fake_.failed()[0].job_id(), 73);
+  EXPECT_TRUE(fake_.failed()[0].release());
+  EXPECT_EQ(runtime_->stats().released, 1);
 }
 
 TEST_F(WorkerRuntimeTest, RejectsBadOptions) {
