@@ -55,14 +55,17 @@ absl::StatusOr<std::string> ReadText(const std::string& path) {
   return ss.str();
 }
 
-EvaluatorFactory ProductEvaluatorFactory() {
-  return [](const std::string& device, int) -> absl::StatusOr<std::unique_ptr<worker::Evaluator>> {
+// reuse: residual-stream reuse across jobs (same numbers; off for comparison).
+EvaluatorFactory ProductEvaluatorFactory(bool reuse) {
+  return [reuse](const std::string& device, int) -> absl::StatusOr<std::unique_ptr<worker::Evaluator>> {
 #ifdef ABLATE_HAVE_LM_EVALUATOR
     eval::LmEvaluatorOptions options;
     options.device = device;
+    options.reuse = reuse;
     return eval::CreateLmEvaluator(options);
 #else
     (void)device;
+    (void)reuse;
     return absl::FailedPreconditionError(
         "no evaluator is built into this ablate binary (the LibTorch evaluation engine, CMake "
         "target ablate_eval, is missing); `ablate run` cannot evaluate models");
@@ -89,6 +92,7 @@ struct RunArgs {
   EmbeddedRunOptions options;
   std::string format = "summary";
   bool no_progress = false;
+  std::string reuse = "on";
 };
 
 void Run(const RunArgs& a, CommandContext* ctx) {
@@ -110,7 +114,7 @@ void Run(const RunArgs& a, CommandContext* ctx) {
   std::ostringstream sink;
   std::ostream& progress = a.no_progress ? static_cast<std::ostream&>(sink) : std::cerr;
   options.with_jobs = *format == ResultFormat::kSummary;
-  auto result = RunSweepEmbedded(*spec, *text, options, ProductEvaluatorFactory(), progress);
+  auto result = RunSweepEmbedded(*spec, *text, options, ProductEvaluatorFactory(a.reuse == "on"), progress);
   if (!result.ok()) return (void)ctx->Fail(result.status());
   if (*format == ResultFormat::kSummary) {
     std::cout << FormatStudySummary(result->jobs, result->rows);
@@ -322,6 +326,11 @@ void RegisterSweepCommands(CLI::App* app, CommandContext* ctx) {
                     "to baseline, drift, random-removal resilience), table, csv or json")
         ->capture_default_str();
     cmd->add_flag("--no-progress", args->no_progress, "no progress output on stderr");
+    cmd->add_option("--reuse", args->reuse,
+                    "residual-stream reuse across jobs on the same model and input (same numbers; off "
+                    "for comparison and debugging)")
+        ->capture_default_str()
+        ->check(CLI::IsMember({"on", "off"}));
     cmd->callback([args, ctx] { Run(*args, ctx); });
   }
   {
