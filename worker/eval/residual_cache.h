@@ -22,13 +22,13 @@
 #ifndef ABLATE_WORKER_EVAL_RESIDUAL_CACHE_H_
 #define ABLATE_WORKER_EVAL_RESIDUAL_CACHE_H_
 
+#include <ATen/ATen.h>
+
 #include <cstdint>
 #include <list>
 #include <mutex>
 #include <string>
 #include <vector>
-
-#include <ATen/ATen.h>
 
 namespace ablate::eval {
 
@@ -42,8 +42,8 @@ class ResidualCache {
   ResidualCache& operator=(const ResidualCache&) = delete;
 
   struct Hit {
-    int64_t layer = 0;   // start the forward here
-    at::Tensor hidden;   // state entering `layer`; undefined when layer == 0 (nothing kept)
+    int64_t layer = 0;  // start the forward here
+    at::Tensor hidden;  // state entering `layer`; undefined when layer == 0 (nothing kept)
   };
   // The deepest kept state entering a layer in [1, layer] for `key`; {0, {}} if none.
   Hit Deepest(const std::string& key, int64_t layer);

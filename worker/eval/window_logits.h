@@ -14,14 +14,15 @@
 // Thread-safety: immutable; Rows is const and uses the model const.
 //
 //   WindowLogits w = WindowLogits::FromHidden(lm, hidden_row, ChunkRows(vocab, 64 << 20));
-//   for (int64_t b = 0; b < n; b += w.chunk_rows()) use(w.Rows(b, std::min(w.chunk_rows(), n - b)));
+//   for (int64_t b = 0; b < n; b += w.chunk_rows()) use(w.Rows(b, std::min(w.chunk_rows(), n -
+//   b)));
 #ifndef ABLATE_WORKER_EVAL_WINDOW_LOGITS_H_
 #define ABLATE_WORKER_EVAL_WINDOW_LOGITS_H_
 
+#include <ATen/ATen.h>
+
 #include <cstdint>
 #include <limits>
-
-#include <ATen/ATen.h>
 
 #include "worker/models/causal_lm.h"
 
@@ -43,7 +44,9 @@ class WindowLogits {
 
   bool defined() const { return data_.defined(); }
   int64_t chunk_rows() const { return chunk_rows_; }
-  int64_t end() const { return first_ + (data_.defined() ? data_.size(0) : 0); }  // one past the last position
+  int64_t end() const {
+    return first_ + (data_.defined() ? data_.size(0) : 0);
+  }  // one past the last position
 
   // float32 [count, V] logits of positions [begin, begin + count), on the
   // model's device. REQUIRES: first <= begin, begin + count <= end().
