@@ -56,16 +56,20 @@ absl::StatusOr<std::string> ReadText(const std::string& path) {
 }
 
 // reuse: residual-stream reuse across jobs (same numbers; off for comparison).
-EvaluatorFactory ProductEvaluatorFactory(bool reuse) {
-  return [reuse](const std::string& device, int) -> absl::StatusOr<std::unique_ptr<worker::Evaluator>> {
+// threads: intra-op CPU threads (0: LibTorch default), as ablate-worker --threads.
+EvaluatorFactory ProductEvaluatorFactory(bool reuse, int threads) {
+  return [reuse, threads](const std::string& device,
+                          int) -> absl::StatusOr<std::unique_ptr<worker::Evaluator>> {
 #ifdef ABLATE_HAVE_LM_EVALUATOR
     eval::LmEvaluatorOptions options;
     options.device = device;
     options.reuse = reuse;
+    options.num_threads = threads;
     return eval::CreateLmEvaluator(options);
 #else
     (void)device;
     (void)reuse;
+    (void)threads;
     return absl::FailedPreconditionError(
         "no evaluator is built into this ablate binary (the LibTorch evaluation engine, CMake "
         "target ablate_eval, is missing); `ablate run` cannot evaluate models");
@@ -93,6 +97,7 @@ struct RunArgs {
   std::string format = "summary";
   bool no_progress = false;
   std::string reuse = "on";
+  int threads = 0;
 };
 
 void Run(const RunArgs& a, CommandContext* ctx) {
@@ -114,7 +119,7 @@ void Run(const RunArgs& a, CommandContext* ctx) {
   std::ostringstream sink;
   std::ostream& progress = a.no_progress ? static_cast<std::ostream&>(sink) : std::cerr;
   options.with_jobs = *format == ResultFormat::kSummary;
-  auto result = RunSweepEmbedded(*spec, *text, options, ProductEvaluatorFactory(a.reuse == "on"), progress);
+  auto result = RunSweepEmbedded(*spec, *text, options, ProductEvaluatorFactory(a.reuse == "on", a.threads), progress);
   if (!result.ok()) return (void)ctx->Fail(result.status());
   if (*format == ResultFormat::kSummary) {
     std::cout << FormatStudySummary(result->jobs, result->rows);
@@ -331,6 +336,9 @@ void RegisterSweepCommands(CLI::App* app, CommandContext* ctx) {
                     "for comparison and debugging)")
         ->capture_default_str()
         ->check(CLI::IsMember({"on", "off"}));
+    cmd->add_option("--threads", args->threads, "intra-op CPU threads (0: LibTorch default), as ablate-worker's")
+        ->capture_default_str()
+        ->check(CLI::NonNegativeNumber);
     cmd->callback([args, ctx] { Run(*args, ctx); });
   }
   {

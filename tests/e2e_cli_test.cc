@@ -193,7 +193,8 @@ TEST(E2eCliTest, RunWithTheProductEvaluatorOnTheReferenceModel) {
                       << "ablations:\n  - baseline\n  - {group: [attention], mode: zero}\n";
   const std::string db = c.dir() + "/run.db";
   CommandResult run =
-      Ablate(c, {"run", spec, "--db", db, "--workers", "2", "--format", "csv", "--no-progress"}, false);
+      Ablate(c, {"run", spec, "--db", db, "--workers", "2", "--format", "csv", "--no-progress", "--threads", "1"},
+             false);
   ASSERT_EQ(run.exit_code, 0) << run.output;
   EXPECT_THAT(run.output, HasSubstr("2 succeeded, 0 failed"));
   // Removing every attention branch of a trained transformer hurts perplexity.
