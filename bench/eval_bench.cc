@@ -125,10 +125,12 @@ int main(int argc, char** argv) {
               bo.plan = &plan;
               bo.with_baseline = drift;
               auto st = ablate::eval::ForwardWindows(
-                  **lm, *windows, bo, [&](size_t i, const at::Tensor& logits, const at::Tensor& base) {
+                  **lm, *windows, bo,
+                  [&](size_t i, const ablate::eval::WindowLogits& logits, const ablate::eval::WindowLogits& base) {
                     const auto& w = (*windows)[i];
                     sink += ablate::eval::ScoreTargets(logits, w.score_begin, w.targets).Sum();
-                    if (base.defined()) tally.Add(base, logits);
+                    if (base.defined())
+                      tally.Add(base, logits, w.score_begin, static_cast<int64_t>(w.targets.size()));
                     return absl::OkStatus();
                   });
               if (!st.ok()) std::exit(1);

@@ -55,14 +55,21 @@ absl::StatusOr<std::string> ReadText(const std::string& path) {
   return ss.str();
 }
 
-EvaluatorFactory ProductEvaluatorFactory() {
-  return [](const std::string& device, int) -> absl::StatusOr<std::unique_ptr<worker::Evaluator>> {
+// reuse: residual-stream reuse across jobs (same numbers; off for comparison).
+// threads: intra-op CPU threads (0: LibTorch default), as ablate-worker --threads.
+EvaluatorFactory ProductEvaluatorFactory(bool reuse, int threads) {
+  return [reuse, threads](const std::string& device,
+                          int) -> absl::StatusOr<std::unique_ptr<worker::Evaluator>> {
 #ifdef ABLATE_HAVE_LM_EVALUATOR
     eval::LmEvaluatorOptions options;
     options.device = device;
+    options.reuse = reuse;
+    options.num_threads = threads;
     return eval::CreateLmEvaluator(options);
 #else
     (void)device;
+    (void)reuse;
+    (void)threads;
     return absl::FailedPreconditionError(
         "no evaluator is built into this ablate binary (the LibTorch evaluation engine, CMake "
         "target ablate_eval, is missing); `ablate run` cannot evaluate models");
@@ -89,6 +96,8 @@ struct RunArgs {
   EmbeddedRunOptions options;
   std::string format = "summary";
   bool no_progress = false;
+  std::string reuse = "on";
+  int threads = 0;
 };
 
 void Run(const RunArgs& a, CommandContext* ctx) {
@@ -110,7 +119,7 @@ void Run(const RunArgs& a, CommandContext* ctx) {
   std::ostringstream sink;
   std::ostream& progress = a.no_progress ? static_cast<std::ostream&>(sink) : std::cerr;
   options.with_jobs = *format == ResultFormat::kSummary;
-  auto result = RunSweepEmbedded(*spec, *text, options, ProductEvaluatorFactory(), progress);
+  auto result = RunSweepEmbedded(*spec, *text, options, ProductEvaluatorFactory(a.reuse == "on", a.threads), progress);
   if (!result.ok()) return (void)ctx->Fail(result.status());
   if (*format == ResultFormat::kSummary) {
     std::cout << FormatStudySummary(result->jobs, result->rows);
@@ -325,6 +334,14 @@ void RegisterSweepCommands(CLI::App* app, CommandContext* ctx) {
                     "to baseline, drift, random-removal resilience), table, csv or json")
         ->capture_default_str();
     cmd->add_flag("--no-progress", args->no_progress, "no progress output on stderr");
+    cmd->add_option("--reuse", args->reuse,
+                    "residual-stream reuse across jobs on the same model and input (same numbers; off "
+                    "for comparison and debugging)")
+        ->capture_default_str()
+        ->check(CLI::IsMember({"on", "off"}));
+    cmd->add_option("--threads", args->threads, "intra-op CPU threads (0: LibTorch default), as ablate-worker's")
+        ->capture_default_str()
+        ->check(CLI::NonNegativeNumber);
     cmd->callback([args, ctx] { Run(*args, ctx); });
   }
   {

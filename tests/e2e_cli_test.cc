@@ -2,6 +2,7 @@
 // the real coordinator binary and test-worker processes on loopback:
 // submit (and --dry-run, --request-id), watch, status, results (formats and filters),
 // cancel, workers, and the one-line errors with non-zero exit codes.
+#include <algorithm>
 #include <fstream>
 
 #include "absl/strings/numbers.h"
@@ -215,7 +216,8 @@ TEST(E2eCliTest, RunWithTheProductEvaluatorOnTheReferenceModel) {
                       << "ablations:\n  - baseline\n  - {group: [attention], mode: zero}\n";
   const std::string db = c.dir() + "/run.db";
   CommandResult run =
-      Ablate(c, {"run", spec, "--db", db, "--workers", "2", "--format", "csv", "--no-progress"}, false);
+      Ablate(c, {"run", spec, "--db", db, "--workers", "2", "--format", "csv", "--no-progress", "--threads", "1"},
+             false);
   ASSERT_EQ(run.exit_code, 0) << run.output;
   EXPECT_THAT(run.output, HasSubstr("2 succeeded, 0 failed"));
   // Removing every attention branch of a trained transformer hurts perplexity.
@@ -230,6 +232,43 @@ TEST(E2eCliTest, RunWithTheProductEvaluatorOnTheReferenceModel) {
     }
   }
   EXPECT_TRUE(saw_group) << run.output;
+#endif
+}
+
+// `ablate run --reuse on` and `--reuse off` give the same bits for every metric
+// of a full layer sweep (skips and zeroed attention, perplexity with drift) on
+// the reference transformer: one worker, so later jobs start from the states
+// the baseline and earlier jobs cached.
+TEST(E2eCliTest, RunWithAndWithoutReuseGivesTheSameResults) {
+#ifndef ABLATE_HAVE_LM_EVALUATOR
+  GTEST_SKIP() << "this build has no LibTorch evaluator";
+#else
+  const std::string model = absl::StrCat(ABLATE_SOURCE_DIR, "/examples/models/qwen2-fortunes");
+  const std::string data = absl::StrCat(ABLATE_SOURCE_DIR, "/examples/data/fortunes-heldout.txt");
+  if (!std::ifstream(model + "/model.safetensors").good() || !std::ifstream(data).good()) {
+    GTEST_SKIP() << "reference model not found: " << model;
+  }
+  E2eCluster c("cli_run_reuse");
+  const std::string spec = c.dir() + "/reuse.yaml";
+  std::ofstream(spec) << "name: reuse\nmodels:\n  - {name: qwen2-fortunes, path: " << model << "}\n"
+                      << "evaluations:\n  - {name: ppl, perplexity: {dataset: " << data
+                      << ", max_length: 64, num_tokens: 256, batch_size: 2, drift: true}}\n"
+                      << "ablations:\n  - baseline\n  - {layer_sweep: layer}\n  - {layer_sweep: attention}\n";
+  auto rows = [&](const std::string& reuse) {
+    const std::string db = absl::StrCat(c.dir(), "/run-", reuse, ".db");
+    CommandResult run = Ablate(c, {"run", spec, "--db", db, "--format", "csv", "--no-progress", "--reuse", reuse},
+                               false);
+    EXPECT_EQ(run.exit_code, 0) << run.output;
+    EXPECT_THAT(run.output, HasSubstr("17 succeeded, 0 failed"));
+    std::vector<std::string> out;
+    for (absl::string_view line : absl::StrSplit(run.output, '\n')) {
+      if (std::count(line.begin(), line.end(), ',') == 13) out.emplace_back(line);
+    }
+    return out;
+  };
+  const std::vector<std::string> on = rows("on"), off = rows("off");
+  EXPECT_GT(on.size(), 17u * 4);
+  EXPECT_EQ(on, off);  // value, baseline and ratio printed with %.17g
 #endif
 }
 

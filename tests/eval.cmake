@@ -3,7 +3,7 @@
 if(TARGET ablate_eval)
   ablate_test(NAME eval_evaluator_test
     SRCS ${CMAKE_CURRENT_LIST_DIR}/eval_evaluator_test.cc ${CMAKE_CURRENT_LIST_DIR}/eval_tasks_test.cc
-         ${CMAKE_CURRENT_LIST_DIR}/eval_forward_batches_test.cc
+         ${CMAKE_CURRENT_LIST_DIR}/eval_forward_batches_test.cc ${CMAKE_CURRENT_LIST_DIR}/eval_reuse_test.cc
     LIBS ablate_eval ablate_models ablate_text
     LABELS eval)
 endif()

@@ -28,6 +28,9 @@ class ToyLm : public models::CausalLM {
     at::Tensor v = at::arange(16, at::kFloat);
     return at::sin(ids.to(at::kFloat).unsqueeze(-1) * (v + 1.0) * 0.37 + shift);
   }
+  torch::Tensor ForwardHidden(const torch::Tensor& ids, const models::ForwardOptions& o) const override {
+    return Forward(ids, o);  // LmHead is the identity
+  }
   std::unique_ptr<models::DecodeState> NewState(int64_t) const override { return nullptr; }
   torch::Tensor Step(const torch::Tensor& ids, models::DecodeState*, const models::ForwardOptions& o) const override {
     return Forward(ids, o);
@@ -63,8 +66,8 @@ std::vector<double> Scores(const ToyLm& lm, int64_t batch, BatchStats* stats, bo
   bo.with_baseline = baseline;
   absl::Status s = ForwardWindows(
       lm, w, bo,
-      [&](size_t i, const at::Tensor& logits, const at::Tensor& base) {
-        EXPECT_EQ(logits.size(0), static_cast<int64_t>(w[i].input.size()));
+      [&](size_t i, const WindowLogits& logits, const WindowLogits& base) {
+        EXPECT_EQ(logits.end(), static_cast<int64_t>(w[i].input.size()));
         EXPECT_EQ(base.defined(), baseline);
         out[i] = ScoreTargets(logits, w[i].score_begin, w[i].targets).Sum();
         return absl::OkStatus();
@@ -100,7 +103,7 @@ TEST(ForwardWindows, SecondOutOfMemoryPropagates) {
   BatchOptions bo;
   bo.batch_size = 8;
   EXPECT_THROW(
-      { (void)ForwardWindows(lm, w, bo, [](size_t, const at::Tensor&, const at::Tensor&) { return absl::OkStatus(); }); },
+      { (void)ForwardWindows(lm, w, bo, [](size_t, const WindowLogits&, const WindowLogits&) { return absl::OkStatus(); }); },
       c10::Error);
 }
 
@@ -112,7 +115,7 @@ TEST(ForwardWindows, CancellationStopsBeforeTheNextBatch) {
   bo.batch_size = 2;
   bo.ctx = &ctx;
   int seen = 0;
-  absl::Status s = ForwardWindows(lm, w, bo, [&](size_t, const at::Tensor&, const at::Tensor&) {
+  absl::Status s = ForwardWindows(lm, w, bo, [&](size_t, const WindowLogits&, const WindowLogits&) {
     if (++seen == 2) ctx.Cancel();
     return absl::OkStatus();
   });

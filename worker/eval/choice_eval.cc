@@ -130,6 +130,11 @@ absl::StatusOr<EvalOutput> RunMultipleChoice(const EvalEnv& env, const v1::Multi
   bo.plan = &env.plan;
   bo.with_baseline = spec.bootstrap() && !env.plan.empty();
   bo.ctx = env.ctx;
+  bo.logits_chunk_bytes = env.logits_chunk_bytes;
+  if (env.residual_cache != nullptr && !env.model_key.empty()) {
+    bo.residuals = env.residual_cache;
+    bo.residual_key = env.model_key;
+  }
   bo.what = absl::StrCat(text::TaskName(ds.task), " sequences");
   BatchStats stats;
   auto to_choice = [&](const TokenScores& s, size_t idx) {
@@ -140,7 +145,7 @@ absl::StatusOr<EvalOutput> RunMultipleChoice(const EvalEnv& env, const v1::Multi
   };
   RETURN_IF_ERROR(ForwardWindows(
       *env.lm, inputs, bo,
-      [&](size_t u, const at::Tensor& logits, const at::Tensor& base) {
+      [&](size_t u, const WindowLogits& logits, const WindowLogits& base) {
         for (size_t i : users[u]) {
           scores[i] = to_choice(ScoreTargets(logits, windows[i].score_begin, windows[i].targets), i);
           base_scores[i] = base.defined()

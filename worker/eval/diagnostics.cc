@@ -1,6 +1,7 @@
 // diagnostics.cc: see diagnostics.h.
 #include "worker/eval/diagnostics.h"
 
+#include <algorithm>
 #include <string>
 
 #include "common/model_config.h"
@@ -39,8 +40,30 @@ double MeanKl(const at::Tensor& final_logits, const at::Tensor& lens_logits) {
       .item<double>();
 }
 
+namespace {
+
+// mean over rows of KL(softmax(LmHead(final)) || softmax(LmHead(lens))), rows
+// [N, H] each, chunk rows at a time; `final_logits` holds all of them when it
+// fits one chunk (computed once per diagnostics call).
+double ChunkedMeanKl(const models::CausalLM& lm, const at::Tensor& final_hidden, const at::Tensor& final_logits,
+                     const at::Tensor& lens_hidden, int64_t chunk) {
+  const int64_t n = final_hidden.size(0);
+  std::vector<at::Tensor> kl;
+  for (int64_t b = 0; b < n; b += chunk) {
+    const int64_t c = std::min(chunk, n - b);
+    const at::Tensor f = final_logits.defined() ? final_logits : lm.LmHead(final_hidden.narrow(0, b, c));
+    kl.push_back(KlDivergence(f, lm.LmHead(lens_hidden.narrow(0, b, c))));
+  }
+  return at::cat(kl).to(at::kDouble).mean().item<double>();
+}
+
+}  // namespace
+
 std::vector<LayerDiagnostics> ComputeDiagnostics(const models::CausalLM& lm, const models::ForwardTrace& trace,
-                                                 const at::Tensor& final_logits) {
+                                                 int64_t chunk_rows) {
+  const int64_t chunk = std::max<int64_t>(1, chunk_rows);
+  const at::Tensor fin = trace.final_hidden.reshape({-1, trace.final_hidden.size(-1)});  // [B*T, H]
+  const at::Tensor final_logits = fin.size(0) <= chunk ? lm.LmHead(fin) : at::Tensor();
   const size_t n = trace.layer_outputs.size();
   TORCH_CHECK(trace.layer_inputs.size() == n, "diagnostics: trace has ", trace.layer_inputs.size(),
               " layer inputs but ", n, " outputs");
@@ -56,8 +79,9 @@ std::vector<LayerDiagnostics> ComputeDiagnostics(const models::CausalLM& lm, con
       d.branch_ratio[std::string(ComponentName(key.second))] = BranchRatio(branch, trace.layer_inputs[l]);
     }
     const at::Tensor& h = trace.layer_outputs[l];
-    d.lens_kl = MeanKl(final_logits, lm.LmHead(lm.FinalNorm(h)));
-    d.lens_kl_raw = MeanKl(final_logits, lm.LmHead(h));
+    const at::Tensor flat = h.reshape({-1, h.size(-1)});
+    d.lens_kl = ChunkedMeanKl(lm, fin, final_logits, lm.FinalNorm(flat), chunk);
+    d.lens_kl_raw = ChunkedMeanKl(lm, fin, final_logits, flat, chunk);
   }
   return out;
 }

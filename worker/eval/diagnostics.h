@@ -9,7 +9,7 @@
 // Token means are over every position of every batch row (no padding here).
 // Thread-safety: pure functions of their inputs; the model is used const.
 //
-//   std::vector<LayerDiagnostics> d = ComputeDiagnostics(lm, trace, logits);
+//   std::vector<LayerDiagnostics> d = ComputeDiagnostics(lm, trace, ChunkRows(vocab, 64 << 20));
 //   std::string json = DiagnosticsJson(d);
 #ifndef ABLATE_WORKER_EVAL_DIAGNOSTICS_H_
 #define ABLATE_WORKER_EVAL_DIAGNOSTICS_H_
@@ -48,10 +48,12 @@ double BranchRatio(const at::Tensor& branch, const at::Tensor& in);
 // mean over rows of KL(softmax(final) || softmax(lens)). [..., V] each.
 double MeanKl(const at::Tensor& final_logits, const at::Tensor& lens_logits);
 
-// All layers of a trace filled with capture_branches = true.
-// final_logits: the [B, T, V] output of that same forward pass.
+// All layers of a trace filled with capture_branches = true (its final_hidden
+// gives the model's output). Logits, final and lens, are made chunk_rows
+// positions at a time; the KL means are the same float64 means of the same
+// per-position values as over whole [B*T, V] tensors.
 std::vector<LayerDiagnostics> ComputeDiagnostics(const models::CausalLM& lm, const models::ForwardTrace& trace,
-                                                 const at::Tensor& final_logits);
+                                                 int64_t chunk_rows);
 
 // {"layers":[{"layer":0,"norm_ratio":..,"cosine":..,"branch_ratio":{..},"lens_kl":..,"lens_kl_raw":..},..]}
 std::string DiagnosticsJson(const std::vector<LayerDiagnostics>& layers);

@@ -13,6 +13,7 @@
 #include "nlohmann/json.hpp"
 #include "worker/eval/diagnostics.h"
 #include "worker/eval/evaluations.h"
+#include "worker/eval/window_logits.h"
 
 namespace ablate::eval {
 namespace {
@@ -51,9 +52,10 @@ absl::StatusOr<EvalOutput> RunDiagnostics(const EvalEnv& env, const v1::Diagnost
   fo.plan = &env.plan;
   fo.trace = &trace;
   fo.capture_branches = true;
-  const at::Tensor logits = env.lm->Forward(input, fo);
+  (void)env.lm->ForwardHidden(input, fo);  // trace.final_hidden: the output; logits come in chunks
   if (env.ctx != nullptr) env.ctx->ReportProgress(0.6, "diagnostics statistics");
-  const std::vector<LayerDiagnostics> layers = ComputeDiagnostics(*env.lm, trace, logits);
+  const std::vector<LayerDiagnostics> layers =
+      ComputeDiagnostics(*env.lm, trace, ChunkRows(env.lm->config().vocab_size, env.logits_chunk_bytes));
 
   std::vector<std::pair<int64_t, double>> norm, cosine, lens, lens_raw;
   std::map<std::string, std::vector<std::pair<int64_t, double>>> branch;

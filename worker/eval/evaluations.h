@@ -24,6 +24,7 @@
 #include "ablate/v1/spec.pb.h"
 #include "absl/status/statusor.h"
 #include "worker/eval/baseline_cache.h"
+#include "worker/eval/residual_cache.h"
 #include "worker/evaluator.h"
 #include "worker/models/causal_lm.h"
 #include "worker/text/dataset.h"
@@ -50,6 +51,11 @@ struct EvalEnv {
   // it, model_key must name the weights, dtype and tokenizer.
   BaselineCache* baseline_cache = nullptr;
   std::string model_key;
+  // Optional: residual-stream prefixes shared across jobs (perplexity and
+  // multiple choice; needs model_key). Results are the same with or without.
+  ResidualCache* residual_cache = nullptr;
+  // float32 logits alive at once per forward pass (perplexity, drift, multiple choice).
+  int64_t logits_chunk_bytes = int64_t{64} << 20;
 };
 
 struct EvalOutput {

@@ -9,8 +9,9 @@
 namespace ablate::eval {
 namespace {
 
+// CPU int64 [end - begin, width].
 at::Tensor PaddedBatch(const std::vector<ScoringWindow>& windows, const std::vector<size_t>& order, size_t begin,
-                       size_t end, int64_t pad, const at::Device& device) {
+                       size_t end, int64_t pad) {
   int64_t width = 0;
   for (size_t k = begin; k < end; ++k) {
     width = std::max<int64_t>(width, static_cast<int64_t>(windows[order[k]].input.size()));
@@ -21,7 +22,29 @@ at::Tensor PaddedBatch(const std::vector<ScoringWindow>& windows, const std::vec
     const auto& in = windows[order[k]].input;
     for (size_t t = 0; t < in.size(); ++t) acc[k - begin][t] = in[t];
   }
-  return ids.to(device);
+  return ids;
+}
+
+// The normed final hidden states [B, W, H] of one pass, through the residual
+// cache when there is one.
+at::Tensor HiddenPass(const models::CausalLM& lm, const at::Tensor& cpu_ids, const models::AblationPlan* plan,
+                      const BatchOptions& options, BatchStats& st) {
+  models::ForwardOptions fo;
+  fo.plan = plan;
+  const at::Tensor ids = cpu_ids.to(lm.device());
+  if (options.residuals == nullptr) return lm.ForwardHidden(ids, fo);
+  const std::string key = ResidualKey(options.residual_key, cpu_ids);
+  const int64_t first =
+      plan != nullptr ? models::FirstAblatedLayer(lm.config(), *plan) : lm.config().num_layers;
+  ResidualCache::Hit hit = options.residuals->Deepest(key, first);
+  std::vector<at::Tensor> states;
+  fo.start_layer = hit.layer;
+  fo.start_hidden = hit.hidden;
+  fo.residuals = &states;
+  at::Tensor h = lm.ForwardHidden(ids, fo);
+  st.layers_skipped += hit.layer;
+  options.residuals->Store(key, states);
+  return h;
 }
 
 }  // namespace
@@ -44,8 +67,7 @@ absl::Status ForwardWindows(const models::CausalLM& lm, const std::vector<Scorin
   });
   int64_t batch = std::max<int64_t>(1, options.batch_size);
   bool retried = false;
-  models::ForwardOptions ablated;
-  ablated.plan = options.plan;
+  const int64_t chunk = ChunkRows(lm.config().vocab_size, options.logits_chunk_bytes);
   if (options.ctx != nullptr) options.ctx->AddWork(0, 0, static_cast<int64_t>(order.size()));
   for (size_t begin = 0; begin < order.size();) {
     if (options.ctx != nullptr) {
@@ -55,13 +77,13 @@ absl::Status ForwardWindows(const models::CausalLM& lm, const std::vector<Scorin
                                   absl::StrCat(options.what, " ", begin, "/", order.size()));
     }
     const size_t end = std::min(order.size(), begin + static_cast<size_t>(batch));
-    at::Tensor logits, base;
+    at::Tensor hidden, base;
     try {
-      const at::Tensor ids = PaddedBatch(windows, order, begin, end, options.pad_token, lm.device());
-      logits = lm.Forward(ids, ablated);
+      const at::Tensor ids = PaddedBatch(windows, order, begin, end, options.pad_token);
+      hidden = HiddenPass(lm, ids, options.plan, options, st);
       ++st.forwards;
       if (options.with_baseline) {
-        base = lm.Forward(ids, {});
+        base = HiddenPass(lm, ids, nullptr, options, st);
         ++st.forwards;
       }
     } catch (const c10::Error& e) {
@@ -76,9 +98,10 @@ absl::Status ForwardWindows(const models::CausalLM& lm, const std::vector<Scorin
       const ScoringWindow& w = windows[order[k]];
       const auto len = static_cast<int64_t>(w.input.size());
       st.tokens += len;
-      const at::Tensor row = logits[static_cast<int64_t>(k - begin)].narrow(0, 0, len);
-      const at::Tensor brow =
-          base.defined() ? base[static_cast<int64_t>(k - begin)].narrow(0, 0, len) : at::Tensor();
+      const auto r = static_cast<int64_t>(k - begin);
+      const WindowLogits row = WindowLogits::FromHidden(lm, hidden[r].narrow(0, 0, len), chunk);
+      const WindowLogits brow =
+          base.defined() ? WindowLogits::FromHidden(lm, base[r].narrow(0, 0, len), chunk) : WindowLogits();
       if (absl::Status s = callback(order[k], row, brow); !s.ok()) return s;
     }
     if (options.ctx != nullptr) {

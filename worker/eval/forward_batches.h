@@ -1,5 +1,12 @@
 // forward_batches.h: runs scoring windows through a model in right-padded
-// batches and hands each window's logits to a callback.
+// batches and hands each window's logits to a callback, as WindowLogits: the
+// final hidden states, with the LM head applied a bounded chunk of positions
+// at a time (logits_chunk_bytes), so [T, V] logits never exist at once.
+//
+// With a ResidualCache, each forward starts at the deepest cached un-ablated
+// hidden state at or before the plan's first ablated layer and stores the
+// un-ablated states it computes (residual_cache.h); the numbers are the same
+// bits as without it (the same kernels on the same inputs).
 //
 // Right padding never changes a row's logits at its real positions (causal
 // models never look ahead), so results are the same at any batch size up to
@@ -17,7 +24,7 @@
 // Thread-safety: the model is used const; callbacks run on the calling thread.
 //
 //   RETURN_IF_ERROR(ForwardWindows(lm, windows, {.batch_size = 8, .plan = &plan},
-//       [&](size_t i, const at::Tensor& logits, const at::Tensor& base) { ...; return absl::OkStatus(); }));
+//       [&](size_t i, const WindowLogits& logits, const WindowLogits& base) { ...; return absl::OkStatus(); }));
 #ifndef ABLATE_WORKER_EVAL_FORWARD_BATCHES_H_
 #define ABLATE_WORKER_EVAL_FORWARD_BATCHES_H_
 
@@ -29,6 +36,8 @@
 #include <ATen/ATen.h>
 
 #include "absl/status/status.h"
+#include "worker/eval/residual_cache.h"
+#include "worker/eval/window_logits.h"
 #include "worker/eval/windows.h"
 #include "worker/evaluator.h"
 #include "worker/models/causal_lm.h"
@@ -44,6 +53,9 @@ struct BatchOptions {
   double progress_begin = 0.0;                 // progress range covered by this call
   double progress_end = 1.0;
   int64_t pad_token = 0;                       // any valid id; never scored
+  int64_t logits_chunk_bytes = int64_t{64} << 20;  // float32 logits alive at once per pass (>= 1 row)
+  ResidualCache* residuals = nullptr;          // non-null: residual-stream reuse across calls
+  std::string residual_key;                    // names the model (weights, dtype); required with residuals
 };
 
 struct BatchStats {
@@ -51,12 +63,13 @@ struct BatchStats {
   int64_t tokens = 0;           // real (unpadded) input tokens, ablated pass
   int64_t oom_retries = 0;      // 0 or 1
   int64_t final_batch_size = 0;
+  int64_t layers_skipped = 0;   // layer computations saved by residual reuse (all passes)
 };
 
-// logits: [len(window.input), V] float32 of the ablated (or only) pass;
+// logits: positions [0, len(window.input)) of the ablated (or only) pass;
 // baseline: the same for the un-ablated pass when with_baseline, else undefined.
 using WindowCallback =
-    std::function<absl::Status(size_t index, const at::Tensor& logits, const at::Tensor& baseline)>;
+    std::function<absl::Status(size_t index, const WindowLogits& logits, const WindowLogits& baseline)>;
 
 absl::Status ForwardWindows(const models::CausalLM& lm, const std::vector<ScoringWindow>& windows,
                             const BatchOptions& options, const WindowCallback& callback,

@@ -97,7 +97,8 @@ class LmEvaluator final : public worker::Evaluator {
                 [this](const std::string& path, v1::DType dtype) { return LoadModel(path, dtype); }),
         tokenizers_(options.max_cached_tokenizers),
         corpora_(options.max_cached_corpora),
-        baselines_(options.max_baseline_cache_bytes) {}
+        baselines_(options.max_baseline_cache_bytes),
+        residuals_(options.reuse ? options.max_reuse_cache_bytes : 0) {}
 
   absl::StatusOr<v1::JobResult> Evaluate(const v1::Job& job, worker::JobContext& ctx) override {
     const auto start = std::chrono::steady_clock::now();
@@ -168,6 +169,8 @@ class LmEvaluator final : public worker::Evaluator {
     env.default_batch_size = options_.default_batch_size;
     env.seed = spec.seed();
     env.baseline_cache = &baselines_;
+    if (options_.reuse && options_.max_reuse_cache_bytes > 0) env.residual_cache = &residuals_;
+    env.logits_chunk_bytes = options_.logits_chunk_bytes;
     env.model_key = absl::StrCat(model.checkpoint_fingerprint, "|", spec.model().path(), "|",
                                  spec.model().dtype(), "|", tok->fingerprint());
     env.tokenize_corpus = [this, tok](const text::TextCorpus& corpus) {
@@ -213,6 +216,7 @@ class LmEvaluator final : public worker::Evaluator {
   SmallLru<text::Tokenizer> tokenizers_;
   SmallLru<TokenIds> corpora_;
   BaselineCache baselines_;
+  ResidualCache residuals_;
 };
 
 }  // namespace
@@ -240,6 +244,9 @@ absl::StatusOr<std::unique_ptr<worker::Evaluator>> CreateLmEvaluator(const LmEva
   }
   if (options.max_cached_models < 1) {
     return absl::InvalidArgumentError("evaluator: max_cached_models must be >= 1");
+  }
+  if (options.max_reuse_cache_bytes < 0 || options.logits_chunk_bytes < 1) {
+    return absl::InvalidArgumentError("evaluator: max_reuse_cache_bytes must be >= 0 and logits_chunk_bytes >= 1");
   }
   if (options.max_length < 2 || options.default_batch_size < 1) {
     return absl::InvalidArgumentError("evaluator: max_length must be >= 2 and default_batch_size >= 1");

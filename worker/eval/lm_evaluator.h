@@ -28,6 +28,13 @@ struct LmEvaluatorOptions {
   int32_t max_cached_corpora = 4;   // tokenized perplexity/diagnostics corpora kept (LRU)
   std::string code_version;         // stored with results; empty: the build's version
   int64_t max_baseline_cache_bytes = int64_t{512} << 20;  // un-ablated logits kept for drift; 0: off
+  // Residual-stream reuse across jobs (residual_cache.h): on, a job that
+  // ablates only layers >= L starts its forward at L from the un-ablated
+  // states an earlier job on the same model and input computed. Same numbers
+  // either way (--reuse off is for comparison and debugging).
+  bool reuse = true;
+  int64_t max_reuse_cache_bytes = int64_t{1} << 30;  // hidden states kept (model's device memory)
+  int64_t logits_chunk_bytes = int64_t{64} << 20;    // float32 logits alive at once per forward pass
 };
 
 // InvalidArgument for a bad device string; Unavailable if CUDA is requested but absent.

@@ -3,6 +3,7 @@
 // the corpus as one document), SLIDING (HF strided windows), FIRST_N (the
 // study's first N tokens, optional clamp). Optional drift against the
 // un-ablated model on the same scored positions.
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -14,6 +15,7 @@
 #include "worker/eval/forward_batches.h"
 #include "worker/eval/perplexity_metrics.h"
 #include "worker/eval/token_scoring.h"
+#include "worker/eval/window_logits.h"
 #include "worker/eval/windows.h"
 
 namespace ablate::eval {
@@ -117,6 +119,8 @@ absl::StatusOr<EvalOutput> RunPerplexity(const EvalEnv& env, const v1::Perplexit
     collect = found == nullptr;
     if (collect) collected.resize(windows.size());
   }
+  const int64_t vocab = env.lm->config().vocab_size;
+  const at::Device logits_device = env.lm->device();
   std::vector<double> window_logprob(windows.size(), 0.0);
   int64_t scored = 0;
   DriftTally tally;
@@ -125,30 +129,42 @@ absl::StatusOr<EvalOutput> RunPerplexity(const EvalEnv& env, const v1::Perplexit
   bo.plan = &env.plan;
   bo.with_baseline = drift && !env.plan.empty() && cached == nullptr;
   bo.ctx = env.ctx;
+  bo.logits_chunk_bytes = env.logits_chunk_bytes;
+  if (env.residual_cache != nullptr && !env.model_key.empty()) {
+    bo.residuals = env.residual_cache;
+    bo.residual_key = env.model_key;
+  }
   bo.what = absl::StrCat("perplexity (", ProtocolName(protocol), ") windows");
   BatchStats stats;
   RETURN_IF_ERROR(ForwardWindows(
       *env.lm, windows, bo,
-      [&](size_t i, const at::Tensor& logits, const at::Tensor& base) {
+      [&](size_t i, const WindowLogits& logits, const WindowLogits& base) {
         const ScoringWindow& w = windows[i];
         const TokenScores s = ScoreTargets(logits, w.score_begin, w.targets);
         window_logprob[i] = s.Sum();
         scored += static_cast<int64_t>(w.targets.size());
         if (drift && !w.targets.empty()) {
           const auto k = static_cast<int64_t>(w.targets.size());
-          const at::Tensor rows = logits.narrow(0, w.score_begin, k);
           // An un-ablated job is its own baseline: the same logits, KL exactly 0.
-          const at::Tensor base_rows = cached != nullptr ? (*cached)[i].to(rows.device())
-                                       : base.defined() ? base.narrow(0, w.score_begin, k)
-                                                        : rows;
-          tally.Add(base_rows, rows);
+          WindowLogits from_cache;
+          if (cached != nullptr) {
+            from_cache = WindowLogits::FromLogits((*cached)[i].to(logits_device), w.score_begin, logits.chunk_rows());
+          }
+          const WindowLogits& base_rows = cached != nullptr ? from_cache : base.defined() ? base : logits;
+          tally.Add(base_rows, logits, w.score_begin, k);
           if (collect) {
-            collected_bytes += base_rows.numel() * static_cast<int64_t>(sizeof(float));
+            collected_bytes += k * vocab * static_cast<int64_t>(sizeof(float));
             if (collected_bytes > env.baseline_cache->max_bytes()) {
               collect = false;  // too large to keep: stop copying
               collected.clear();
             } else {
-              collected[i] = base_rows.to(at::kCPU, at::kFloat).clone();
+              // Filled chunk by chunk: the cache entry is the only [K, V] copy.
+              at::Tensor rows = at::empty({k, vocab}, at::TensorOptions().dtype(at::kFloat));
+              for (int64_t b = 0; b < k; b += base_rows.chunk_rows()) {
+                const int64_t n = std::min(base_rows.chunk_rows(), k - b);
+                rows.narrow(0, b, n).copy_(base_rows.Rows(w.score_begin + b, n));
+              }
+              collected[i] = std::move(rows);
             }
           }
         }

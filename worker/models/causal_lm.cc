@@ -4,6 +4,7 @@
 
 #include <c10/core/InferenceMode.h>
 
+#include <algorithm>
 #include <cmath>
 #include <optional>
 #include <set>
@@ -64,12 +65,13 @@ class DecoderLM : public CausalLM {
   torch::Tensor Forward(const torch::Tensor& input_ids, const ForwardOptions& options) const override {
     std::optional<c10::InferenceMode> guard;
     if (options_.inference) guard.emplace();
-    std::vector<LayerPlan> plans = Plans(options);
-    torch::Tensor h = model_->Hidden(input_ids.to(options_.device), 0, nullptr, plans.empty() ? nullptr : &plans,
-                                     options.trace, options.capture_branches);
-    torch::Tensor normed = model_->FinalNorm(h);
-    if (options.trace) options.trace->final_hidden = normed;
-    return model_->LmHead(normed);
+    return model_->LmHead(NormedHidden(input_ids, options));
+  }
+
+  torch::Tensor ForwardHidden(const torch::Tensor& input_ids, const ForwardOptions& options) const override {
+    std::optional<c10::InferenceMode> guard;
+    if (options_.inference) guard.emplace();
+    return NormedHidden(input_ids, options);
   }
 
   std::unique_ptr<DecodeState> NewState(int64_t batch) const override {
@@ -84,9 +86,14 @@ class DecoderLM : public CausalLM {
                 s->batch_, ", T]");
     std::optional<c10::InferenceMode> guard;
     if (options_.inference) guard.emplace();
+    TORCH_CHECK(options.start_layer == 0 && options.residuals == nullptr,
+                "Step: residual-stream reuse is for full-sequence forwards only");
     std::vector<LayerPlan> plans = Plans(options);
-    torch::Tensor h = model_->Hidden(input_ids.to(options_.device), s->position_, &s->layers_,
-                                     plans.empty() ? nullptr : &plans, options.trace, options.capture_branches);
+    StackCall call;
+    call.plans = plans.empty() ? nullptr : &plans;
+    call.trace = options.trace;
+    call.capture_branches = options.capture_branches;
+    torch::Tensor h = model_->Hidden(input_ids.to(options_.device), s->position_, &s->layers_, call);
     s->position_ += input_ids.size(1);
     torch::Tensor normed = model_->FinalNorm(h);
     if (options.trace) options.trace->final_hidden = normed;
@@ -113,6 +120,23 @@ class DecoderLM : public CausalLM {
   }
 
  private:
+  torch::Tensor NormedHidden(const torch::Tensor& input_ids, const ForwardOptions& options) const {
+    std::vector<LayerPlan> plans = Plans(options);
+    StackCall call;
+    call.plans = plans.empty() ? nullptr : &plans;
+    call.trace = options.trace;
+    call.capture_branches = options.capture_branches;
+    call.start_layer = options.start_layer;
+    call.start_hidden = options.start_hidden;
+    call.residuals = options.residuals;
+    if (options.residuals != nullptr)
+      call.residuals_until = options.plan ? FirstAblatedLayer(config_, *options.plan) : config_.num_layers;
+    torch::Tensor h = model_->Hidden(input_ids.to(options_.device), 0, nullptr, call);
+    torch::Tensor normed = model_->FinalNorm(h);
+    if (options.trace) options.trace->final_hidden = normed;
+    return normed;
+  }
+
   std::vector<LayerPlan> Plans(const ForwardOptions& options) const {
     if (options.plan == nullptr || options.plan->empty()) return {};
     absl::Status s = ValidatePlan(config_, *options.plan);
@@ -210,6 +234,12 @@ absl::StatusOr<DecoderModel> BuildDecoderModel(const ModelConfig& config) {
   } catch (const c10::Error& e) {
     return absl::InvalidArgumentError(absl::StrCat("config: ", e.what_without_backtrace()));
   }
+}
+
+int64_t FirstAblatedLayer(const ModelConfig& config, const AblationPlan& plan) {
+  int64_t first = config.num_layers;
+  for (const AblationTarget& t : plan) first = std::min(first, t.layer);
+  return std::max<int64_t>(first, 0);
 }
 
 absl::Status ValidatePlan(const ModelConfig& config, const AblationPlan& plan) {

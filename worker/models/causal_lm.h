@@ -16,6 +16,7 @@
 //   AblationPlan plan = {{.layer = 3, .component = v1::ATTENTION, .mode = v1::ZERO}};
 //   RETURN_IF_ERROR(ValidatePlan(lm->config(), plan));
 //   torch::Tensor logits = lm->Forward(ids, {.plan = &plan});  // [B, T, V] float32
+//   torch::Tensor h = lm->ForwardHidden(ids, {.plan = &plan});  // [B, T, H]; LmHead(h[.., t0:t1, :]) per chunk
 #ifndef ABLATE_WORKER_MODELS_CAUSAL_LM_H_
 #define ABLATE_WORKER_MODELS_CAUSAL_LM_H_
 
@@ -60,7 +61,27 @@ struct ForwardOptions {
   const AblationPlan* plan = nullptr;  // nullptr or empty: un-ablated
   ForwardTrace* trace = nullptr;       // non-null: fill it
   bool capture_branches = false;       // also fill trace->branch_outputs
+  // Residual-stream reuse (full-sequence Forward/ForwardHidden only, no trace).
+  // start_layer > 0: skip the embedding and layers [0, start_layer) and feed
+  // start_hidden ([B, T, H], model dtype) into layer start_layer; it must be
+  // the un-ablated hidden state entering that layer for these input_ids (a
+  // `residuals` entry of an earlier call). start_layer == num_layers is allowed
+  // (start_hidden is then the stack's output). For a full-sequence forward the
+  // hidden state entering a layer is all that layer and the ones after it need
+  // (rotary tables come from positions; multipliers and layer kinds are per layer).
+  int64_t start_layer = 0;
+  torch::Tensor start_hidden;
+  // Non-null: resized to num_layers + 1; entry i is set, for start_layer <= i <=
+  // FirstAblatedLayer(plan), to the hidden state entering layer i (entry
+  // num_layers: the stack's output before the final norm). Those entries equal
+  // the un-ablated model's, so any later plan that leaves layers < i alone may
+  // start from them. Other entries stay undefined.
+  std::vector<torch::Tensor>* residuals = nullptr;
 };
+
+// The first layer a plan touches (any target, even a scale of 1); num_layers
+// when the plan is empty. Layers before it compute exactly the un-ablated model.
+int64_t FirstAblatedLayer(const ModelConfig& config, const AblationPlan& plan);
 
 // Incremental decoding state: KV cache, conv and recurrent states. Opaque.
 class DecodeState {
@@ -89,6 +110,12 @@ class CausalLM {
   // [B, T, V] (Falcon-H1: lm_head_multiplier included).
   virtual torch::Tensor Forward(const torch::Tensor& input_ids,
                                 const ForwardOptions& options = {}) const = 0;
+
+  // The same forward up to the final norm: [B, T, H] in the model dtype, with
+  // Forward(ids, o) == LmHead(ForwardHidden(ids, o)) bit for bit. Lets callers
+  // apply the LM head to a few positions at a time instead of holding [B, T, V].
+  virtual torch::Tensor ForwardHidden(const torch::Tensor& input_ids,
+                                      const ForwardOptions& options = {}) const = 0;
 
   // Incremental decoding: feed T_new >= 1 tokens, get their logits [B, T_new, V].
   // Equal (within float rounding) to the matching rows of Forward on the concatenation

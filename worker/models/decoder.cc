@@ -73,13 +73,25 @@ DecoderModelImpl::DecoderModelImpl(DecoderSpec spec) : spec_(std::move(spec)) {
 }
 
 torch::Tensor DecoderModelImpl::Hidden(const torch::Tensor& ids, int64_t offset,
-                                       std::vector<std::vector<MixerState>>* states,
-                                       const std::vector<LayerPlan>* plans, ForwardTrace* trace,
-                                       bool capture_branches) {
+                                       std::vector<std::vector<MixerState>>* states, const StackCall& stack) {
   TORCH_CHECK(ids.dim() == 2 && ids.scalar_type() == torch::kInt64, "input_ids must be int64 [B, T]");
   TORCH_CHECK(ids.size(1) >= 1, "input_ids must hold at least one token");
-  torch::Tensor x = at::embedding(embed_->weight, ids);                    // [B, T, H]
-  if (spec_.embedding_multiplier != 1.0) x = x * spec_.embedding_multiplier;
+  const int64_t n = num_layers();
+  const int64_t start = stack.start_layer;
+  ForwardTrace* trace = stack.trace;
+  torch::Tensor x;
+  if (start == 0) {
+    x = at::embedding(embed_->weight, ids);                                // [B, T, H]
+    if (spec_.embedding_multiplier != 1.0) x = x * spec_.embedding_multiplier;
+  } else {
+    TORCH_CHECK(start > 0 && start <= n, "start_layer ", start, " outside [0, ", n, "]");
+    TORCH_CHECK(states == nullptr && trace == nullptr, "start_layer needs a full-sequence forward without trace");
+    TORCH_CHECK(stack.start_hidden.defined() && stack.start_hidden.dim() == 3 &&
+                    stack.start_hidden.size(0) == ids.size(0) && stack.start_hidden.size(1) == ids.size(1) &&
+                    stack.start_hidden.size(2) == spec_.hidden,
+                "start_hidden must be [B, T, H] for input_ids ", ids.sizes());
+    x = stack.start_hidden.to(ids.device());
+  }
   MixerInputs in;
   in.offset = offset;
   if (rotary_) std::tie(in.cos, in.sin) = rotary_->Tables(offset, ids.size(1), x.device(), x.scalar_type());
@@ -88,18 +100,24 @@ torch::Tensor DecoderModelImpl::Hidden(const torch::Tensor& ids, int64_t offset,
     trace->layer_outputs.clear();
     trace->branch_outputs.clear();
   }
-  for (size_t i = 0; i < layers_.size(); ++i) {
+  if (stack.residuals) stack.residuals->assign(n + 1, torch::Tensor());
+  auto keep = [&](int64_t i) {
+    if (stack.residuals && i >= start && i <= stack.residuals_until) (*stack.residuals)[i] = x;
+  };
+  for (int64_t i = start; i < n; ++i) {
     LayerCall call;
-    call.index = static_cast<int64_t>(i);
+    call.index = i;
     call.inputs = &in;
     call.states = states ? &(*states)[i] : nullptr;
-    call.plan = plans ? &(*plans)[i] : nullptr;
+    call.plan = stack.plans ? &(*stack.plans)[i] : nullptr;
     call.trace = trace;
-    call.capture_branches = capture_branches && trace != nullptr;
+    call.capture_branches = stack.capture_branches && trace != nullptr;
+    keep(i);
     if (trace) trace->layer_inputs.push_back(x);
     x = layers_[i]->forward(x, call);
     if (trace) trace->layer_outputs.push_back(x);
   }
+  keep(n);
   return x;
 }
 

@@ -80,6 +80,21 @@ struct LayerCall {
   bool capture_branches = false;
 };
 
+// Per-call arguments of the layer stack (DecoderModelImpl::Hidden).
+struct StackCall {
+  const std::vector<LayerPlan>* plans = nullptr;  // one per layer, or nullptr (un-ablated)
+  ForwardTrace* trace = nullptr;
+  bool capture_branches = false;
+  // Start at this layer with start_hidden as its input (see ForwardOptions);
+  // 0: from the embedding. Only without states and trace.
+  int64_t start_layer = 0;
+  torch::Tensor start_hidden;
+  // Non-null: entries [start_layer, residuals_until] of the hidden state
+  // entering each layer (index num_layers: the stack's output).
+  std::vector<torch::Tensor>* residuals = nullptr;
+  int64_t residuals_until = 0;
+};
+
 class DecoderLayerImpl : public torch::nn::Module {
  public:
   explicit DecoderLayerImpl(DecoderLayerSpec spec);
@@ -111,9 +126,10 @@ class DecoderModelImpl : public torch::nn::Module {
 
   // ids: int64 [B, T] on the model's device; offset: position of ids[:, 0].
   // states: one vector per layer (or nullptr). Returns the final hidden state
-  // BEFORE the final norm [B, T, H] in the model dtype; fills trace if given.
+  // BEFORE the final norm [B, T, H] in the model dtype; fills call.trace and
+  // call.residuals if given.
   torch::Tensor Hidden(const torch::Tensor& ids, int64_t offset, std::vector<std::vector<MixerState>>* states,
-                       const std::vector<LayerPlan>* plans, ForwardTrace* trace, bool capture_branches);
+                       const StackCall& call);
   torch::Tensor FinalNorm(const torch::Tensor& h);  // model dtype in and out
   torch::Tensor LmHead(const torch::Tensor& normed);  // float32 logits
   void Initialize(uint64_t seed);                     // CPU, before moving to a device

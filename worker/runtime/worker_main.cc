@@ -45,10 +45,21 @@ int main(int argc, char** argv) {
   app.get_option("--coordinator")->envname("ABLATE_COORDINATOR");
   int max_cached_models = 2;
   int threads = 0;
+  std::string reuse = "on";
+  int64_t reuse_cache_mib = 1024;
   app.add_option("--max-cached-models", max_cached_models, "models kept resident (LRU)")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
   app.add_option("--threads", threads, "intra-op CPU threads (0: LibTorch default)")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  app.add_option("--reuse", reuse,
+                 "residual-stream reuse across jobs on the same model and input (same numbers; off for "
+                 "comparison and debugging)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"on", "off"}));
+  app.add_option("--reuse-cache-mib", reuse_cache_mib,
+                 "memory for reused hidden states, on the job's device (LRU)")
       ->capture_default_str()
       ->check(CLI::NonNegativeNumber);
   try {
@@ -84,6 +95,8 @@ int main(int argc, char** argv) {
   eval_options.device = options.device;
   eval_options.max_cached_models = max_cached_models;
   eval_options.num_threads = threads;
+  eval_options.reuse = reuse == "on";
+  eval_options.max_reuse_cache_bytes = reuse_cache_mib << 20;
   auto evaluator = ablate::eval::CreateLmEvaluator(eval_options);
   if (!evaluator.ok()) {
     std::cerr << "ablate-worker: " << evaluator.status().message() << "\n";
@@ -105,6 +118,8 @@ int main(int argc, char** argv) {
 #else
   (void)max_cached_models;
   (void)threads;
+  (void)reuse;
+  (void)reuse_cache_mib;
   std::cerr << "ablate-worker: no evaluator is built into this binary (the LibTorch evaluation "
                "engine, CMake target ablate_eval, is missing); refusing to lease jobs\n";
   return 1;
