@@ -8,6 +8,7 @@
 #include "common/request_limits.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
+#include "rpc/grpc_status.h"
 
 namespace ablate::cli {
 namespace {
@@ -49,8 +50,9 @@ std::unique_ptr<grpc::ClientContext> SweepClient::Ctx() const {
 }
 
 absl::Status SweepClient::Translate(const grpc::Status& s, const char* call) const {
-  if (s.ok()) return absl::OkStatus();
-  const auto code = static_cast<absl::StatusCode>(s.error_code());
+  const absl::Status status = rpc::FromGrpcStatus(s);
+  if (status.ok()) return status;
+  const absl::StatusCode code = status.code();
   if (code == absl::StatusCode::kUnavailable || code == absl::StatusCode::kDeadlineExceeded) {
     return absl::Status(code, absl::StrCat("cannot reach the coordinator at ", address_, " (", call,
                                            ": ", s.error_message(),
@@ -63,7 +65,7 @@ absl::Status SweepClient::Translate(const grpc::Status& s, const char* call) con
                                            " without a message (a malformed request, or a client "
                                            "and coordinator of different versions?)"));
   }
-  return absl::Status(code, s.error_message());
+  return status;
 }
 
 absl::StatusOr<v1::SubmitSweepResponse> SweepClient::Submit(
