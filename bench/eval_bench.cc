@@ -19,6 +19,7 @@
 #include <functional>
 #include <string>
 
+#include "bench/bench_util.h"
 #include "common/model_config.h"
 #include "worker/eval/forward_batches.h"
 #include "worker/eval/token_scoring.h"
@@ -27,37 +28,13 @@
 
 namespace {
 
-using ablate::ModelConfig;
-using Clock = std::chrono::steady_clock;
+constexpr ablate::bench::Shape kShape = {.hidden = 768, .intermediate = 2048, .heads = 12};
+
+using ablate::bench::ParseOrExit;
 
 bool g_warmup = true;  // set once in main (--quick skips the warm-up call)
 
-double Time(const std::function<void()>& fn, int reps) {
-  if (g_warmup) fn();
-  double best = 1e300;
-  for (int i = 0; i < reps; ++i) {
-    auto t0 = Clock::now();
-    fn();
-    best = std::min(best, std::chrono::duration<double>(Clock::now() - t0).count());
-  }
-  return best;
-}
-
-nlohmann::json BaseConfig(const std::string& model_type) {
-  return {{"model_type", model_type}, {"vocab_size", 32768}, {"hidden_size", 768},
-          {"intermediate_size", 2048}, {"num_hidden_layers", 8}, {"num_attention_heads", 12},
-          {"num_key_value_heads", 4}, {"head_dim", 64}, {"rms_norm_eps", 1e-6},
-          {"tie_word_embeddings", true}};
-}
-
-ModelConfig Config(const nlohmann::json& j) {
-  auto c = ablate::ParseModelConfig(j, "bench config");
-  if (!c.ok()) {
-    std::fprintf(stderr, "%s\n", std::string(c.status().message()).c_str());
-    std::exit(1);
-  }
-  return *c;
-}
+double Time(const std::function<void()>& fn, int reps) { return ablate::bench::BestSeconds(fn, reps, g_warmup); }
 
 }  // namespace
 
@@ -78,14 +55,13 @@ int main(int argc, char** argv) {
   std::printf("device %s, threads %d, %ld windows of %ld tokens (rolling), vocab 32768, hidden 768, 8 layers\n\n",
               device.c_str(), at::get_num_threads(), static_cast<long>(n_windows), static_cast<long>(window));
 
-  nlohmann::json qwen2 = BaseConfig("qwen2");
-  nlohmann::json qwen35 = BaseConfig("qwen3_5_text");
-  qwen35["layer_types"] = {"linear_attention", "linear_attention", "linear_attention", "full_attention",
-                           "linear_attention", "linear_attention", "linear_attention", "full_attention"};
+  nlohmann::json qwen2 = ablate::bench::BaseConfigJson("qwen2", kShape);
+  nlohmann::json qwen35 = ablate::bench::BaseConfigJson("qwen3_5_text", kShape);
+  qwen35["layer_types"] = ablate::bench::Qwen35LayerTypes();
   qwen35["head_dim"] = 64;
   qwen35.update({{"linear_num_key_heads", 6}, {"linear_num_value_heads", 12}, {"linear_key_head_dim", 64},
                  {"linear_value_head_dim", 64}});
-  nlohmann::json falcon = BaseConfig("falcon_h1");
+  nlohmann::json falcon = ablate::bench::BaseConfigJson("falcon_h1", kShape);
   falcon.update({{"mamba_d_ssm", 768}, {"mamba_n_heads", 12}, {"mamba_d_head", 64}, {"mamba_n_groups", 1},
                  {"mamba_d_state", 64}, {"mamba_d_conv", 4}, {"mamba_chunk_size", 256},
                  {"mamba_rms_norm", true}, {"mamba_norm_before_gate", false}, {"tie_word_embeddings", false}});
@@ -101,7 +77,7 @@ int main(int argc, char** argv) {
     if (!only_family.empty() && only_family != name) continue;
     ablate::models::LoadOptions lo;
     lo.device = torch::Device(device);
-    auto lm = ablate::models::CreateCausalLM(Config(j), lo, 1);
+    auto lm = ablate::models::CreateCausalLM(ParseOrExit(j), lo, 1);
     if (!lm.ok()) {
       std::fprintf(stderr, "%s: %s\n", name, std::string(lm.status().message()).c_str());
       return 1;

@@ -15,7 +15,10 @@
 #include <cstring>
 #include <functional>
 #include <string>
+#include <utility>
+#include <vector>
 
+#include "bench/bench_util.h"
 #include "common/model_config.h"
 #include "worker/models/blocks/gated_delta_net.h"
 #include "worker/models/blocks/mamba2.h"
@@ -23,36 +26,10 @@
 
 namespace {
 
-using ablate::ModelConfig;
-using Clock = std::chrono::steady_clock;
+constexpr ablate::bench::Shape kShape = {.hidden = 1024, .intermediate = 2816, .heads = 16};
 
-// Best of `reps` wall times in seconds (after one warm-up call).
-double Time(const std::function<void()>& fn, int reps) {
-  fn();
-  double best = 1e300;
-  for (int i = 0; i < reps; ++i) {
-    auto t0 = Clock::now();
-    fn();
-    best = std::min(best, std::chrono::duration<double>(Clock::now() - t0).count());
-  }
-  return best;
-}
-
-nlohmann::json BaseConfig(const std::string& model_type) {
-  return {{"model_type", model_type}, {"vocab_size", 32768}, {"hidden_size", 1024},
-          {"intermediate_size", 2816}, {"num_hidden_layers", 8}, {"num_attention_heads", 16},
-          {"num_key_value_heads", 4}, {"head_dim", 64}, {"rms_norm_eps", 1e-6},
-          {"tie_word_embeddings", true}};
-}
-
-ModelConfig Config(const nlohmann::json& j) {
-  auto c = ablate::ParseModelConfig(j, "bench config");
-  if (!c.ok()) {
-    std::fprintf(stderr, "%s\n", std::string(c.status().message()).c_str());
-    std::exit(1);
-  }
-  return *c;
-}
+using ablate::bench::BestSeconds;
+using ablate::bench::ParseOrExit;
 
 }  // namespace
 
@@ -65,10 +42,9 @@ int main(int argc, char** argv) {
   c10::InferenceMode guard;
   std::printf("threads: %d\n\n", at::get_num_threads());
 
-  nlohmann::json qwen2 = BaseConfig("qwen2");
-  nlohmann::json qwen35 = BaseConfig("qwen3_5_text");
-  qwen35["layer_types"] = {"linear_attention", "linear_attention", "linear_attention", "full_attention",
-                           "linear_attention", "linear_attention", "linear_attention", "full_attention"};
+  nlohmann::json qwen2 = ablate::bench::BaseConfigJson("qwen2", kShape);
+  nlohmann::json qwen35 = ablate::bench::BaseConfigJson("qwen3_5_text", kShape);
+  qwen35["layer_types"] = ablate::bench::Qwen35LayerTypes();
   qwen35["head_dim"] = 128;
   qwen35["num_attention_heads"] = 8;
   qwen35["num_key_value_heads"] = 2;
@@ -76,22 +52,24 @@ int main(int argc, char** argv) {
   qwen35["linear_num_value_heads"] = 16;
   qwen35["linear_key_head_dim"] = 64;
   qwen35["linear_value_head_dim"] = 64;
-  nlohmann::json falcon = BaseConfig("falcon_h1");
+  nlohmann::json falcon = ablate::bench::BaseConfigJson("falcon_h1", kShape);
   falcon.update({{"mamba_d_ssm", 1024}, {"mamba_n_heads", 16}, {"mamba_d_head", 64}, {"mamba_n_groups", 1},
                  {"mamba_d_state", 128}, {"mamba_d_conv", 4}, {"mamba_chunk_size", 256},
                  {"mamba_rms_norm", true}, {"mamba_norm_before_gate", false}, {"tie_word_embeddings", false}});
 
   std::printf("%-10s %6s %6s %12s %14s\n", "family", "batch", "seq", "seconds", "tokens/s");
-  if (!scans_only) for (const auto& [name, j] : {std::pair<const char*, nlohmann::json>{"qwen2", qwen2}, {"qwen3_5", qwen35},
-                                {"falcon_h1", falcon}}) {
-    auto lm = ablate::models::CreateCausalLM(Config(j), {}, 1);
+  const std::vector<std::pair<const char*, nlohmann::json>> families = {
+      {"qwen2", qwen2}, {"qwen3_5", qwen35}, {"falcon_h1", falcon}};
+  for (const auto& [name, j] : families) {
+    if (scans_only) break;
+    auto lm = ablate::models::CreateCausalLM(ParseOrExit(j), {}, 1);
     if (!lm.ok()) {
       std::fprintf(stderr, "%s: %s\n", name, std::string(lm.status().message()).c_str());
       return 1;
     }
     for (int64_t batch : {1, 4}) {
       torch::Tensor ids = torch::randint(0, 32768, {batch, seq});
-      const double s = Time([&] { (*lm)->Forward(ids); }, reps);
+      const double s = BestSeconds([&] { (*lm)->Forward(ids); }, reps);
       std::printf("%-10s %6ld %6ld %12.3f %14.1f\n", name, static_cast<long>(batch), static_cast<long>(seq), s,
                   batch * seq / s);
     }
@@ -105,9 +83,8 @@ int main(int argc, char** argv) {
     torch::Tensor v = torch::randn({1, long_seq, hv, d});
     torch::Tensor g = -at::softplus(torch::randn({1, long_seq, hv}));
     torch::Tensor beta = torch::sigmoid(torch::randn({1, long_seq, hv}));
-    const double chunked =
-        Time([&] { ablate::models::ChunkedGatedDeltaRule(q, k, v, g, beta, {}, 64); }, reps);
-    const double recurrent = Time([&] { ablate::models::RecurrentGatedDeltaRule(q, k, v, g, beta, {}); }, reps);
+    const double chunked = BestSeconds([&] { ablate::models::ChunkedGatedDeltaRule(q, k, v, g, beta, {}, 64); }, reps);
+    const double recurrent = BestSeconds([&] { ablate::models::RecurrentGatedDeltaRule(q, k, v, g, beta, {}); }, reps);
     std::printf("gated deltanet  chunked %.3f s  recurrent %.3f s  ratio recurrent/chunked %.1fx\n", chunked,
                 recurrent, recurrent / chunked);
   }
@@ -117,9 +94,9 @@ int main(int argc, char** argv) {
     torch::Tensor dt = at::softplus(torch::randn({1, long_seq, h})) * 0.1;
     torch::Tensor A = -torch::exp(torch::randn({h}) * 0.5);
     torch::Tensor B = torch::randn({1, long_seq, 1, n}), C = torch::randn({1, long_seq, 1, n});
-    const double sequential = Time([&] { ablate::models::SequentialSsdScan(x, dt, A, B, C, {}); }, reps);
+    const double sequential = BestSeconds([&] { ablate::models::SequentialSsdScan(x, dt, A, B, C, {}); }, reps);
     for (int64_t chunk : {256, 128, 64}) {
-      const double chunked = Time([&] { ablate::models::ChunkedSsdScan(x, dt, A, B, C, {}, chunk); }, reps);
+      const double chunked = BestSeconds([&] { ablate::models::ChunkedSsdScan(x, dt, A, B, C, {}, chunk); }, reps);
       std::printf("mamba-2 ssd     chunked(%3ld) %.3f s  sequential %.3f s  ratio sequential/chunked %.1fx\n",
                   static_cast<long>(chunk), chunked, sequential, sequential / chunked);
     }

@@ -19,6 +19,7 @@
 #include "cli/command_context.h"
 #include "common/model_config.h"
 #include "common/status_macros.h"
+#include "common/vocabulary.h"
 #include "google/protobuf/util/json_util.h"
 #include "spec/expander.h"
 #include "spec/layout_sources.h"
@@ -34,12 +35,10 @@ struct ExpandArgs {
   bool list = false;
 };
 
-std::string KindName(v1::AblationKind k) { return absl::AsciiStrToLower(v1::AblationKind_Name(k)); }
-
 std::string TargetsText(const v1::Condition& c) {
   std::vector<std::string> parts;
   for (const auto& t : c.targets()) {
-    std::string mode = absl::AsciiStrToLower(v1::AblationMode_Name(t.mode()));
+    std::string mode(ModeName(t.mode()));
     if (t.mode() == v1::SCALE) absl::StrAppend(&mode, "(", t.scale(), ")");
     parts.push_back(absl::StrCat("L", t.layer(), ":", ComponentName(t.component()), ":", mode));
   }

@@ -8,6 +8,7 @@
 #include "common/request_limits.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
+#include "rpc/grpc_status.h"
 
 namespace ablate::cli {
 namespace {
@@ -55,8 +56,9 @@ std::string Seconds(absl::Duration d) { return absl::StrFormat("%g s", absl::ToD
 
 absl::Status SweepClient::Translate(const grpc::Status& s, const char* call,
                                     absl::Duration timeout) const {
-  if (s.ok()) return absl::OkStatus();
-  const auto code = static_cast<absl::StatusCode>(s.error_code());
+  const absl::Status status = rpc::FromGrpcStatus(s);
+  if (status.ok()) return status;
+  const absl::StatusCode code = status.code();
   if (code == absl::StatusCode::kDeadlineExceeded &&
       (s.error_message().empty() || s.error_message() == "Deadline Exceeded")) {
     // gRPC's own deadline (the coordinator's expansion timeout has its own
@@ -77,7 +79,7 @@ absl::Status SweepClient::Translate(const grpc::Status& s, const char* call,
                                            " without a message (a malformed request, or a client "
                                            "and coordinator of different versions?)"));
   }
-  return absl::Status(code, s.error_message());
+  return status;
 }
 
 absl::StatusOr<v1::SubmitSweepResponse> SweepClient::Submit(

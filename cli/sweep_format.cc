@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "common/vocabulary.h"
 #include "nlohmann/json.hpp"
 
 namespace ablate::cli {
@@ -46,32 +47,20 @@ absl::StatusOr<ResultFormat> ParseResultFormat(absl::string_view name) {
 }
 
 absl::StatusOr<v1::AblationKind> ParseKind(absl::string_view name) {
-  v1::AblationKind kind;
-  const std::string upper = absl::AsciiStrToUpper(name);
-  if (upper != "KIND_UNSPECIFIED" && v1::AblationKind_Parse(upper, &kind)) return kind;
-  return absl::InvalidArgumentError(absl::StrCat(
-      "--kind: unknown kind '", name,
-      "' (baseline, group, layer_sweep, positional, progressive, random, explicit)"));
+  absl::StatusOr<v1::AblationKind> kind = ablate::ParseKind(name);
+  if (!kind.ok()) return absl::InvalidArgumentError(absl::StrCat("--kind: ", kind.status().message()));
+  return kind;
 }
 
 absl::StatusOr<v1::Component> ParseComponent(absl::string_view name) {
-  if (name == "mamba") return v1::SSM;
-  v1::Component c;
-  const std::string upper = absl::AsciiStrToUpper(name);
-  if (upper != "COMPONENT_UNSPECIFIED" && v1::Component_Parse(upper, &c)) return c;
-  return absl::InvalidArgumentError(absl::StrCat(
-      "--component: unknown component '", name,
-      "' (attention, linear_attention, ssm/mamba, mlp, layer)"));
+  absl::StatusOr<v1::Component> c = ablate::ParseComponent(name);
+  if (!c.ok()) return absl::InvalidArgumentError(absl::StrCat("--component: ", c.status().message()));
+  return c;
 }
 
-std::string KindName(v1::AblationKind kind) {
-  return absl::AsciiStrToLower(v1::AblationKind_Name(kind));
-}
+std::string KindName(v1::AblationKind kind) { return std::string(ablate::KindName(kind)); }
 
-std::string ComponentName(v1::Component component) {
-  if (component == v1::COMPONENT_UNSPECIFIED) return "";
-  return absl::AsciiStrToLower(v1::Component_Name(component));
-}
+std::string ComponentName(v1::Component component) { return std::string(ablate::ComponentNameOrEmpty(component)); }
 
 std::string SweepStateName(v1::SweepState state) {
   switch (state) {

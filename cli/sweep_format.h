@@ -24,9 +24,11 @@ enum class ResultFormat { kTable, kCsv, kJson, kSummary };
 
 // "table", "csv", "json", "summary"; InvalidArgument otherwise.
 absl::StatusOr<ResultFormat> ParseResultFormat(absl::string_view name);
-// "layer_sweep" <-> LAYER_SWEEP; "mamba" is accepted for SSM.
+// The vocabularies of common/vocabulary.h ("layer_sweep" <-> LAYER_SWEEP; every
+// component alias, e.g. "gdn", "mamba"), with the flag named in errors.
 absl::StatusOr<v1::AblationKind> ParseKind(absl::string_view name);
 absl::StatusOr<v1::Component> ParseComponent(absl::string_view name);
+// "" for the unspecified value.
 std::string KindName(v1::AblationKind kind);
 std::string ComponentName(v1::Component component);
 std::string SweepStateName(v1::SweepState state);

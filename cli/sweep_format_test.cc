@@ -116,9 +116,16 @@ TEST(SweepFormatTest, ParsesNamesWithClearErrors) {
   EXPECT_THAT(ParseKind("layer_sweep"), IsOkAndHolds(v1::LAYER_SWEEP));
   EXPECT_THAT(ParseComponent("mamba"), IsOkAndHolds(v1::SSM));
   EXPECT_THAT(ParseComponent("linear_attention"), IsOkAndHolds(v1::LINEAR_ATTENTION));
+  // Every alias the spec and config.json accept (common/vocabulary.h).
+  EXPECT_THAT(ParseComponent("gdn"), IsOkAndHolds(v1::LINEAR_ATTENTION));
+  EXPECT_THAT(ParseComponent("ffn"), IsOkAndHolds(v1::MLP));
+  EXPECT_THAT(ParseKind("Layer_Sweep"), IsOkAndHolds(v1::LAYER_SWEEP));
+  EXPECT_EQ(KindName(v1::RANDOM), "random");
+  EXPECT_EQ(ComponentName(v1::COMPONENT_UNSPECIFIED), "");
   EXPECT_THAT(ParseKind("bogus"), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("--kind")));
   EXPECT_THAT(ParseComponent("conv"),
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("--component")));
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("--component: unknown component 'conv' (expected attention, linear_attention")));
   EXPECT_THAT(ParseResultFormat("xml"),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("--format")));
   EXPECT_EQ(HumanDuration(245), "4m05s");

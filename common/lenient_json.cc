@@ -67,7 +67,8 @@ absl::StatusOr<nlohmann::json> ParseLenientJson(absl::string_view text, absl::st
   if (j.is_discarded()) {
     // Re-parse with exceptions to get the position and reason.
     try {
-      (void)nlohmann::json::parse(out);
+      // (void) does not silence GCC's warn_unused_result: name the result.
+      [[maybe_unused]] const nlohmann::json reparsed = nlohmann::json::parse(out);
     } catch (const nlohmann::json::parse_error& e) {
       // e.what() quotes the bytes last read; say only where.
       return absl::InvalidArgumentError(absl::StrCat(what, ": malformed JSON near byte ", e.byte));

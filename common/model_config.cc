@@ -6,6 +6,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "common/families.h"
 #include "common/lenient_json.h"
 #include "common/status_macros.h"
 
@@ -240,15 +241,6 @@ absl::Status ParseFalconH1(const nlohmann::json& j, const Fields& f, absl::strin
 
 }  // namespace
 
-absl::string_view FamilyName(Family f) {
-  switch (f) {
-    case Family::kTransformer: return "qwen2";
-    case Family::kQwen35: return "qwen3_5";
-    case Family::kFalconH1: return "falcon_h1";
-  }
-  return "unknown";
-}
-
 std::vector<Component> ModelConfig::ComponentsOf(int64_t layer) const {
   switch (layer_kinds.at(layer)) {
     case LayerKind::kFullAttention: return {v1::ATTENTION, v1::MLP};
@@ -289,28 +281,34 @@ absl::StatusOr<ModelConfig> ParseModelConfig(const nlohmann::json& root, absl::s
     where = absl::StrCat(what, ": text_config");
     c.weight_prefix = "model.language_model.";
   }
-  Fields f(*j, where);
-  absl::Status s;
-  if (c.model_type == "qwen2" || c.model_type == "llama") {
-    s = ParseTransformer(*j, f, where, limits, &c);
-  } else if (c.model_type == "qwen3_5_text" || c.model_type == "qwen3_5") {
-    s = ParseQwen35(*j, f, where, limits, &c);
-    // The multimodal config keeps tie_word_embeddings at the top level.
-    if (s.ok() && c.model_type == "qwen3_5" && root.contains("tie_word_embeddings") &&
-        root.at("tie_word_embeddings").is_boolean())
-      c.tie_word_embeddings = root.at("tie_word_embeddings").get<bool>();
-  } else if (c.model_type == "falcon_h1") {
-    s = ParseFalconH1(*j, f, where, limits, &c);
-  } else {
+  absl::StatusOr<Family> family = FamilyOfModelType(c.model_type);
+  if (!family.ok()) {
     // Shown only when it looks like a model type name (never arbitrary file bytes).
     const bool plain = !c.model_type.empty() && c.model_type.size() <= 64 &&
                        std::all_of(c.model_type.begin(), c.model_type.end(), [](char ch) {
                          return absl::ascii_isalnum(static_cast<unsigned char>(ch)) || ch == '_' ||
                                 ch == '-' || ch == '.';
                        });
-    return absl::InvalidArgumentError(absl::StrCat(
-        what, ": unsupported model_type ", plain ? absl::StrCat("'", c.model_type, "'") : "(not shown)",
-        " (supported: qwen2, llama, qwen3_5_text, qwen3_5, falcon_h1)"));
+    return absl::InvalidArgumentError(absl::StrCat(what, ": unsupported model_type ",
+                                                   plain ? absl::StrCat("'", c.model_type, "'") : "(not shown)",
+                                                   " (supported: ", ModelTypeList(), ")"));
+  }
+  Fields f(*j, where);
+  absl::Status s;
+  switch (*family) {
+    case Family::kTransformer:
+      s = ParseTransformer(*j, f, where, limits, &c);
+      break;
+    case Family::kQwen35:
+      s = ParseQwen35(*j, f, where, limits, &c);
+      // The multimodal config keeps tie_word_embeddings at the top level.
+      if (s.ok() && c.model_type == "qwen3_5" && root.contains("tie_word_embeddings") &&
+          root.at("tie_word_embeddings").is_boolean())
+        c.tie_word_embeddings = root.at("tie_word_embeddings").get<bool>();
+      break;
+    case Family::kFalconH1:
+      s = ParseFalconH1(*j, f, where, limits, &c);
+      break;
   }
   if (!s.ok()) return s;
   // Every family: a layer_types list must describe every layer (Qwen3.5 reads
@@ -330,29 +328,6 @@ absl::StatusOr<ModelConfig> LoadModelConfig(const std::string& dir, const Reques
   ASSIGN_OR_RETURN(std::string text, ReadBoundedFile(path, limits.max_config_bytes, "max-config-bytes"));
   ASSIGN_OR_RETURN(nlohmann::json j, ParseLenientJson(text, path));
   return ParseModelConfig(j, path, limits);
-}
-
-absl::string_view ComponentName(Component c) {
-  switch (c) {
-    case v1::ATTENTION: return "attention";
-    case v1::LINEAR_ATTENTION: return "linear_attention";
-    case v1::SSM: return "ssm";
-    case v1::MLP: return "mlp";
-    case v1::LAYER: return "layer";
-    default: return "unspecified";
-  }
-}
-
-absl::StatusOr<Component> ParseComponent(absl::string_view name) {
-  const std::string n = absl::AsciiStrToLower(name);
-  if (n == "attention" || n == "attn" || n == "full_attention") return v1::ATTENTION;
-  if (n == "linear_attention" || n == "gdn" || n == "deltanet" || n == "gated_deltanet")
-    return v1::LINEAR_ATTENTION;
-  if (n == "ssm" || n == "mamba" || n == "mamba2") return v1::SSM;
-  if (n == "mlp" || n == "ffn" || n == "feed_forward") return v1::MLP;
-  if (n == "layer") return v1::LAYER;
-  return absl::InvalidArgumentError(absl::StrCat(
-      "unknown component '", name, "' (expected attention, linear_attention, ssm, mlp or layer)"));
 }
 
 }  // namespace ablate

@@ -10,7 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "auth/grpc_security.h"
-#include "coordinator/status_convert.h"
+#include "rpc/grpc_status.h"
 
 namespace ablate::coordinator {
 namespace {
@@ -25,7 +25,7 @@ void FinishWith(grpc::ServerUnaryReactor* reactor, T* resp, absl::StatusOr<T> re
     *resp = std::move(*result);
     reactor->Finish(grpc::Status::OK);
   } else {
-    reactor->Finish(ToGrpcStatus(result.status()));
+    reactor->Finish(rpc::ToGrpcStatus(result.status()));
   }
 }
 
@@ -36,7 +36,7 @@ Callback<T> Finisher(grpc::ServerUnaryReactor* reactor, T* resp) {
 
 grpc::ServerUnaryReactor* Reject(grpc::CallbackServerContext* ctx, const absl::Status& status) {
   grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
-  reactor->Finish(ToGrpcStatus(status));
+  reactor->Finish(rpc::ToGrpcStatus(status));
   return reactor;
 }
 
@@ -104,7 +104,7 @@ class WatchReactor : public grpc::ServerWriteReactor<v1::SweepEvent> {
       absl::StatusOr<v1::SweepEvent> snap = hub_->core()->SweepSnapshot(sweep_id_, caller_);
       if (!snap.ok()) {
         finish_called_ = true;
-        *finish = ToGrpcStatus(snap.status());
+        *finish = rpc::ToGrpcStatus(snap.status());
         return true;
       }
       const v1::SweepCounts& c = snap->counts();
@@ -329,7 +329,7 @@ grpc::ServerWriteReactor<v1::SweepEvent>* CoordinatorService::WatchSweep(
         grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "sweep_id: must be positive"));
   }
   absl::StatusOr<auth::Caller> caller = auth::CallerOf(*ctx, authn_);
-  if (!caller.ok()) return new RejectedStream(ToGrpcStatus(caller.status()));
+  if (!caller.ok()) return new RejectedStream(rpc::ToGrpcStatus(caller.status()));
   return new WatchReactor(hub_, req->sweep_id(), *std::move(caller));
 }
 

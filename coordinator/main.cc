@@ -1,8 +1,8 @@
 // main.cc: the `ablate-coordinator` binary.
 //
-//   ablate-coordinator --db /var/lib/ablate/ablate.db --listen 0.0.0.0:50051 \
+//   ablate-coordinator --db /var/lib/ablate/ablate.db --listen 0.0.0.0:50051
 //       --auth-file /etc/ablate/auth.yaml --tls-cert server.pem --tls-key server.key
-//       [--http-listen 127.0.0.1:8080]
+//       [--http-listen 127.0.0.1:8080]            (one command line)
 //
 // SIGHUP re-reads the auth file (a bad file keeps the old one; the error is logged).
 // SIGTERM / SIGINT: a signal-watching thread calls Shutdown(grace): long

@@ -92,6 +92,36 @@ Scheduler::AttemptEnd Scheduler::AttemptEndFromOutcome(const std::string& outcom
   return AttemptEnd::kExpired;  // expired, worker_lost, coordinator_restart
 }
 
+void Scheduler::LoadSweepState(const storage::SweepRecord& rec, SweepState& sw) {
+  sw.sweep_id = rec.sweep_id;
+  sw.tenant = rec.tenant;
+  sw.state = rec.state;
+  sw.priority = rec.priority;
+  // Submit stores >= 1 (spec defaults); a stored row is clamped the same way.
+  sw.max_attempts = std::max(1, rec.max_attempts);
+  sw.lease_ttl_ms = std::max(1, rec.lease_ttl_seconds) * 1000;
+  sw.needs_gpu = absl::StartsWith(rec.device, "cuda");
+}
+
+void Scheduler::LoadJobEntry(const storage::JobRecord& j, JobEntry& e) {
+  e.job_id = j.job_id;
+  e.sweep_id = j.sweep_id;
+  e.index = j.job_index;
+  e.priority = j.priority;
+  e.model = InternModel(j.keys.model_path);
+  e.eval = InternEval(j.keys.evaluation);
+  e.cancel_requested = j.cancel_requested;
+  e.has_result = j.has_result;
+  e.attempt = j.attempt;
+  e.counted = j.counted_attempts;
+  e.lost = j.lost_leases;
+  e.lease_id = j.lease_id;
+  e.worker_id = j.worker_id;
+  e.last_error = j.last_error;
+  e.finished_ms = j.finished_unix_ms;
+  e.attempt_end = AttemptEndFromOutcome(j.attempt_outcome);
+}
+
 int32_t Scheduler::InternModel(const std::string& path) {
   auto [it, inserted] = model_ids_.try_emplace(path, static_cast<int32_t>(model_ids_.size()));
   return it->second;

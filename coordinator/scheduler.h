@@ -323,6 +323,11 @@ class Scheduler {
   absl::Status Load();
   void MaintenanceLoop();
 
+  // The one Record -> in-memory conversion, for Submit (fresh rows) and
+  // recovery (any stored row): every stored field copied; max_attempts and the
+  // lease TTL clamped to >= 1 (Submit's values already are).
+  void LoadSweepState(const storage::SweepRecord& rec, SweepState& sw);
+  void LoadJobEntry(const storage::JobRecord& j, JobEntry& e) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   int32_t InternModel(const std::string& path) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   int32_t InternEval(const std::string& name) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // `claimant`: the caller, recorded as the tenant of a worker id seen first here.

@@ -267,23 +267,12 @@ absl::StatusOr<v1::SubmitSweepResponse> Scheduler::SubmitSweepAs(
 
   absl::MutexLock lock(&mu_);
   SweepState& sw = sweeps_[sweep.sweep_id];
-  sw.sweep_id = sweep.sweep_id;
-  sw.tenant = sweep.tenant;
-  sw.state = storage::kSweepRunning;
-  sw.priority = sweep.priority;
-  sw.max_attempts = sweep.max_attempts;
-  sw.lease_ttl_ms = sweep.lease_ttl_seconds * 1000;
-  sw.needs_gpu = absl::StartsWith(sweep.device, "cuda");
+  LoadSweepState(sweep, sw);
   sw.job_ids.reserve(rows.size());
   jobs_.reserve(jobs_.size() + rows.size());
   for (const storage::JobRecord& r : rows) {
     JobEntry& e = jobs_[r.job_id];
-    e.job_id = r.job_id;
-    e.sweep_id = sweep.sweep_id;
-    e.index = r.job_index;
-    e.priority = r.priority;
-    e.model = InternModel(r.keys.model_path);
-    e.eval = InternEval(r.keys.evaluation);
+    LoadJobEntry(r, e);
     sw.job_ids.push_back(r.job_id);
     sw.counts.total += 1;
     SetState(e, storage::kJobQueued);

@@ -4,23 +4,12 @@
 #include <algorithm>
 
 #include "absl/strings/ascii.h"
-#include "common/model_config.h"
+#include "common/vocabulary.h"
 
 namespace ablate::report {
 namespace {
 
-std::string ComponentOrEmpty(v1::Component c) {
-  return c == v1::COMPONENT_UNSPECIFIED ? "" : std::string(ComponentName(c));
-}
-
-std::string ModeName(v1::AblationMode m) {
-  switch (m) {
-    case v1::SKIP_LAYER: return "skip_layer";
-    case v1::ZERO: return "zero";
-    case v1::SCALE: return "scale";
-    default: return "";
-  }
-}
+std::string ComponentOrEmpty(v1::Component c) { return std::string(ComponentNameOrEmpty(c)); }
 
 std::string EvaluationKind(const v1::EvaluationSpec& e) {
   switch (e.kind_case()) {
@@ -78,7 +67,7 @@ Job JobOf(const v1::Job& job) {
   j.condition.trial = c.trial();
   for (const v1::Target& t : c.targets()) {
     j.condition.targets.push_back(
-        {t.layer(), ComponentOrEmpty(t.component()), ModeName(t.mode()), t.scale()});
+        {t.layer(), ComponentOrEmpty(t.component()), std::string(ModeName(t.mode())), t.scale()});
   }
   j.state = JobStateName(job.state());
   j.attempts = job.attempts();

@@ -33,7 +33,7 @@ enum class Kind : int {
 };
 
 // "baseline", "group", "layer_sweep", ... ("?" for kUnspecified).
-const char* KindName(Kind kind);
+std::string KindName(Kind kind);
 
 // One target of a condition. `component` and `mode` are the lower-case
 // names used on the command line ("attention", "ssm", "layer"; "zero",

@@ -7,7 +7,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "common/model_config.h"
+#include "common/families.h"
+#include "common/vocabulary.h"
 
 namespace ablate::report {
 namespace {
@@ -16,26 +17,22 @@ constexpr const char* kHeadlineMetrics[] = {"perplexity", "acc_norm", "acc", "ex
 
 }  // namespace
 
-const char* KindName(Kind kind) {
-  switch (kind) {
-    case Kind::kBaseline: return "baseline";
-    case Kind::kGroup: return "group";
-    case Kind::kLayerSweep: return "layer_sweep";
-    case Kind::kPositional: return "positional";
-    case Kind::kProgressive: return "progressive";
-    case Kind::kRandom: return "random";
-    case Kind::kExplicit: return "explicit";
-    default: return "?";
-  }
+std::string KindName(Kind kind) {
+  const absl::string_view name = ablate::KindName(static_cast<v1::AblationKind>(kind));
+  return name.empty() ? "?" : std::string(name);
 }
 
 bool IsTransformerFamily(const std::string& family) {
-  return family == FamilyName(Family::kTransformer);
+  absl::StatusOr<Family> f = ParseFamily(family);
+  return f.ok() && FamilyInfo(*f).role == "transformer";
 }
 
 std::string FamilyRole(const std::string& family) {
   if (family.empty()) return "";
-  return absl::StrCat(family, ": ", IsTransformerFamily(family) ? "transformer" : "hybrid");
+  absl::StatusOr<Family> f = ParseFamily(family);
+  // A family this binary does not know (a newer writer's database): its name alone.
+  if (!f.ok()) return family;
+  return absl::StrCat(family, ": ", FamilyInfo(*f).role);
 }
 
 std::string LineLabel(Kind kind, const std::string& condition) {

@@ -74,8 +74,10 @@ std::vector<ResilienceCurve> ResilienceCurves(const EvaluationView& e, bool* any
 // R(T, k) / R(H, k) for every k both curves have.
 std::map<int, double> ResilienceRatios(const ResilienceCurve& transformer, const ResilienceCurve& hybrid);
 
+// True for the families whose role is "transformer"; false for unknown ones.
 bool IsTransformerFamily(const std::string& family);
-// "qwen2: transformer", "falcon_h1: hybrid"; "" for an unknown family.
+// "qwen2: transformer", "falcon_h1: hybrid" (roles from common/families.h); ""
+// when empty; the bare name for a family this binary does not know.
 std::string FamilyRole(const std::string& family);
 
 // Whole-layer removals of distinct layers: the count, or -1 if any target is

@@ -12,6 +12,7 @@ PKGS=(
   fortunes gnuplot-nox
   libopenblas0-pthread  # libtorch-dev links libblas.so.3: OpenBLAS instead of netlib (~25x faster matmul)
   clang libclang-rt-14-dev  # the safetensors parser's libFuzzer target (a bounded run in CTest)
+  clang-format  # scripts/check-format.sh (changed lines follow .clang-format)
   openssl python3-grpcio python3-grpc-tools  # security tests: certificates at test time; a Python client from proto/
   libcpp-httplib-dev  # the coordinator's HTTP front end (dashboard, JSON API, /metrics, /healthz)
   prometheus  # tests: `promtool check metrics` validates the /metrics exposition

@@ -9,7 +9,9 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "common/families.h"
 #include "common/status_macros.h"
+#include "common/vocabulary.h"
 #include "spec/rng.h"
 #include "spec/validate.h"
 
@@ -22,15 +24,6 @@ struct ModeRule {
   v1::AblationMode mode = v1::MODE_UNSPECIFIED;
   std::string source;  // the spec field that chose the mode; "" = built-in family default
 };
-
-std::string ModeName(v1::AblationMode m) {
-  switch (m) {
-    case v1::SKIP_LAYER: return "skip_layer";
-    case v1::ZERO: return "zero";
-    case v1::SCALE: return "scale";
-    default: return "unspecified";
-  }
-}
 
 // True when skipping the whole layer removes exactly `c`: c is the layer's only token mixer.
 // (Skipping a Qwen layer also skips its MLP; that is the study's definition of removing
@@ -96,7 +89,7 @@ class AblationExpander {
       if (spec_.mode_defaults(k).family() == family)
         return {spec_.mode_defaults(k).mode(), absl::StrCat("mode_defaults[", k, "].mode")};
     }
-    return {cfg_.family == Family::kFalconH1 ? v1::ZERO : v1::SKIP_LAYER, ""};
+    return {FamilyInfo(cfg_.family).default_mode, ""};
   }
 
   // `rule`/`scale`/`scale_path` default to the ablation's.

@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/model_config.h"
 #include "common/status_macros.h"
+#include "common/vocabulary.h"
 #include "spec/validate.h"
 #include "spec/yaml_proto.h"
 
@@ -24,7 +25,10 @@ YamlProtoOptions SpecYamlOptions() {
   };
   o.enum_aliases["ablate.v1.ProgressiveOrder"] = {{"random", "RANDOM_ORDER"}};
   o.enum_aliases["ablate.v1.RandomPool"] = {{"pairs", "COMPONENT_PAIRS"}};
-  o.enum_aliases["ablate.v1.AblationMode"] = {{"skip", "SKIP_LAYER"}};
+  o.enum_parsers["ablate.v1.AblationMode"] = [](absl::string_view text) -> absl::StatusOr<int> {
+    ASSIGN_OR_RETURN(v1::AblationMode m, ParseMode(text));
+    return static_cast<int>(m);
+  };
   o.enum_aliases["ablate.v1.DType"] = {{"fp32", "FLOAT32"}, {"f32", "FLOAT32"}, {"bf16", "BFLOAT16"},
                                        {"fp16", "FLOAT16"}, {"f16", "FLOAT16"}, {"half", "FLOAT16"}};
   o.enum_aliases["ablate.v1.MultipleChoiceTask"] = {{"truthfulqa", "TRUTHFULQA_MC1"}};

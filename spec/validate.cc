@@ -7,7 +7,9 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "common/families.h"
 #include "common/model_config.h"
+#include "common/vocabulary.h"
 
 namespace ablate::spec {
 namespace {
@@ -210,7 +212,7 @@ Err CheckAblationKind(const v1::AblationSpec& a, const std::string& p) {
       return std::nullopt;
     }
     default:
-      return Fail(p, "missing ablation kind (one of baseline, group, layer_sweep, positional, progressive, random, explicit)");
+      return Fail(p, absl::StrCat("missing ablation kind (one of ", KindNameList(), ")"));
   }
 }
 
@@ -246,11 +248,10 @@ Err CheckRest(const v1::SweepSpec& spec) {
     const auto& d = spec.mode_defaults(i);
     const std::string p = At("mode_defaults", i);
     const std::string f = d.family();
-    if (f != FamilyName(Family::kTransformer) && f != FamilyName(Family::kQwen35) &&
-        f != FamilyName(Family::kFalconH1))
-      return Fail(p + ".family", absl::StrCat("unknown family '", f, "' (expected qwen2, qwen3_5 or falcon_h1)"));
+    if (absl::StatusOr<Family> family = ParseFamily(f); !family.ok())
+      return Fail(p + ".family", std::string(family.status().message()));
     if (!families.insert(f).second) return Fail(p + ".family", absl::StrCat("'", f, "' is listed twice"));
-    if (d.mode() == v1::MODE_UNSPECIFIED) return Fail(p + ".mode", "required (skip_layer, zero or scale)");
+    if (d.mode() == v1::MODE_UNSPECIFIED) return Fail(p + ".mode", absl::StrCat("required (", ModeNameList(), ")"));
   }
   const auto& x = spec.execution();
   ABLATE_CHECK_SPEC(NonNegative("execution.max_attempts", x.max_attempts()));

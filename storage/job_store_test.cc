@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <string>
 
+#include "common/vocabulary.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "storage/schema.h"
@@ -60,6 +61,47 @@ TEST(SchemaTest, MigratesFreshDatabaseAndIsIdempotent) {
   ASSERT_OK(st);
   ASSERT_THAT((*st)->Step(), ::ablate::testing::IsOkAndHolds(true));
   EXPECT_EQ((*st)->ColumnText(0), "wal");
+}
+
+// The views' name maps are generated from common/vocabulary.h; Migrate()
+// rewrites a view only when its stored SQL differs (an older binary's, or a
+// vocabulary that grew), and leaves the schema alone otherwise.
+TEST(SchemaTest, ViewsComeFromTheVocabularyAndAreRefreshedOnlyWhenStale) {
+  std::string path = TempDb("views");
+  { ASSERT_OK(JobStore::Open(path)); }
+  auto db = Database::Open(path, {});
+  ASSERT_OK(db);
+  auto text_of = [&](const std::string& sql) -> std::string {
+    auto st = (*db)->Prepare(sql);
+    EXPECT_OK(st);
+    if (!st.ok()) return "";
+    auto row = (*st)->Step();
+    std::string out = row.ok() && *row ? (*st)->ColumnText(0) : "";
+    (*st)->Finish();
+    return out;
+  };
+  auto view_sql = [&](const std::string& name) {
+    return text_of("SELECT sql FROM sqlite_master WHERE type = 'view' AND name = '" + name + "'");
+  };
+  for (const std::string name : {"job_keys", "result_vs_baseline"}) {
+    EXPECT_THAT(view_sql(name), HasSubstr(ComponentNameSql("j.component"))) << name;
+    EXPECT_THAT(view_sql(name), HasSubstr(KindNameSql("j.kind"))) << name;
+  }
+  const std::string cookie = text_of("PRAGMA schema_version");
+  ASSERT_OK(Migrate(db->get()));
+  EXPECT_EQ(text_of("PRAGMA schema_version"), cookie) << "an up-to-date database was rewritten";
+
+  // A stale job_keys (as an older vocabulary would have left it) is replaced.
+  ASSERT_OK(
+      (*db)->Exec("DROP VIEW result_rows; DROP VIEW job_keys; "
+                  "CREATE VIEW job_keys AS SELECT job_id, 'old' AS component_name FROM jobs"));
+  ASSERT_OK(Migrate(db->get()));
+  EXPECT_THAT(view_sql("job_keys"), HasSubstr(ComponentNameSql("j.component")));
+  EXPECT_THAT(view_sql("result_rows"), HasSubstr("FROM results r JOIN job_keys k"));
+  const std::string refreshed = text_of("PRAGMA schema_version");
+  EXPECT_NE(refreshed, cookie);
+  ASSERT_OK(Migrate(db->get()));
+  EXPECT_EQ(text_of("PRAGMA schema_version"), refreshed);
 }
 
 TEST(SchemaTest, RefusesNewerDatabase) {

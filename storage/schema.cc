@@ -1,4 +1,10 @@
-// schema.cc: the migrations. Never edit a released migration; append a new one.
+// schema.cc: the migrations, and the views derived from common/vocabulary.h.
+// Never edit a released migration; append a new one. The name columns of the
+// views (kind_name, component_name) come from the vocabulary tables: Migrate()
+// recreates a view whenever its stored SQL differs from CurrentViews(), so a new
+// vocabulary value reaches existing databases without a migration. Migrations 2
+// and 4 keep the hand-written CASE maps they were released with (history; their
+// views are replaced by the generated ones on the same Migrate()).
 #include "storage/schema.h"
 
 #include <chrono>
@@ -6,6 +12,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
+#include "common/vocabulary.h"
 
 namespace ablate::storage {
 namespace {
@@ -263,6 +270,84 @@ const std::vector<const char*>& Migrations() {
   return *kMigrations;
 }
 
+// The dashboard views as this binary defines them, in dependency order. Each
+// is the latest released definition (job_keys: migration 2; result_rows and
+// result_vs_baseline: migration 4) with the CASE maps generated.
+struct View {
+  const char* name;
+  std::string sql;  // exactly as sqlite_master stores it (no trailing ';')
+};
+
+std::vector<View> CurrentViews() {
+  std::vector<View> v;
+  v.push_back({"job_keys", absl::StrCat(R"sql(CREATE VIEW job_keys AS
+SELECT j.job_id, j.sweep_id, j.job_index, j.state,
+       CASE j.state WHEN 1 THEN 'queued' WHEN 2 THEN 'leased' WHEN 3 THEN 'succeeded'
+                    WHEN 4 THEN 'failed' WHEN 5 THEN 'cancelled' ELSE 'unspecified' END AS state_name,
+       j.model_name AS model, j.model_path, j.model_family AS family,
+       j.kind,
+       )sql",
+                                        KindNameSql("j.kind"), R"sql( AS kind_name,
+       j.condition_label AS condition, j.ablation_name,
+       j.component,
+       )sql",
+                                        ComponentNameSql("j.component"), R"sql( AS component_name,
+       j.layer, j.evaluation, j.seed, j.attempt, j.counted_attempts, j.last_error, j.worker_id
+FROM jobs j)sql")});
+  v.push_back({"result_rows", R"sql(CREATE VIEW result_rows AS
+SELECT r.result_id, r.job_id, r.sweep_id, k.model, k.model_path, k.family, k.kind, k.kind_name,
+       k.condition, k.component, k.component_name, k.layer, k.evaluation, k.seed,
+       r.metric, r.value, r.detail_json,
+       (r.value IS NOT NULL AND r.value NOT IN (9e999, -9e999)) AS is_finite,
+       CASE WHEN r.value IS NULL THEN 'nan' WHEN r.value = 9e999 THEN 'inf'
+            WHEN r.value = -9e999 THEN '-inf' ELSE NULL END AS value_class
+FROM results r JOIN job_keys k ON k.job_id = r.job_id)sql"});
+  v.push_back({"result_vs_baseline", absl::StrCat(R"sql(CREATE VIEW result_vs_baseline AS
+SELECT x.*,
+       CASE WHEN x.baseline_value IS NULL OR x.baseline_value = 0 THEN NULL
+            ELSE x.value / x.baseline_value END AS ratio,
+       (x.value IS NOT NULL AND x.value NOT IN (9e999, -9e999)) AS is_finite
+FROM (
+  SELECT r.result_id, r.job_id, r.sweep_id, j.model_name AS model, j.kind,
+         )sql",
+                                                  KindNameSql("j.kind"), R"sql( AS kind_name,
+         j.condition_label AS condition, j.component,
+         )sql",
+                                                  ComponentNameSql("j.component"), R"sql( AS component_name,
+         j.layer, j.evaluation, j.seed, r.metric, r.value, r.detail_json,
+         (SELECT br.value FROM jobs bj JOIN results br ON br.job_id = bj.job_id
+           WHERE bj.sweep_id = j.sweep_id AND bj.model_name = j.model_name
+             AND bj.evaluation = j.evaluation AND bj.seed = j.seed AND bj.kind = 1
+             AND br.metric = r.metric
+           ORDER BY bj.job_id LIMIT 1) AS baseline_value
+  FROM results r JOIN jobs j ON j.job_id = r.job_id
+) x)sql")});
+  return v;
+}
+
+// Recreates the views of CurrentViews() when any stored definition differs
+// (all of them, dependents first, in one transaction); nothing when all match.
+absl::Status RefreshViews(Database* db) {
+  const std::vector<View> views = CurrentViews();
+  Transaction tx(db);
+  RETURN_IF_ERROR(tx.Begin());
+  bool same = true;
+  for (const View& v : views) {
+    ASSIGN_OR_RETURN(Statement * st, db->Prepare("SELECT sql FROM sqlite_master WHERE type = 'view' AND name = ?"));
+    st->BindText(1, v.name);
+    ASSIGN_OR_RETURN(bool row, st->Step());
+    const std::string stored = row ? st->ColumnText(0) : "";
+    st->Finish();
+    if (stored != v.sql) same = false;
+  }
+  if (same) return tx.Commit();
+  for (auto it = views.rbegin(); it != views.rend(); ++it) {
+    RETURN_IF_ERROR(db->Exec(absl::StrCat("DROP VIEW IF EXISTS ", it->name)));
+  }
+  for (const View& v : views) RETURN_IF_ERROR(db->Exec(v.sql));
+  return tx.Commit();
+}
+
 int64_t NowMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::system_clock::now().time_since_epoch())
@@ -312,7 +397,7 @@ absl::Status Migrate(Database* db) {
     RETURN_IF_ERROR(ins->Run());
     RETURN_IF_ERROR(tx.Commit());
   }
-  return absl::OkStatus();
+  return RefreshViews(db);
 }
 
 }  // namespace ablate::storage

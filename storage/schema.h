@@ -7,7 +7,8 @@
 //
 // Enum columns (sweeps.state, jobs.state, jobs.kind, jobs.component) hold the
 // numeric values of the ablate.v1 proto enums (SweepState, JobState,
-// AblationKind, Component); the views add readable names.
+// AblationKind, Component); the views add readable names, generated from the
+// tables of common/vocabulary.h.
 //
 //   RETURN_IF_ERROR(Migrate(db.get()));
 #ifndef ABLATE_STORAGE_SCHEMA_H_
@@ -25,9 +26,11 @@ int LatestSchemaVersion();
 // The version recorded in `db` (0 for an empty database).
 absl::StatusOr<int> SchemaVersion(Database* db);
 
-// Applies every missing migration in order. FailedPrecondition if the database
-// is newer than this binary; Internal/DataLoss on SQLite errors (the failing
-// migration is rolled back, earlier ones stay applied).
+// Applies every missing migration in order, then recreates the dashboard views
+// whose stored SQL differs from this binary's (generated from the vocabulary
+// tables; nothing is written when they match). FailedPrecondition if the
+// database is newer than this binary; Internal/DataLoss on SQLite errors (the
+// failing migration is rolled back, earlier ones stay applied).
 absl::Status Migrate(Database* db);
 
 }  // namespace ablate::storage

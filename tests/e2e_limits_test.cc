@@ -240,8 +240,12 @@ TEST_F(LimitsTest, CompleteJobOverTheLimitsIsRefusedAndNonFiniteValuesAreKept) {
   auto results = c_.QueryResults(0);
   ASSERT_TRUE(results.ok());
   for (const v1::ResultRow& r : *results) {
-    if (r.metric() == "perplexity") EXPECT_TRUE(std::isinf(r.value()) && r.value() > 0);
-    if (r.metric() == "kl") EXPECT_TRUE(std::isnan(r.value()));
+    if (r.metric() == "perplexity") {
+      EXPECT_TRUE(std::isinf(r.value()) && r.value() > 0);
+    }
+    if (r.metric() == "kl") {
+      EXPECT_TRUE(std::isnan(r.value()));
+    }
   }
 }
 

@@ -62,7 +62,9 @@ void CheckWorkload(const YAML::Node& doc, const Defined& d) {
     if (v["configMap"]) {
       EXPECT_TRUE(d.config_maps.count(Str(v["configMap"]["name"]))) << "undefined ConfigMap";
     }
-    if (v["secret"]) EXPECT_TRUE(d.secrets.count(Str(v["secret"]["secretName"]))) << "undefined Secret";
+    if (v["secret"]) {
+      EXPECT_TRUE(d.secrets.count(Str(v["secret"]["secretName"]))) << "undefined Secret";
+    }
   }
   if (Str(doc["kind"]) == "StatefulSet") {
     EXPECT_TRUE(d.headless_services.count(Str(doc["spec"]["serviceName"])))
@@ -82,13 +84,21 @@ void CheckWorkload(const YAML::Node& doc, const Defined& d) {
       EXPECT_TRUE(volumes.count(Str(m["name"]))) << "mount of undefined volume " << m["name"];
     }
     for (const auto& e : c["envFrom"]) {
-      if (e["configMapRef"]) EXPECT_TRUE(d.config_maps.count(Str(e["configMapRef"]["name"])));
-      if (e["secretRef"]) EXPECT_TRUE(d.secrets.count(Str(e["secretRef"]["name"])));
+      if (e["configMapRef"]) {
+        EXPECT_TRUE(d.config_maps.count(Str(e["configMapRef"]["name"])));
+      }
+      if (e["secretRef"]) {
+        EXPECT_TRUE(d.secrets.count(Str(e["secretRef"]["name"])));
+      }
     }
     for (const auto& e : c["env"]) {
       const YAML::Node from = e["valueFrom"];
-      if (from && from["configMapKeyRef"]) EXPECT_TRUE(d.config_maps.count(Str(from["configMapKeyRef"]["name"])));
-      if (from && from["secretKeyRef"]) EXPECT_TRUE(d.secrets.count(Str(from["secretKeyRef"]["name"])));
+      if (from && from["configMapKeyRef"]) {
+        EXPECT_TRUE(d.config_maps.count(Str(from["configMapKeyRef"]["name"])));
+      }
+      if (from && from["secretKeyRef"]) {
+        EXPECT_TRUE(d.secrets.count(Str(from["secretKeyRef"]["name"])));
+      }
     }
     std::set<std::string> port_names, port_numbers;
     for (const auto& p : c["ports"]) {

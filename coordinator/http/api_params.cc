@@ -7,6 +7,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "common/vocabulary.h"
 
 namespace ablate::coordinator::http {
 namespace {
@@ -97,12 +98,14 @@ absl::StatusOr<v1::QueryResultsRequest> ParseResultsQuery(int64_t sweep_id,
     } else if (name == "metric") {
       q.set_metric(value);
     } else if (name == "kind") {
-      absl::StatusOr<v1::AblationKind> k = ParseEnum<v1::AblationKind>("kind", value, v1::AblationKind_Parse);
-      if (!k.ok()) return k.status();
+      // The vocabulary's names (common/vocabulary.h), in any case.
+      absl::StatusOr<v1::AblationKind> k = ParseKind(value);
+      if (!k.ok()) return absl::InvalidArgumentError("kind: unknown value");
       q.set_kind(*k);
     } else if (name == "component") {
-      absl::StatusOr<v1::Component> c = ParseEnum<v1::Component>("component", value, v1::Component_Parse);
-      if (!c.ok()) return c.status();
+      // Names and aliases ("gdn", "mamba") as in specs and the CLI.
+      absl::StatusOr<v1::Component> c = ParseComponent(value);
+      if (!c.ok()) return absl::InvalidArgumentError("component: unknown value");
       q.set_component(*c);
     } else if (name == "layer") {
       int32_t layer = 0;

@@ -177,7 +177,7 @@ void HttpServer::Routes(const HttpServerOptions& options, Scheduler* core,
     }
     return httplib::Server::HandlerResponse::Unhandled;
   });
-  svr.set_error_handler([](const httplib::Request& req, httplib::Response& res) {
+  svr.set_error_handler([](const httplib::Request& /*req*/, httplib::Response& res) {
     if (!res.body.empty()) return;
     res.set_content(absl::StrCat(res.status == 404 ? "not found" : "error", "\n"), "text/plain");
   });

@@ -132,7 +132,9 @@ TEST_F(HttpServerTest, HostileRequestsAreRefused) {
 
   // A body over the cap is refused (413) without being buffered.
   auto big = client_->Post("/api/v1/sweeps", std::string(1 << 20, 'x'), "text/plain");
-  if (big) EXPECT_THAT(big->status, ::testing::AnyOf(405, 413));
+  if (big) {
+    EXPECT_THAT(big->status, ::testing::AnyOf(405, 413));
+  }
 }
 
 TEST_F(HttpServerTest, EveryRequestPassesTheAuthorizationHook) {

@@ -1,7 +1,8 @@
 #!/bin/sh
 # run_fuzz.sh build SRC_DIR BUILD_DIR
 #   Configures and builds the parser fuzz targets with clang++ (tests/fuzz/).
-#   Exits 0 printing "SKIP: ..." when clang++ or its libFuzzer runtime is missing.
+#   Exits 0 printing "SKIP: ..." only when clang++ or its libFuzzer runtime is
+#   missing (fuzz_toolchain.sh probes them); a configure or build failure fails.
 # run_fuzz.sh run BUILD_DIR TARGET CORPUS_SEED_DIR LIMIT
 #   Runs TARGET on a copy of the seeds. LIMIT is "Ns" (seconds, for CTest) or a
 #   number of executions (the long run: 1000000). Exits non-zero on a crash,
@@ -10,17 +11,14 @@ set -e
 mode="$1"
 if [ "$mode" = build ]; then
   src="$2"; build="$3"
-  cxx=$(command -v clang++ || command -v clang++-14 || true)
-  if [ -z "$cxx" ]; then echo "SKIP: clang++ not found"; exit 0; fi
+  . "$src/tests/fuzz/fuzz_toolchain.sh"
+  fuzz_toolchain "$build"
   if ! cmake -S "$src/tests/fuzz" -B "$build" -G Ninja -DCMAKE_CXX_COMPILER="$cxx" \
        -DCMAKE_BUILD_TYPE=RelWithDebInfo > "$build.configure.log" 2>&1; then
-    echo "SKIP: cannot configure the fuzz build (see $build.configure.log)"; exit 0
+    cat "$build.configure.log"; echo "FAIL: cannot configure the fuzz build"; exit 1
   fi
   if ! cmake --build "$build" -j2 > "$build.build.log" 2>&1; then
-    if grep -q "fuzzer" "$build.build.log" && grep -qi "cannot find\|No such file" "$build.build.log"; then
-      echo "SKIP: clang's libFuzzer runtime is not installed"; exit 0
-    fi
-    cat "$build.build.log"; exit 1
+    cat "$build.build.log"; echo "FAIL: the fuzz build failed"; exit 1
   fi
   echo "built $(ls "$build" | grep _fuzz | tr '\n' ' ')"
   exit 0

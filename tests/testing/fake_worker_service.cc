@@ -102,7 +102,8 @@ grpc::Status FakeWorkerService::LeaseJobs(grpc::ServerContext* ctx, const v1::Le
   if (!KnownWorker(req->worker_id())) {
     return grpc::Status(grpc::StatusCode::NOT_FOUND, "unknown worker " + req->worker_id());
   }
-  auto ready = [this] { return !queue_.empty() || shutting_down_; };
+  // Called only with mu_ held (by this thread and by AwaitWithDeadline).
+  auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return !queue_.empty() || shutting_down_; };
   while (!ready() && absl::Now() < until && !ctx->IsCancelled()) {
     mu_.AwaitWithDeadline(absl::Condition(&ready), std::min(until, absl::Now() + absl::Milliseconds(20)));
   }

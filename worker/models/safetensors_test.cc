@@ -70,7 +70,9 @@ TEST(SafetensorsTest, RejectsMalformedFiles) {
   for (const Case& c : cases) {
     auto h = Parse(c.image);
     EXPECT_THAT(h.status(), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr(c.message))) << c.message;
-    if (!h.ok()) EXPECT_THAT(std::string(h.status().message()), HasSubstr("x.safetensors"));
+    if (!h.ok()) {
+      EXPECT_THAT(std::string(h.status().message()), HasSubstr("x.safetensors"));
+    }
   }
 }
 

@@ -66,7 +66,8 @@ std::vector<v1::LeaseProgress> LeaseTable::Progress() const {
 int LeaseTable::Apply(const v1::HeartbeatResponse& response) {
   absl::MutexLock lock(&mu_);
   int affected = 0;
-  auto stop = [&](int64_t job_id, StopReason reason) {
+  // Runs under the lock above (clang's analysis does not see into lambdas).
+  auto stop = [&](int64_t job_id, StopReason reason) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     auto it = held_.find(job_id);
     if (it == held_.end()) return;
     it->second.context->Stop(reason);

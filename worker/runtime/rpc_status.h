@@ -1,6 +1,6 @@
-// rpc_status.h: the worker's one translation point between grpc::Status and
-// absl::Status (the codes are the same google.rpc.Code values), plus the retry
-// rule for calls to the coordinator.
+// rpc_status.h: the worker's retry rule for calls to the coordinator. The
+// grpc::Status -> absl::Status translation itself is rpc/grpc_status.h (shared
+// with the coordinator and the CLI), re-exported here for the runtime.
 //
 // Thread-safe (pure functions).
 //
@@ -11,12 +11,11 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
-#include "grpcpp/support/status.h"
+#include "rpc/grpc_status.h"
 
 namespace ablate::worker {
 
-// Same code; the message is prefixed with `call` ("LeaseJobs: failed to connect ...").
-absl::Status FromGrpcStatus(const grpc::Status& status, absl::string_view call);
+using ::ablate::rpc::FromGrpcStatus;
 
 // True for outcomes where sending the same call again may succeed: the
 // coordinator is away or overloaded (UNAVAILABLE, DEADLINE_EXCEEDED,

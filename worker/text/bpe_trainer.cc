@@ -33,15 +33,18 @@ struct Word {
 class Trainer {
  public:
   explicit Trainer(std::vector<Word> words) : words_(std::move(words)) {
-    for (int b = 0; b < 256; ++b)
+    for (int b = 0; b < 256; ++b) {
       tokens_.push_back(ByteLevelEncode(std::string(1, static_cast<char>(b))));
+      ids_.emplace(tokens_.back(), b);
+    }
     for (size_t w = 0; w < words_.size(); ++w) AddPairs(w, +1);
     for (const auto& [key, count] : counts_) Push(key);
   }
 
-  // Learns up to `max_merges` merges.
-  void Run(size_t max_merges, int64_t min_frequency) {
-    while (merges_.size() < max_merges && !heap_.empty()) {
+  // Learns merges until there are `max_tokens` tokens (a merge whose result
+  // is already a token adds a merge but no token, as Hugging Face's trainer).
+  void Run(size_t max_tokens, int64_t min_frequency) {
+    while (tokens_.size() < max_tokens && !heap_.empty()) {
       const Entry top = heap_.top();
       heap_.pop();
       auto it = counts_.find(top.key);
@@ -89,8 +92,10 @@ class Trainer {
   void Merge(uint64_t key) {
     const int32_t a = static_cast<int32_t>(key >> 32);
     const int32_t b = static_cast<int32_t>(key & 0xffffffffu);
-    const int32_t merged = static_cast<int32_t>(tokens_.size());
-    tokens_.push_back(tokens_[a] + tokens_[b]);
+    std::string merged_string = tokens_[a] + tokens_[b];
+    auto [existing, is_new] = ids_.try_emplace(merged_string, static_cast<int32_t>(tokens_.size()));
+    const int32_t merged = existing->second;
+    if (is_new) tokens_.push_back(std::move(merged_string));
     merges_.emplace_back(tokens_[a], tokens_[b]);
     // Sorted so the update order (and so heap contents) is deterministic.
     std::vector<size_t> affected(where_[key].begin(), where_[key].end());
@@ -125,6 +130,7 @@ class Trainer {
   }
 
   std::vector<Word> words_;
+  absl::flat_hash_map<std::string, int32_t> ids_;  // token string -> id
   absl::flat_hash_map<uint64_t, int64_t> counts_;
   absl::flat_hash_map<uint64_t, absl::flat_hash_set<size_t>> where_;
   absl::flat_hash_set<uint64_t> touched_;
@@ -173,8 +179,10 @@ absl::StatusOr<ByteLevelBpe> TrainByteLevelBpe(absl::string_view corpus,
     for (char ch : w) word.symbols.push_back(static_cast<uint8_t>(ch));
     words.push_back(std::move(word));
   }
+  const int64_t num_words = static_cast<int64_t>(words.size());
   Trainer trainer(std::move(words));
-  trainer.Run(static_cast<size_t>(options.vocab_size - reserved), options.min_frequency);
+  trainer.Run(static_cast<size_t>(options.vocab_size - static_cast<int64_t>(options.special_tokens.size())),
+              options.min_frequency);
 
   ByteLevelBpe bpe;
   bpe.vocab = std::move(trainer.tokens_);
@@ -182,6 +190,7 @@ absl::StatusOr<ByteLevelBpe> TrainByteLevelBpe(absl::string_view corpus,
   bpe.special_tokens = options.special_tokens;
   bpe.split_regex = options.split_regex;
   bpe.nfc = options.nfc;
+  bpe.num_words = num_words;
   if (!options.special_tokens.empty()) bpe.eos_token = options.special_tokens[0];
   return bpe;
 }

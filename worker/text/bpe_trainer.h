@@ -6,7 +6,10 @@
 // Training: the corpus is cut into words by `split_regex` (Isolated), each
 // word becomes its bytes (ids 0..255 in byte order), and the most frequent
 // adjacent pair is merged until the vocabulary is full or no pair occurs
-// `min_frequency` times. Ties go to the pair whose byte-level token strings
+// `min_frequency` times (a merge whose result is already a token adds the
+// merge but no new id, as Hugging Face's BpeTrainer does). This is the one
+// BPE trainer: `ablate train` (worker/train/bpe_trainer.h) writes its output
+// in the reference models' file layout. Ties go to the pair whose byte-level token strings
 // are smaller (left first, then right, bytewise), so the result depends only
 // on the corpus and the options. Special tokens take the ids after the
 // learned vocabulary.
@@ -48,6 +51,9 @@ struct ByteLevelBpe {
   std::string split_regex = std::string(kQwen2SplitPattern);
   bool nfc = false;       // NFC normalizer
   std::string eos_token;  // written to tokenizer_config.json when set
+  // Distinct pre-tokenized words of the training corpus (statistics only; not
+  // written; 0 when the tokenizer was not trained here).
+  int64_t num_words = 0;
 };
 
 struct BpeTrainerOptions {

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# check-thread-safety.sh [BUILD_DIR]: Clang's -Wthread-safety over ablate's
+# translation units that use the Abseil lock annotations (ABSL_GUARDED_BY,
+# ABSL_EXCLUSIVE_LOCKS_REQUIRED, ...), as a syntax-only pass with the flags of
+# BUILD_DIR/compile_commands.json (default build/; GCC ignores the
+# annotations, so the normal build does not check them). Exit 1 on any
+# thread-safety warning. LibTorch units are included when they use the
+# annotations; expect a few minutes on 2 cores.
+#
+#   scripts/build.sh && scripts/check-thread-safety.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+build=${1:-build}
+clang=$(command -v clang++ || command -v clang++-14 || true)
+[ -n "$clang" ] || { echo "check-thread-safety: clang++ not found (scripts/setup.sh installs clang)" >&2; exit 2; }
+[ -f "$build/compile_commands.json" ] || { echo "check-thread-safety: no $build/compile_commands.json (run scripts/build.sh)" >&2; exit 2; }
+# Units whose file or own headers mention the annotations.
+mapfile -t files < <(git grep -l -E 'ABSL_(GUARDED_BY|PT_GUARDED_BY|EXCLUSIVE_LOCKS_REQUIRED|SHARED_LOCKS_REQUIRED|LOCKS_EXCLUDED|ACQUIRED_(AFTER|BEFORE))' -- '*.cc' '*.h' |
+  sed -E 's/\.h$/.cc/' | sort -u)
+python3 - "$build/compile_commands.json" "$clang" "${files[@]}" <<'PY'
+import json, os, shlex, subprocess, sys
+db, clang, wanted = sys.argv[1], sys.argv[2], set(sys.argv[3:])
+root = os.getcwd()
+failed = 0
+checked = 0
+for e in json.load(open(db)):
+    rel = os.path.relpath(e["file"], root)
+    if rel not in wanted:
+        continue
+    args = shlex.split(e["command"])
+    if os.path.basename(args[0]) == "ccache":
+        args = args[1:]
+    out, skip = [clang], False
+    for a in args[1:]:
+        if skip:
+            skip = False
+            continue
+        if a == "-o":
+            skip = True
+            continue
+        if a == "-c" or a.startswith("-g"):
+            continue
+        out.append(a)
+    out += ["-fsyntax-only", "-Wno-everything", "-Wthread-safety", "-Werror=thread-safety"]
+    checked += 1
+    r = subprocess.run(out, cwd=e["directory"], capture_output=True, text=True)
+    if r.returncode != 0:
+        failed += 1
+        sys.stdout.write(r.stderr)
+print(f"check-thread-safety: {checked} units, {failed} with findings")
+sys.exit(1 if failed else 0)
+PY
