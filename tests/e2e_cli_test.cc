@@ -34,6 +34,15 @@ std::string WriteSpec(E2eCluster& c, const std::string& name, const std::string&
   return path;
 }
 
+#ifdef ABLATE_HAVE_LM_EVALUATOR
+// The shipped reference transformer and its held-out text.
+std::string ReferenceModel() { return absl::StrCat(ABLATE_SOURCE_DIR, "/examples/models/qwen2-fortunes"); }
+std::string ReferenceHeldout() { return absl::StrCat(ABLATE_SOURCE_DIR, "/examples/data/fortunes-heldout.txt"); }
+bool ReferenceModelPresent() {
+  return std::ifstream(ReferenceModel() + "/model.safetensors").good() && std::ifstream(ReferenceHeldout()).good();
+}
+#endif
+
 int64_t SweepIdFrom(const std::string& output) {
   // "submitted sweep 3 'name': 25 jobs"
   const size_t at = output.find("submitted sweep ");
@@ -203,11 +212,8 @@ TEST(E2eCliTest, RunWithTheProductEvaluatorOnTheReferenceModel) {
 #ifndef ABLATE_HAVE_LM_EVALUATOR
   GTEST_SKIP() << "this build has no LibTorch evaluator";
 #else
-  const std::string model = absl::StrCat(ABLATE_SOURCE_DIR, "/examples/models/qwen2-fortunes");
-  const std::string data = absl::StrCat(ABLATE_SOURCE_DIR, "/examples/data/fortunes-heldout.txt");
-  if (!std::ifstream(model + "/model.safetensors").good() || !std::ifstream(data).good()) {
-    GTEST_SKIP() << "reference model not found: " << model;
-  }
+  const std::string model = ReferenceModel(), data = ReferenceHeldout();
+  if (!ReferenceModelPresent()) GTEST_SKIP() << "reference model not found: " << model;
   E2eCluster c("cli_run_real");
   const std::string spec = c.dir() + "/real.yaml";
   std::ofstream(spec) << "name: real\nmodels:\n  - {name: qwen2-fortunes, path: " << model << "}\n"
@@ -243,11 +249,8 @@ TEST(E2eCliTest, RunWithAndWithoutReuseGivesTheSameResults) {
 #ifndef ABLATE_HAVE_LM_EVALUATOR
   GTEST_SKIP() << "this build has no LibTorch evaluator";
 #else
-  const std::string model = absl::StrCat(ABLATE_SOURCE_DIR, "/examples/models/qwen2-fortunes");
-  const std::string data = absl::StrCat(ABLATE_SOURCE_DIR, "/examples/data/fortunes-heldout.txt");
-  if (!std::ifstream(model + "/model.safetensors").good() || !std::ifstream(data).good()) {
-    GTEST_SKIP() << "reference model not found: " << model;
-  }
+  const std::string model = ReferenceModel(), data = ReferenceHeldout();
+  if (!ReferenceModelPresent()) GTEST_SKIP() << "reference model not found: " << model;
   E2eCluster c("cli_run_reuse");
   const std::string spec = c.dir() + "/reuse.yaml";
   std::ofstream(spec) << "name: reuse\nmodels:\n  - {name: qwen2-fortunes, path: " << model << "}\n"
