@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "common/status_macros.h"
+#include "common/vocabulary.h"
 #include "storage/schema.h"
 
 namespace ablate::storage {
@@ -222,9 +223,44 @@ absl::Status JobStore::InsertResult(const ResultRecord& r) {
       .BindText(10, r.device)
       .Bind(11, r.completed_unix_ms);
   RETURN_IF_ERROR(st->Run());
+  ASSIGN_OR_RETURN(Statement * keys,
+                   db_->Prepare("SELECT model_name, evaluation, seed, kind, condition_label, component, layer "
+                                "FROM jobs WHERE job_id = ?"));
+  keys->Bind(1, r.job_id);
+  ASSIGN_OR_RETURN(bool found, keys->Step());
+  if (!found) {
+    keys->Finish();
+    return absl::NotFoundError(absl::StrCat("no job ", r.job_id));
+  }
+  const std::string model = keys->ColumnText(0);
+  const std::string evaluation = keys->ColumnText(1);
+  const int64_t seed = keys->ColumnInt64(2);
+  const int64_t kind = keys->ColumnInt64(3);
+  const std::string condition = keys->ColumnText(4);
+  const int64_t component = keys->ColumnInt64(5);
+  const int64_t layer = keys->ColumnInt64(6);
+  keys->Finish();
+
   ASSIGN_OR_RETURN(Statement * mt, db_->Prepare(
       "INSERT INTO results (job_id, sweep_id, metric, value, detail_json) "
       "VALUES (?, ?, ?, ?, ?)"));
+  // Welford's update of result_summary (schema.cc, migration 5). In DO UPDATE
+  // every unqualified column is the stored row's value before the update.
+  ASSIGN_OR_RETURN(
+      Statement * summary,
+      db_->Prepare(
+          "INSERT INTO result_summary (sweep_id, model_name, evaluation, kind, condition_label, component, "
+          "layer, metric, results, finite, mean, m2, min_value, max_value) "
+          "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 1, ?9, ?10, ?11, ?10, ?10) "
+          "ON CONFLICT DO UPDATE SET results = results + 1, finite = finite + excluded.finite, "
+          "mean = CASE WHEN excluded.finite = 0 THEN mean WHEN finite = 0 THEN excluded.mean "
+          "ELSE mean + (excluded.mean - mean) / (finite + 1) END, "
+          "m2 = CASE WHEN excluded.finite = 0 THEN m2 WHEN finite = 0 THEN 0.0 "
+          "ELSE m2 + (excluded.mean - mean) * (excluded.mean - (mean + (excluded.mean - mean) / (finite + 1))) END, "
+          "min_value = CASE WHEN excluded.finite = 0 THEN min_value "
+          "ELSE min(coalesce(min_value, excluded.mean), excluded.mean) END, "
+          "max_value = CASE WHEN excluded.finite = 0 THEN max_value "
+          "ELSE max(coalesce(max_value, excluded.mean), excluded.mean) END"));
   for (const MetricRecord& m : r.metrics) {
     mt->Bind(1, r.job_id).Bind(2, r.sweep_id).BindText(3, m.name);
     if (std::isnan(m.value)) {
@@ -234,6 +270,43 @@ absl::Status JobStore::InsertResult(const ResultRecord& r) {
     }
     mt->BindText(5, m.detail_json);
     RETURN_IF_ERROR(mt->Run());
+
+    const bool finite = std::isfinite(m.value);
+    summary->Bind(1, r.sweep_id)
+        .BindText(2, model)
+        .BindText(3, evaluation)
+        .Bind(4, kind)
+        .BindText(5, condition)
+        .Bind(6, component)
+        .Bind(7, layer)
+        .BindText(8, m.name)
+        .Bind(9, finite ? 1 : 0);
+    if (finite) {
+      summary->Bind(10, m.value).Bind(11, 0.0);
+    } else {
+      summary->BindNull(10).BindNull(11);
+    }
+    RETURN_IF_ERROR(summary->Run());
+
+    if (kind == v1::BASELINE) {
+      ASSIGN_OR_RETURN(
+          Statement * baseline,
+          db_->Prepare("INSERT INTO baseline_values (sweep_id, model_name, evaluation, seed, metric, job_id, value) "
+                       "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET job_id = excluded.job_id, "
+                       "value = excluded.value WHERE excluded.job_id < baseline_values.job_id"));
+      baseline->Bind(1, r.sweep_id)
+          .BindText(2, model)
+          .BindText(3, evaluation)
+          .Bind(4, seed)
+          .BindText(5, m.name)
+          .Bind(6, r.job_id);
+      if (std::isnan(m.value)) {
+        baseline->BindNull(7);
+      } else {
+        baseline->Bind(7, m.value);
+      }
+      RETURN_IF_ERROR(baseline->Run());
+    }
   }
   return absl::OkStatus();
 }

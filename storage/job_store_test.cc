@@ -2,6 +2,7 @@
 // queries and the dashboard views on a real SQLite file.
 #include "storage/job_store.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
@@ -87,6 +88,7 @@ TEST(SchemaTest, ViewsComeFromTheVocabularyAndAreRefreshedOnlyWhenStale) {
     EXPECT_THAT(view_sql(name), HasSubstr(ComponentNameSql("j.component"))) << name;
     EXPECT_THAT(view_sql(name), HasSubstr(KindNameSql("j.kind"))) << name;
   }
+  EXPECT_THAT(view_sql("condition_summary"), HasSubstr(KindNameSql("s.kind")));
   const std::string cookie = text_of("PRAGMA schema_version");
   ASSERT_OK(Migrate(db->get()));
   EXPECT_EQ(text_of("PRAGMA schema_version"), cookie) << "an up-to-date database was rewritten";
@@ -283,6 +285,166 @@ TEST(JobStoreTest, OneResultPerJobAndBaselineRatios) {
   ASSERT_THAT((*st)->Step(), ::ablate::testing::IsOkAndHolds(true));
   EXPECT_EQ((*st)->ColumnInt64(0), 3);
   EXPECT_EQ((*st)->ColumnInt64(1), 3);
+}
+
+// result_vs_baseline as it was defined before migration 5: a correlated
+// subquery per row. The baseline_values table must give the same answers.
+constexpr char kOldResultVsBaseline[] = R"sql(
+SELECT r.result_id,
+       (SELECT br.value FROM jobs bj JOIN results br ON br.job_id = bj.job_id
+         WHERE bj.sweep_id = j.sweep_id AND bj.model_name = j.model_name
+           AND bj.evaluation = j.evaluation AND bj.seed = j.seed AND bj.kind = 1
+           AND br.metric = r.metric
+         ORDER BY bj.job_id LIMIT 1) AS baseline_value
+FROM results r JOIN jobs j ON j.job_id = r.job_id ORDER BY r.result_id)sql";
+
+// One row of condition_summary, read by (model, condition, metric).
+struct SummaryRow {
+  int64_t results = 0;
+  int64_t finite = 0;
+  double mean = NAN, stddev = NAN, min = NAN, max = NAN, baseline_mean = NAN, ratio = NAN;
+};
+
+SummaryRow ReadSummary(Database* db, const std::string& model, const std::string& condition,
+                       const std::string& metric) {
+  SummaryRow out;
+  auto st = db->Prepare(
+      "SELECT results, finite, mean, stddev, min_value, max_value, baseline_mean, ratio_of_means "
+      "FROM condition_summary WHERE model = ? AND condition = ? AND metric = ?");
+  EXPECT_OK(st);
+  if (!st.ok()) return out;
+  (*st)->BindText(1, model).BindText(2, condition).BindText(3, metric);
+  auto row = (*st)->Step();
+  EXPECT_TRUE(row.ok() && *row) << model << " " << condition << " " << metric;
+  if (!row.ok() || !*row) return out;
+  auto col = [&](int i) { return (*st)->ColumnIsNull(i) ? NAN : (*st)->ColumnDouble(i); };
+  out = {(*st)->ColumnInt64(0), (*st)->ColumnInt64(1), col(2), col(3), col(4), col(5), col(6), col(7)};
+  EXPECT_THAT((*st)->Step(), ::ablate::testing::IsOkAndHolds(false)) << "one row per condition and metric";
+  (*st)->Finish();
+  return out;
+}
+
+// The aggregates kept on insert (migration 5) equal the statistics computed
+// here from the values inserted, NaN and Inf counted but not averaged; the
+// per-row baseline is the lowest baseline job id's value, as before; and a
+// database migrated from version 4 gets the same tables filled from its results.
+TEST(JobStoreTest, ResultSummaryAndBaselinesAreKeptOnInsert) {
+  const std::string path = TempDb("summary");
+  auto store_or = JobStore::Open(path);
+  ASSERT_OK(store_or);
+  JobStore& store = **store_or;
+  SweepRecord sweep;
+  sweep.name = "s";
+  // Seeds 0..3: a baseline and layer 2 of model a; model b has only layer 2;
+  // seed 0 has a second baseline job (a higher id) that completes first.
+  std::vector<JobRecord> jobs;
+  const std::vector<double> base = {10.0, 12.0, 11.0, 13.0};
+  const std::vector<double> ablated = {20.0, NAN, 26.0, INFINITY};
+  const std::vector<double> other = {3.0, 5.0, 4.0, 8.0};
+  for (int seed = 0; seed < 4; ++seed) {
+    for (auto [model, kind] : {std::pair<const char*, int>{"a", 1}, {"a", 3}, {"b", 3}}) {
+      JobRecord j = MakeJob(static_cast<int>(jobs.size()), model, kind, "wiki", kind == 1 ? -1 : 2);
+      j.keys.seed = static_cast<uint64_t>(seed);
+      jobs.push_back(j);
+    }
+  }
+  JobRecord late = MakeJob(static_cast<int>(jobs.size()), "a", 1, "wiki");
+  late.keys.seed = 0;
+  jobs.push_back(late);
+  ASSERT_OK(store.RunInTransaction([&] { return store.InsertSweep(&sweep, &jobs); }));
+  auto insert = [&](size_t i, double ppl) {
+    ResultRecord r;
+    r.job_id = jobs[i].job_id;
+    r.sweep_id = sweep.sweep_id;
+    r.attempt = 1;
+    r.worker_id = "w";
+    r.metrics = {{"perplexity", ppl, ""}, {"acc", 0.25, ""}};
+    ASSERT_OK(store.RunInTransaction([&] { return store.InsertResult(r); }));
+  };
+  insert(jobs.size() - 1, 99.0);           // the later baseline of seed 0 first
+  for (int seed = 3; seed >= 0; --seed) {  // completion order differs from job order
+    insert(seed * 3 + 1, ablated[seed]);
+    insert(seed * 3 + 2, other[seed]);
+    insert(seed * 3, base[seed]);
+  }
+  ResultRecord missing;
+  missing.job_id = 12345;
+  missing.sweep_id = sweep.sweep_id;
+  EXPECT_FALSE(store.RunInTransaction([&] { return store.InsertResult(missing); }).ok());
+
+  auto expect_stats = [](const SummaryRow& row, std::vector<double> values, int64_t results) {
+    EXPECT_EQ(row.results, results);
+    EXPECT_EQ(row.finite, static_cast<int64_t>(values.size()));
+    double mean = 0;
+    for (double v : values) mean += v / static_cast<double>(values.size());
+    double ss = 0;
+    for (double v : values) ss += (v - mean) * (v - mean);
+    EXPECT_NEAR(row.mean, mean, 1e-12 * std::abs(mean));
+    if (values.size() > 1) {
+      EXPECT_NEAR(row.stddev, std::sqrt(ss / static_cast<double>(values.size() - 1)), 1e-9);
+    } else {
+      EXPECT_TRUE(std::isnan(row.stddev));
+    }
+    EXPECT_EQ(row.min, *std::min_element(values.begin(), values.end()));
+    EXPECT_EQ(row.max, *std::max_element(values.begin(), values.end()));
+  };
+  auto check = [&](Database* db) {
+    SummaryRow b = ReadSummary(db, "a", "baseline", "perplexity");
+    expect_stats(b, {10.0, 12.0, 11.0, 13.0, 99.0}, 5);
+    SummaryRow a = ReadSummary(db, "a", "layer_sweep/attention/L2", "perplexity");
+    expect_stats(a, {20.0, 26.0}, 4);  // NaN and Inf counted, not averaged
+    EXPECT_DOUBLE_EQ(a.baseline_mean, b.mean);
+    EXPECT_DOUBLE_EQ(a.ratio, a.mean / b.mean);
+    SummaryRow o = ReadSummary(db, "b", "layer_sweep/attention/L2", "perplexity");
+    expect_stats(o, {3.0, 5.0, 4.0, 8.0}, 4);
+    EXPECT_TRUE(std::isnan(o.baseline_mean)) << "model b has no baseline";
+    EXPECT_TRUE(std::isnan(o.ratio));
+    SummaryRow acc = ReadSummary(db, "a", "layer_sweep/attention/L2", "acc");
+    EXPECT_EQ(acc.stddev, 0.0);
+    EXPECT_EQ(acc.ratio, 1.0);
+
+    // Per row: the old correlated subquery and the new view agree on every result.
+    auto old_rows = db->Prepare(kOldResultVsBaseline);
+    auto new_rows = db->Prepare("SELECT result_id, baseline_value FROM result_vs_baseline ORDER BY result_id");
+    ASSERT_OK(old_rows);
+    ASSERT_OK(new_rows);
+    int n = 0;
+    while (true) {
+      auto o_row = (*old_rows)->Step();
+      auto n_row = (*new_rows)->Step();
+      ASSERT_OK(o_row);
+      ASSERT_OK(n_row);
+      ASSERT_EQ(*o_row, *n_row);
+      if (!*o_row) break;
+      ++n;
+      EXPECT_EQ((*old_rows)->ColumnInt64(0), (*new_rows)->ColumnInt64(0));
+      EXPECT_EQ((*old_rows)->ColumnIsNull(1), (*new_rows)->ColumnIsNull(1));
+      if (!(*old_rows)->ColumnIsNull(1)) {
+        EXPECT_EQ((*old_rows)->ColumnDouble(1), (*new_rows)->ColumnDouble(1));
+      }
+    }
+    EXPECT_EQ(n, 26);
+  };
+  check(store.db());
+  ResultFilter f;
+  f.sweep_id = sweep.sweep_id;
+  f.metric = "perplexity";
+  f.model = "a";
+  f.kind = 3;
+  auto rows = store.QueryResults(f);
+  ASSERT_OK(rows);
+  ASSERT_EQ(rows->size(), 4u);
+  for (const ResultView& r : *rows) {
+    const int seed = static_cast<int>(r.keys.seed);
+    EXPECT_EQ(r.baseline_value, base[seed]) << "seed " << seed << ": the lowest baseline job id's value";
+  }
+
+  // A version-4 database: the tables of migration 5 absent; migrating fills them.
+  ASSERT_OK(store.db()->Exec(
+      "DROP VIEW condition_summary; DROP VIEW result_vs_baseline; DROP TABLE result_summary; "
+      "DROP TABLE baseline_values; DROP INDEX results_by_sweep; DELETE FROM schema_version WHERE version >= 5"));
+  ASSERT_OK(Migrate(store.db()));
+  check(store.db());
 }
 
 TEST(JobStoreTest, WorkersAndEvents) {

@@ -264,15 +264,86 @@ FROM (
 ) x;
 )sql";
 
+// Migration 5: per-sweep aggregates maintained on insert, so dashboards group
+// 10^6 results without scanning them (issue 11). JobStore::InsertResult keeps
+// both tables in the transaction that stores the result; this migration fills
+// them from the results already stored.
+//   baseline_values: the baseline (kind 1) value each ablated result is compared
+//     with: per (sweep, model, evaluation, seed, metric), the value of the
+//     lowest job id that has it (what result_vs_baseline always meant).
+//   result_summary: per condition and metric, the count of results, of finite
+//     ones, and the mean (Welford), sum of squared deviations (m2), min and max
+//     of the finite values (NaN, +-Inf counted, not averaged).
+constexpr char kResultSummaries[] = R"sql(
+CREATE TABLE baseline_values (
+  sweep_id   INTEGER NOT NULL,
+  model_name TEXT    NOT NULL,
+  evaluation TEXT    NOT NULL,
+  seed       INTEGER NOT NULL,
+  metric     TEXT    NOT NULL,
+  job_id     INTEGER NOT NULL,
+  value      REAL,
+  PRIMARY KEY (sweep_id, model_name, evaluation, seed, metric)
+) WITHOUT ROWID;
+
+CREATE TABLE result_summary (
+  sweep_id        INTEGER NOT NULL,
+  model_name      TEXT    NOT NULL,
+  evaluation      TEXT    NOT NULL,
+  kind            INTEGER NOT NULL,
+  condition_label TEXT    NOT NULL,
+  component       INTEGER NOT NULL,
+  layer           INTEGER NOT NULL,
+  metric          TEXT    NOT NULL,
+  results         INTEGER NOT NULL,  -- results stored for this condition and metric
+  finite          INTEGER NOT NULL,  -- of them finite (the rest NaN or +-Inf)
+  mean            REAL,              -- of the finite values; NULL when there are none
+  m2              REAL,              -- sum of squared deviations from the mean (finite values)
+  min_value       REAL,
+  max_value       REAL,
+  PRIMARY KEY (sweep_id, model_name, evaluation, kind, condition_label, component, layer, metric)
+) WITHOUT ROWID;
+
+-- QueryResults of one sweep in result_id order, any metric: (sweep_id, rowid).
+CREATE INDEX results_by_sweep ON results (sweep_id);
+
+INSERT INTO baseline_values (sweep_id, model_name, evaluation, seed, metric, job_id, value)
+  SELECT j.sweep_id, j.model_name, j.evaluation, j.seed, r.metric, r.job_id, r.value
+  FROM results r JOIN jobs j ON j.job_id = r.job_id
+  WHERE j.kind = 1
+  ON CONFLICT DO UPDATE SET job_id = excluded.job_id, value = excluded.value
+    WHERE excluded.job_id < baseline_values.job_id;
+
+WITH rows AS (
+  SELECT j.sweep_id, j.model_name, j.evaluation, j.kind, j.condition_label, j.component, j.layer,
+         r.metric, r.value AS v, (r.value IS NOT NULL AND r.value NOT IN (9e999, -9e999)) AS f
+  FROM results r JOIN jobs j ON j.job_id = r.job_id),
+means AS (
+  SELECT sweep_id, model_name, evaluation, kind, condition_label, component, layer, metric,
+         AVG(CASE WHEN f THEN v END) AS mean
+  FROM rows GROUP BY sweep_id, model_name, evaluation, kind, condition_label, component, layer, metric)
+INSERT INTO result_summary (sweep_id, model_name, evaluation, kind, condition_label, component, layer, metric,
+                            results, finite, mean, m2, min_value, max_value)
+  SELECT rows.sweep_id, rows.model_name, rows.evaluation, rows.kind, rows.condition_label, rows.component,
+         rows.layer, rows.metric, COUNT(*), SUM(rows.f), means.mean,
+         CASE WHEN SUM(rows.f) > 0
+              THEN SUM(CASE WHEN rows.f THEN (rows.v - means.mean) * (rows.v - means.mean) ELSE 0.0 END) END,
+         MIN(CASE WHEN rows.f THEN rows.v END), MAX(CASE WHEN rows.f THEN rows.v END)
+  FROM rows JOIN means USING (sweep_id, model_name, evaluation, kind, condition_label, component, layer, metric)
+  GROUP BY rows.sweep_id, rows.model_name, rows.evaluation, rows.kind, rows.condition_label, rows.component,
+           rows.layer, rows.metric;
+)sql";
+
 const std::vector<const char*>& Migrations() {
   static const auto* const kMigrations =
-      new std::vector<const char*>{kTables, kViews, kTenants, kRequestsAndFiniteFlags};
+      new std::vector<const char*>{kTables, kViews, kTenants, kRequestsAndFiniteFlags, kResultSummaries};
   return *kMigrations;
 }
 
 // The dashboard views as this binary defines them, in dependency order. Each
-// is the latest released definition (job_keys: migration 2; result_rows and
-// result_vs_baseline: migration 4) with the CASE maps generated.
+// is the latest released definition (job_keys: migration 2; result_rows:
+// migration 4; result_vs_baseline and condition_summary: migration 5) with the
+// CASE maps generated.
 struct View {
   const char* name;
   std::string sql;  // exactly as sqlite_master stores it (no trailing ';')
@@ -303,25 +374,33 @@ SELECT r.result_id, r.job_id, r.sweep_id, k.model, k.model_path, k.family, k.kin
             WHEN r.value = -9e999 THEN '-inf' ELSE NULL END AS value_class
 FROM results r JOIN job_keys k ON k.job_id = r.job_id)sql"});
   v.push_back({"result_vs_baseline", absl::StrCat(R"sql(CREATE VIEW result_vs_baseline AS
-SELECT x.*,
-       CASE WHEN x.baseline_value IS NULL OR x.baseline_value = 0 THEN NULL
-            ELSE x.value / x.baseline_value END AS ratio,
-       (x.value IS NOT NULL AND x.value NOT IN (9e999, -9e999)) AS is_finite
-FROM (
-  SELECT r.result_id, r.job_id, r.sweep_id, j.model_name AS model, j.kind,
-         )sql",
+SELECT r.result_id, r.job_id, r.sweep_id, j.model_name AS model, j.kind,
+       )sql",
                                                   KindNameSql("j.kind"), R"sql( AS kind_name,
-         j.condition_label AS condition, j.component,
-         )sql",
+       j.condition_label AS condition, j.component,
+       )sql",
                                                   ComponentNameSql("j.component"), R"sql( AS component_name,
-         j.layer, j.evaluation, j.seed, r.metric, r.value, r.detail_json,
-         (SELECT br.value FROM jobs bj JOIN results br ON br.job_id = bj.job_id
-           WHERE bj.sweep_id = j.sweep_id AND bj.model_name = j.model_name
-             AND bj.evaluation = j.evaluation AND bj.seed = j.seed AND bj.kind = 1
-             AND br.metric = r.metric
-           ORDER BY bj.job_id LIMIT 1) AS baseline_value
-  FROM results r JOIN jobs j ON j.job_id = r.job_id
-) x)sql")});
+       j.layer, j.evaluation, j.seed, r.metric, r.value, r.detail_json,
+       b.value AS baseline_value,
+       CASE WHEN b.value IS NULL OR b.value = 0 THEN NULL ELSE r.value / b.value END AS ratio,
+       (r.value IS NOT NULL AND r.value NOT IN (9e999, -9e999)) AS is_finite
+FROM results r JOIN jobs j ON j.job_id = r.job_id
+LEFT JOIN baseline_values b ON b.sweep_id = j.sweep_id AND b.model_name = j.model_name
+  AND b.evaluation = j.evaluation AND b.seed = j.seed AND b.metric = r.metric)sql")});
+  v.push_back({"condition_summary", absl::StrCat(R"sql(CREATE VIEW condition_summary AS
+SELECT s.sweep_id, s.model_name AS model, s.evaluation, s.kind,
+       )sql",
+                                                 KindNameSql("s.kind"), R"sql( AS kind_name,
+       s.condition_label AS condition, s.component,
+       )sql",
+                                                 ComponentNameSql("s.component"), R"sql( AS component_name,
+       s.layer, s.metric, s.results, s.finite, s.mean,
+       CASE WHEN s.finite > 1 THEN sqrt(s.m2 / (s.finite - 1)) END AS stddev,
+       s.min_value, s.max_value, b.mean AS baseline_mean,
+       CASE WHEN b.mean IS NULL OR b.mean = 0 THEN NULL ELSE s.mean / b.mean END AS ratio_of_means
+FROM result_summary s
+LEFT JOIN result_summary b ON b.sweep_id = s.sweep_id AND b.model_name = s.model_name
+  AND b.evaluation = s.evaluation AND b.kind = 1 AND b.metric = s.metric)sql")});
   return v;
 }
 
