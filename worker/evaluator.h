@@ -31,7 +31,7 @@ class JobContext {
   // The runtime sums them per attempt and heartbeats carry the totals (the
   // coordinator derives tokens/s). Thread-safe; cheap. Optional for contexts
   // that do not report (the default ignores it).
-  virtual void AddWork(int64_t items, int64_t tokens, int64_t items_total = 0) {}
+  virtual void AddWork(int64_t /*items*/, int64_t /*tokens*/, int64_t /*items_total*/ = 0) {}
   // True once the coordinator cancelled the job or the lease was lost;
   // Evaluate should then return Cancelled promptly.
   virtual bool Cancelled() const = 0;

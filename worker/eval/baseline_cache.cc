@@ -10,7 +10,7 @@ int64_t BaselineCache::BytesOf(const Rows& rows) {
 }
 
 std::shared_ptr<const BaselineCache::Rows> BaselineCache::Find(const std::string& key) {
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   for (auto it = entries_.begin(); it != entries_.end(); ++it) {
     if (it->key == key) {
       entries_.splice(entries_.begin(), entries_, it);
@@ -23,7 +23,7 @@ std::shared_ptr<const BaselineCache::Rows> BaselineCache::Find(const std::string
 void BaselineCache::Insert(const std::string& key, Rows rows) {
   const int64_t bytes = BytesOf(rows);
   if (bytes > max_bytes_) return;
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   for (auto it = entries_.begin(); it != entries_.end(); ++it) {
     if (it->key == key) {
       total_ -= it->bytes;
@@ -40,7 +40,7 @@ void BaselineCache::Insert(const std::string& key, Rows rows) {
 }
 
 int64_t BaselineCache::bytes() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   return total_;
 }
 

@@ -10,7 +10,6 @@
 #include <chrono>
 #include <filesystem>
 #include <list>
-#include <mutex>
 #include <optional>
 #include <utility>
 
@@ -20,6 +19,8 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
 #include "common/status_macros.h"
 #include "worker/eval/checkpoint_fingerprint.h"
 #include "worker/eval/evaluations.h"
@@ -42,7 +43,7 @@ class SmallLru {
 
   template <typename Make>
   absl::StatusOr<std::shared_ptr<const V>> GetOrCreate(const std::string& key, Make make) {
-    std::lock_guard<std::mutex> lock(mu_);
+    absl::MutexLock lock(&mu_);
     for (auto it = items_.begin(); it != items_.end(); ++it) {
       if (it->first == key) {
         items_.splice(items_.begin(), items_, it);
@@ -58,8 +59,8 @@ class SmallLru {
 
  private:
   const int32_t capacity_;
-  std::mutex mu_;
-  std::list<std::pair<std::string, std::shared_ptr<const V>>> items_;  // guarded by mu_
+  absl::Mutex mu_;
+  std::list<std::pair<std::string, std::shared_ptr<const V>>> items_ ABSL_GUARDED_BY(mu_);
 };
 
 torch::ScalarType ScalarTypeOf(v1::DType d) {

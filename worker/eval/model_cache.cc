@@ -8,7 +8,7 @@ namespace ablate::eval {
 ModelCache::ModelCache(Options options, Loader loader) : options_(options), loader_(std::move(loader)) {}
 
 absl::StatusOr<ModelCache::Entry> ModelCache::Get(const std::string& path, v1::DType dtype) {
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   for (auto it = slots_.begin(); it != slots_.end(); ++it) {
     if (it->path == path && it->dtype == dtype) {
       slots_.splice(slots_.begin(), slots_, it);
@@ -39,14 +39,14 @@ void ModelCache::EvictLocked() {
 }
 
 std::vector<std::string> ModelCache::Paths() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   std::vector<std::string> out;
   for (const Slot& s : slots_) out.push_back(s.path);
   return out;
 }
 
 int64_t ModelCache::loads() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   return loads_;
 }
 

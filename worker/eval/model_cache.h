@@ -18,12 +18,13 @@
 #include <functional>
 #include <list>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <vector>
 
 #include "ablate/v1/spec.pb.h"
 #include "absl/status/statusor.h"
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
 #include "worker/models/causal_lm.h"
 
 namespace ablate::eval {
@@ -59,13 +60,13 @@ class ModelCache {
     v1::DType dtype;
     Entry entry;
   };
-  void EvictLocked();
+  void EvictLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const Options options_;
   const Loader loader_;
-  mutable std::mutex mu_;
-  std::list<Slot> slots_;  // front: most recently used; guarded by mu_
-  int64_t loads_ = 0;      // guarded by mu_
+  mutable absl::Mutex mu_;
+  std::list<Slot> slots_ ABSL_GUARDED_BY(mu_);  // front: most recently used
+  int64_t loads_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
 }  // namespace ablate::eval

@@ -24,7 +24,7 @@ std::string ResidualKey(const std::string& model_key, const at::Tensor& cpu_ids)
 }
 
 ResidualCache::Hit ResidualCache::Deepest(const std::string& key, int64_t layer) {
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   for (auto it = entries_.begin(); it != entries_.end(); ++it) {
     if (it->key != key) continue;
     entries_.splice(entries_.begin(), entries_, it);
@@ -43,7 +43,7 @@ ResidualCache::Hit ResidualCache::Deepest(const std::string& key, int64_t layer)
 
 void ResidualCache::Store(const std::string& key, const std::vector<at::Tensor>& states) {
   if (max_bytes_ <= 0) return;
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   auto it = entries_.begin();
   while (it != entries_.end() && it->key != key) ++it;
   if (it == entries_.end()) {
@@ -75,17 +75,17 @@ void ResidualCache::Store(const std::string& key, const std::vector<at::Tensor>&
 }
 
 int64_t ResidualCache::bytes() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   return total_;
 }
 
 int64_t ResidualCache::hits() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   return hits_;
 }
 
 int64_t ResidualCache::misses() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   return misses_;
 }
 

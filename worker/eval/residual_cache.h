@@ -26,9 +26,11 @@
 
 #include <cstdint>
 #include <list>
-#include <mutex>
 #include <string>
 #include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
 
 namespace ablate::eval {
 
@@ -63,11 +65,11 @@ class ResidualCache {
     int64_t bytes = 0;
   };
   const int64_t max_bytes_;
-  mutable std::mutex mu_;
-  std::list<Entry> entries_;  // front: most recent; guarded by mu_
-  int64_t total_ = 0;         // guarded by mu_
-  int64_t hits_ = 0;          // guarded by mu_
-  int64_t misses_ = 0;        // guarded by mu_
+  mutable absl::Mutex mu_;
+  std::list<Entry> entries_ ABSL_GUARDED_BY(mu_);  // front: most recent
+  int64_t total_ ABSL_GUARDED_BY(mu_) = 0;
+  int64_t hits_ ABSL_GUARDED_BY(mu_) = 0;
+  int64_t misses_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
 }  // namespace ablate::eval

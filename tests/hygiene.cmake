@@ -1,0 +1,10 @@
+# tests/hygiene.cmake: build hygiene checks that run with the suite (issue 13 §5).
+#   thread_safety: clang's -Wthread-safety over every unit that uses the Abseil
+#   lock annotations (scripts/check-thread-safety.sh, a syntax-only pass with
+#   this build's flags; GCC ignores the annotations). Exit 2 (clang++ or
+#   compile_commands.json absent) is a skip. Started first (COST): it takes
+#   minutes on 2 cores.
+add_test(NAME thread_safety
+  COMMAND bash ${CMAKE_SOURCE_DIR}/scripts/check-thread-safety.sh ${CMAKE_BINARY_DIR}
+  WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
+set_tests_properties(thread_safety PROPERTIES LABELS "hygiene" TIMEOUT 900 COST 10000 SKIP_RETURN_CODE 2)
