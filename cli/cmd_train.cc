@@ -3,9 +3,9 @@
 // (worker/train/trainer.h has the details).
 //
 //   ablate train --config examples/train/qwen2-fortunes.yaml
-//   ablate train --model model_type=qwen2 --model hidden_size=128 --model num_hidden_layers=4 \
-//                --model num_attention_heads=4 --model num_key_value_heads=2 --model intermediate_size=384 \
-//                --steps 200 --out /tmp/qwen2-tiny
+//   ablate train --model model_type=qwen2 --model hidden_size=128 --model num_hidden_layers=4
+//                --model num_attention_heads=4 --model num_key_value_heads=2 --model intermediate_size=384
+//                --steps 200 --out /tmp/qwen2-tiny            (one command line)
 // Flags override the config file; --model KEY=VALUE sets a config.json key
 // (VALUE parsed as JSON when it parses, else taken as a string).
 #include <unistd.h>
@@ -65,7 +65,8 @@ absl::Status RunTrain(const TrainArgs& a) {
   if (a.no_png) o.render_png = false;
   o.progress_tty = isatty(STDERR_FILENO) != 0;
   if (o.model.empty() || !o.model.contains("model_type"))
-    return absl::InvalidArgumentError("train: no model given (--config with a 'model:' map, or --model model_type=...)");
+    return absl::InvalidArgumentError(
+        "train: no model given (--config with a 'model:' map, or --model model_type=...)");
   ASSIGN_OR_RETURN(train::TrainReport r, train::Train(o, std::cerr));
   std::cout << o.out_dir << ": " << r.parameters << " params, held-out loss " << r.final_eval_loss << " (unigram "
             << r.unigram_eval_loss << "), " << r.steps << " steps in " << r.wall_seconds << " s\n";

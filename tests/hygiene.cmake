@@ -8,3 +8,8 @@ add_test(NAME thread_safety
   COMMAND bash ${CMAKE_SOURCE_DIR}/scripts/check-thread-safety.sh ${CMAKE_BINARY_DIR}
   WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
 set_tests_properties(thread_safety PROPERTIES LABELS "hygiene" TIMEOUT 900 COST 10000 SKIP_RETURN_CODE 2)
+#   format: every tracked .cc/.h follows .clang-format (scripts/check-format.sh
+#   --all; seconds). Exit 2 (clang-format absent) is a skip.
+add_test(NAME format COMMAND bash ${CMAKE_SOURCE_DIR}/scripts/check-format.sh --all
+  WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
+set_tests_properties(format PROPERTIES LABELS "hygiene" TIMEOUT 120 SKIP_RETURN_CODE 2)

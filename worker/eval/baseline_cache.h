@@ -13,13 +13,13 @@
 #ifndef ABLATE_WORKER_EVAL_BASELINE_CACHE_H_
 #define ABLATE_WORKER_EVAL_BASELINE_CACHE_H_
 
+#include <ATen/ATen.h>
+
 #include <cstdint>
 #include <list>
 #include <memory>
 #include <string>
 #include <vector>
-
-#include <ATen/ATen.h>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"

@@ -22,8 +22,8 @@
 #include <vector>
 
 #include "ablate/v1/spec.pb.h"
-#include "absl/status/statusor.h"
 #include "absl/base/thread_annotations.h"
+#include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "worker/models/causal_lm.h"
 
