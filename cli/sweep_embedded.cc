@@ -1,7 +1,11 @@
 // sweep_embedded.cc: see sweep_embedded.h.
 #include "cli/sweep_embedded.h"
 
+#include <memory>
+#include <string>
 #include <thread>
+#include <utility>
+#include <vector>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -20,6 +24,34 @@ namespace {
 std::string DeviceOf(const std::string& device, int index) {
   return device == "cuda" ? absl::StrCat("cuda:", index) : device;
 }
+
+// The embedded coordinator and the local workers' threads, stopped by the
+// destructor on every return path: workers first (each sends what it
+// finished), then the server. Thread-safety: owned by one thread.
+class LocalCluster {
+ public:
+  explicit LocalCluster(std::unique_ptr<coordinator::CoordinatorServer> server) : server_(std::move(server)) {}
+  LocalCluster(const LocalCluster&) = delete;
+  LocalCluster& operator=(const LocalCluster&) = delete;
+  ~LocalCluster() {
+    for (auto& rt : runtimes_) rt->RequestStop();
+    for (auto& t : threads_) t.join();
+    server_->Shutdown(absl::Seconds(1));
+    server_->Wait();
+  }
+
+  std::string address() const { return server_->address(); }
+  // Runs `runtime` on its own thread until the destructor stops it.
+  void StartWorker(std::unique_ptr<worker::WorkerRuntime> runtime) {
+    runtimes_.push_back(std::move(runtime));
+    threads_.emplace_back([rt = runtimes_.back().get()] { (void)rt->Run(); });
+  }
+
+ private:
+  std::unique_ptr<coordinator::CoordinatorServer> server_;
+  std::vector<std::unique_ptr<worker::WorkerRuntime>> runtimes_;
+  std::vector<std::thread> threads_;
+};
 
 }  // namespace
 
@@ -48,21 +80,17 @@ absl::StatusOr<EmbeddedRunResult> RunSweepEmbedded(const v1::SweepSpec& spec, co
     return absl::Status(server.status().code(), absl::StrCat("cannot start the embedded coordinator on ",
                                                              options.db_path, ": ", server.status().message()));
   }
-  const std::string address = (*server)->address();
-  auto shutdown_server = [&] {
-    (*server)->Shutdown(absl::Seconds(1));
-    (*server)->Wait();
-  };
+  // Declared before the cluster: the workers' log sink uses it until they stop.
+  absl::Mutex log_mu;
+  LocalCluster cluster(*std::move(server));
+  const std::string address = cluster.address();
 
   SweepClient client(address);
   EmbeddedRunResult result;
   // The same spec again resumes its unfinished sweep in the DB (the coordinator decides).
   auto request = MakeSubmitRequest(spec, spec_text, {.existing = v1::RESUME_UNFINISHED}, nullptr);
   auto submitted = request.ok() ? client.Submit(*request) : absl::StatusOr<v1::SubmitSweepResponse>(request.status());
-  if (!submitted.ok()) {
-    shutdown_server();
-    return submitted.status();
-  }
+  if (!submitted.ok()) return submitted.status();
   result.sweep_id = submitted->sweep_id();
   result.resumed = submitted->resumed();
   if (!result.resumed) {
@@ -73,9 +101,6 @@ absl::StatusOr<EmbeddedRunResult> RunSweepEmbedded(const v1::SweepSpec& spec, co
   }
 
   // Local workers: real WorkerRuntimes talking gRPC to the embedded coordinator.
-  absl::Mutex log_mu;
-  std::vector<std::unique_ptr<worker::WorkerRuntime>> runtimes;
-  std::vector<std::thread> threads;
   for (int i = 0; i < options.workers; ++i) {
     worker::WorkerOptions wopts;
     wopts.coordinator_address = address;
@@ -92,10 +117,7 @@ absl::StatusOr<EmbeddedRunResult> RunSweepEmbedded(const v1::SweepSpec& spec, co
         progress << (tty ? "\r\x1b[K" : "") << line << "\n";
       }
     };
-    runtimes.push_back(std::make_unique<worker::WorkerRuntime>(wopts, std::move(evaluators[i])));
-  }
-  for (auto& rt : runtimes) {
-    threads.emplace_back([rt = rt.get()] { (void)rt->Run(); });
+    cluster.StartWorker(std::make_unique<worker::WorkerRuntime>(wopts, std::move(evaluators[i])));
   }
 
   // Progress until the sweep ends.
@@ -170,9 +192,6 @@ absl::StatusOr<EmbeddedRunResult> RunSweepEmbedded(const v1::SweepSpec& spec, co
       if (failed.ok()) result.failed_jobs = *std::move(failed);
     }
   }
-  for (auto& rt : runtimes) rt->RequestStop();
-  for (auto& t : threads) t.join();
-  shutdown_server();
   if (!poll_status.ok()) return poll_status;
   return result;
 }
