@@ -177,6 +177,7 @@ void ApplyDefaults(v1::SweepSpec* spec) {
         auto* g = e.mutable_generation();
         if (g->max_new_tokens() == 0) g->set_max_new_tokens(256);
         if (g->fewshot_sampler() == v1::FEWSHOT_SAMPLER_UNSPECIFIED) g->set_fewshot_sampler(v1::LM_EVAL);
+        if (g->batch_size() == 0) g->set_batch_size(1);
         break;
       }
       case v1::EvaluationSpec::kDiagnostics: {

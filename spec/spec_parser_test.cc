@@ -163,6 +163,14 @@ INSTANTIATE_TEST_SUITE_P(
         BadSpec{"StrideWithoutSliding",
                 absl::StrCat(kModels, "evaluations: [{name: e, perplexity: {dataset: /x, stride: 3}}]\nablations: [baseline]\n"),
                 "evaluations[0].perplexity.stride: only applies to protocol sliding"},
+        BadSpec{"NumTokensWithDocuments",
+                absl::StrCat(kModels, "evaluations: [{name: e, perplexity: {dataset: /x, protocol: documents, "
+                                      "num_tokens: 100}}]\nablations: [baseline]\n"),
+                "evaluations[0].perplexity.num_tokens: does not apply to protocol documents"},
+        BadSpec{"NegativeGenerationBatchSize",
+                absl::StrCat(kModels, "evaluations: [{name: e, generation: {task: gsm8k, path: /g, "
+                                      "batch_size: -1}}]\nablations: [baseline]\n"),
+                "evaluations[0].generation.batch_size"},
         BadSpec{"MultipleChoiceWithoutTask",
                 absl::StrCat(kModels, "evaluations: [{name: e, multiple_choice: {path: /x}}]\nablations: [baseline]\n"),
                 "evaluations[0].multiple_choice.task: required"},
@@ -263,6 +271,8 @@ TEST(SpecParserTest, ApplyDefaultsFillsEverything) {
       "  - {name: c, perplexity: {dataset: /d, protocol: first_n}}\n"
       "  - {name: d, generation: {task: gsm8k, path: /g}}\n"
       "  - {name: e, diagnostics: {dataset: /d}}\n"
+      "  - {name: f, perplexity: {dataset: /d, protocol: documents}}\n"
+      "  - {name: g, generation: {task: gsm8k, path: /g, bootstrap: true, batch_size: 4}}\n"
       "ablations: [{group: attention}, {progressive: {component: ssm, counts: [1]}}, {random: {match: ssm}}]\n"));
   ASSERT_OK(s.status());
   ApplyDefaults(&*s);
@@ -278,7 +288,14 @@ TEST(SpecParserTest, ApplyDefaultsFillsEverything) {
   EXPECT_EQ(s->evaluations(1).perplexity().stride(), 50);
   EXPECT_EQ(s->evaluations(2).perplexity().num_tokens(), 512);
   EXPECT_EQ(s->evaluations(3).generation().max_new_tokens(), 256);
+  EXPECT_EQ(s->evaluations(3).generation().batch_size(), 1);
+  EXPECT_FALSE(s->evaluations(3).generation().bootstrap());
   EXPECT_EQ(s->evaluations(4).diagnostics().num_tokens(), 512);
+  EXPECT_EQ(s->evaluations(5).perplexity().protocol(), v1::DOCUMENTS);
+  EXPECT_EQ(s->evaluations(5).perplexity().max_length(), 512);
+  EXPECT_EQ(s->evaluations(5).perplexity().num_tokens(), 0);
+  EXPECT_TRUE(s->evaluations(6).generation().bootstrap());
+  EXPECT_EQ(s->evaluations(6).generation().batch_size(), 4);
   EXPECT_EQ(s->ablations(0).name(), "group");
   EXPECT_THAT(s->ablations(1).progressive().orders(), ElementsAre(v1::FIRST, v1::LAST));
   EXPECT_EQ(s->ablations(1).progressive().trials(), 1);

@@ -60,6 +60,8 @@ Err CheckEvaluation(const v1::EvaluationSpec& e, const std::string& p) {
         return Fail(q + ".stride", absl::StrCat("must not exceed max_length (", x.max_length(), ")"));
       if (x.protocol() != v1::SLIDING && x.stride() != 0)
         return Fail(q + ".stride", "only applies to protocol sliding");
+      if (x.protocol() == v1::DOCUMENTS && x.num_tokens() != 0)
+        return Fail(q + ".num_tokens", "does not apply to protocol documents (whole documents are scored)");
       return std::nullopt;
     }
     case v1::EvaluationSpec::kMultipleChoice: {
@@ -82,6 +84,7 @@ Err CheckEvaluation(const v1::EvaluationSpec& e, const std::string& p) {
       ABLATE_CHECK_SPEC(NonNegative(q + ".num_fewshot", x.num_fewshot()));
       ABLATE_CHECK_SPEC(NonNegative(q + ".limit", x.limit()));
       ABLATE_CHECK_SPEC(NonNegative(q + ".max_new_tokens", x.max_new_tokens()));
+      ABLATE_CHECK_SPEC(NonNegative(q + ".batch_size", x.batch_size()));
       return std::nullopt;
     }
     case v1::EvaluationSpec::kDiagnostics: {
