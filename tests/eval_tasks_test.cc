@@ -180,12 +180,12 @@ TEST_F(TasksTest, MalformedDatasetFailsWithFileAndLine) {
   EXPECT_THAT(std::string(r.status().message()), HasSubstr(bad.string() + ":2"));
 }
 
-v1::EvaluationSpec Gsm8k(int max_new, const std::vector<std::string>& stops) {
+v1::EvaluationSpec Gsm8k(int max_new, const std::vector<std::string>& stops, int limit = 3) {
   v1::EvaluationSpec e;
   auto* g = e.mutable_generation();
   g->set_task("gsm8k");
   g->set_path(SharedPath("data/evals/gsm8k/test.jsonl"));
-  g->set_limit(3);
+  g->set_limit(limit);
   g->set_max_new_tokens(max_new);
   for (const auto& s : stops) g->add_stop(s);
   return e;
@@ -209,6 +209,56 @@ TEST_F(TasksTest, GenerationStopsAtStopSequences) {
   EXPECT_GE(ds["stopped_by_sequence"].get<int>(), 1) << ds.dump();
   EXPECT_EQ(ds["samples"][0]["generation"], "");
   EXPECT_LT(ds["generated_tokens"].get<int>(), dc["generated_tokens"].get<int>());
+}
+
+// Batched decoding (batch 4 over 5 items: one batch of 4, one of 1) gives
+// the same generations and the same metrics as batch 1, ablated or not.
+TEST_F(TasksTest, GenerationBatchFourEqualsBatchOne) {
+  for (const std::vector<v1::Target>& targets :
+       {std::vector<v1::Target>{}, std::vector<v1::Target>{MakeTarget(1, v1::MLP, v1::ZERO)}}) {
+    v1::EvaluationSpec one = Gsm8k(12, {"\x01\x02\x03"}, 5);
+    v1::EvaluationSpec four = one;
+    four.mutable_generation()->set_batch_size(4);
+    auto r1 = Run(JobFor(dir_, one, targets));
+    auto r4 = Run(JobFor(dir_, four, targets));
+    ASSERT_TRUE(r1.ok()) << r1.status();
+    ASSERT_TRUE(r4.ok()) << r4.status();
+    EXPECT_EQ(FindMetric(*r1, "exact_match")->value(), FindMetric(*r4, "exact_match")->value());
+    EXPECT_EQ(FindMetric(*r1, "exact_match")->detail_json(), FindMetric(*r4, "exact_match")->detail_json());
+    EXPECT_EQ(r1->tokens_evaluated(), r4->tokens_evaluated());
+  }
+}
+
+// bootstrap: exact_match_diff = ablated - baseline exact match over the same
+// items, with the interval in detail_json; an un-ablated job is its own
+// baseline (difference and interval exactly 0).
+TEST_F(TasksTest, GenerationBootstrapAgainstBaseline) {
+  v1::EvaluationSpec e = Gsm8k(8, {"\x01\x02\x03"}, 4);
+  e.mutable_generation()->set_bootstrap(true);
+  auto base = Run(JobFor(dir_, e));
+  ASSERT_TRUE(base.ok()) << base.status();
+  const v1::Metric* d0 = FindMetric(*base, "exact_match_diff");
+  ASSERT_NE(d0, nullptr);
+  EXPECT_EQ(d0->value(), 0.0);
+  const auto j0 = nlohmann::json::parse(d0->detail_json());
+  EXPECT_EQ(j0["ci_low"], 0.0);
+  EXPECT_EQ(j0["ci_high"], 0.0);
+  EXPECT_EQ(j0["resamples"], 1000);
+
+  auto abl = Run(JobFor(dir_, e, {MakeTarget(0, v1::LAYER, v1::SKIP_LAYER)}));
+  ASSERT_TRUE(abl.ok()) << abl.status();
+  const v1::Metric* d1 = FindMetric(*abl, "exact_match_diff");
+  ASSERT_NE(d1, nullptr);
+  const auto j1 = nlohmann::json::parse(d1->detail_json());
+  EXPECT_EQ(j1["ablated"].get<double>(), FindMetric(*abl, "exact_match")->value());
+  EXPECT_EQ(j1["baseline"].get<double>(), FindMetric(*base, "exact_match")->value());
+  EXPECT_DOUBLE_EQ(d1->value(), j1["ablated"].get<double>() - j1["baseline"].get<double>());
+  EXPECT_LE(j1["ci_low"].get<double>(), j1["ci_high"].get<double>());
+  // Without the flag there is no difference metric.
+  e.mutable_generation()->set_bootstrap(false);
+  auto plain = Run(JobFor(dir_, e));
+  ASSERT_TRUE(plain.ok()) << plain.status();
+  EXPECT_EQ(FindMetric(*plain, "exact_match_diff"), nullptr);
 }
 
 class IncrementalTest : public ::testing::TestWithParam<std::string> {};
@@ -249,6 +299,16 @@ TEST_P(IncrementalTest, IncrementalEqualsFullSequence) {
       seq.push_back(next);
     }
     EXPECT_EQ(fast, slow) << GetParam();
+
+    // Batched greedy decoding over prompts of different lengths (no pad
+    // tokens reach any row's state) equals decoding each prompt alone.
+    const std::vector<std::vector<int64_t>> prompts = {
+        prompt, {9, 200, 31}, {400, 3, 3, 3, 71, 18, 250, 6, 11, 90, 45, 17, 301, 2}, {77}};
+    const std::vector<std::vector<int64_t>> batched = GreedyGenerateBatch(**lm, prompts, go);
+    ASSERT_EQ(batched.size(), prompts.size());
+    for (size_t r = 0; r < prompts.size(); ++r) {
+      EXPECT_EQ(batched[r], GreedyGenerate(**lm, prompts[r], go)) << GetParam() << " row " << r;
+    }
   }
 }
 
