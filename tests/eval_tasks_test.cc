@@ -1,8 +1,13 @@
 // eval_tasks_test.cc: multiple choice, generation and incremental decoding on
 // the golden tiny models with real items from shared/data/evals (limit 5).
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
 
 #include <c10/core/InferenceMode.h>
 
@@ -14,6 +19,9 @@
 #include "worker/eval/generation.h"
 #include "worker/eval/lm_evaluator.h"
 #include "worker/models/causal_lm.h"
+#include "worker/models/safetensors.h"
+#include "worker/models/safetensors_torch.h"
+#include "worker/text/tokenizer.h"
 
 namespace ablate::eval {
 namespace {
@@ -178,6 +186,126 @@ TEST_F(TasksTest, MalformedDatasetFailsWithFileAndLine) {
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(std::string(r.status().message()), HasSubstr(bad.string() + ":2"));
+}
+
+// Multiple choice with exact expected accuracies: a byte-level BPE tokenizer
+// spells chosen golden token ids as two-letter words ("Aa", "Ba", ...; " Ca"
+// as one token for a continuation's first id), so a HellaSwag-layout file
+// whose contexts are the golden s17 rows' first 6 tokens makes the evaluator
+// score exactly tokens whose log-probabilities the HF logits in
+// expected.safetensors give. The expected acc and acc_norm are computed here
+// from those logits, as lm-eval defines them: LL = sum of log-softmax of the
+// continuation tokens; acc = argmax LL, acc_norm = argmax LL / len(choice).
+TEST_F(TasksTest, MultipleChoiceAccuracyMatchesGoldenLogits) {
+  namespace fs = std::filesystem;
+  auto expected = models::Checkpoint::OpenFile(SharedPath("golden/qwen2-tiny-tied/expected.safetensors"));
+  ASSERT_TRUE(expected.ok()) << expected.status();
+  const at::Tensor ids = models::ToTensor(*(*expected)->Find("s17.input_ids"));  // [2, 17]
+  const at::Tensor logp =
+      at::log_softmax(models::ToTensor(*(*expected)->Find("s17.logits.baseline")).to(at::kDouble), -1);
+  constexpr int64_t kCtx = 6;
+  // Per item (row r): the first continuation token is row[6] or an arbitrary
+  // id (x1, x2); the second is row[7] or an arbitrary id (x3).
+  const int64_t x[2][3] = {{100, 200, 300}, {101, 201, 301}};
+  const int gold[2] = {0, 3};
+  std::set<int64_t> context_role, first_role;  // spelled "Xy" / " Xy"
+  for (int r = 0; r < 2; ++r) {
+    for (int64_t t = 0; t < kCtx; ++t) context_role.insert(ids[r][t].item<int64_t>());
+    context_role.insert(ids[r][kCtx + 1].item<int64_t>());
+    context_role.insert(x[r][2]);
+    first_role.insert({ids[r][kCtx].item<int64_t>(), x[r][0], x[r][1]});
+  }
+  for (int64_t id : first_role) ASSERT_EQ(context_role.count(id), 0u) << "fixture: id " << id << " in both roles";
+
+  // The tokenizer: two-letter words for the golden ids, bytes and EOS on the rest.
+  std::map<int64_t, std::string> word;
+  nlohmann::json vocab = nlohmann::json::object(), merges = nlohmann::json::array(), late = nlohmann::json::array();
+  std::set<int64_t> used(context_role);
+  used.insert(first_role.begin(), first_role.end());
+  int64_t next_free = 0;
+  auto free_id = [&] {
+    while (used.count(next_free) != 0) ++next_free;
+    used.insert(next_free);
+    return next_free;
+  };
+  int j = 0;
+  for (int64_t id : used) {
+    const std::string w = {static_cast<char>('A' + j % 26), static_cast<char>('a' + j / 26)};
+    ++j;
+    word[id] = w;
+    merges.push_back(std::string(1, w[0]) + " " + w[1]);
+  }
+  for (int64_t id : first_role) {
+    vocab[::ablate::testing::ByteLevelSymbol(' ') + word[id]] = id;
+    late.push_back(::ablate::testing::ByteLevelSymbol(' ') + " " + word[id]);
+  }
+  for (int64_t id : context_role) vocab[word[id]] = id;
+  for (int64_t id : first_role) vocab[word[id]] = free_id();  // the intermediate "Xy"
+  for (const auto& m : late) merges.push_back(m);
+  for (int b = 0; b < 256; ++b) vocab[::ablate::testing::ByteLevelSymbol(b)] = free_id();
+  const int64_t eos = free_id();
+  ASSERT_LT(eos, 512);
+  const std::string dir = MakeCheckpoint("qwen2-tiny-tied", "_golden_spelling");
+  {
+    nlohmann::json tok = nlohmann::json::parse(std::ifstream(fs::path(dir) / "tokenizer.json"));
+    tok["added_tokens"][0]["id"] = eos;
+    tok["model"]["vocab"] = vocab;
+    tok["model"]["merges"] = merges;
+    std::ofstream(fs::path(dir) / "tokenizer.json") << tok.dump();
+  }
+
+  auto tok = text::Tokenizer::FromFile((fs::path(dir) / "tokenizer.json").string());
+  ASSERT_TRUE(tok.ok()) << tok.status();
+
+  // HellaSwag layout: context, gold, four endings (scored as " " + ending).
+  std::string file;
+  double acc = 0.0, acc_norm = 0.0;
+  for (int r = 0; r < 2; ++r) {
+    auto id = [&](int64_t t) { return ids[r][t].item<int64_t>(); };
+    std::string context;
+    for (int64_t t = 0; t < kCtx; ++t) context += word[id(t)];
+    const std::vector<std::string> endings = {word[id(kCtx)] + word[id(kCtx + 1)], word[x[r][0]], word[x[r][1]],
+                                              word[id(kCtx)] + word[x[r][2]]};
+    const at::Tensor p5 = logp[r][kCtx - 1], p6 = logp[r][kCtx];
+    const std::vector<double> ll = {
+        p5[id(kCtx)].item<double>() + p6[id(kCtx + 1)].item<double>(), p5[x[r][0]].item<double>(),
+        p5[x[r][1]].item<double>(), p5[id(kCtx)].item<double>() + p6[x[r][2]].item<double>()};
+    std::vector<double> norm(4);
+    for (int c = 0; c < 4; ++c) norm[c] = ll[c] / static_cast<double>(endings[c].size());
+    auto argmax = [](const std::vector<double>& v) {
+      const int best = static_cast<int>(std::max_element(v.begin(), v.end()) - v.begin());
+      double second = -1e300;
+      for (int c = 0; c < 4; ++c) {
+        if (c != best) second = std::max(second, v[c]);
+      }
+      EXPECT_GT(v[best] - second, 1e-3) << "fixture: a near tie would make the check fragile";
+      return best;
+    };
+    acc += argmax(ll) == gold[r] ? 0.5 : 0.0;
+    acc_norm += argmax(norm) == gold[r] ? 0.5 : 0.0;
+    // The tokenizer spells exactly the golden ids: context + gold continuation = row[0..8).
+    auto spelled = (*tok)->Encode(context + " " + endings[0]);
+    ASSERT_TRUE(spelled.ok()) << spelled.status();
+    std::vector<int64_t> want;
+    for (int64_t t = 0; t < kCtx + 2; ++t) want.push_back(id(t));
+    EXPECT_EQ(std::vector<int64_t>(spelled->begin(), spelled->end()), want);
+    file += context + "\n" + std::to_string(gold[r]) + "\n";
+    for (const std::string& e : endings) file += e + "\n";
+  }
+  const fs::path data = fs::path(dir) / "hellaswag_golden.txt";
+  std::ofstream(data) << file;
+  v1::EvaluationSpec e = Choice(v1::HELLASWAG, "", 0);
+  e.mutable_multiple_choice()->set_path(data.string());
+  auto r = Run(JobFor(dir, e));
+  ASSERT_TRUE(r.ok()) << r.status();
+  // The fixture exercises both outcomes: under acc no item's gold wins, under
+  // acc_norm (length-normalised) item 0's does.
+  EXPECT_EQ(acc, 0.0);
+  EXPECT_EQ(acc_norm, 0.5);
+  EXPECT_EQ(FindMetric(*r, "acc")->value(), acc);
+  EXPECT_EQ(FindMetric(*r, "acc_norm")->value(), acc_norm);
+  const auto detail = nlohmann::json::parse(FindMetric(*r, "acc")->detail_json());
+  EXPECT_EQ(detail["items"], 2) << detail.dump();
 }
 
 v1::EvaluationSpec Gsm8k(int max_new, const std::vector<std::string>& stops, int limit = 3) {
