@@ -1,5 +1,7 @@
 // eval_tasks_test.cc: multiple choice, generation and incremental decoding on
 // the golden tiny models with real items from shared/data/evals (limit 5).
+#include <c10/core/InferenceMode.h>
+
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
@@ -8,8 +10,6 @@
 #include <set>
 #include <string>
 #include <vector>
-
-#include <c10/core/InferenceMode.h>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -267,9 +267,9 @@ TEST_F(TasksTest, MultipleChoiceAccuracyMatchesGoldenLogits) {
     const std::vector<std::string> endings = {word[id(kCtx)] + word[id(kCtx + 1)], word[x[r][0]], word[x[r][1]],
                                               word[id(kCtx)] + word[x[r][2]]};
     const at::Tensor p5 = logp[r][kCtx - 1], p6 = logp[r][kCtx];
-    const std::vector<double> ll = {
-        p5[id(kCtx)].item<double>() + p6[id(kCtx + 1)].item<double>(), p5[x[r][0]].item<double>(),
-        p5[x[r][1]].item<double>(), p5[id(kCtx)].item<double>() + p6[x[r][2]].item<double>()};
+    const std::vector<double> ll = {p5[id(kCtx)].item<double>() + p6[id(kCtx + 1)].item<double>(),
+                                    p5[x[r][0]].item<double>(), p5[x[r][1]].item<double>(),
+                                    p5[id(kCtx)].item<double>() + p6[x[r][2]].item<double>()};
     std::vector<double> norm(4);
     for (int c = 0; c < 4; ++c) norm[c] = ll[c] / static_cast<double>(endings[c].size());
     auto argmax = [](const std::vector<double>& v) {

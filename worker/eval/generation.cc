@@ -49,7 +49,7 @@ std::vector<std::vector<int64_t>> GreedyGenerateBatch(const models::CausalLM& lm
   std::vector<bool> done(prompts.size(), options.max_new_tokens <= 0);
   std::vector<int64_t> next_input(prompts.size());
   for (;;) {
-    torch::Tensor logits = lm.Step(ids, state.get(), fo);  // [B, T_new, V]
+    torch::Tensor logits = lm.Step(ids, state.get(), fo);                                  // [B, T_new, V]
     torch::Tensor best = logits.select(1, logits.size(1) - 1).argmax(-1).to(torch::kCPU);  // [B]
     const int64_t* best_ptr = best.data_ptr<int64_t>();
     bool all_done = true;

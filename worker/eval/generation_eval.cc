@@ -75,7 +75,8 @@ absl::StatusOr<std::vector<TokenIds>> GenerateAll(const EvalEnv& env, const std:
     RETURN_IF_ERROR(decode_error);
     if (report && env.ctx != nullptr) {
       int64_t tokens = 0;
-      for (size_t k = begin; k < end; ++k) tokens += static_cast<int64_t>(prompts[order[k]].size() + out[order[k]].size());
+      for (size_t k = begin; k < end; ++k)
+        tokens += static_cast<int64_t>(prompts[order[k]].size() + out[order[k]].size());
       env.ctx->AddWork(static_cast<int64_t>(end - begin), tokens);
     }
   }
@@ -85,7 +86,7 @@ absl::StatusOr<std::vector<TokenIds>> GenerateAll(const EvalEnv& env, const std:
 struct Scored {
   std::string answer_text;  // the generation cut at the earliest stop sequence
   std::string extracted;
-  bool stopped = false;     // a stop sequence appeared
+  bool stopped = false;  // a stop sequence appeared
   bool correct = false;
 };
 
@@ -110,12 +111,10 @@ absl::StatusOr<EvalOutput> RunGeneration(const EvalEnv& env, const v1::Generatio
   const int64_t max_new = spec.max_new_tokens() > 0 ? spec.max_new_tokens() : kDefaultMaxNewTokens;
   if (max_new >= env.max_length) {
     return absl::InvalidArgumentError(absl::StrCat("generation.max_new_tokens ", max_new,
-                                                   " leaves no room for the prompt (max_length ",
-                                                   env.max_length, ")"));
+                                                   " leaves no room for the prompt (max_length ", env.max_length, ")"));
   }
   // 0 (specs stored before the field existed) means 1; never more rows than items.
-  const int64_t batch =
-      std::min<int64_t>(std::max(1, spec.batch_size()), static_cast<int64_t>(ds.items.size()));
+  const int64_t batch = std::min<int64_t>(std::max(1, spec.batch_size()), static_cast<int64_t>(ds.items.size()));
   std::vector<std::string> stops(spec.stop().begin(), spec.stop().end());
   if (stops.empty()) stops = ds.default_stop;
   GreedyOptions go;
@@ -162,8 +161,11 @@ absl::StatusOr<EvalOutput> RunGeneration(const EvalEnv& env, const v1::Generatio
     generated_tokens += static_cast<int64_t>(gens[i].size());
     out.tokens_evaluated += static_cast<int64_t>(prompts[i].size() + gens[i].size());
     if (samples.size() < kSamplesInDetail) {
-      samples.push_back({{"id", item.id}, {"generation", s.answer_text}, {"extracted", s.extracted},
-                         {"reference", reference}, {"correct", s.correct}});
+      samples.push_back({{"id", item.id},
+                         {"generation", s.answer_text},
+                         {"extracted", s.extracted},
+                         {"reference", reference},
+                         {"correct", s.correct}});
     }
   }
   if (spec.bootstrap() && !separate_baseline) base_correct = correct;
