@@ -4,6 +4,7 @@
 // multiple choice on a few real items.
 #include <c10/core/InferenceMode.h>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -115,6 +116,60 @@ TEST_F(EvaluatorTest, RollingPerplexityMatchesDirectComputation) {
   score(std::vector<int64_t>(t.begin() + 135, t.begin() + 199), 56, 192, 8);
   EXPECT_NEAR(Value(r, "nll_mean"), -sum / 200.0, 1e-5);
   EXPECT_NEAR(Value(r, "bits_per_byte"), -sum / 200.0 / std::log(2.0), 1e-5);
+}
+
+// DOCUMENTS (lm-eval's wikitext task) on a two-article file: the documents,
+// their detokenized text and the word/byte counts are written out by hand
+// here (lm-eval's rules applied on paper), each document is scored with its
+// own rolling windows, and the three lm-eval figures follow from the sums.
+TEST_F(EvaluatorTest, DocumentsProtocolMatchesHandComputation) {
+  const std::filesystem::path file = std::filesystem::path(dir_) / "two_articles.raw";
+  std::ofstream(file, std::ios::binary) << " \n = Ab = \n \n The ( red ) cat , it 's here . \n = = Sub = = \n"
+                                           " Done ; ok \n = Cd = \n 3 @-@ 4 \" q \" \n";
+  v1::EvaluationSpec e = Perplexity(v1::DOCUMENTS, 16, 0, /*drift=*/false, /*batch=*/3);
+  e.mutable_perplexity()->set_dataset(file.string());
+  const v1::JobResult r = MustRun(JobFor(dir_, e));
+
+  // Pages: " = Ab = \n \n The ... \n Done ; ok " and " = Cd = \n 3 @-@ 4 \" q \" \n".
+  // Words (re.split(r"\s+", page), before detokenization): 23 and 11; bytes 69 and 25.
+  const std::vector<std::string> scored = {" = Ab =\n\nThe (red) cat, it's here.\n== Sub ==\nDone; ok ",
+                                           " = Cd =\n3-4 \"q\"\n"};
+  const int64_t words = 23 + 11, bytes = 69 + 25;
+  auto lm = models::LoadCausalLM(dir_);
+  ASSERT_TRUE(lm.ok()) << lm.status();
+  c10::InferenceMode guard;
+  constexpr int64_t kL = 16;
+  double sum = 0.0;
+  int64_t tokens = 0;
+  for (const std::string& doc : scored) {
+    std::vector<int64_t> t(doc.size());
+    for (size_t i = 0; i < doc.size(); ++i) t[i] = static_cast<unsigned char>(doc[i]);
+    const auto n = static_cast<int64_t>(t.size());
+    tokens += n;
+    auto score = [&](std::vector<int64_t> input, int64_t begin, int64_t first_target, int64_t count) {
+      at::Tensor logp = at::log_softmax((*lm)->Forward(at::tensor(input, at::kLong).unsqueeze(0))[0], -1);
+      for (int64_t k = 0; k < count; ++k) sum += logp[begin + k][t[first_target + k]].item<double>();
+    };
+    // [eos, t0..t14] predicts t0..t15; then each next 16 (or fewer) tokens
+    // from the 16 tokens before the window's last target.
+    std::vector<int64_t> first = {256};
+    first.insert(first.end(), t.begin(), t.begin() + std::min(kL, n) - 1);
+    score(first, 0, 0, std::min(kL, n));
+    for (int64_t s = kL; s < n; s += kL) {
+      const int64_t end = std::min(s + kL, n);
+      score(std::vector<int64_t>(t.begin() + end - kL - 1, t.begin() + end - 1), kL - (end - s), s, end - s);
+    }
+  }
+  EXPECT_EQ(r.tokens_evaluated(), tokens);
+  EXPECT_NEAR(Value(r, "nll_mean"), -sum / tokens, 1e-5);
+  EXPECT_NEAR(std::log(Value(r, "perplexity")), -sum / tokens, 1e-5);
+  EXPECT_NEAR(std::log(Value(r, "word_perplexity")), -sum / words, 1e-5);
+  EXPECT_NEAR(std::log(Value(r, "byte_perplexity")), -sum / bytes, 1e-5);
+  EXPECT_NEAR(Value(r, "bits_per_byte"), -sum / bytes / std::log(2.0), 1e-5);
+  const auto detail = nlohmann::json::parse(FindMetric(r, "perplexity")->detail_json());
+  EXPECT_EQ(detail["protocol"], "documents");
+  EXPECT_EQ(detail["documents"], 2);
+  EXPECT_EQ(detail["windows"], 4 + 1);  // 54 and 16 scored bytes in windows of 16
 }
 
 TEST_F(EvaluatorTest, AblatedJobDriftsFromBaseline) {

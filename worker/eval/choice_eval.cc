@@ -61,6 +61,8 @@ struct Request {
   size_t choice = 0;
 };
 
+}  // namespace
+
 v1::Metric BootstrapMetric(const std::string& name, const std::vector<double>& ablated,
                            const std::vector<double>& baseline, uint64_t seed) {
   absl::StatusOr<BootstrapInterval> ci = PairedBootstrap(ablated, baseline, {.resamples = 1000, .seed = seed});
@@ -76,8 +78,6 @@ v1::Metric BootstrapMetric(const std::string& name, const std::vector<double>& a
                                    {"rng", "splitmix64"}}
                         .dump());
 }
-
-}  // namespace
 
 absl::StatusOr<EvalOutput> RunMultipleChoice(const EvalEnv& env, const v1::MultipleChoiceEval& spec) {
   if (spec.batch_size() < 0) return absl::InvalidArgumentError("multiple_choice.batch_size must be >= 0");

@@ -75,6 +75,11 @@ absl::StatusOr<TokenIds> EncodeText(const text::Tokenizer& tok, absl::string_vie
 // lm-eval's prefix_token_id: BOS if the tokenizer has one, else EOS, else the
 // model config's eos/bos. FailedPrecondition if none is known.
 absl::StatusOr<int64_t> PrefixToken(const text::Tokenizer& tok, const ModelConfig& config);
+// `name` = ablated mean - baseline mean of paired per-item scores, with the
+// 95 % paired bootstrap interval (1000 resamples, SplitMix64 from `seed`) in
+// detail_json (docs/metrics.md). A failed bootstrap gives NaN and the error.
+v1::Metric BootstrapMetric(const std::string& name, const std::vector<double>& ablated,
+                           const std::vector<double>& baseline, uint64_t seed);
 
 }  // namespace ablate::eval
 

@@ -1,10 +1,13 @@
 // perplexity_eval.cc: RunPerplexity (see evaluations.h) and the helpers every
 // evaluation shares. Protocols: ROLLING (lm-eval loglikelihood_rolling over
-// the corpus as one document), SLIDING (HF strided windows), FIRST_N (the
-// study's first N tokens, optional clamp). Optional drift against the
+// the corpus as one document), DOCUMENTS (lm-eval's `wikitext` task: the
+// file's articles, detokenized, each scored with loglikelihood_rolling),
+// SLIDING (HF strided windows), FIRST_N (the study's first N tokens, optional
+// clamp). Optional drift against the
 // un-ablated model on the same scored positions.
 #include <algorithm>
 #include <cmath>
+#include <iterator>
 #include <limits>
 
 #include "absl/status/status.h"
@@ -15,6 +18,7 @@
 #include "worker/eval/forward_batches.h"
 #include "worker/eval/perplexity_metrics.h"
 #include "worker/eval/token_scoring.h"
+#include "worker/eval/wikitext_documents.h"
 #include "worker/eval/window_logits.h"
 #include "worker/eval/windows.h"
 
@@ -52,6 +56,8 @@ absl::Status CheckPerplexitySpec(const v1::PerplexityEval& spec) {
   if (spec.num_tokens() < 0) return absl::InvalidArgumentError("perplexity.num_tokens must be >= 0");
   if (spec.batch_size() < 0) return absl::InvalidArgumentError("perplexity.batch_size must be >= 0");
   if (!(spec.clamp() >= 0.0)) return absl::InvalidArgumentError("perplexity.clamp must be >= 0");
+  if (spec.protocol() == v1::DOCUMENTS && spec.num_tokens() != 0)
+    return absl::InvalidArgumentError("perplexity.num_tokens does not apply to protocol documents");
   return absl::OkStatus();
 }
 
@@ -61,6 +67,8 @@ const char* ProtocolName(v1::PerplexityProtocol p) {
       return "sliding";
     case v1::FIRST_N:
       return "first_n";
+    case v1::DOCUMENTS:
+      return "documents";
     default:
       return "rolling";
   }
@@ -73,20 +81,43 @@ absl::StatusOr<EvalOutput> RunPerplexity(const EvalEnv& env, const v1::Perplexit
   const v1::PerplexityProtocol protocol = spec.protocol() == v1::PROTOCOL_UNSPECIFIED ? v1::ROLLING : spec.protocol();
   const int64_t max_length = spec.max_length() > 0 ? spec.max_length() : 512;
   ASSIGN_OR_RETURN(text::TextCorpus corpus, text::LoadTextCorpus(spec.dataset()));
-  ASSIGN_OR_RETURN(std::shared_ptr<const TokenIds> all_ids, env.tokenize_corpus(corpus));
-
-  // The token stream actually scored (ROLLING/SLIDING honour the num_tokens cap).
-  const TokenIds* ids = all_ids.get();
-  TokenIds capped;
-  const bool is_capped =
-      protocol != v1::FIRST_N && spec.num_tokens() > 0 && static_cast<size_t>(spec.num_tokens()) < all_ids->size();
-  if (is_capped) {
-    capped.assign(all_ids->begin(), all_ids->begin() + spec.num_tokens());
-    ids = &capped;
-  }
 
   std::vector<ScoringWindow> windows;
-  if (protocol == v1::ROLLING) {
+  // The token stream actually scored (ROLLING/SLIDING honour the num_tokens
+  // cap); DOCUMENTS tokenizes each detokenized document on its own instead.
+  std::shared_ptr<const TokenIds> all_ids;
+  const TokenIds* ids = nullptr;
+  TokenIds capped;
+  bool is_capped = false;
+  int64_t corpus_tokens = 0;
+  LogLikelihoodTotals document_counts;  // DOCUMENTS: words and bytes of the pages
+  size_t documents = 0;
+  if (protocol == v1::DOCUMENTS) {
+    ASSIGN_OR_RETURN(int64_t prefix, PrefixToken(*env.tokenizer, env.lm->config()));
+    for (const WikiTextDocument& d : WikiTextDocuments(corpus.text)) {
+      ASSIGN_OR_RETURN(TokenIds doc_ids, EncodeText(*env.tokenizer, d.detokenized));
+      ASSIGN_OR_RETURN(std::vector<ScoringWindow> w, RollingWindows(doc_ids, prefix, max_length));
+      windows.insert(windows.end(), std::make_move_iterator(w.begin()), std::make_move_iterator(w.end()));
+      corpus_tokens += static_cast<int64_t>(doc_ids.size());
+      document_counts.words += d.words;
+      document_counts.bytes += d.bytes;
+      ++documents;
+    }
+  } else {
+    ASSIGN_OR_RETURN(all_ids, env.tokenize_corpus(corpus));
+    ids = all_ids.get();
+    corpus_tokens = static_cast<int64_t>(all_ids->size());
+    is_capped =
+        protocol != v1::FIRST_N && spec.num_tokens() > 0 && static_cast<size_t>(spec.num_tokens()) < all_ids->size();
+    if (is_capped) {
+      capped.assign(all_ids->begin(), all_ids->begin() + spec.num_tokens());
+      ids = &capped;
+    }
+  }
+
+  if (protocol == v1::DOCUMENTS) {
+    // Windows built above.
+  } else if (protocol == v1::ROLLING) {
     ASSIGN_OR_RETURN(int64_t prefix, PrefixToken(*env.tokenizer, env.lm->config()));
     ASSIGN_OR_RETURN(windows, RollingWindows(*ids, prefix, max_length));
   } else if (protocol == v1::SLIDING) {
@@ -183,8 +214,9 @@ absl::StatusOr<EvalOutput> RunPerplexity(const EvalEnv& env, const v1::Perplexit
 
   nlohmann::json detail = {{"protocol", ProtocolName(protocol)}, {"max_length", max_length},
                            {"windows", windows.size()},          {"scored_tokens", scored},
-                           {"corpus_tokens", all_ids->size()},   {"batch_size", stats.final_batch_size},
+                           {"corpus_tokens", corpus_tokens},     {"batch_size", stats.final_batch_size},
                            {"oom_retries", stats.oom_retries}};
+  if (protocol == v1::DOCUMENTS) detail["documents"] = documents;
   EvalOutput out;
   out.dataset_fingerprint = corpus.fingerprint.combined_sha256;
   out.tokens_evaluated = scored;
@@ -196,7 +228,11 @@ absl::StatusOr<EvalOutput> RunPerplexity(const EvalEnv& env, const v1::Perplexit
     out.metrics.push_back(MakeMetric("perplexity", ClampedPerplexity(nll, spec.clamp()), detail.dump()));
     out.metrics.push_back(MakeMetric("nll_mean", nll));
   } else {
-    if (protocol == v1::ROLLING) {
+    const bool per_word = protocol == v1::ROLLING || protocol == v1::DOCUMENTS;
+    if (protocol == v1::DOCUMENTS) {
+      totals.words = document_counts.words;
+      totals.bytes = document_counts.bytes;
+    } else if (protocol == v1::ROLLING) {
       // Word and byte figures need the exact text that was scored.
       std::string scored_text;
       if (is_capped) {
@@ -210,7 +246,7 @@ absl::StatusOr<EvalOutput> RunPerplexity(const EvalEnv& env, const v1::Perplexit
     const PerplexityMetrics m = ComputePerplexity(totals);
     out.metrics.push_back(MakeMetric("perplexity", m.perplexity, detail.dump()));
     out.metrics.push_back(MakeMetric("nll_mean", m.nll_mean));
-    if (protocol == v1::ROLLING) {
+    if (per_word) {
       out.metrics.push_back(MakeMetric("word_perplexity", m.word_perplexity));
       out.metrics.push_back(MakeMetric("byte_perplexity", m.byte_perplexity));
       out.metrics.push_back(MakeMetric("bits_per_byte", m.bits_per_byte));

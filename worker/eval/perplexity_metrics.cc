@@ -5,6 +5,8 @@
 #include <cmath>
 #include <limits>
 
+#include "worker/text/utf8.h"
+
 namespace ablate::eval {
 namespace {
 
@@ -29,12 +31,6 @@ uint32_t NextCodePoint(absl::string_view text, size_t* i) {
   return cp;
 }
 
-// Python str.isspace(), which is what `\s` matches in a str pattern.
-bool IsPythonSpace(uint32_t c) {
-  return (c >= 0x09 && c <= 0x0D) || (c >= 0x1C && c <= 0x20) || c == 0x85 || c == 0xA0 || c == 0x1680 ||
-         (c >= 0x2000 && c <= 0x200A) || c == 0x2028 || c == 0x2029 || c == 0x202F || c == 0x205F || c == 0x3000;
-}
-
 }  // namespace
 
 PerplexityMetrics ComputePerplexity(const LogLikelihoodTotals& t) {
@@ -52,7 +48,7 @@ int64_t CountWords(absl::string_view text) {
   int64_t runs = 0;
   bool in_space = false;
   for (size_t i = 0; i < text.size();) {
-    const bool space = IsPythonSpace(NextCodePoint(text, &i));
+    const bool space = text::IsPythonSpace(NextCodePoint(text, &i));
     if (space && !in_space) ++runs;
     in_space = space;
   }

@@ -113,6 +113,11 @@ void AppendUtf8(char32_t cp, std::string* out) {
   }
 }
 
+bool IsPythonSpace(char32_t c) {
+  return (c >= 0x09 && c <= 0x0D) || (c >= 0x1C && c <= 0x20) || c == 0x85 || c == 0xA0 || c == 0x1680 ||
+         (c >= 0x2000 && c <= 0x200A) || c == 0x2028 || c == 0x2029 || c == 0x202F || c == 0x205F || c == 0x3000;
+}
+
 bool IsWhiteSpace(char32_t cp) {
   switch (cp) {
     case 0x09:

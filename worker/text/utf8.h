@@ -31,6 +31,10 @@ void AppendUtf8(char32_t cp, std::string* out);
 // Unicode White_Space (Rust char::is_whitespace, regex \s).
 bool IsWhiteSpace(char32_t cp);
 
+// Python str.isspace(), which is what `\s` and str.strip() use on a str:
+// White_Space plus the separators U+001C..U+001F.
+bool IsPythonSpace(char32_t cp);
+
 // Rust regex \w: letters, marks, decimal digits, connector punctuation.
 bool IsWordChar(char32_t cp);
 
