@@ -203,6 +203,7 @@ absl::Status LoadWeights(const std::string& dir, const ModelConfig& config, Deco
                                                      ShapeString(info.shape), ", expected ",
                                                      ShapeString(param.sizes())));
     param.copy_(MappedTensor(*ref));
+    ReleasePages(*ref);  // the file's pages need not stay resident beside the weights
     used.insert(name);
   }
   for (const auto& [name, ref] : ckpt->tensors()) {

@@ -202,6 +202,15 @@ absl::StatusOr<std::unique_ptr<MappedFile>> MappedFile::Open(const std::string& 
 
 MappedFile::~MappedFile() { ::munmap(const_cast<uint8_t*>(data_), size_); }
 
+void ReleasePages(const TensorRef& ref) {
+  const uintptr_t page = static_cast<uintptr_t>(::sysconf(_SC_PAGESIZE));
+  const uintptr_t begin = reinterpret_cast<uintptr_t>(ref.data);
+  const uintptr_t end = begin + static_cast<uintptr_t>(ref.info->end - ref.info->begin);
+  const uintptr_t first = (begin + page - 1) / page * page;  // whole pages only: neighbours keep theirs
+  const uintptr_t last = end / page * page;
+  if (last > first) ::madvise(reinterpret_cast<void*>(first), last - first, MADV_DONTNEED);
+}
+
 absl::StatusOr<std::unique_ptr<SafetensorsFile>> SafetensorsFile::Open(const std::string& path) {
   ASSIGN_OR_RETURN(auto file, MappedFile::Open(path));
   ASSIGN_OR_RETURN(StHeader header, ParseSafetensors(file->data(), file->size(), path));

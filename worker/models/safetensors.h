@@ -85,6 +85,13 @@ struct TensorRef {
   const std::string* file = nullptr;
 };
 
+// Drops the mapped pages wholly inside `ref`'s bytes from this process's
+// resident set (madvise MADV_DONTNEED; the mapping is private and read-only,
+// so the bytes stay readable and are read from the file again if touched).
+// The loader calls it after copying a tensor out, so a checkpoint's file
+// pages and the loaded weights are never resident together.
+void ReleasePages(const TensorRef& ref);
+
 // A mapped, validated safetensors file.
 class SafetensorsFile {
  public:
