@@ -24,3 +24,8 @@ add_test(NAME models_safetensors_fuzz
           ${CMAKE_BINARY_DIR}/safetensors_fuzz 20)
 set_tests_properties(models_safetensors_fuzz PROPERTIES
   LABELS "models;fuzz" TIMEOUT 400 SKIP_REGULAR_EXPRESSION "SKIP:")
+
+# A family added from outside the product code: the TEST-ONLY Mamba-2 stack
+# (tests/families/) registered by the test, loaded, run and ablated.
+ablate_test(NAME models_family_extension_test
+  SRCS models_family_extension_test.cc families/mamba2_stack.cc LIBS ablate_models LABELS models)
