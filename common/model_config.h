@@ -17,10 +17,9 @@
 #include <string>
 #include <vector>
 
-#include "absl/strings/string_view.h"
-
 #include "ablate/v1/spec.pb.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "common/request_limits.h"
 #include "nlohmann/json.hpp"
 

@@ -122,7 +122,7 @@ TEST_F(FamilyExtensionTest, ForwardMatchesIncrementalDecoding) {
   EXPECT_TRUE(torch::isfinite(logits).all().item<bool>());
   auto state = lm_->NewState(2);
   std::vector<torch::Tensor> pieces;
-  pieces.push_back(lm_->Step(ids_.narrow(1, 0, 5), state.get()));  // chunked scan
+  pieces.push_back(lm_->Step(ids_.narrow(1, 0, 5), state.get()));                                   // chunked scan
   for (int64_t t = 5; t < 11; ++t) pieces.push_back(lm_->Step(ids_.narrow(1, t, 1), state.get()));  // recurrent
   EXPECT_LT(MaxDiff(torch::cat(pieces, 1), logits), 1e-4);
 }

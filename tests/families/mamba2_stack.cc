@@ -67,8 +67,8 @@ absl::StatusOr<ModelConfig> ParseMamba2StackConfig(const nlohmann::json& j, absl
   c.weight_prefix = "backbone.";
   ASSIGN_OR_RETURN(c.num_layers, r.Positive("num_hidden_layers"));
   // Before anything per layer is built.
-  RETURN_IF_ERROR(CheckCount(absl::StrCat(what, ": num_hidden_layers"), c.num_layers,
-                             limits.max_layers_per_model, "max-layers-per-model"));
+  RETURN_IF_ERROR(CheckCount(absl::StrCat(what, ": num_hidden_layers"), c.num_layers, limits.max_layers_per_model,
+                             "max-layers-per-model"));
   ASSIGN_OR_RETURN(c.vocab_size, r.Positive("vocab_size"));
   ASSIGN_OR_RETURN(c.hidden_size, r.Positive("hidden_size"));
   ASSIGN_OR_RETURN(c.rms_norm_eps, r.Double("layer_norm_epsilon", 1e-5));
@@ -80,7 +80,8 @@ absl::StatusOr<ModelConfig> ParseMamba2StackConfig(const nlohmann::json& j, absl
   ASSIGN_OR_RETURN(m.head_dim, r.Positive("head_dim"));
   ASSIGN_OR_RETURN(double expand, r.Double("expand", 2.0));
   m.d_ssm = m.n_heads * m.head_dim;
-  if (m.d_ssm != static_cast<int64_t>(expand * c.hidden_size)) return r.Bad("head_dim", "expand * hidden_size / num_heads");
+  if (m.d_ssm != static_cast<int64_t>(expand * c.hidden_size))
+    return r.Bad("head_dim", "expand * hidden_size / num_heads");
   ASSIGN_OR_RETURN(m.n_groups, r.Positive("n_groups", 1));
   if (m.n_heads % m.n_groups != 0) return r.Bad("n_groups", "a divisor of num_heads");
   ASSIGN_OR_RETURN(m.d_state, r.Positive("state_size", 128));
@@ -127,9 +128,7 @@ absl::StatusOr<DecoderSpec> BuildMamba2StackSpec(const ModelConfig& c) {
 }  // namespace
 
 FamilyTraits Mamba2StackFamily() {
-  return {.model_types = {kMamba2StackModelType},
-          .parse = &ParseMamba2StackConfig,
-          .build = &BuildMamba2StackSpec};
+  return {.model_types = {kMamba2StackModelType}, .parse = &ParseMamba2StackConfig, .build = &BuildMamba2StackSpec};
 }
 
 }  // namespace ablate::models::test_families

@@ -50,11 +50,11 @@ struct MixerSlot {
 struct DecoderLayerSpec {
   std::vector<MixerSlot> mixers;           // parallel, summed in this order
   std::string input_norm_name = "input_layernorm";
-  bool has_mlp = true;                     // false: mixer-only layer (no post norm, no MLP)
+  bool has_mlp = true;  // false: mixer-only layer (no post norm, no MLP)
   std::string post_norm_name = "post_attention_layernorm";
   std::string mlp_name = "mlp";
-  RMSNormOptions norm;                     // every norm of the layer
-  MlpOptions mlp;                          // only with has_mlp
+  RMSNormOptions norm;  // every norm of the layer
+  MlpOptions mlp;       // only with has_mlp
 };
 
 struct DecoderSpec {

@@ -66,8 +66,8 @@ absl::StatusOr<const FamilyTraits*> RowFor(const FamilyRegistry& families, const
     const bool plain = !t.empty() && t.size() <= 64 && std::all_of(t.begin(), t.end(), [](char ch) {
       return absl::ascii_isalnum(static_cast<unsigned char>(ch)) || ch == '_' || ch == '-' || ch == '.';
     });
-    return absl::InvalidArgumentError(absl::StrCat("config: no model family loads model_type ",
-                                                   plain ? absl::StrCat("'", t, "'") : "(not shown)"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("config: no model family loads model_type ", plain ? absl::StrCat("'", t, "'") : "(not shown)"));
   }
   return row;
 }

@@ -24,7 +24,8 @@ TEST(FamilyRegistryTest, EveryVocabularyFamilyHasItsOwnRow) {
 }
 
 TEST(FamilyRegistryTest, AddedRowIsFoundByItsModelType) {
-  const FamilyRegistry more = FamilyRegistry::Product().With({.model_types = {"x_test"}, .build = &BuildTransformerSpec});
+  const FamilyRegistry more =
+      FamilyRegistry::Product().With({.model_types = {"x_test"}, .build = &BuildTransformerSpec});
   const FamilyTraits* row = more.Find("x_test");
   ASSERT_NE(row, nullptr);
   EXPECT_FALSE(row->family.has_value());
