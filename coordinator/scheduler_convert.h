@@ -20,8 +20,7 @@ namespace ablate::coordinator {
 storage::JobKeys JobKeysOf(const v1::JobSpec& spec);
 
 // The stored result of a completion.
-storage::ResultRecord ResultFromProto(const v1::CompleteJobRequest& request, int64_t sweep_id,
-                                      int64_t now_ms);
+storage::ResultRecord ResultFromProto(const v1::CompleteJobRequest& request, int64_t sweep_id, int64_t now_ms);
 
 // A job row as the API's Job (spec parsed when present; result_info when
 // the record has its result's provenance).

@@ -10,8 +10,8 @@
 #include <string>
 
 #include "absl/synchronization/notification.h"
-#include "gmock/gmock.h"
 #include "absl/time/time.h"
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/testing/coordinator_fakes.h"
 #include "tests/testing/status_matchers.h"
@@ -58,8 +58,7 @@ class SchedulerTest : public ::testing::Test {
     o.worker_timeout_ms = 60000;
     o.reclaim_grace_ms = reclaim_grace_ms_;
     auto s = Scheduler::Open(
-        o, [](v1::SweepSpec* spec, const auto&, const auto&) { return ::ablate::testing::FakeExpand(spec); },
-        &clock_);
+        o, [](v1::SweepSpec* spec, const auto&, const auto&) { return ::ablate::testing::FakeExpand(spec); }, &clock_);
     ASSERT_TRUE(s.ok()) << s.status();
     core_ = std::move(s).value();
   }
@@ -76,8 +75,7 @@ class SchedulerTest : public ::testing::Test {
     return r.ok() ? r->sweep_id() : 0;
   }
 
-  std::string Register(const std::string& name, std::vector<std::string> models = {},
-                       std::string device = "cuda:0") {
+  std::string Register(const std::string& name, std::vector<std::string> models = {}, std::string device = "cuda:0") {
     v1::RegisterWorkerRequest req;
     req.set_host("host-" + name);
     req.set_name(name);
@@ -351,8 +349,7 @@ TEST_F(SchedulerTest, CancelSweepReachesRunningWorkersThroughHeartbeat) {
   EXPECT_THAT(Lease(w, 4), IsEmpty());
 
   v1::HeartbeatResponse hb = Beat(w, leases);
-  EXPECT_THAT(hb.cancelled_job_ids(),
-              UnorderedElementsAre(leases[0].job().job_id(), leases[1].job().job_id()));
+  EXPECT_THAT(hb.cancelled_job_ids(), UnorderedElementsAre(leases[0].job().job_id(), leases[1].job().job_id()));
   // The worker stops one; the other's completion raced in: stored, job CANCELLED.
   v1::FailJobResponse f = Fail(w, leases[0], false, "cancelled by coordinator");
   EXPECT_TRUE(f.accepted());
@@ -654,8 +651,7 @@ TEST_F(SchedulerTest, SubmitValidatesAndDryRunStoresNothing) {
   EXPECT_THAT(core_->SubmitSweep(req), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("spec")));
   *req.mutable_spec() = FakeSpec("dry", 2, 1);
   req.mutable_spec()->clear_evaluations();
-  EXPECT_THAT(core_->SubmitSweep(req),
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("evaluations")));
+  EXPECT_THAT(core_->SubmitSweep(req), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("evaluations")));
   *req.mutable_spec() = FakeSpec("dry", 2, 1);
   req.set_dry_run(true);
   auto r = core_->SubmitSweep(req);
@@ -750,7 +746,8 @@ TEST_F(SchedulerTest, CancelledExpansionStoresNothing) {
       &clock_);
   ASSERT_OK(s);
   core_ = std::move(s).value();
-  EXPECT_THAT(core_->SubmitSweep(req, auth::Caller::Local(), [] { return true; }), StatusIs(absl::StatusCode::kCancelled, HasSubstr("")));
+  EXPECT_THAT(core_->SubmitSweep(req, auth::Caller::Local(), [] { return true; }),
+              StatusIs(absl::StatusCode::kCancelled, HasSubstr("")));
   auto list = core_->ListSweeps({});
   ASSERT_OK(list);
   EXPECT_EQ(list->sweeps_size(), 0);

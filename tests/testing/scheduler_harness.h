@@ -40,8 +40,7 @@ absl::StatusOr<T> SyncCall(Fn fn) {
 
 class SchedulerHarness {
  public:
-  explicit SchedulerHarness(const std::string& name,
-                            coordinator::SchedulerObserver* observer = nullptr) {
+  explicit SchedulerHarness(const std::string& name, coordinator::SchedulerObserver* observer = nullptr) {
     const std::string dir = ::testing::TempDir() + "/harness_" + std::to_string(::getpid());
     std::filesystem::create_directories(dir);
     const std::string path = dir + "/" + name + ".db";
