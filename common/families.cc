@@ -1,6 +1,7 @@
-// families.cc: the family table (see families.h). Adding a family is one row
-// here, plus its config parsing (model_config.cc) and its wiring
-// (worker/models/families/).
+// families.cc: the family table (see families.h). Adding a shipped family is
+// one row here, plus its config parsing (model_config.cc), its wiring
+// (worker/models/families/<name>.cc) and its row in worker/models/families/registry.cc
+// (docs/architecture.md, "Model families and the layer composition").
 #include "common/families.h"
 
 #include <cstdlib>

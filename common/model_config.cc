@@ -239,6 +239,7 @@ absl::Status ParseFalconH1(const nlohmann::json& j, const Fields& f, absl::strin
 }  // namespace
 
 std::vector<Component> ModelConfig::ComponentsOf(int64_t layer) const {
+  if (!layer_components.empty()) return layer_components.at(layer);
   switch (layer_kinds.at(layer)) {
     case LayerKind::kFullAttention:
       return {v1::ATTENTION, v1::MLP};

@@ -11,6 +11,7 @@
 #ifndef ABLATE_COMMON_MODEL_CONFIG_H_
 #define ABLATE_COMMON_MODEL_CONFIG_H_
 
+#include <any>
 #include <array>
 #include <cstdint>
 #include <string>
@@ -96,9 +97,16 @@ struct ModelConfig {
   bool mlp_bias = false;
   int64_t eos_token_id = -1;
   int64_t bos_token_id = -1;
-  std::vector<LayerKind> layer_kinds;  // one per layer
+  std::vector<LayerKind> layer_kinds;  // one per layer (the shipped families)
   LinearAttentionConfig linear;        // Qwen3.5 only
   FalconH1Config falcon;               // Falcon-H1 only
+  // A family whose config parser lives with its wiring (worker/models
+  // FamilyRegistry rows; tests) states each layer's ablatable components here
+  // and keeps its own typed settings in family_settings (read back with
+  // std::any_cast by its wiring). Both empty for the shipped families, whose
+  // components follow from layer_kinds.
+  std::vector<std::vector<v1::Component>> layer_components;
+  std::any family_settings;
 
   // The ablatable components of layer `layer` (token mixers first, then MLP).
   // REQUIRES: 0 <= layer < num_layers.

@@ -48,3 +48,8 @@ foreach(model qwen2.5-0.5b qwen3.5-0.8b falcon-h1-0.5b)
   set_tests_properties(models_full_size_${model}_cleanup PROPERTIES LABELS "models;full_size"
     FIXTURES_CLEANUP full_size_${model})
 endforeach()
+
+# A family added from outside the product code: the TEST-ONLY Mamba-2 stack
+# (tests/families/) registered by the test, loaded, run and ablated.
+ablate_test(NAME models_family_extension_test
+  SRCS models_family_extension_test.cc families/mamba2_stack.cc LIBS ablate_models LABELS models)

@@ -166,6 +166,10 @@ absl::Status CheckOptions(const LoadOptions& o) {
   return absl::OkStatus();
 }
 
+const FamilyRegistry& FamiliesOf(const LoadOptions& o) {
+  return o.families != nullptr ? *o.families : FamilyRegistry::Product();
+}
+
 void Finish(DecoderModel& model, const LoadOptions& o) {
   if (o.inference) {
     for (auto& p : model->parameters()) p.set_requires_grad(false);
@@ -184,9 +188,9 @@ void AllocateFor(DecoderModel& model, const LoadOptions& o) {
 }
 
 // Copies every parameter from the checkpoint; errors name the tensor and file.
-absl::Status LoadWeights(const std::string& dir, const ModelConfig& config, DecoderModel& model) {
+absl::Status LoadWeights(const std::string& dir, const ModelConfig& config, const FamilyTraits& traits,
+                         DecoderModel& model) {
   ASSIGN_OR_RETURN(auto ckpt, Checkpoint::Open(dir));
-  const FamilyTraits& traits = TraitsOf(config.family);
   std::set<std::string> used;
   torch::NoGradGuard ng;
   for (const auto& item : model->named_parameters()) {
@@ -223,10 +227,12 @@ std::string CheckpointName(const ModelConfig& config, const std::string& module_
   return module_name;
 }
 
-absl::StatusOr<DecoderModel> BuildDecoderModel(const ModelConfig& config) {
-  if (static_cast<int64_t>(config.layer_kinds.size()) != config.num_layers)
-    return absl::InvalidArgumentError("config: layer_kinds does not match num_hidden_layers");
-  ASSIGN_OR_RETURN(DecoderSpec spec, TraitsOf(config.family).build(config));
+absl::StatusOr<DecoderModel> BuildDecoderModel(const ModelConfig& config, const FamilyRegistry& families) {
+  const size_t layers = config.layer_components.empty() ? config.layer_kinds.size() : config.layer_components.size();
+  if (static_cast<int64_t>(layers) != config.num_layers)
+    return absl::InvalidArgumentError("config: the layer layout does not match num_hidden_layers");
+  ASSIGN_OR_RETURN(const FamilyTraits* row, RowFor(families, config));
+  ASSIGN_OR_RETURN(DecoderSpec spec, row->build(config));
   try {
     return DecoderModel(std::move(spec));
   } catch (const c10::Error& e) {
@@ -268,11 +274,13 @@ absl::Status ValidatePlan(const ModelConfig& config, const AblationPlan& plan) {
 
 absl::StatusOr<std::unique_ptr<CausalLM>> LoadCausalLM(const std::string& dir, const LoadOptions& options) {
   RETURN_IF_ERROR(CheckOptions(options));
-  ASSIGN_OR_RETURN(ModelConfig config, LoadModelConfig(dir));
-  ASSIGN_OR_RETURN(DecoderModel model, BuildDecoderModel(config));
+  const FamilyRegistry& families = FamiliesOf(options);
+  ASSIGN_OR_RETURN(ModelConfig config, ReadModelConfig(dir, families));
+  ASSIGN_OR_RETURN(const FamilyTraits* row, RowFor(families, config));
+  ASSIGN_OR_RETURN(DecoderModel model, BuildDecoderModel(config, families));
   try {
     AllocateFor(model, options);
-    RETURN_IF_ERROR(LoadWeights(dir, config, model));
+    RETURN_IF_ERROR(LoadWeights(dir, config, *row, model));
     Finish(model, options);
   } catch (const c10::Error& e) {
     return absl::InternalError(absl::StrCat(dir, ": ", e.what_without_backtrace()));
@@ -283,7 +291,7 @@ absl::StatusOr<std::unique_ptr<CausalLM>> LoadCausalLM(const std::string& dir, c
 absl::StatusOr<std::unique_ptr<CausalLM>> CreateCausalLM(const ModelConfig& config, const LoadOptions& options,
                                                          uint64_t seed) {
   RETURN_IF_ERROR(CheckOptions(options));
-  ASSIGN_OR_RETURN(DecoderModel model, BuildDecoderModel(config));
+  ASSIGN_OR_RETURN(DecoderModel model, BuildDecoderModel(config, FamiliesOf(options)));
   try {
     model->Initialize(seed);
     model->to(options.device, options.dtype);

@@ -90,12 +90,17 @@ class DecodeState {
   virtual int64_t position() const = 0;  // tokens consumed so far
 };
 
+class FamilyRegistry;  // families/registry.h
+
 struct LoadOptions {
   torch::Device device = torch::kCPU;
   torch::ScalarType dtype = torch::kFloat32;  // kFloat32, kBFloat16, kHalf
   // Forward/Step/FinalNorm/LmHead run under c10::InferenceMode and parameters
   // do not require grad. false: plain autograd mode (training, issue 5).
   bool inference = true;
+  // The families this load may use (by config.json model_type); nullptr: the
+  // shipped ones (FamilyRegistry::Product()). Only read during the call.
+  const FamilyRegistry* families = nullptr;
 };
 
 class CausalLM {

@@ -18,6 +18,7 @@ double FactorOf(const LayerPlan* plan, v1::Component c) {
 DecoderLayerImpl::DecoderLayerImpl(DecoderLayerSpec spec) : spec_(std::move(spec)) {
   input_norm_ = register_module(spec_.input_norm_name, RMSNorm(spec_.norm));
   for (const MixerSlot& m : spec_.mixers) register_module(m.name, m.module);
+  if (!spec_.has_mlp) return;
   post_norm_ = register_module(spec_.post_norm_name, RMSNorm(spec_.norm));
   mlp_ = register_module(spec_.mlp_name, Mlp(spec_.mlp));
 }
@@ -42,6 +43,7 @@ torch::Tensor DecoderLayerImpl::forward(const torch::Tensor& x, const LayerCall&
     mixed = mixed.defined() ? mixed + out : out;
   }
   torch::Tensor y = mixed.defined() ? x + mixed : x;
+  if (!spec_.has_mlp) return y;
   const double f = FactorOf(call.plan, v1::MLP);
   if (f == 0.0 && !call.capture_branches) return y;
   torch::Tensor out = mlp_(post_norm_(y));
@@ -53,14 +55,14 @@ torch::Tensor DecoderLayerImpl::forward(const torch::Tensor& x, const LayerCall&
 
 void DecoderLayerImpl::Initialize(double std, at::Generator& gen) {
   input_norm_->Initialize();
-  post_norm_->Initialize();
+  if (post_norm_) post_norm_->Initialize();
   for (const MixerSlot& m : spec_.mixers) m.module->Initialize(std, gen);
-  mlp_->Initialize(std, gen);
+  if (mlp_) mlp_->Initialize(std, gen);
 }
 
 DecoderModelImpl::DecoderModelImpl(DecoderSpec spec) : spec_(std::move(spec)) {
   inner_ = register_module("model", std::make_shared<torch::nn::Module>());
-  embed_ = inner_->register_module("embed_tokens", WeightHolder(std::vector<int64_t>{spec_.vocab, spec_.hidden}));
+  embed_ = inner_->register_module(spec_.embedding_name, WeightHolder(std::vector<int64_t>{spec_.vocab, spec_.hidden}));
   torch::nn::ModuleList list;
   for (DecoderLayerSpec& l : spec_.layers) {
     layers_.push_back(DecoderLayer(l));

@@ -1,13 +1,19 @@
 // decoder.h: the generic decoder-only stack every family is wired into.
 //
-// A layer is: h = input_norm(x); x = x + sum_m out_mult_m * mixer_m(h * in_mult_m)
-// (one mixer for Qwen2/Qwen3.5, Mamba-2 + attention in parallel for Falcon-H1);
-// x = x + mlp(post_norm(x)). The model is embed (x embedding multiplier) ->
-// layers -> final norm -> lm_head (x lm_head multiplier; tied to the embedding
-// when the config says so). Families only fill a DecoderSpec (families/*.cc).
+// A layer's composition is data (DecoderLayerSpec): pre-norm sublayers on one
+// residual stream,
+//   h = input_norm(x); x = x + sum_m out_mult_m * mixer_m(h * in_mult_m)
+//   x = x + mlp(post_norm(x))                       (only when has_mlp)
+// with one or more token mixers in parallel (one for Qwen2/Qwen3.5, Mamba-2 +
+// attention for Falcon-H1) and an optional MLP with its own norm (mixer-only
+// layers, e.g. a Mamba-2 stack, have neither). The model is embed (x embedding
+// multiplier) -> layers -> final norm -> lm_head (x lm_head multiplier; tied to
+// the embedding when the config says so). Families only fill a DecoderSpec
+// (families/*.cc); nothing here knows a family.
 //
-// Module names equal the Hugging Face weight names: the module tree is the
-// weight-name table ("model.layers.3.self_attn.q_proj.weight", "lm_head.weight").
+// Module names equal the Hugging Face weight names and come from the spec: the
+// module tree is the weight-name table ("model.layers.3.self_attn.q_proj.weight",
+// "lm_head.weight"; "model." maps to the family's weight prefix on load).
 //
 // Ablation happens here, never in the weights: a LayerPlan may skip the layer
 // (output = input) or scale/zero a branch's output (factor 0 = zero; residual
@@ -44,16 +50,18 @@ struct MixerSlot {
 struct DecoderLayerSpec {
   std::vector<MixerSlot> mixers;  // parallel, summed in this order
   std::string input_norm_name = "input_layernorm";
+  bool has_mlp = true;  // false: mixer-only layer (no post norm, no MLP)
   std::string post_norm_name = "post_attention_layernorm";
   std::string mlp_name = "mlp";
-  RMSNormOptions norm;  // both layer norms
-  MlpOptions mlp;
+  RMSNormOptions norm;  // every norm of the layer
+  MlpOptions mlp;       // only with has_mlp
 };
 
 struct DecoderSpec {
   int64_t vocab = 0;
   int64_t hidden = 0;
   std::vector<DecoderLayerSpec> layers;
+  std::string embedding_name = "embed_tokens";
   RMSNormOptions final_norm;
   std::string final_norm_name = "norm";
   bool tie_embeddings = false;
@@ -104,7 +112,7 @@ class DecoderLayerImpl : public torch::nn::Module {
 
  private:
   DecoderLayerSpec spec_;
-  RMSNorm input_norm_{nullptr}, post_norm_{nullptr};
+  RMSNorm input_norm_{nullptr}, post_norm_{nullptr};  // post_norm_, mlp_: null without an MLP
   Mlp mlp_{nullptr};
 };
 TORCH_MODULE(DecoderLayer);
@@ -117,7 +125,7 @@ class WeightHolderImpl : public torch::nn::Module {
 };
 TORCH_MODULE(WeightHolder);
 
-// The whole network: "model" {embed_tokens, layers, <final norm>} and "lm_head".
+// The whole network: "model" {<embedding>, layers, <final norm>} and "lm_head".
 class DecoderModelImpl : public torch::nn::Module {
  public:
   explicit DecoderModelImpl(DecoderSpec spec);

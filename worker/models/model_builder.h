@@ -12,11 +12,14 @@
 #include "absl/status/statusor.h"
 #include "common/model_config.h"
 #include "worker/models/decoder.h"
+#include "worker/models/families/registry.h"
 
 namespace ablate::models {
 
-// InvalidArgument if the config's sizes are inconsistent.
-absl::StatusOr<DecoderModel> BuildDecoderModel(const ModelConfig& config);
+// Wires `config` with the row of `families` that loads its model_type.
+// InvalidArgument if no row does or the config's sizes are inconsistent.
+absl::StatusOr<DecoderModel> BuildDecoderModel(const ModelConfig& config,
+                                               const FamilyRegistry& families = FamilyRegistry::Product());
 
 // "model.<rest>" -> config.weight_prefix + "<rest>"; other names unchanged.
 std::string CheckpointName(const ModelConfig& config, const std::string& module_name);
