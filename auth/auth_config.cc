@@ -17,8 +17,7 @@ namespace {
 
 constexpr size_t kMaxAuthFileBytes = 16 << 20;
 
-absl::Status CheckKeys(const YAML::Node& node, const std::set<std::string>& allowed,
-                       const std::string& where) {
+absl::Status CheckKeys(const YAML::Node& node, const std::set<std::string>& allowed, const std::string& where) {
   for (const auto& kv : node) {
     const std::string key = kv.first.as<std::string>();
     if (allowed.count(key) == 0) {
@@ -41,18 +40,16 @@ absl::StatusOr<int64_t> NonNegative(const YAML::Node& v, const std::string& wher
 
 absl::StatusOr<TenantQuota> ParseQuota(const YAML::Node& node, const std::string& where) {
   if (!node.IsMap()) return absl::InvalidArgumentError(absl::StrCat(where, ": expected a map"));
-  RETURN_IF_ERROR(CheckKeys(
-      node,
-      {"queued_jobs", "leased_jobs", "sweeps", "submits_per_minute", "result_bytes", "weight"},
-      where));
+  RETURN_IF_ERROR(
+      CheckKeys(node, {"queued_jobs", "leased_jobs", "sweeps", "submits_per_minute", "result_bytes", "weight"}, where));
   TenantQuota q;
   struct Field {
     const char* key;
     int64_t* out;
   };
-  for (Field f : {Field{"queued_jobs", &q.queued_jobs}, Field{"leased_jobs", &q.leased_jobs},
-                  Field{"sweeps", &q.sweeps}, Field{"submits_per_minute", &q.submits_per_minute},
-                  Field{"result_bytes", &q.result_bytes}}) {
+  for (Field f :
+       {Field{"queued_jobs", &q.queued_jobs}, Field{"leased_jobs", &q.leased_jobs}, Field{"sweeps", &q.sweeps},
+        Field{"submits_per_minute", &q.submits_per_minute}, Field{"result_bytes", &q.result_bytes}}) {
     if (node[f.key]) {
       ASSIGN_OR_RETURN(*f.out, NonNegative(node[f.key], absl::StrCat(where, ".", f.key)));
     }
@@ -64,8 +61,7 @@ absl::StatusOr<TenantQuota> ParseQuota(const YAML::Node& node, const std::string
       q.weight = -1;
     }
     if (!(q.weight > 0 && q.weight <= 1e6)) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(where, ".weight: expected a number in (0, 1e6]"));
+      return absl::InvalidArgumentError(absl::StrCat(where, ".weight: expected a number in (0, 1e6]"));
     }
   }
   return q;
@@ -97,8 +93,7 @@ absl::StatusOr<AuthConfig> ParseAuthConfig(absl::string_view yaml_text) {
     // The parser's message names a line and column, never the file's secrets.
     return absl::InvalidArgumentError(absl::StrCat("not valid YAML (line ", e.mark.line + 1, ")"));
   }
-  if (!root.IsMap())
-    return absl::InvalidArgumentError("expected a map with 'tokens' (and 'quotas')");
+  if (!root.IsMap()) return absl::InvalidArgumentError("expected a map with 'tokens' (and 'quotas')");
   try {
     RETURN_IF_ERROR(CheckKeys(root, {"tokens", "quotas"}, "auth file"));
     AuthConfig config;
@@ -127,12 +122,10 @@ absl::StatusOr<AuthConfig> ParseAuthConfig(absl::string_view yaml_text) {
       e.sha256 = absl::HexStringToBytes(hex);
       e.tenant = t["tenant"].as<std::string>();
       if (!ValidTenantName(e.tenant)) {
-        return absl::InvalidArgumentError(
-            absl::StrCat(where, ".tenant: 1-64 characters of A-Z a-z 0-9 . _ -"));
+        return absl::InvalidArgumentError(absl::StrCat(where, ".tenant: 1-64 characters of A-Z a-z 0-9 . _ -"));
       }
       absl::StatusOr<Role> role = ParseRole(t["role"].as<std::string>());
-      if (!role.ok())
-        return absl::InvalidArgumentError(absl::StrCat(where, ": ", role.status().message()));
+      if (!role.ok()) return absl::InvalidArgumentError(absl::StrCat(where, ": ", role.status().message()));
       e.role = *role;
       e.name = t["name"] ? t["name"].as<std::string>() : hex.substr(0, 12);
       if (e.name.empty() || e.name.size() > 64) {
@@ -141,8 +134,7 @@ absl::StatusOr<AuthConfig> ParseAuthConfig(absl::string_view yaml_text) {
       config.tokens.push_back(std::move(e));
     }
     if (const YAML::Node quotas = root["quotas"]) {
-      if (!quotas.IsMap())
-        return absl::InvalidArgumentError("quotas: expected a map tenant -> limits");
+      if (!quotas.IsMap()) return absl::InvalidArgumentError("quotas: expected a map tenant -> limits");
       for (const auto& kv : quotas) {
         const std::string tenant = kv.first.as<std::string>();
         if (tenant != "*" && !ValidTenantName(tenant)) {
@@ -154,8 +146,7 @@ absl::StatusOr<AuthConfig> ParseAuthConfig(absl::string_view yaml_text) {
     }
     return config;
   } catch (const YAML::Exception& e) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("unexpected value (line ", e.mark.line + 1, ")"));
+    return absl::InvalidArgumentError(absl::StrCat("unexpected value (line ", e.mark.line + 1, ")"));
   }
 }
 
@@ -170,8 +161,7 @@ absl::StatusOr<AuthConfig> LoadAuthConfig(const std::string& path) {
   }
   absl::StatusOr<AuthConfig> config = ParseAuthConfig(text);
   if (!config.ok()) {
-    return absl::Status(config.status().code(),
-                        absl::StrCat("auth file ", path, ": ", config.status().message()));
+    return absl::Status(config.status().code(), absl::StrCat("auth file ", path, ": ", config.status().message()));
   }
   return config;
 }

@@ -30,9 +30,9 @@ namespace ablate::auth {
 
 // Per-tenant limits. 0 means unlimited.
 struct TenantQuota {
-  int64_t queued_jobs = 0;  // jobs waiting in the queue (a submit that would pass it is refused)
-  int64_t leased_jobs = 0;  // jobs running at once (more wait; nothing is refused)
-  int64_t sweeps = 0;       // unfinished sweeps
+  int64_t queued_jobs = 0;         // jobs waiting in the queue (a submit that would pass it is refused)
+  int64_t leased_jobs = 0;         // jobs running at once (more wait; nothing is refused)
+  int64_t sweeps = 0;              // unfinished sweeps
   int64_t submits_per_minute = 0;  // SubmitSweep calls (dry runs too) in any 60 s
   int64_t result_bytes = 0;        // stored result bytes; at or over it, submits are refused
   double weight = 1;               // fair-share weight (> 0): workers split in this ratio

@@ -43,13 +43,10 @@ TEST(AuthConfigTest, RejectsMistakesNamingTheEntry) {
   const std::string ok_hash = Sha256Hex("x");
   EXPECT_THAT(ParseAuthConfig("tokens:\n  - {sha256: abc, tenant: a, role: admin}\n").status(),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("tokens[0].sha256")));
-  EXPECT_THAT(
-      ParseAuthConfig("tokens:\n  - {sha256: " + ok_hash + ", tenant: a, role: root}\n").status(),
-      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("role 'root'")));
-  EXPECT_THAT(
-      ParseAuthConfig("tokens:\n  - {sha256: " + ok_hash + ", tenant: 'a b', role: admin}\n")
-          .status(),
-      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("tokens[0].tenant")));
+  EXPECT_THAT(ParseAuthConfig("tokens:\n  - {sha256: " + ok_hash + ", tenant: a, role: root}\n").status(),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("role 'root'")));
+  EXPECT_THAT(ParseAuthConfig("tokens:\n  - {sha256: " + ok_hash + ", tenant: 'a b', role: admin}\n").status(),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("tokens[0].tenant")));
   EXPECT_THAT(ParseAuthConfig("tokens:\n  - {sha256: " + ok_hash + ", tenant: a, role: admin}\n" +
                               "  - {sha256: " + ok_hash + ", tenant: b, role: admin}\n")
                   .status(),
@@ -58,10 +55,8 @@ TEST(AuthConfigTest, RejectsMistakesNamingTheEntry) {
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("unknown key 'queud_jobs'")));
   EXPECT_THAT(ParseAuthConfig("tokens: []\nquotas:\n  a: {sweeps: -1}\n").status(),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("quotas.a.sweeps")));
-  EXPECT_THAT(ParseAuthConfig("tokens: [\n").status(),
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("YAML")));
-  EXPECT_THAT(LoadAuthConfig("/nonexistent/auth.yaml").status(),
-              StatusIs(absl::StatusCode::kNotFound, ::testing::_));
+  EXPECT_THAT(ParseAuthConfig("tokens: [\n").status(), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("YAML")));
+  EXPECT_THAT(LoadAuthConfig("/nonexistent/auth.yaml").status(), StatusIs(absl::StatusCode::kNotFound, ::testing::_));
 }
 
 }  // namespace

@@ -13,9 +13,7 @@
 namespace ablate::auth {
 
 Authenticator::Authenticator(bool enabled, std::string path, AuthConfig config)
-    : enabled_(enabled),
-      path_(std::move(path)),
-      config_(std::make_shared<const AuthConfig>(std::move(config))) {}
+    : enabled_(enabled), path_(std::move(path)), config_(std::make_shared<const AuthConfig>(std::move(config))) {}
 
 std::unique_ptr<Authenticator> Authenticator::Disabled() {
   return std::unique_ptr<Authenticator>(new Authenticator(false, "", AuthConfig{}));

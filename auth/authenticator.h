@@ -47,8 +47,7 @@ class Authenticator {
 
   bool enabled() const { return enabled_; }
   // OK with the caller, or Unauthenticated (no token / unknown token).
-  absl::StatusOr<Caller> Authenticate(absl::string_view authorization,
-                                      absl::string_view peer_certificate) const;
+  absl::StatusOr<Caller> Authenticate(absl::string_view authorization, absl::string_view peer_certificate) const;
   // Re-reads the file given to FromFile. On error the old config stays.
   // FailedPrecondition when not built from a file.
   absl::Status Reload();

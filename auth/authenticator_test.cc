@@ -21,9 +21,7 @@ std::string Line(const std::string& token, const std::string& tenant, const std:
   return "  - {sha256: " + Sha256Hex(token) + ", tenant: " + tenant + ", role: " + role + "}\n";
 }
 
-void Write(const std::string& path, const std::string& text) {
-  std::ofstream(path, std::ios::trunc) << text;
-}
+void Write(const std::string& path, const std::string& text) { std::ofstream(path, std::ios::trunc) << text; }
 
 TEST(AuthenticatorTest, DisabledMakesEveryoneTheLocalAdmin) {
   auto a = Authenticator::Disabled();
@@ -47,12 +45,10 @@ TEST(AuthenticatorTest, TokensMapToTenantRoleAndSubject) {
   EXPECT_EQ(c->subject, "token:" + Sha256Hex("tok-a").substr(0, 12));
   EXPECT_EQ((*a)->Authenticate("Bearer tok-w", "host1")->subject,
             "token:" + Sha256Hex("tok-w").substr(0, 12) + "/cert:host1");
-  EXPECT_THAT((*a)->Authenticate("", "").status(),
-              StatusIs(absl::StatusCode::kUnauthenticated, ::testing::_));
+  EXPECT_THAT((*a)->Authenticate("", "").status(), StatusIs(absl::StatusCode::kUnauthenticated, ::testing::_));
   EXPECT_THAT((*a)->Authenticate("Bearer nope", "").status(),
               StatusIs(absl::StatusCode::kUnauthenticated, ::testing::_));
-  EXPECT_THAT((*a)->Authenticate("tok-a", "").status(),
-              StatusIs(absl::StatusCode::kUnauthenticated, ::testing::_));
+  EXPECT_THAT((*a)->Authenticate("tok-a", "").status(), StatusIs(absl::StatusCode::kUnauthenticated, ::testing::_));
 
   // Reload: the new file replaces the old; a bad file keeps it.
   Write(path, "tokens:\n" + Line("tok-b", "team-b", "viewer"));
@@ -69,21 +65,16 @@ TEST(PermissionsTest, RolesTable) {
   Caller c;
   c.role = Role::kViewer;
   EXPECT_TRUE(Authorize(c, Action::kRead).ok());
-  EXPECT_THAT(Authorize(c, Action::kSubmit),
-              StatusIs(absl::StatusCode::kPermissionDenied, ::testing::_));
-  EXPECT_THAT(Authorize(c, Action::kWork),
-              StatusIs(absl::StatusCode::kPermissionDenied, ::testing::_));
+  EXPECT_THAT(Authorize(c, Action::kSubmit), StatusIs(absl::StatusCode::kPermissionDenied, ::testing::_));
+  EXPECT_THAT(Authorize(c, Action::kWork), StatusIs(absl::StatusCode::kPermissionDenied, ::testing::_));
   c.role = Role::kSubmitter;
   EXPECT_TRUE(Authorize(c, Action::kCancel).ok());
-  EXPECT_THAT(Authorize(c, Action::kAdmin),
-              StatusIs(absl::StatusCode::kPermissionDenied, ::testing::_));
+  EXPECT_THAT(Authorize(c, Action::kAdmin), StatusIs(absl::StatusCode::kPermissionDenied, ::testing::_));
   c.role = Role::kWorker;
   EXPECT_TRUE(Authorize(c, Action::kWork).ok());
-  EXPECT_THAT(Authorize(c, Action::kRead),
-              StatusIs(absl::StatusCode::kPermissionDenied, ::testing::_));
+  EXPECT_THAT(Authorize(c, Action::kRead), StatusIs(absl::StatusCode::kPermissionDenied, ::testing::_));
   c.role = Role::kAdmin;
-  for (Action a :
-       {Action::kRead, Action::kSubmit, Action::kCancel, Action::kWork, Action::kAdmin}) {
+  for (Action a : {Action::kRead, Action::kSubmit, Action::kCancel, Action::kWork, Action::kAdmin}) {
     EXPECT_TRUE(Authorize(c, a).ok());
   }
   EXPECT_TRUE(c.CanSee("anyone"));

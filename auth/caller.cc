@@ -23,8 +23,7 @@ absl::StatusOr<Role> ParseRole(absl::string_view name) {
   for (Role r : {Role::kAdmin, Role::kSubmitter, Role::kViewer, Role::kWorker}) {
     if (name == RoleName(r)) return r;
   }
-  return absl::InvalidArgumentError(
-      absl::StrCat("role '", name, "': expected admin, submitter, viewer or worker"));
+  return absl::InvalidArgumentError(absl::StrCat("role '", name, "': expected admin, submitter, viewer or worker"));
 }
 
 const Caller& Caller::Local() {

@@ -64,12 +64,10 @@ class TokenProcessor : public grpc::AuthMetadataProcessor {
     if (!caller.ok()) {
       if (on_refused_) {
         std::string method;
-        if (auto it = md.find(":path"); it != md.end())
-          method.assign(it->second.data(), it->second.size());
+        if (auto it = md.find(":path"); it != md.end()) method.assign(it->second.data(), it->second.size());
         on_refused_(method, std::string(caller.status().message()), cn);
       }
-      return grpc::Status(grpc::StatusCode::UNAUTHENTICATED,
-                          std::string(caller.status().message()));
+      return grpc::Status(grpc::StatusCode::UNAUTHENTICATED, std::string(caller.status().message()));
     }
     return grpc::Status::OK;
   }
@@ -83,8 +81,7 @@ class TokenInterceptor : public grpc::experimental::Interceptor {
  public:
   explicit TokenInterceptor(const std::string& header) : header_(header) {}
   void Intercept(grpc::experimental::InterceptorBatchMethods* m) override {
-    if (m->QueryInterceptionHookPoint(
-            grpc::experimental::InterceptionHookPoints::PRE_SEND_INITIAL_METADATA)) {
+    if (m->QueryInterceptionHookPoint(grpc::experimental::InterceptionHookPoints::PRE_SEND_INITIAL_METADATA)) {
       m->GetSendInitialMetadata()->insert({"authorization", header_});
     }
     m->Proceed();
@@ -97,8 +94,7 @@ class TokenInterceptor : public grpc::experimental::Interceptor {
 class TokenInterceptorFactory : public grpc::experimental::ClientInterceptorFactoryInterface {
  public:
   explicit TokenInterceptorFactory(const std::string& token) : header_("Bearer " + token) {}
-  grpc::experimental::Interceptor* CreateClientInterceptor(
-      grpc::experimental::ClientRpcInfo* /*info*/) override {
+  grpc::experimental::Interceptor* CreateClientInterceptor(grpc::experimental::ClientRpcInfo* /*info*/) override {
     return new TokenInterceptor(header_);
   }
 
@@ -108,8 +104,9 @@ class TokenInterceptorFactory : public grpc::experimental::ClientInterceptorFact
 
 }  // namespace
 
-absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> MakeServerCredentials(
-    const ServerTlsOptions& tls, const Authenticator* authn, RefusedFn on_refused) {
+absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> MakeServerCredentials(const ServerTlsOptions& tls,
+                                                                               const Authenticator* authn,
+                                                                               RefusedFn on_refused) {
   std::shared_ptr<grpc::ServerCredentials> creds;
   if (tls.enabled()) {
     if (tls.cert_file.empty() || tls.key_file.empty()) {
@@ -132,8 +129,7 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> MakeServerCredentials(
   } else {
     return grpc::InsecureServerCredentials();
   }
-  if (creds == nullptr)
-    return absl::InvalidArgumentError("cannot build the server's TLS credentials");
+  if (creds == nullptr) return absl::InvalidArgumentError("cannot build the server's TLS credentials");
   if (authn != nullptr) {
     creds->SetAuthMetadataProcessor(std::make_shared<TokenProcessor>(authn, std::move(on_refused)));
   }
@@ -183,15 +179,14 @@ absl::StatusOr<ClientSecurity> LoadClientSecurity(const ClientSecurityOptions& o
   return s;
 }
 
-std::shared_ptr<grpc::Channel> MakeChannel(const std::string& address,
-                                           const ClientSecurity& security,
+std::shared_ptr<grpc::Channel> MakeChannel(const std::string& address, const ClientSecurity& security,
                                            grpc::ChannelArguments args) {
   std::shared_ptr<grpc::ChannelCredentials> creds = security.credentials;
   if (creds == nullptr) {
     // A token without TLS goes only to a loopback coordinator, which then
     // serves local credentials (see MakeServerCredentials).
-    creds = security.token.empty() ? grpc::InsecureChannelCredentials()
-                                   : grpc::experimental::LocalCredentials(LOCAL_TCP);
+    creds =
+        security.token.empty() ? grpc::InsecureChannelCredentials() : grpc::experimental::LocalCredentials(LOCAL_TCP);
   } else if (!security.tls_server_name.empty()) {
     args.SetSslTargetNameOverride(security.tls_server_name);
   }
@@ -199,23 +194,18 @@ std::shared_ptr<grpc::Channel> MakeChannel(const std::string& address,
   if (!security.token.empty()) {
     interceptors.push_back(std::make_unique<TokenInterceptorFactory>(security.token));
   }
-  return grpc::experimental::CreateCustomChannelWithInterceptors(address, creds, args,
-                                                                 std::move(interceptors));
+  return grpc::experimental::CreateCustomChannelWithInterceptors(address, creds, args, std::move(interceptors));
 }
 
 void AddClientSecurityFlags(CLI::App* app, ClientSecurityOptions* o) {
-  app->add_option("--tls-ca", o->tls_ca_file,
-                  "PEM CA that signed the coordinator's certificate (TLS)")
+  app->add_option("--tls-ca", o->tls_ca_file, "PEM CA that signed the coordinator's certificate (TLS)")
       ->envname("ABLATE_TLS_CA");
-  app->add_option("--tls-cert", o->tls_cert_file, "client certificate (PEM) for mTLS")
-      ->envname("ABLATE_TLS_CERT");
-  app->add_option("--tls-key", o->tls_key_file, "client private key (PEM) for mTLS")
-      ->envname("ABLATE_TLS_KEY");
+  app->add_option("--tls-cert", o->tls_cert_file, "client certificate (PEM) for mTLS")->envname("ABLATE_TLS_CERT");
+  app->add_option("--tls-key", o->tls_key_file, "client private key (PEM) for mTLS")->envname("ABLATE_TLS_KEY");
   app->add_option("--tls-server-name", o->tls_server_name,
                   "name expected in the coordinator's certificate (default: the address's host)")
       ->envname("ABLATE_TLS_SERVER_NAME");
-  app->add_option("--token-file", o->token_file,
-                  "file holding the bearer token (or env ABLATE_TOKEN)")
+  app->add_option("--token-file", o->token_file, "file holding the bearer token (or env ABLATE_TOKEN)")
       ->envname("ABLATE_TOKEN_FILE");
   // Environment only in the help: a token on the command line shows in `ps`.
   app->add_option("--token", o->token, "")->envname("ABLATE_TOKEN")->group("");

@@ -51,14 +51,15 @@ struct ServerTlsOptions {
 
 // Called for each call refused for lack of a valid token: (method if gRPC
 // tells it, else "", the reason, the client certificate's CN or "").
-using RefusedFn = std::function<void(const std::string& method, const std::string& reason,
-                                     const std::string& certificate)>;
+using RefusedFn =
+    std::function<void(const std::string& method, const std::string& reason, const std::string& certificate)>;
 
 // The credentials for the listening port (see the table above). InvalidArgument
 // for half a TLS configuration, NotFound for unreadable files. `authn` must
 // outlive the server.
-absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> MakeServerCredentials(
-    const ServerTlsOptions& tls, const Authenticator* authn, RefusedFn on_refused);
+absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> MakeServerCredentials(const ServerTlsOptions& tls,
+                                                                               const Authenticator* authn,
+                                                                               RefusedFn on_refused);
 
 // The Caller of this call: `authn` applied to this call's own
 // `authorization` metadata and the connection's client-certificate CN;
@@ -90,8 +91,7 @@ struct ClientSecurity {
 // client certificate without key (or the reverse), or an empty token file.
 absl::StatusOr<ClientSecurity> LoadClientSecurity(const ClientSecurityOptions& options);
 // A channel to `address` with the credentials and the token interceptor.
-std::shared_ptr<grpc::Channel> MakeChannel(const std::string& address,
-                                           const ClientSecurity& security,
+std::shared_ptr<grpc::Channel> MakeChannel(const std::string& address, const ClientSecurity& security,
                                            grpc::ChannelArguments args = {});
 // --tls-ca, --tls-cert, --tls-key, --token-file, --tls-server-name, with their
 // ABLATE_* environment variables, and ABLATE_TOKEN (environment only).

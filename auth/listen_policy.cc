@@ -38,16 +38,16 @@ absl::Status CheckListenPolicy(const ListenSecurity& s) {
   if (IsLoopbackAddress(s.address)) return absl::OkStatus();
   if (!s.auth) {
     if (s.insecure_allow_remote) return absl::OkStatus();
-    return absl::FailedPreconditionError(absl::StrCat(
-        "refusing to listen on non-loopback address '", s.address,
-        "' without --auth-file (anyone who reaches the port could do anything); give "
-        "--auth-file and --tls-cert/--tls-key, or --insecure-allow-remote on a trusted network"));
+    return absl::FailedPreconditionError(
+        absl::StrCat("refusing to listen on non-loopback address '", s.address,
+                     "' without --auth-file (anyone who reaches the port could do anything); give "
+                     "--auth-file and --tls-cert/--tls-key, or --insecure-allow-remote on a trusted network"));
   }
   if (!s.tls) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "refusing to listen on non-loopback address '", s.address,
-        "' with --auth-file but without TLS (tokens would cross the network in clear text); give "
-        "--tls-cert and --tls-key"));
+    return absl::FailedPreconditionError(
+        absl::StrCat("refusing to listen on non-loopback address '", s.address,
+                     "' with --auth-file but without TLS (tokens would cross the network in clear text); give "
+                     "--tls-cert and --tls-key"));
   }
   return absl::OkStatus();
 }

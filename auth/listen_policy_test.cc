@@ -28,9 +28,8 @@ TEST(ListenPolicyTest, RemoteNeedsAuthAndTlsOrTheInsecureFlag) {
   EXPECT_TRUE(CheckListenPolicy({.address = "0.0.0.0:1", .insecure_allow_remote = true}).ok());
   EXPECT_THAT(CheckListenPolicy({.address = "0.0.0.0:1", .auth = true}),
               StatusIs(absl::StatusCode::kFailedPrecondition, ::testing::HasSubstr("TLS")));
-  EXPECT_THAT(
-      CheckListenPolicy({.address = "0.0.0.0:1", .auth = true, .insecure_allow_remote = true}),
-      StatusIs(absl::StatusCode::kFailedPrecondition, ::testing::_));
+  EXPECT_THAT(CheckListenPolicy({.address = "0.0.0.0:1", .auth = true, .insecure_allow_remote = true}),
+              StatusIs(absl::StatusCode::kFailedPrecondition, ::testing::_));
   EXPECT_TRUE(CheckListenPolicy({.address = "0.0.0.0:1", .auth = true, .tls = true}).ok());
 }
 

@@ -40,8 +40,7 @@ bool Allowed(Role role, Action a) {
 
 absl::Status Authorize(const Caller& caller, Action action) {
   if (Allowed(caller.role, action)) return absl::OkStatus();
-  return absl::PermissionDeniedError(
-      absl::StrCat("role '", RoleName(caller.role), "' may not ", ActionName(action)));
+  return absl::PermissionDeniedError(absl::StrCat("role '", RoleName(caller.role), "' may not ", ActionName(action)));
 }
 
 }  // namespace ablate::auth

@@ -16,8 +16,7 @@ absl::StatusOr<std::string> RandomHex(size_t bytes) {
   if (bytes > 0 && RAND_bytes(buf.data(), static_cast<int>(bytes)) != 1) {
     return absl::InternalError("OpenSSL RAND_bytes failed: no secure random bytes available");
   }
-  return absl::BytesToHexString(
-      absl::string_view(reinterpret_cast<const char*>(buf.data()), buf.size()));
+  return absl::BytesToHexString(absl::string_view(reinterpret_cast<const char*>(buf.data()), buf.size()));
 }
 
 absl::StatusOr<std::string> NewToken() { return RandomHex(32); }

@@ -83,14 +83,12 @@ v1::SweepSpec BigSpec(int seeds, const std::string& name) {
 
 // `threads` workers lease `batch` jobs at a time and complete them, for
 // `seconds` or until the queue is empty.
-Row Drive(const std::string& address, const std::string& name, int threads, int batch,
-          double seconds) {
+Row Drive(const std::string& address, const std::string& name, int threads, int batch, double seconds) {
   std::vector<std::shared_ptr<grpc::Channel>> channels;
   for (int i = 0; i < 8; ++i) {
     grpc::ChannelArguments args;
     args.SetInt("ablate.bench.channel", i);  // distinct channels, distinct connections
-    channels.push_back(
-        grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args));
+    channels.push_back(grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args));
   }
   std::atomic<int64_t> jobs{0}, lease_us{0}, leases{0}, complete_us{0};
   std::atomic<bool> stop{false};
@@ -165,8 +163,7 @@ Row Drive(const std::string& address, const std::string& name, int threads, int 
 // One whole bench (submit, three lease/complete modes, reads) against a fresh
 // coordinator using `group_commit_ms`. Returns the process exit code.
 int RunBench(const Config& cfg, int group_commit_ms) {
-  const std::string dir =
-      absl::StrCat("/tmp/ablate_coordinator_bench_", getpid(), "_gc", group_commit_ms);
+  const std::string dir = absl::StrCat("/tmp/ablate_coordinator_bench_", getpid(), "_gc", group_commit_ms);
   std::filesystem::create_directories(dir);
   coordinator::CoordinatorOptions o;
   o.db_path = dir + "/bench.db";
@@ -234,22 +231,23 @@ int RunBench(const Config& cfg, int group_commit_ms) {
     (void)client->ListJobs(Ctx().get(), l, &r);
   });
 
-  std::printf("\ncoordinator_bench: %d worker threads, loopback gRPC, SQLite WAL in %s, "
-              "--group-commit-ms %d\n",
-              cfg.threads, dir.c_str(), group_commit_ms);
+  std::printf(
+      "\ncoordinator_bench: %d worker threads, loopback gRPC, SQLite WAL in %s, "
+      "--group-commit-ms %d\n",
+      cfg.threads, dir.c_str(), group_commit_ms);
   std::printf("SubmitSweep of %lld jobs (expand + one transaction): %.2f s (%.0f jobs/s)\n\n",
               static_cast<long long>(resp.job_count()), submit_s, resp.job_count() / submit_s);
-  std::printf("%-24s %9s %7s %9s %28s %28s\n", "mode", "jobs", "secs", "jobs/s",
-              "lease ms mean/p50/p99", "complete ms mean/p50/p99");
+  std::printf("%-24s %9s %7s %9s %28s %28s\n", "mode", "jobs", "secs", "jobs/s", "lease ms mean/p50/p99",
+              "complete ms mean/p50/p99");
   for (const Row& r : rows) {
-    std::printf("%-24s %9lld %7.2f %9.0f %10.2f %8.2f %8.2f %10.2f %8.2f %8.2f\n",
-                r.name.c_str(), static_cast<long long>(r.jobs), r.seconds, r.jobs / r.seconds,
-                r.mean_lease_ms, r.p50_lease_ms, r.p99_lease_ms, r.mean_complete_ms,
-                r.p50_complete_ms, r.p99_complete_ms);
+    std::printf("%-24s %9lld %7.2f %9.0f %10.2f %8.2f %8.2f %10.2f %8.2f %8.2f\n", r.name.c_str(),
+                static_cast<long long>(r.jobs), r.seconds, r.jobs / r.seconds, r.mean_lease_ms, r.p50_lease_ms,
+                r.p99_lease_ms, r.mean_complete_ms, r.p50_complete_ms, r.p99_complete_ms);
   }
-  std::printf("\nreads on the %lld-job sweep (median of 5): QueryResults page of 1000 with "
-              "baselines %.1f ms, GetSweep %.1f ms, ListJobs(QUEUED) page of 1000 %.1f ms\n",
-              static_cast<long long>(resp.job_count()), query_ms, get_ms, list_ms);
+  std::printf(
+      "\nreads on the %lld-job sweep (median of 5): QueryResults page of 1000 with "
+      "baselines %.1f ms, GetSweep %.1f ms, ListJobs(QUEUED) page of 1000 %.1f ms\n",
+      static_cast<long long>(resp.job_count()), query_ms, get_ms, list_ms);
   (*server)->Shutdown(absl::Seconds(2));
   server->reset();
   std::filesystem::remove_all(dir);

@@ -59,12 +59,21 @@ int main(int argc, char** argv) {
   nlohmann::json qwen35 = ablate::bench::BaseConfigJson("qwen3_5_text", kShape);
   qwen35["layer_types"] = ablate::bench::Qwen35LayerTypes();
   qwen35["head_dim"] = 64;
-  qwen35.update({{"linear_num_key_heads", 6}, {"linear_num_value_heads", 12}, {"linear_key_head_dim", 64},
+  qwen35.update({{"linear_num_key_heads", 6},
+                 {"linear_num_value_heads", 12},
+                 {"linear_key_head_dim", 64},
                  {"linear_value_head_dim", 64}});
   nlohmann::json falcon = ablate::bench::BaseConfigJson("falcon_h1", kShape);
-  falcon.update({{"mamba_d_ssm", 768}, {"mamba_n_heads", 12}, {"mamba_d_head", 64}, {"mamba_n_groups", 1},
-                 {"mamba_d_state", 64}, {"mamba_d_conv", 4}, {"mamba_chunk_size", 256},
-                 {"mamba_rms_norm", true}, {"mamba_norm_before_gate", false}, {"tie_word_embeddings", false}});
+  falcon.update({{"mamba_d_ssm", 768},
+                 {"mamba_n_heads", 12},
+                 {"mamba_d_head", 64},
+                 {"mamba_n_groups", 1},
+                 {"mamba_d_state", 64},
+                 {"mamba_d_conv", 4},
+                 {"mamba_chunk_size", 256},
+                 {"mamba_rms_norm", true},
+                 {"mamba_norm_before_gate", false},
+                 {"tie_word_embeddings", false}});
 
   const at::Tensor corpus = at::randint(0, 32768, {n_windows * window}, at::kLong);
   std::vector<int64_t> tokens(corpus.data_ptr<int64_t>(), corpus.data_ptr<int64_t>() + corpus.numel());
@@ -72,8 +81,8 @@ int main(int argc, char** argv) {
   if (!windows.ok()) return 1;
 
   std::printf("%-10s %6s %6s %12s %14s\n", "family", "drift", "batch", "seconds", "tokens/s");
-  for (const auto& [name, j] : {std::pair<const char*, nlohmann::json>{"qwen2", qwen2}, {"qwen3_5", qwen35},
-                                {"falcon_h1", falcon}}) {
+  for (const auto& [name, j] :
+       {std::pair<const char*, nlohmann::json>{"qwen2", qwen2}, {"qwen3_5", qwen35}, {"falcon_h1", falcon}}) {
     if (!only_family.empty() && only_family != name) continue;
     ablate::models::LoadOptions lo;
     lo.device = torch::Device(device);
@@ -105,8 +114,7 @@ int main(int argc, char** argv) {
                   [&](size_t i, const ablate::eval::WindowLogits& logits, const ablate::eval::WindowLogits& base) {
                     const auto& w = (*windows)[i];
                     sink += ablate::eval::ScoreTargets(logits, w.score_begin, w.targets).Sum();
-                    if (base.defined())
-                      tally.Add(base, logits, w.score_begin, static_cast<int64_t>(w.targets.size()));
+                    if (base.defined()) tally.Add(base, logits, w.score_begin, static_cast<int64_t>(w.targets.size()));
                     return absl::OkStatus();
                   });
               if (!st.ok()) std::exit(1);

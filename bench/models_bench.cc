@@ -53,9 +53,16 @@ int main(int argc, char** argv) {
   qwen35["linear_key_head_dim"] = 64;
   qwen35["linear_value_head_dim"] = 64;
   nlohmann::json falcon = ablate::bench::BaseConfigJson("falcon_h1", kShape);
-  falcon.update({{"mamba_d_ssm", 1024}, {"mamba_n_heads", 16}, {"mamba_d_head", 64}, {"mamba_n_groups", 1},
-                 {"mamba_d_state", 128}, {"mamba_d_conv", 4}, {"mamba_chunk_size", 256},
-                 {"mamba_rms_norm", true}, {"mamba_norm_before_gate", false}, {"tie_word_embeddings", false}});
+  falcon.update({{"mamba_d_ssm", 1024},
+                 {"mamba_n_heads", 16},
+                 {"mamba_d_head", 64},
+                 {"mamba_n_groups", 1},
+                 {"mamba_d_state", 128},
+                 {"mamba_d_conv", 4},
+                 {"mamba_chunk_size", 256},
+                 {"mamba_rms_norm", true},
+                 {"mamba_norm_before_gate", false},
+                 {"tie_word_embeddings", false}});
 
   std::printf("%-10s %6s %6s %12s %14s\n", "family", "batch", "seq", "seconds", "tokens/s");
   const std::vector<std::pair<const char*, nlohmann::json>> families = {
@@ -85,8 +92,8 @@ int main(int argc, char** argv) {
     torch::Tensor beta = torch::sigmoid(torch::randn({1, long_seq, hv}));
     const double chunked = BestSeconds([&] { ablate::models::ChunkedGatedDeltaRule(q, k, v, g, beta, {}, 64); }, reps);
     const double recurrent = BestSeconds([&] { ablate::models::RecurrentGatedDeltaRule(q, k, v, g, beta, {}); }, reps);
-    std::printf("gated deltanet  chunked %.3f s  recurrent %.3f s  ratio recurrent/chunked %.1fx\n", chunked,
-                recurrent, recurrent / chunked);
+    std::printf("gated deltanet  chunked %.3f s  recurrent %.3f s  ratio recurrent/chunked %.1fx\n", chunked, recurrent,
+                recurrent / chunked);
   }
   {
     const int64_t h = 16, p = 64, n = 128;

@@ -77,8 +77,7 @@ Times Timed(F fn) {
 }
 
 // One job: the perplexity path over every window; returns the summed log-likelihood.
-double Job(const ablate::models::CausalLM& lm,
-           const std::vector<ablate::eval::ScoringWindow>& windows,
+double Job(const ablate::models::CausalLM& lm, const std::vector<ablate::eval::ScoringWindow>& windows,
            const ablate::models::AblationPlan& plan, ablate::eval::ResidualCache* cache) {
   ablate::eval::BatchOptions bo;
   bo.plan = &plan;
@@ -86,8 +85,7 @@ double Job(const ablate::models::CausalLM& lm,
   bo.residual_key = "bench";
   double sum = 0.0;
   auto st = ablate::eval::ForwardWindows(
-      lm, windows, bo,
-      [&](size_t i, const ablate::eval::WindowLogits& logits, const ablate::eval::WindowLogits&) {
+      lm, windows, bo, [&](size_t i, const ablate::eval::WindowLogits& logits, const ablate::eval::WindowLogits&) {
         sum += ablate::eval::ScoreTargets(logits, windows[i].score_begin, windows[i].targets).Sum();
         return absl::OkStatus();
       });
@@ -110,14 +108,12 @@ int main(int argc, char** argv) {
   std::printf(
       "cpu, threads %d, %d layers, hidden 256, vocab 8192, %ld window(s) of %ld tokens, %d jobs "
       "per sweep\n\n",
-      at::get_num_threads(), kLayers, static_cast<long>(n_windows), static_cast<long>(window),
-      kLayers + 1);
+      at::get_num_threads(), kLayers, static_cast<long>(n_windows), static_cast<long>(window), kLayers + 1);
 
   nlohmann::json qwen2 = BaseConfig("qwen2");
   nlohmann::json qwen35 = BaseConfig("qwen3_5_text");
   nlohmann::json types = nlohmann::json::array();
-  for (int l = 0; l < kLayers; ++l)
-    types.push_back(l % 4 == 3 ? "full_attention" : "linear_attention");
+  for (int l = 0; l < kLayers; ++l) types.push_back(l % 4 == 3 ? "full_attention" : "linear_attention");
   qwen35["layer_types"] = types;
   qwen35.update({{"linear_num_key_heads", 2},
                  {"linear_num_value_heads", 4},
@@ -136,16 +132,14 @@ int main(int argc, char** argv) {
                  {"tie_word_embeddings", false}});
 
   const at::Tensor corpus = at::randint(0, 8192, {n_windows * window}, at::kLong);
-  std::vector<int64_t> tokens(corpus.data_ptr<int64_t>(),
-                              corpus.data_ptr<int64_t>() + corpus.numel());
+  std::vector<int64_t> tokens(corpus.data_ptr<int64_t>(), corpus.data_ptr<int64_t>() + corpus.numel());
   auto windows = ablate::eval::RollingWindows(tokens, 0, window);
   if (!windows.ok()) return 1;
 
-  std::printf("%-10s %-5s %11s %12s %11s %14s %13s %7s %5s\n", "family", "clock", "baseline s",
-              "sweep off s", "sweep on s", "off/(L+1)base", "on/(L+1)base", "on/off", "same");
-  for (const auto& [name, j] : {std::pair<const char*, nlohmann::json>{"qwen2", qwen2},
-                                {"qwen3_5", qwen35},
-                                {"falcon_h1", falcon}}) {
+  std::printf("%-10s %-5s %11s %12s %11s %14s %13s %7s %5s\n", "family", "clock", "baseline s", "sweep off s",
+              "sweep on s", "off/(L+1)base", "on/(L+1)base", "on/off", "same");
+  for (const auto& [name, j] :
+       {std::pair<const char*, nlohmann::json>{"qwen2", qwen2}, {"qwen3_5", qwen35}, {"falcon_h1", falcon}}) {
     if (!only_family.empty() && only_family != name) continue;
     auto lm = ablate::models::CreateCausalLM(Config(j), {}, 1);
     if (!lm.ok()) {
@@ -154,8 +148,7 @@ int main(int argc, char** argv) {
     }
     std::vector<ablate::models::AblationPlan> plans = {{}};
     for (int64_t l = 0; l < kLayers; ++l)
-      plans.push_back(
-          {{.layer = l, .component = ablate::v1::LAYER, .mode = ablate::v1::SKIP_LAYER}});
+      plans.push_back({{.layer = l, .component = ablate::v1::LAYER, .mode = ablate::v1::SKIP_LAYER}});
     (void)Job(**lm, *windows, {}, nullptr);  // warm-up
     Times base{1e300, 1e300};                // best of 3: the machine is shared
     for (int r = 0; r < 3; ++r) {
@@ -172,12 +165,11 @@ int main(int argc, char** argv) {
       on_t += Timed([&] { on.push_back(Job(**lm, *windows, p, &cache)); });
     }
     const double n = static_cast<double>(plans.size());
-    std::printf("%-10s %-5s %11.3f %12.3f %11.3f %14.3f %13.3f %7.3f %5s\n", name, "wall",
-                base.wall, off_t.wall, on_t.wall, off_t.wall / (n * base.wall),
-                on_t.wall / (n * base.wall), on_t.wall / off_t.wall, off == on ? "yes" : "NO");
-    std::printf("%-10s %-5s %11.3f %12.3f %11.3f %14.3f %13.3f %7.3f %5s\n", name, "cpu", base.cpu,
-                off_t.cpu, on_t.cpu, off_t.cpu / (n * base.cpu), on_t.cpu / (n * base.cpu),
-                on_t.cpu / off_t.cpu, "");
+    std::printf("%-10s %-5s %11.3f %12.3f %11.3f %14.3f %13.3f %7.3f %5s\n", name, "wall", base.wall, off_t.wall,
+                on_t.wall, off_t.wall / (n * base.wall), on_t.wall / (n * base.wall), on_t.wall / off_t.wall,
+                off == on ? "yes" : "NO");
+    std::printf("%-10s %-5s %11.3f %12.3f %11.3f %14.3f %13.3f %7.3f %5s\n", name, "cpu", base.cpu, off_t.cpu, on_t.cpu,
+                off_t.cpu / (n * base.cpu), on_t.cpu / (n * base.cpu), on_t.cpu / off_t.cpu, "");
   }
   return 0;
 }

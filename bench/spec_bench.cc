@@ -30,8 +30,8 @@ ModelConfig Falcon36() {
 v1::SweepSpec MillionJobSpec() {
   std::string evals;
   for (int i = 0; i < 8; ++i)
-    absl::StrAppend(&evals, "  - {name: e", i, ", perplexity: {dataset: /data/wiki.test.raw, max_length: ", 256 * (i + 1),
-                    "}}\n");
+    absl::StrAppend(&evals, "  - {name: e", i,
+                    ", perplexity: {dataset: /data/wiki.test.raw, max_length: ", 256 * (i + 1), "}}\n");
   std::string seeds;
   for (int s = 0; s < 50; ++s) absl::StrAppend(&seeds, s == 0 ? "" : ", ", s);
   std::string counts;
@@ -40,14 +40,17 @@ v1::SweepSpec MillionJobSpec() {
 name: bench
 models: [{name: falcon36, path: /models/falcon36}]
 evaluations:
-)", evals, R"(
+)",
+                                        evals, R"(
 ablations:
   - {layer_sweep: ssm}
   - {layer_sweep: attention}
   - {layer_sweep: layer}
   - {random: {match: attention, pool: component_pairs, trials: 1992, seed: 1}}
-  - {progressive: {component: ssm, counts: [)", counts, R"(], orders: [first, last, random], trials: 10}}
-seeds: [)", seeds, "]\nexecution: {max_jobs: 2000000}\n");
+  - {progressive: {component: ssm, counts: [)",
+                                        counts, R"(], orders: [first, last, random], trials: 10}}
+seeds: [)",
+                                        seeds, "]\nexecution: {max_jobs: 2000000}\n");
   auto spec = ParseSweepSpec(text, "bench.yaml");
   if (!spec.ok()) {
     fprintf(stderr, "%s\n", std::string(spec.status().message()).c_str());
@@ -90,11 +93,14 @@ void BM_StreamSweep(benchmark::State& state) {
   int64_t jobs = 0;
   for (auto _ : state) {
     jobs = 0;
-    auto counts = StreamSweep(spec, layouts, [&jobs](const v1::JobSpec& j) {
-      benchmark::DoNotOptimize(j.index());
-      ++jobs;
-      return absl::OkStatus();
-    }, BenchOptions());
+    auto counts = StreamSweep(
+        spec, layouts,
+        [&jobs](const v1::JobSpec& j) {
+          benchmark::DoNotOptimize(j.index());
+          ++jobs;
+          return absl::OkStatus();
+        },
+        BenchOptions());
     if (!counts.ok()) state.SkipWithError(std::string(counts.status().message()).c_str());
   }
   state.counters["jobs"] = static_cast<double>(jobs);

@@ -244,8 +244,9 @@ int main(int argc, char** argv) {
       ok = false;
     }
     if (!ok) {
-      std::fprintf(stderr, "usage: submit_bench [--evaluations N] [--seeds N] [--modes one,all,bound] "
-                           "[--chunk N] [--ahead N]\n");
+      std::fprintf(stderr,
+                   "usage: submit_bench [--evaluations N] [--seeds N] [--modes one,all,bound] "
+                   "[--chunk N] [--ahead N]\n");
       return 2;
     }
   }
@@ -255,13 +256,12 @@ int main(int argc, char** argv) {
     if (!RunMode(cfg, mode, &row)) return 1;
     rows.push_back(row);
   }
-  std::printf("%-26s %9s %9s %10s %10s %9s %12s %11s %9s\n", "SubmitSweep", "jobs", "accept_s",
-              "created_s", "created", "peak_MB", "max_lease_ms", "max_get_ms", "cancel_s");
+  std::printf("%-26s %9s %9s %10s %10s %9s %12s %11s %9s\n", "SubmitSweep", "jobs", "accept_s", "created_s", "created",
+              "peak_MB", "max_lease_ms", "max_get_ms", "cancel_s");
   for (const Row& r : rows) {
     std::printf("%-26s %9lld %9.2f %10.2f %10lld %9.0f %12.1f %11.1f %9.2f\n", r.name.c_str(),
-                static_cast<long long>(r.jobs), r.accept_s, r.created_s,
-                static_cast<long long>(r.created), r.peak_mb, r.max_lease_ms, r.max_get_ms,
-                r.cancel_s);
+                static_cast<long long>(r.jobs), r.accept_s, r.created_s, static_cast<long long>(r.created), r.peak_mb,
+                r.max_lease_ms, r.max_get_ms, r.cancel_s);
   }
   return 0;
 }

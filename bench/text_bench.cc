@@ -65,8 +65,7 @@ void RunEncode(benchmark::State& state, const Tokenizer* tok, bool clear_cache) 
     tokens += static_cast<int64_t>(ids->size());
     benchmark::DoNotOptimize(ids->data());
   }
-  state.counters["tokens/s"] =
-      benchmark::Counter(static_cast<double>(tokens), benchmark::Counter::kIsRate);
+  state.counters["tokens/s"] = benchmark::Counter(static_cast<double>(tokens), benchmark::Counter::kIsRate);
   state.SetBytesProcessed(static_cast<int64_t>(text.size()) * state.iterations());
 }
 
@@ -97,13 +96,12 @@ void BM_QwenDecode(benchmark::State& state) {
     auto text = tok->Decode(ids);
     benchmark::DoNotOptimize(text->data());
   }
-  state.counters["tokens/s"] = benchmark::Counter(
-      static_cast<double>(ids.size()) * state.iterations(), benchmark::Counter::kIsRate);
+  state.counters["tokens/s"] =
+      benchmark::Counter(static_cast<double>(ids.size()) * state.iterations(), benchmark::Counter::kIsRate);
 }
 
 void BM_LoadQwenTokenizer(benchmark::State& state) {
-  for (auto _ : state)
-    benchmark::DoNotOptimize(Load("data/tokenizers/qwen2/tokenizer.json", 65536));
+  for (auto _ : state) benchmark::DoNotOptimize(Load("data/tokenizers/qwen2/tokenizer.json", 65536));
 }
 
 void BM_LoadMmlu5Shot(benchmark::State& state) {
@@ -144,11 +142,7 @@ BENCHMARK(BM_Gpt2EncodeWarm)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_QwenDecode)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_LoadQwenTokenizer)->Unit(benchmark::kMillisecond)->Iterations(3);
 BENCHMARK(BM_LoadMmlu5Shot)->Unit(benchmark::kMillisecond);
-BENCHMARK(BM_TrainBpeShakespeare)
-    ->Arg(1024)
-    ->Arg(8192)
-    ->Unit(benchmark::kMillisecond)
-    ->Iterations(1);
+BENCHMARK(BM_TrainBpeShakespeare)->Arg(1024)->Arg(8192)->Unit(benchmark::kMillisecond)->Iterations(1);
 
 }  // namespace
 }  // namespace ablate::text

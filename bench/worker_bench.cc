@@ -59,10 +59,8 @@ struct Row {
   double seconds;
 };
 
-Row RunOne(const std::string& dir, const v1::SweepSpec& spec, int workers, int per_lease,
-          bool pipeline) {
-  const std::string db =
-      absl::StrCat(dir, "/bench-", workers, "-", per_lease, pipeline ? "-p" : "", ".db");
+Row RunOne(const std::string& dir, const v1::SweepSpec& spec, int workers, int per_lease, bool pipeline) {
+  const std::string db = absl::StrCat(dir, "/bench-", workers, "-", per_lease, pipeline ? "-p" : "", ".db");
   coordinator::CoordinatorOptions copts;
   copts.db_path = db;
   copts.listen_address = "127.0.0.1:0";
@@ -72,8 +70,7 @@ Row RunOne(const std::string& dir, const v1::SweepSpec& spec, int workers, int p
     std::fprintf(stderr, "coordinator: %s\n", std::string(server.status().message()).c_str());
     std::exit(1);
   }
-  auto stub = v1::Coordinator::NewStub(
-      grpc::CreateChannel((*server)->address(), grpc::InsecureChannelCredentials()));
+  auto stub = v1::Coordinator::NewStub(grpc::CreateChannel((*server)->address(), grpc::InsecureChannelCredentials()));
   v1::SubmitSweepRequest req;
   *req.mutable_spec() = spec;
   v1::SubmitSweepResponse resp;
@@ -96,8 +93,7 @@ Row RunOne(const std::string& dir, const v1::SweepSpec& spec, int workers, int p
     o.log_sink = [](const std::string&) {};
     testing::TestEvaluatorOptions eo;
     eo.sleep_ms = 0;
-    runtimes.push_back(std::make_unique<worker::WorkerRuntime>(
-        o, std::make_unique<testing::TestEvaluator>(eo)));
+    runtimes.push_back(std::make_unique<worker::WorkerRuntime>(o, std::make_unique<testing::TestEvaluator>(eo)));
   }
   const absl::Time t0 = absl::Now();
   std::vector<std::thread> threads;
@@ -129,15 +125,14 @@ int main(int argc, char** argv) {
   char tmpl[] = "/tmp/ablate-worker-bench-XXXXXX";
   const std::string dir = mkdtemp(tmpl);
   std::filesystem::create_directories(dir + "/q24");
-  std::ofstream(dir + "/q24/config.json")
-      << R"({"model_type": "qwen2", "hidden_size": 64, "intermediate_size": 128,
+  std::ofstream(dir + "/q24/config.json") << R"({"model_type": "qwen2", "hidden_size": 64, "intermediate_size": 128,
             "num_attention_heads": 4, "num_key_value_heads": 2, "num_hidden_layers": 24,
             "vocab_size": 256})";
   std::ofstream(dir + "/text.raw") << "x\n";
   const v1::SweepSpec spec = Spec(dir + "/q24", dir + "/text.raw", scale);
 
-  std::printf("%-9s %-8s %-10s %8s %9s %10s %8s\n", "pipeline", "workers", "per_lease", "jobs",
-              "seconds", "jobs/s", "ratio");
+  std::printf("%-9s %-8s %-10s %8s %9s %10s %8s\n", "pipeline", "workers", "per_lease", "jobs", "seconds", "jobs/s",
+              "ratio");
   double base = 0;
   for (bool pipeline : {false, true}) {
     for (int per_lease : {1, 8}) {
@@ -145,9 +140,8 @@ int main(int argc, char** argv) {
         Row r = RunOne(dir, spec, workers, per_lease, pipeline);
         const double rate = r.jobs / r.seconds;
         if (base == 0) base = rate;
-        std::printf("%-9s %-8d %-10d %8lld %9.2f %10.1f %8.2f\n", r.pipeline ? "on" : "off",
-                    r.workers, r.per_lease, static_cast<long long>(r.jobs), r.seconds, rate,
-                    rate / base);
+        std::printf("%-9s %-8d %-10d %8lld %9.2f %10.1f %8.2f\n", r.pipeline ? "on" : "off", r.workers, r.per_lease,
+                    static_cast<long long>(r.jobs), r.seconds, rate, rate / base);
         std::fflush(stdout);
       }
     }

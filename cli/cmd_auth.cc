@@ -31,17 +31,15 @@ struct TokenArgs {
 
 void NewToken(const TokenArgs& a, CommandContext* ctx) {
   if (!auth::ValidTenantName(a.tenant)) {
-    return (void)ctx->Fail(
-        absl::InvalidArgumentError("--tenant: 1-64 characters of A-Z a-z 0-9 . _ -"));
+    return (void)ctx->Fail(absl::InvalidArgumentError("--tenant: 1-64 characters of A-Z a-z 0-9 . _ -"));
   }
   absl::StatusOr<auth::Role> role = auth::ParseRole(a.role);
   if (!role.ok()) return (void)ctx->Fail(role.status());
   absl::StatusOr<std::string> token = auth::NewToken();
   if (!token.ok()) return (void)ctx->Fail(token.status());
   std::cout << *token << "\n";
-  std::cerr
-      << "# the token is shown once; give it to its holder (ABLATE_TOKEN or --token-file).\n"
-         "# add this line under 'tokens:' in the coordinator's --auth-file, then SIGHUP it:\n";
+  std::cerr << "# the token is shown once; give it to its holder (ABLATE_TOKEN or --token-file).\n"
+               "# add this line under 'tokens:' in the coordinator's --auth-file, then SIGHUP it:\n";
   std::cout << "  - {sha256: " << auth::Sha256Hex(*token) << ", tenant: " << a.tenant
             << ", role: " << auth::RoleName(*role);
   if (!a.name.empty()) std::cout << ", name: " << a.name;
@@ -78,13 +76,12 @@ void Audit(const AuditArgs& a, CommandContext* ctx) {
     gctx.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(30)));
     grpc::Status s = stub->ListAudit(&gctx, req, &resp);
     if (!s.ok()) {
-      return (void)ctx->Fail(
-          absl::Status(static_cast<absl::StatusCode>(s.error_code()),
-                       absl::StrCat("audit (", a.coordinator, "): ", s.error_message())));
+      return (void)ctx->Fail(absl::Status(static_cast<absl::StatusCode>(s.error_code()),
+                                          absl::StrCat("audit (", a.coordinator, "): ", s.error_message())));
     }
     for (const v1::AuditEntry& e : resp.entries()) {
-      const std::string when = absl::FormatTime(
-          "%Y-%m-%d %H:%M:%S", absl::FromUnixMillis(e.unix_ms()), absl::UTCTimeZone());
+      const std::string when =
+          absl::FormatTime("%Y-%m-%d %H:%M:%S", absl::FromUnixMillis(e.unix_ms()), absl::UTCTimeZone());
       if (a.format == "json") {
         rows.push_back({{"audit_id", e.audit_id()},
                         {"unix_ms", e.unix_ms()},
@@ -95,10 +92,9 @@ void Audit(const AuditArgs& a, CommandContext* ctx) {
                         {"outcome", e.outcome()},
                         {"detail", e.detail()}});
       } else {
-        std::cout << e.audit_id() << "\t" << when << "\t"
-                  << (e.subject().empty() ? "-" : e.subject()) << "\t"
-                  << (e.tenant().empty() ? "-" : e.tenant()) << "\t" << e.rpc() << "\t"
-                  << e.sweep_id() << "\t" << e.outcome() << "\t" << e.detail() << "\n";
+        std::cout << e.audit_id() << "\t" << when << "\t" << (e.subject().empty() ? "-" : e.subject()) << "\t"
+                  << (e.tenant().empty() ? "-" : e.tenant()) << "\t" << e.rpc() << "\t" << e.sweep_id() << "\t"
+                  << e.outcome() << "\t" << e.detail() << "\n";
       }
       --left;
     }
@@ -112,16 +108,14 @@ void Audit(const AuditArgs& a, CommandContext* ctx) {
 
 void RegisterAuthCommands(CLI::App* app, CommandContext* ctx) {
   {
-    CLI::App* token =
-        app->add_subcommand("token", "Bearer tokens for the coordinator's --auth-file");
+    CLI::App* token = app->add_subcommand("token", "Bearer tokens for the coordinator's --auth-file");
     token->require_subcommand(1);
     auto args = std::make_shared<TokenArgs>();
-    CLI::App* cmd = token->add_subcommand(
-        "new", "Print a fresh random token (256 bits) and its line for the auth file");
+    CLI::App* cmd =
+        token->add_subcommand("new", "Print a fresh random token (256 bits) and its line for the auth file");
     cmd->add_option("--tenant", args->tenant, "tenant the token acts for")->required();
     cmd->add_option("--role", args->role, "admin, submitter, viewer or worker")->required();
-    cmd->add_option("--name", args->name,
-                    "name in logs and the audit table (default: digest prefix)");
+    cmd->add_option("--name", args->name, "name in logs and the audit table (default: digest prefix)");
     cmd->callback([args, ctx] { NewToken(*args, ctx); });
   }
   {

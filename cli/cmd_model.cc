@@ -4,12 +4,12 @@
 //       one line per golden case (max abs diff, tolerance, PASS/FAIL); exit 0 iff all pass
 //   ablate model describe /ckpt/falcon-h1-0.5b
 //       family, parameter count, per-layer component table
+#include <torch/types.h>
+
 #include <iostream>
 #include <memory>
 #include <string>
 #include <vector>
-
-#include <torch/types.h>
 
 #include "CLI/CLI.hpp"
 #include "absl/strings/str_cat.h"
@@ -56,8 +56,8 @@ absl::Status RunCheckGolden(const CheckGoldenArgs& a) {
   if (bad_dirs) std::cout << ", " << bad_dirs << " director" << (bad_dirs == 1 ? "y" : "ies") << " unusable";
   std::cout << "\n";
   if (failed || bad_dirs || total == 0)
-    return absl::FailedPreconditionError(absl::StrCat("check-golden: ", failed, " failed checks, ", bad_dirs,
-                                                      " unusable directories"));
+    return absl::FailedPreconditionError(
+        absl::StrCat("check-golden: ", failed, " failed checks, ", bad_dirs, " unusable directories"));
   return absl::OkStatus();
 }
 

@@ -51,9 +51,10 @@ void Report(const ReportArgs& a, CommandContext* ctx) {
   }
   auto data = report::LoadStudy(*source, a.sweep_id);
   if (!data.ok()) return (void)ctx->Fail(data.status());
-  const std::string html = report::RenderReportHtml(
-      *data, {.generated_by = absl::StrCat("ablate ", ABLATE_REPORT_VERSION), .source = from,
-              .generated_unix_ms = absl::ToUnixMillis(absl::Now())});
+  const std::string html =
+      report::RenderReportHtml(*data, {.generated_by = absl::StrCat("ablate ", ABLATE_REPORT_VERSION),
+                                       .source = from,
+                                       .generated_unix_ms = absl::ToUnixMillis(absl::Now())});
   {
     std::ofstream out(a.output, std::ios::binary | std::ios::trunc);
     out << html;
@@ -62,8 +63,8 @@ void Report(const ReportArgs& a, CommandContext* ctx) {
       return;
     }
   }
-  std::cerr << "wrote " << a.output << " (sweep " << a.sweep_id << ", " << data->rows.size()
-            << " result rows, " << html.size() / 1024 << " KiB)\n";
+  std::cerr << "wrote " << a.output << " (sweep " << a.sweep_id << ", " << data->rows.size() << " result rows, "
+            << html.size() / 1024 << " KiB)\n";
   if (a.png_dir.empty()) return;
   auto pngs = report::ExportPngs(*data, a.png_dir, {.chromium = a.chromium});
   if (!pngs.ok()) return (void)ctx->Fail(pngs.status());
@@ -74,8 +75,8 @@ void Report(const ReportArgs& a, CommandContext* ctx) {
 
 void RegisterReportCommands(CLI::App* app, CommandContext* ctx) {
   auto args = std::make_shared<ReportArgs>();
-  CLI::App* cmd = app->add_subcommand(
-      "report", "Write a sweep's study report: one self-contained HTML file with the figures");
+  CLI::App* cmd =
+      app->add_subcommand("report", "Write a sweep's study report: one self-contained HTML file with the figures");
   cmd->add_option("sweep", args->sweep_id, "sweep id")->required()->check(CLI::PositiveNumber);
   cmd->add_option("--db", args->db, "read the coordinator's SQLite file (read-only; no lock taken)");
   // No $ABLATE_COORDINATOR default: with --db it would make two sources.

@@ -50,12 +50,13 @@ void PrintTable(const v1::SweepSpec& spec, const std::vector<v1::ExpansionCount>
   for (const auto& c : counts) model_w = std::max(model_w, c.model().size());
   std::cout << "sweep '" << spec.name() << "': " << spec.models_size() << " models, " << spec.evaluations_size()
             << " evaluations, " << std::max(1, spec.seeds_size()) << (spec.seeds_size() > 1 ? " seeds\n" : " seed\n");
-  std::cout << std::left << std::setw(model_w + 2) << "model" << std::setw(13) << "kind" << std::right
-            << std::setw(11) << "conditions" << std::setw(10) << "jobs" << "\n";
+  std::cout << std::left << std::setw(model_w + 2) << "model" << std::setw(13) << "kind" << std::right << std::setw(11)
+            << "conditions" << std::setw(10) << "jobs"
+            << "\n";
   int64_t conditions = 0, jobs = 0;
   for (const auto& c : counts) {
-    std::cout << std::left << std::setw(model_w + 2) << c.model() << std::setw(13) << KindName(c.kind())
-              << std::right << std::setw(11) << c.conditions() << std::setw(10) << c.jobs() << "\n";
+    std::cout << std::left << std::setw(model_w + 2) << c.model() << std::setw(13) << KindName(c.kind()) << std::right
+              << std::setw(11) << c.conditions() << std::setw(10) << c.jobs() << "\n";
     conditions += c.conditions();
     jobs += c.jobs();
   }
@@ -72,7 +73,8 @@ absl::Status RunExpand(const ExpandArgs& a) {
     ASSIGN_OR_RETURN(auto kv, spec::ParseLayoutOverride(l));
     bool known = false;
     for (const auto& m : spec.models()) known = known || m.name() == kv.first;
-    if (!known) return absl::InvalidArgumentError(absl::StrCat("--layout ", l, ": the spec has no model '", kv.first, "'"));
+    if (!known)
+      return absl::InvalidArgumentError(absl::StrCat("--layout ", l, ": the spec has no model '", kv.first, "'"));
     dirs[kv.first] = kv.second;
   }
   spec::ConfigLayoutSource from_paths;
@@ -84,7 +86,7 @@ absl::Status RunExpand(const ExpandArgs& a) {
   }
   // Streamed: a 10^6-job grid never sits in memory.
   google::protobuf::util::JsonPrintOptions opts;
-  opts.preserve_proto_field_names = true;    // the spec's own key names
+  opts.preserve_proto_field_names = true;     // the spec's own key names
   opts.always_print_primitive_fields = true;  // explicit jobs: seed 0, index 0, layer 0 are printed
   std::string line;
   const bool list = a.list;
@@ -107,7 +109,8 @@ absl::Status RunExpand(const ExpandArgs& a) {
 
 void RegisterSpecCommands(CLI::App* app, CommandContext* ctx) {
   auto args = std::make_shared<ExpandArgs>();
-  CLI::App* cmd = app->add_subcommand("expand", "Expand a sweep spec into its jobs (counts, list or JSON), without running it");
+  CLI::App* cmd =
+      app->add_subcommand("expand", "Expand a sweep spec into its jobs (counts, list or JSON), without running it");
   cmd->add_option("spec", args->spec, "Sweep spec (YAML or JSON)")->required();
   cmd->add_option("--layout", args->layouts,
                   "MODEL=DIR: read that model's config.json from DIR instead of its path (repeatable)");

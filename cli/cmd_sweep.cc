@@ -38,8 +38,7 @@ constexpr char kDefaultCoordinator[] = "127.0.0.1:50051";
 
 int64_t NowMs() { return absl::ToUnixMillis(absl::Now()); }
 
-void AddCoordinatorFlag(CLI::App* cmd, std::string* address,
-                        auth::ClientSecurityOptions* security) {
+void AddCoordinatorFlag(CLI::App* cmd, std::string* address, auth::ClientSecurityOptions* security) {
   *address = kDefaultCoordinator;
   cmd->add_option("--coordinator", *address, "coordinator address host:port")
       ->envname("ABLATE_COORDINATOR")
@@ -58,8 +57,7 @@ absl::StatusOr<std::string> ReadText(const std::string& path) {
 // reuse: residual-stream reuse across jobs (same numbers; off for comparison).
 // threads: intra-op CPU threads (0: LibTorch default), as ablate-worker --threads.
 EvaluatorFactory ProductEvaluatorFactory(bool reuse, int threads) {
-  return [reuse, threads](const std::string& device,
-                          int) -> absl::StatusOr<std::unique_ptr<worker::Evaluator>> {
+  return [reuse, threads](const std::string& device, int) -> absl::StatusOr<std::unique_ptr<worker::Evaluator>> {
 #ifdef ABLATE_HAVE_LM_EVALUATOR
     eval::LmEvaluatorOptions options;
     options.device = device;
@@ -81,9 +79,8 @@ std::string FailedJobsSummary(const std::vector<v1::Job>& jobs, size_t limit) {
   std::string out;
   for (size_t i = 0; i < jobs.size() && i < limit; ++i) {
     const auto& j = jobs[i];
-    absl::StrAppend(&out, "  job ", j.job_id(), " ", j.spec().model().name(), " ",
-                    j.spec().condition().label(), " ", j.spec().evaluation().name(), ": ",
-                    j.last_error(), "\n");
+    absl::StrAppend(&out, "  job ", j.job_id(), " ", j.spec().model().name(), " ", j.spec().condition().label(), " ",
+                    j.spec().evaluation().name(), ": ", j.last_error(), "\n");
   }
   if (jobs.size() > limit) absl::StrAppend(&out, "  ... and ", jobs.size() - limit, " more\n");
   return out;
@@ -129,13 +126,13 @@ void Run(const RunArgs& a, CommandContext* ctx) {
     std::cout << FormatResults(result->rows, *format);
   }
   const auto& c = result->sweep.counts();
-  std::cerr << "sweep " << result->sweep_id << " " << SweepStateName(result->sweep.state()) << ": "
-            << c.succeeded() << " succeeded, " << c.failed() << " failed, " << c.cancelled()
-            << " cancelled (db " << options.db_path << ")\n";
+  std::cerr << "sweep " << result->sweep_id << " " << SweepStateName(result->sweep.state()) << ": " << c.succeeded()
+            << " succeeded, " << c.failed() << " failed, " << c.cancelled() << " cancelled (db " << options.db_path
+            << ")\n";
   if (c.failed() > 0 || c.cancelled() > 0 || result->sweep.state() != v1::SWEEP_DONE) {
     std::cerr << FailedJobsSummary(result->failed_jobs, 10);
-    ctx->Fail(absl::AbortedError(absl::StrCat("sweep ", result->sweep_id, ": ", c.failed(),
-                                              " job(s) failed, ", c.cancelled(), " cancelled")));
+    ctx->Fail(absl::AbortedError(
+        absl::StrCat("sweep ", result->sweep_id, ": ", c.failed(), " job(s) failed, ", c.cancelled(), " cancelled")));
   }
 }
 
@@ -172,8 +169,8 @@ void Submit(const SubmitArgs& a, CommandContext* ctx) {
   auto resp = client.Submit(*request, absl::Seconds(a.timeout_s));
   if (!resp.ok()) return (void)ctx->Fail(resp.status());
   if (resp->resumed()) {
-    std::cout << "resumed sweep " << resp->sweep_id() << " '" << spec->name() << "': "
-              << resp->job_count() << " jobs (same name and spec; finished results are kept)\n";
+    std::cout << "resumed sweep " << resp->sweep_id() << " '" << spec->name() << "': " << resp->job_count()
+              << " jobs (same name and spec; finished results are kept)\n";
     return;
   }
   for (const auto& count : resp->counts()) {
@@ -183,8 +180,8 @@ void Submit(const SubmitArgs& a, CommandContext* ctx) {
   if (a.dry_run) {
     std::cout << "dry run: " << resp->job_count() << " jobs (nothing stored)\n";
   } else {
-    std::cout << "submitted sweep " << resp->sweep_id() << " '" << spec->name() << "': "
-              << resp->job_count() << " jobs\n";
+    std::cout << "submitted sweep " << resp->sweep_id() << " '" << spec->name() << "': " << resp->job_count()
+              << " jobs\n";
   }
 }
 
@@ -232,8 +229,7 @@ void Watch(const SweepArgs& a, CommandContext* ctx) {
     got = true;
     const bool finished = e.state() != v1::SWEEP_RUNNING;
     if (tty) {
-      std::cerr << "\r" << ProgressLine(e.counts(), e.jobs_per_second(), 30, e.eta_ms()) << "\x1b[K"
-                << std::flush;
+      std::cerr << "\r" << ProgressLine(e.counts(), e.jobs_per_second(), 30, e.eta_ms()) << "\x1b[K" << std::flush;
     } else if (finished || absl::Now() - last_line >= absl::Seconds(2)) {
       std::cerr << ProgressLine(e.counts(), e.jobs_per_second(), 30, e.eta_ms()) << "\n";
       last_line = absl::Now();
@@ -304,8 +300,8 @@ void Workers(const SweepArgs& a, CommandContext* ctx) {
   std::cout << FormatWorkers(*workers, NowMs());
 }
 
-CLI::App* SweepCommand(CLI::App* app, const char* name, const char* help,
-                       std::shared_ptr<SweepArgs> args, bool needs_id) {
+CLI::App* SweepCommand(CLI::App* app, const char* name, const char* help, std::shared_ptr<SweepArgs> args,
+                       bool needs_id) {
   CLI::App* cmd = app->add_subcommand(name, help);
   AddCoordinatorFlag(cmd, &args->coordinator, &args->security);
   if (needs_id) {
@@ -319,11 +315,10 @@ CLI::App* SweepCommand(CLI::App* app, const char* name, const char* help,
 void RegisterSweepCommands(CLI::App* app, CommandContext* ctx) {
   {
     auto args = std::make_shared<RunArgs>();
-    CLI::App* cmd = app->add_subcommand(
-        "run", "Run a sweep on this machine: embedded coordinator + local workers, then results");
+    CLI::App* cmd =
+        app->add_subcommand("run", "Run a sweep on this machine: embedded coordinator + local workers, then results");
     cmd->add_option("spec", args->spec, "sweep spec (YAML or JSON)")->required();
-    cmd->add_option("--db", args->options.db_path, "SQLite file of the sweep (resumable)")
-        ->capture_default_str();
+    cmd->add_option("--db", args->options.db_path, "SQLite file of the sweep (resumable)")->capture_default_str();
     cmd->add_option("--workers", args->options.workers, "local workers (one per device)")
         ->capture_default_str()
         ->check(CLI::PositiveNumber);
@@ -379,8 +374,7 @@ void RegisterSweepCommands(CLI::App* app, CommandContext* ctx) {
   {
     auto args = std::make_shared<SweepArgs>();
     CLI::App* cmd = SweepCommand(app, "results", "Results of a sweep (filters combine)", args, true);
-    cmd->add_option("--format", args->format, "table, csv, json or summary (the study view)")
-        ->capture_default_str();
+    cmd->add_option("--format", args->format, "table, csv, json or summary (the study view)")->capture_default_str();
     cmd->add_option("--model", args->model, "only this model (spec name)");
     cmd->add_option("--kind", args->kind, "only this ablation kind (e.g. layer_sweep)");
     cmd->add_option("--component", args->component, "only this component (e.g. attention)");

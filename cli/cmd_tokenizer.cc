@@ -58,12 +58,10 @@ absl::Status RunTokenize(const TokenizeArgs& a) {
 // Ids separated by spaces, commas or newlines (brackets allowed around them).
 absl::StatusOr<std::vector<int32_t>> ParseIdList(absl::string_view s, absl::string_view what) {
   std::vector<int32_t> ids;
-  for (absl::string_view part :
-       absl::StrSplit(s, absl::ByAnyChar(" ,\n\r\t[]"), absl::SkipEmpty())) {
+  for (absl::string_view part : absl::StrSplit(s, absl::ByAnyChar(" ,\n\r\t[]"), absl::SkipEmpty())) {
     int32_t id = 0;
     if (!absl::SimpleAtoi(part, &id)) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(what, ": \"", part, "\" is not an integer id"));
+      return absl::InvalidArgumentError(absl::StrCat(what, ": \"", part, "\" is not an integer id"));
     }
     ids.push_back(id);
   }
@@ -132,22 +130,20 @@ absl::Status RunPrompts(const PromptsArgs& a) {
            {"files", ds.fingerprint.files.size()},
            {"items", nlohmann::ordered_json::array()}};
     for (const text::GenerationItem& item : ds.items) {
-      out["items"].push_back(
-          {{"id", item.id}, {"prompt", item.prompt}, {"final_answer", item.final_answer}});
+      out["items"].push_back({{"id", item.id}, {"prompt", item.prompt}, {"final_answer", item.final_answer}});
       if (a.json) continue;
       ASSIGN_OR_RETURN(std::string note, TokenNote(tok.get(), item.prompt));
-      std::cout << "=== " << item.id << "  final_answer=" << item.final_answer << "  ("
-                << item.prompt.size() << " bytes" << note << ")\n"
+      std::cout << "=== " << item.id << "  final_answer=" << item.final_answer << "  (" << item.prompt.size()
+                << " bytes" << note << ")\n"
                 << item.prompt << "\n";
     }
   } else {
     v1::MultipleChoiceTask task;
-    if (!v1::MultipleChoiceTask_Parse(absl::AsciiStrToUpper(a.task), &task) ||
-        task == v1::TASK_UNSPECIFIED) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "--task: unknown \"", a.task,
-          "\" (MMLU, ARC_CHALLENGE, ARC_EASY, HELLASWAG, TRUTHFULQA_MC1, PIQA, WINOGRANDE, "
-          "LAMBADA, gsm8k)"));
+    if (!v1::MultipleChoiceTask_Parse(absl::AsciiStrToUpper(a.task), &task) || task == v1::TASK_UNSPECIFIED) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--task: unknown \"", a.task,
+                       "\" (MMLU, ARC_CHALLENGE, ARC_EASY, HELLASWAG, TRUTHFULQA_MC1, PIQA, WINOGRANDE, "
+                       "LAMBADA, gsm8k)"));
     }
     v1::MultipleChoiceEval spec;
     spec.set_task(task);
@@ -172,23 +168,21 @@ absl::Status RunPrompts(const PromptsArgs& a) {
                               {"partial_scoring", item.partial_scoring},
                               {"choices", choices}});
       if (a.json) continue;
-      std::cout << "=== " << item.id << (item.group.empty() ? "" : "  group=" + item.group)
-                << "  gold=" << item.gold << "  choices=" << item.choices.size()
-                << (item.partial_scoring ? "  (partial scoring)" : "") << "\n";
+      std::cout << "=== " << item.id << (item.group.empty() ? "" : "  group=" + item.group) << "  gold=" << item.gold
+                << "  choices=" << item.choices.size() << (item.partial_scoring ? "  (partial scoring)" : "") << "\n";
       for (size_t c = 0; c < item.choices.size(); ++c) {
         const text::ChoiceRequest& r = item.choices[c];
         if (c == 0 || item.partial_scoring) {
           ASSIGN_OR_RETURN(std::string note, TokenNote(tok.get(), r.context));
-          std::cout << "--- context" << (item.partial_scoring ? absl::StrCat(" ", c) : "") << " ("
-                    << r.context.size() << " bytes" << note << ")\n"
+          std::cout << "--- context" << (item.partial_scoring ? absl::StrCat(" ", c) : "") << " (" << r.context.size()
+                    << " bytes" << note << ")\n"
                     << r.context << "\n";
         }
       }
       for (size_t c = 0; c < item.choices.size(); ++c) {
         nlohmann::json cont = item.choices[c].continuation;
-        std::cout << "--- continuation " << c
-                  << (static_cast<int32_t>(c) == item.gold ? " (gold)" : "") << ": " << cont.dump()
-                  << "\n";
+        std::cout << "--- continuation " << c << (static_cast<int32_t>(c) == item.gold ? " (gold)" : "") << ": "
+                  << cont.dump() << "\n";
         if (item.partial_scoring) break;  // one shared continuation
       }
     }
@@ -197,8 +191,8 @@ absl::Status RunPrompts(const PromptsArgs& a) {
     std::cout << out.dump(1) << "\n";
   } else {
     std::cout << "=== " << out["task"].get<std::string>() << ": " << out["items"].size()
-              << " item(s) shown; data fingerprint " << out["fingerprint"].get<std::string>()
-              << " over " << out["files"].get<size_t>() << " file(s)\n";
+              << " item(s) shown; data fingerprint " << out["fingerprint"].get<std::string>() << " over "
+              << out["files"].get<size_t>() << " file(s)\n";
   }
   return absl::OkStatus();
 }
@@ -243,10 +237,9 @@ void RegisterTokenizerCommands(CLI::App* app, CommandContext* ctx) {
   });
 
   auto pargs = std::make_shared<PromptsArgs>();
-  CLI::App* prompts = app->add_subcommand(
-      "prompts", "Show the exact requests an evaluation entry produces (docs/datasets.md)");
-  prompts->add_option("--task", pargs->task, "MMLU, ARC_CHALLENGE, ..., LAMBADA, or gsm8k")
-      ->required();
+  CLI::App* prompts =
+      app->add_subcommand("prompts", "Show the exact requests an evaluation entry produces (docs/datasets.md)");
+  prompts->add_option("--task", pargs->task, "MMLU, ARC_CHALLENGE, ..., LAMBADA, or gsm8k")->required();
   prompts->add_option("--path", pargs->path, "the evaluation file or directory")->required();
   prompts->add_option("--fewshot-path", pargs->fewshot_path, "where shots come from");
   prompts->add_option("--num-fewshot", pargs->num_fewshot, "shots per item (default 0)");

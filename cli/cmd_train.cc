@@ -65,7 +65,8 @@ absl::Status RunTrain(const TrainArgs& a) {
   if (a.no_png) o.render_png = false;
   o.progress_tty = isatty(STDERR_FILENO) != 0;
   if (o.model.empty() || !o.model.contains("model_type"))
-    return absl::InvalidArgumentError("train: no model given (--config with a 'model:' map, or --model model_type=...)");
+    return absl::InvalidArgumentError(
+        "train: no model given (--config with a 'model:' map, or --model model_type=...)");
   ASSIGN_OR_RETURN(train::TrainReport r, train::Train(o, std::cerr));
   std::cout << o.out_dir << ": " << r.parameters << " params, held-out loss " << r.final_eval_loss << " (unigram "
             << r.unigram_eval_loss << "), " << r.steps << " steps in " << r.wall_seconds << " s\n";

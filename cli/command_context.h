@@ -35,13 +35,14 @@ struct CommandContext {
 // Each command group lives in its own file and adds its subcommands here.
 void RegisterModelCommands(CLI::App* app, CommandContext* ctx);      // cmd_model.cc
 void RegisterTokenizerCommands(CLI::App* app, CommandContext* ctx);  // cmd_tokenizer.cc
-void RegisterSweepCommands(CLI::App* app, CommandContext* ctx);      // cmd_sweep.cc (run, submit, status, watch, results, cancel, workers)
-void RegisterSpecCommands(CLI::App* app, CommandContext* ctx);       // cmd_spec.cc (expand)
-void RegisterTrainCommands(CLI::App* app, CommandContext* ctx);      // cmd_train.cc
-void RegisterAuthCommands(CLI::App* app, CommandContext* ctx);       // cmd_auth.cc (token new, audit)
-void RegisterReportCommands(CLI::App* app, CommandContext* ctx);     // cmd_report.cc (report)
+void RegisterSweepCommands(CLI::App* app,
+                           CommandContext* ctx);  // cmd_sweep.cc (run, submit, status, watch, results, cancel, workers)
+void RegisterSpecCommands(CLI::App* app, CommandContext* ctx);    // cmd_spec.cc (expand)
+void RegisterTrainCommands(CLI::App* app, CommandContext* ctx);   // cmd_train.cc
+void RegisterAuthCommands(CLI::App* app, CommandContext* ctx);    // cmd_auth.cc (token new, audit)
+void RegisterReportCommands(CLI::App* app, CommandContext* ctx);  // cmd_report.cc (report)
 // After RegisterSweepCommands: adds `workers launch` / `workers autoscale`.
-void RegisterLaunchCommands(CLI::App* app, CommandContext* ctx);     // cmd_launch.cc
+void RegisterLaunchCommands(CLI::App* app, CommandContext* ctx);  // cmd_launch.cc
 
 }  // namespace ablate::cli
 

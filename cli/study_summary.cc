@@ -77,8 +77,9 @@ std::string FormatResilience(const EvaluationView& e) {
     for (const auto& [k, v] : c.ratios) ks.insert(k);
   }
   if (ks.empty()) {
-    return absl::StrCat(out, "  (no random condition skips whole layers; add e.g. `random: {count: 2, "
-                             "mode: skip_layer}` to each model to compare)\n");
+    return absl::StrCat(out,
+                        "  (no random condition skips whole layers; add e.g. `random: {count: 2, "
+                        "mode: skip_layer}` to each model to compare)\n");
   }
   std::vector<std::vector<std::string>> table;
   std::vector<std::string> header = {"k"};
@@ -117,8 +118,9 @@ std::string FormatResilience(const EvaluationView& e) {
     }
   }
   if (compared) {
-    absl::StrAppend(&out, "  (transformer ratio / hybrid ratio at the same k: above 1, the hybrid degrades less; "
-                          "the reference study reports 20-119x)\n");
+    absl::StrAppend(&out,
+                    "  (transformer ratio / hybrid ratio at the same k: above 1, the hybrid degrades less; "
+                    "the reference study reports 20-119x)\n");
   } else {
     absl::StrAppend(&out, "  (no resilience ratio: it needs the same k on a transformer (qwen2) and a hybrid)\n");
   }

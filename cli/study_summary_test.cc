@@ -20,9 +20,9 @@ using ::testing::Not;
 class Sweep {
  public:
   // A job with `layers` skipped (mode skip_layer) or zeroed (component given).
-  int64_t AddJob(const std::string& model, const std::string& family, v1::AblationKind kind,
-                 const std::string& label, const std::vector<int>& layers,
-                 v1::AblationMode mode = v1::SKIP_LAYER, v1::Component component = v1::LAYER) {
+  int64_t AddJob(const std::string& model, const std::string& family, v1::AblationKind kind, const std::string& label,
+                 const std::vector<int>& layers, v1::AblationMode mode = v1::SKIP_LAYER,
+                 v1::Component component = v1::LAYER) {
     v1::Job j;
     j.set_job_id(static_cast<int64_t>(jobs_.size()) + 1);
     j.mutable_spec()->mutable_model()->set_name(model);
@@ -107,8 +107,8 @@ TEST(StudySummaryTest, RandomTrialsFoldIntoOneLineWithMeanAndRange) {
   const std::string out = FormatStudySummary(s.jobs(), s.rows());
   const std::string line = LineWith(out, "random/n=2");
   EXPECT_THAT(line, HasSubstr("(2 runs)"));
-  EXPECT_THAT(line, HasSubstr("30"));          // mean perplexity
-  EXPECT_THAT(line, HasSubstr("3x [2-4]"));    // mean ratio [min-max]
+  EXPECT_THAT(line, HasSubstr("30"));        // mean perplexity
+  EXPECT_THAT(line, HasSubstr("3x [2-4]"));  // mean ratio [min-max]
   EXPECT_THAT(out, Not(HasSubstr("/t0")));
 }
 
@@ -116,10 +116,10 @@ TEST(StudySummaryTest, ResilienceComparesTransformerAndHybridAtTheSameCount) {
   Sweep s;
   s.Ppl(s.AddJob("tf", "qwen2", v1::BASELINE, "baseline", {}), 10);
   s.Ppl(s.AddJob("tf", "qwen2", v1::RANDOM, "random/n=2/t0", {0, 1}), 80);
-  s.Ppl(s.AddJob("tf", "qwen2", v1::RANDOM, "random/n=2/t1", {2, 3}), 120);  // mean ratio 10
+  s.Ppl(s.AddJob("tf", "qwen2", v1::RANDOM, "random/n=2/t1", {2, 3}), 120);     // mean ratio 10
   s.Ppl(s.AddJob("tf", "qwen2", v1::RANDOM, "random/n=3/t0", {0, 1, 2}), 400);  // ratio 40
   s.Ppl(s.AddJob("hy", "qwen3_5", v1::BASELINE, "baseline", {}), 10);
-  s.Ppl(s.AddJob("hy", "qwen3_5", v1::RANDOM, "random/n=2/t0", {0, 1}), 20);  // ratio 2
+  s.Ppl(s.AddJob("hy", "qwen3_5", v1::RANDOM, "random/n=2/t0", {0, 1}), 20);     // ratio 2
   s.Ppl(s.AddJob("hy", "qwen3_5", v1::RANDOM, "random/n=3/t0", {0, 1, 2}), 50);  // ratio 5
   // Zeroed branches are not whole-layer removals: not in the resilience table.
   s.Ppl(s.AddJob("hy", "qwen3_5", v1::RANDOM, "pairs/t0", {0, 1, 2, 3, 4}, v1::ZERO, v1::ATTENTION), 99);

@@ -8,8 +8,7 @@
 
 namespace ablate::cli {
 
-absl::StatusOr<v1::SubmitSweepRequest> MakeSubmitRequest(const v1::SweepSpec& spec,
-                                                         std::string spec_text,
+absl::StatusOr<v1::SubmitSweepRequest> MakeSubmitRequest(const v1::SweepSpec& spec, std::string spec_text,
                                                          const SubmitOptions& options,
                                                          std::vector<std::string>* notes) {
   v1::SubmitSweepRequest req;
@@ -24,16 +23,16 @@ absl::StatusOr<v1::SubmitSweepRequest> MakeSubmitRequest(const v1::SweepSpec& sp
     absl::StatusOr<std::string> text = absl::NotFoundError("not a readable file");
     if (!ec) {
       if (static_cast<int64_t>(size) > options.max_config_bytes) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "model '", m.name(), "': ", path, " is ", size, " bytes, more than ",
-            options.max_config_bytes, " (not a config.json?)"));
+        return absl::InvalidArgumentError(absl::StrCat("model '", m.name(), "': ", path, " is ", size,
+                                                       " bytes, more than ", options.max_config_bytes,
+                                                       " (not a config.json?)"));
       }
       text = ReadFileToString(path);
     }
     if (!text.ok()) {
       if (notes != nullptr) {
-        notes->push_back(absl::StrCat("model '", m.name(), "': ", path,
-                                      " is not readable here; the coordinator will read it"));
+        notes->push_back(
+            absl::StrCat("model '", m.name(), "': ", path, " is not readable here; the coordinator will read it"));
       }
       continue;
     }

@@ -22,9 +22,9 @@
 namespace ablate::cli {
 
 struct SubmitOptions {
-  bool dry_run = false;                                  // expand only, store nothing
-  v1::ExistingSweepPolicy existing = v1::NEW_SWEEP;      // what a same-named sweep does
-  int64_t max_config_bytes = 4 << 20;                    // larger config.json files are refused
+  bool dry_run = false;                              // expand only, store nothing
+  v1::ExistingSweepPolicy existing = v1::NEW_SWEEP;  // what a same-named sweep does
+  int64_t max_config_bytes = 4 << 20;                // larger config.json files are refused
 };
 
 // The request for `spec` (paths already absolute, as LoadSweepSpec makes them)
@@ -32,10 +32,8 @@ struct SubmitOptions {
 // gets a ModelLayout; for the others a line is added to `notes` (if not null)
 // and the coordinator reads the file itself. InvalidArgument if a config.json
 // is larger than max_config_bytes.
-absl::StatusOr<v1::SubmitSweepRequest> MakeSubmitRequest(const v1::SweepSpec& spec,
-                                                         std::string spec_text,
-                                                         const SubmitOptions& options,
-                                                         std::vector<std::string>* notes);
+absl::StatusOr<v1::SubmitSweepRequest> MakeSubmitRequest(const v1::SweepSpec& spec, std::string spec_text,
+                                                         const SubmitOptions& options, std::vector<std::string>* notes);
 
 }  // namespace ablate::cli
 

@@ -18,8 +18,7 @@ std::string NewRequestId();
 SweepClient::SweepClient(const std::string& address, absl::Duration timeout)
     : SweepClient(address, auth::ClientSecurity{}, timeout) {}
 
-SweepClient::SweepClient(const std::string& address, const auth::ClientSecurity& security,
-                         absl::Duration timeout)
+SweepClient::SweepClient(const std::string& address, const auth::ClientSecurity& security, absl::Duration timeout)
     : address_(address), timeout_(timeout) {
   // Every legal reply fits: list replies are paged at the coordinator's
   // --max-reply-bytes (16 MB by default), far below this.
@@ -28,8 +27,8 @@ SweepClient::SweepClient(const std::string& address, const auth::ClientSecurity&
   stub_ = v1::Coordinator::NewStub(auth::MakeChannel(address, security, args));
 }
 
-absl::StatusOr<std::unique_ptr<SweepClient>> SweepClient::Connect(
-    const std::string& address, const auth::ClientSecurityOptions& options) {
+absl::StatusOr<std::unique_ptr<SweepClient>> SweepClient::Connect(const std::string& address,
+                                                                  const auth::ClientSecurityOptions& options) {
   absl::StatusOr<auth::ClientSecurity> security = auth::LoadClientSecurity(options);
   if (!security.ok()) return security.status();
   return std::make_unique<SweepClient>(address, *security);
@@ -54,8 +53,7 @@ namespace {
 std::string Seconds(absl::Duration d) { return absl::StrFormat("%g s", absl::ToDoubleSeconds(d)); }
 }  // namespace
 
-absl::Status SweepClient::Translate(const grpc::Status& s, const char* call,
-                                    absl::Duration timeout) const {
+absl::Status SweepClient::Translate(const grpc::Status& s, const char* call, absl::Duration timeout) const {
   const absl::Status status = rpc::FromGrpcStatus(s);
   if (status.ok()) return status;
   const absl::StatusCode code = status.code();
@@ -64,26 +62,25 @@ absl::Status SweepClient::Translate(const grpc::Status& s, const char* call,
     // gRPC's own deadline (the coordinator's expansion timeout has its own
     // message): it was reachable, or at least not refused, but slower than us.
     return absl::DeadlineExceededError(
-        absl::StrCat("the coordinator at ", address_, " did not answer ", call, " within ",
-                     Seconds(timeout)));
+        absl::StrCat("the coordinator at ", address_, " did not answer ", call, " within ", Seconds(timeout)));
   }
   if (code == absl::StatusCode::kUnavailable) {
-    return absl::Status(code, absl::StrCat("cannot reach the coordinator at ", address_, " (", call,
-                                           ": ", s.error_message(),
-                                           "); is it running? set --coordinator or ABLATE_COORDINATOR"));
+    return absl::Status(code,
+                        absl::StrCat("cannot reach the coordinator at ", address_, " (", call, ": ", s.error_message(),
+                                     "); is it running? set --coordinator or ABLATE_COORDINATOR"));
   }
   if (s.error_message().empty()) {
     // gRPC answers some refusals (a request it could not parse) without a message.
-    return absl::Status(code, absl::StrCat(call, ": the coordinator at ", address_, " answered ",
-                                           absl::StatusCodeToString(code),
-                                           " without a message (a malformed request, or a client "
-                                           "and coordinator of different versions?)"));
+    return absl::Status(
+        code, absl::StrCat(call, ": the coordinator at ", address_, " answered ", absl::StatusCodeToString(code),
+                           " without a message (a malformed request, or a client "
+                           "and coordinator of different versions?)"));
   }
   return status;
 }
 
-absl::StatusOr<v1::SubmitSweepResponse> SweepClient::Submit(
-    const v1::SubmitSweepRequest& request, absl::Duration timeout) {
+absl::StatusOr<v1::SubmitSweepResponse> SweepClient::Submit(const v1::SubmitSweepRequest& request,
+                                                            absl::Duration timeout) {
   v1::SubmitSweepRequest req = request;
   // One id per invocation, reused by the retries below: a retry after a lost
   // answer returns the sweep the first attempt stored instead of a second one.
@@ -103,10 +100,13 @@ absl::StatusOr<v1::SubmitSweepResponse> SweepClient::Submit(
     if (ours && !req.dry_run()) {
       // Waited the whole deadline: the coordinator may still store the sweep
       // (or have stored it). No blind retry here; say how to find out.
-      return absl::DeadlineExceededError(absl::StrCat(
-          last.message(), "; the sweep may have been accepted: run `ablate status` to see, and "
-          "retry with --request-id ", req.request_id(), " (a stored request returns its sweep "
-          "instead of a second one) or a longer --timeout-s"));
+      return absl::DeadlineExceededError(
+          absl::StrCat(last.message(),
+                       "; the sweep may have been accepted: run `ablate status` to see, and "
+                       "retry with --request-id ",
+                       req.request_id(),
+                       " (a stored request returns its sweep "
+                       "instead of a second one) or a longer --timeout-s"));
     }
     if (s.error_code() != grpc::StatusCode::UNAVAILABLE) break;
   }
@@ -174,8 +174,7 @@ absl::StatusOr<std::vector<v1::Job>> SweepClient::ListJobs(int64_t sweep_id, v1:
   return out;
 }
 
-absl::StatusOr<std::vector<v1::ResultRow>> SweepClient::QueryResults(
-    const v1::QueryResultsRequest& filter) {
+absl::StatusOr<std::vector<v1::ResultRow>> SweepClient::QueryResults(const v1::QueryResultsRequest& filter) {
   std::vector<v1::ResultRow> out;
   int64_t after = 0;
   while (true) {
@@ -184,8 +183,7 @@ absl::StatusOr<std::vector<v1::ResultRow>> SweepClient::QueryResults(
     req.set_after_result_id(after);
     v1::QueryResultsResponse resp;
     auto ctx = Ctx();
-    if (absl::Status s = Translate(stub_->QueryResults(ctx.get(), req, &resp), "QueryResults");
-        !s.ok()) {
+    if (absl::Status s = Translate(stub_->QueryResults(ctx.get(), req, &resp), "QueryResults"); !s.ok()) {
       return s;
     }
     out.insert(out.end(), resp.rows().begin(), resp.rows().end());
@@ -198,16 +196,14 @@ absl::StatusOr<std::vector<v1::ResultRow>> SweepClient::QueryResults(
 absl::StatusOr<std::vector<v1::WorkerStatus>> SweepClient::ListWorkers() {
   v1::ListWorkersResponse resp;
   auto ctx = Ctx();
-  if (absl::Status s = Translate(stub_->ListWorkers(ctx.get(), v1::ListWorkersRequest(), &resp),
-                                 "ListWorkers");
+  if (absl::Status s = Translate(stub_->ListWorkers(ctx.get(), v1::ListWorkersRequest(), &resp), "ListWorkers");
       !s.ok()) {
     return s;
   }
   return std::vector<v1::WorkerStatus>(resp.workers().begin(), resp.workers().end());
 }
 
-absl::Status SweepClient::Watch(int64_t sweep_id,
-                                const std::function<bool(const v1::SweepEvent&)>& on_event) {
+absl::Status SweepClient::Watch(int64_t sweep_id, const std::function<bool(const v1::SweepEvent&)>& on_event) {
   grpc::ClientContext ctx;
   // A stream may legitimately last for days; the deadline only bounds a hang.
   ctx.set_deadline(absl::ToChronoTime(absl::Now() + absl::Hours(24 * 7)));

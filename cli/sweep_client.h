@@ -35,8 +35,8 @@ class SweepClient {
   SweepClient(const std::string& address, const auth::ClientSecurity& security,
               absl::Duration timeout = absl::Seconds(30));
   // Reads the TLS files and the token, then connects (lazily, like gRPC).
-  static absl::StatusOr<std::unique_ptr<SweepClient>> Connect(
-      const std::string& address, const auth::ClientSecurityOptions& options);
+  static absl::StatusOr<std::unique_ptr<SweepClient>> Connect(const std::string& address,
+                                                              const auth::ClientSecurityOptions& options);
 
   const std::string& address() const { return address_; }
 
@@ -65,9 +65,7 @@ class SweepClient {
   std::unique_ptr<grpc::ClientContext> Ctx() const { return Ctx(timeout_); }
   std::unique_ptr<grpc::ClientContext> Ctx(absl::Duration timeout) const;
   // `timeout`: the call's deadline, named in the DeadlineExceeded message.
-  absl::Status Translate(const grpc::Status& s, const char* call) const {
-    return Translate(s, call, timeout_);
-  }
+  absl::Status Translate(const grpc::Status& s, const char* call) const { return Translate(s, call, timeout_); }
   absl::Status Translate(const grpc::Status& s, const char* call, absl::Duration timeout) const;
 
   const std::string address_;

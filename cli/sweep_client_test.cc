@@ -42,8 +42,7 @@ class SlowCoordinator final : public v1::Coordinator::Service {
     resp->set_job_count(3);
     return grpc::Status::OK;
   }
-  grpc::Status GetSweep(grpc::ServerContext*, const v1::GetSweepRequest* req,
-                        v1::SweepInfo* resp) override {
+  grpc::Status GetSweep(grpc::ServerContext*, const v1::GetSweepRequest* req, v1::SweepInfo* resp) override {
     absl::SleepFor(delay_);
     resp->set_sweep_id(req->sweep_id());
     return grpc::Status::OK;
@@ -83,8 +82,8 @@ TEST_F(SweepClientTest, SubmitPastItsDeadlineSaysTheSweepMayExistAndHowToRetry) 
   absl::StatusOr<v1::SubmitSweepResponse> r = client.Submit(req, absl::Milliseconds(200));
   ASSERT_THAT(r.status(), StatusIs(absl::StatusCode::kDeadlineExceeded, HasSubstr("SubmitSweep")));
   const std::string message(r.status().message());
-  EXPECT_THAT(message, HasSubstr(absl::StrCat("the coordinator at ", address,
-                                              " did not answer SubmitSweep within 0.2 s")));
+  EXPECT_THAT(message,
+              HasSubstr(absl::StrCat("the coordinator at ", address, " did not answer SubmitSweep within 0.2 s")));
   EXPECT_THAT(message, HasSubstr("may have been accepted"));
   EXPECT_THAT(message, Not(HasSubstr("cannot reach")));
   EXPECT_THAT(message, Not(HasSubstr("is it running")));
@@ -107,14 +106,13 @@ TEST_F(SweepClientTest, SubmitPastItsDeadlineSaysTheSweepMayExistAndHowToRetry) 
 TEST_F(SweepClientTest, ASlowAnswerIsNotReportedAsAnUnreachableCoordinator) {
   const std::string address = absl::StrCat("127.0.0.1:", port_);
   SweepClient client(address, absl::Milliseconds(200));
-  EXPECT_THAT(client.GetSweep(1).status(),
-              StatusIs(absl::StatusCode::kDeadlineExceeded,
-                       HasSubstr(absl::StrCat("the coordinator at ", address,
-                                              " did not answer GetSweep within 0.2 s"))));
+  EXPECT_THAT(
+      client.GetSweep(1).status(),
+      StatusIs(absl::StatusCode::kDeadlineExceeded,
+               HasSubstr(absl::StrCat("the coordinator at ", address, " did not answer GetSweep within 0.2 s"))));
   // Nothing listens here: unreachable, and the message says so.
   SweepClient nobody("127.0.0.1:1", absl::Seconds(5));
-  EXPECT_THAT(nobody.GetSweep(1).status(),
-              StatusIs(absl::StatusCode::kUnavailable, HasSubstr("cannot reach")));
+  EXPECT_THAT(nobody.GetSweep(1).status(), StatusIs(absl::StatusCode::kUnavailable, HasSubstr("cannot reach")));
 }
 
 }  // namespace

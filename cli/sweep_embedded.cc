@@ -23,11 +23,9 @@ std::string DeviceOf(const std::string& device, int index) {
 
 }  // namespace
 
-absl::StatusOr<EmbeddedRunResult> RunSweepEmbedded(const v1::SweepSpec& spec,
-                                                   const std::string& spec_text,
+absl::StatusOr<EmbeddedRunResult> RunSweepEmbedded(const v1::SweepSpec& spec, const std::string& spec_text,
                                                    const EmbeddedRunOptions& options,
-                                                   const EvaluatorFactory& make_evaluator,
-                                                   std::ostream& progress) {
+                                                   const EvaluatorFactory& make_evaluator, std::ostream& progress) {
   if (options.workers < 1) {
     return absl::InvalidArgumentError(absl::StrCat("--workers: must be >= 1, got ", options.workers));
   }
@@ -47,9 +45,8 @@ absl::StatusOr<EmbeddedRunResult> RunSweepEmbedded(const v1::SweepSpec& spec,
   copts.reclaim_grace_ms = 0;
   auto server = coordinator::CoordinatorServer::Start(copts);
   if (!server.ok()) {
-    return absl::Status(server.status().code(),
-                        absl::StrCat("cannot start the embedded coordinator on ", options.db_path,
-                                     ": ", server.status().message()));
+    return absl::Status(server.status().code(), absl::StrCat("cannot start the embedded coordinator on ",
+                                                             options.db_path, ": ", server.status().message()));
   }
   const std::string address = (*server)->address();
   auto shutdown_server = [&] {
@@ -61,8 +58,7 @@ absl::StatusOr<EmbeddedRunResult> RunSweepEmbedded(const v1::SweepSpec& spec,
   EmbeddedRunResult result;
   // The same spec again resumes its unfinished sweep in the DB (the coordinator decides).
   auto request = MakeSubmitRequest(spec, spec_text, {.existing = v1::RESUME_UNFINISHED}, nullptr);
-  auto submitted = request.ok() ? client.Submit(*request)
-                                : absl::StatusOr<v1::SubmitSweepResponse>(request.status());
+  auto submitted = request.ok() ? client.Submit(*request) : absl::StatusOr<v1::SubmitSweepResponse>(request.status());
   if (!submitted.ok()) {
     shutdown_server();
     return submitted.status();
@@ -70,11 +66,10 @@ absl::StatusOr<EmbeddedRunResult> RunSweepEmbedded(const v1::SweepSpec& spec,
   result.sweep_id = submitted->sweep_id();
   result.resumed = submitted->resumed();
   if (!result.resumed) {
-    progress << "sweep " << result.sweep_id << " '" << spec.name() << "': " << submitted->job_count()
-             << " jobs on " << options.workers << " local worker(s), db " << options.db_path << "\n";
+    progress << "sweep " << result.sweep_id << " '" << spec.name() << "': " << submitted->job_count() << " jobs on "
+             << options.workers << " local worker(s), db " << options.db_path << "\n";
   } else {
-    progress << "resuming sweep " << result.sweep_id << " '" << spec.name() << "' from "
-             << options.db_path << "\n";
+    progress << "resuming sweep " << result.sweep_id << " '" << spec.name() << "' from " << options.db_path << "\n";
   }
 
   // Local workers: real WorkerRuntimes talking gRPC to the embedded coordinator.
@@ -138,9 +133,9 @@ absl::StatusOr<EmbeddedRunResult> RunSweepEmbedded(const v1::SweepSpec& spec,
     }
     if (options.interrupt != nullptr && options.interrupt->load()) {
       if (options.progress_tty) progress << "\n";
-      poll_status = absl::CancelledError(absl::StrCat(
-          "interrupted after ", ended, " of ", c.total(), " jobs of sweep ", result.sweep_id,
-          "; run the same command again to resume (", options.db_path, ")"));
+      poll_status = absl::CancelledError(absl::StrCat("interrupted after ", ended, " of ", c.total(), " jobs of sweep ",
+                                                      result.sweep_id, "; run the same command again to resume (",
+                                                      options.db_path, ")"));
       break;
     }
     // Sleep in small steps so an interrupt is noticed quickly.

@@ -32,11 +32,11 @@
 namespace ablate::cli {
 
 struct EmbeddedRunOptions {
-  std::string db_path = "ablate.db";  // SQLite file of the embedded coordinator
-  int32_t workers = 1;                // local worker runtimes (threads)
-  std::string device = "cpu";         // "cpu", "cuda" (worker i gets cuda:i) or "cuda:N"
-  int32_t progress_interval_ms = 500; // how often the progress line is refreshed
-  bool progress_tty = false;          // true: redraw one line with \r; false: a line now and then
+  std::string db_path = "ablate.db";     // SQLite file of the embedded coordinator
+  int32_t workers = 1;                   // local worker runtimes (threads)
+  std::string device = "cpu";            // "cpu", "cuda" (worker i gets cuda:i) or "cuda:N"
+  int32_t progress_interval_ms = 500;    // how often the progress line is refreshed
+  bool progress_tty = false;             // true: redraw one line with \r; false: a line now and then
   int32_t heartbeat_interval_ms = 1000;  // embedded coordinator: worker heartbeat period
   // Set to true from another thread (Ctrl-C) to stop early: local workers
   // drain (running jobs get 2 s, then are handed back), the coordinator
@@ -46,14 +46,14 @@ struct EmbeddedRunOptions {
 };
 
 // Builds the evaluator of local worker `index` for `device`.
-using EvaluatorFactory = std::function<absl::StatusOr<std::unique_ptr<worker::Evaluator>>(
-    const std::string& device, int index)>;
+using EvaluatorFactory =
+    std::function<absl::StatusOr<std::unique_ptr<worker::Evaluator>>(const std::string& device, int index)>;
 
 struct EmbeddedRunResult {
   int64_t sweep_id = 0;
-  bool resumed = false;            // an unfinished sweep with the same spec was picked up
-  v1::SweepInfo sweep;             // final state and counts
-  std::vector<v1::ResultRow> rows; // every result of the sweep
+  bool resumed = false;              // an unfinished sweep with the same spec was picked up
+  v1::SweepInfo sweep;               // final state and counts
+  std::vector<v1::ResultRow> rows;   // every result of the sweep
   std::vector<v1::Job> failed_jobs;  // jobs that ended FAILED (with last_error)
   std::vector<v1::Job> jobs;         // every job, when options.with_jobs
 };
@@ -63,11 +63,9 @@ struct EmbeddedRunResult {
 // cannot start (e.g. the DB cannot be opened); Cancelled when interrupted
 // (everything finished so far is in the DB; the same call resumes). Failed
 // jobs are not an error: they are in the result.
-absl::StatusOr<EmbeddedRunResult> RunSweepEmbedded(const v1::SweepSpec& spec,
-                                                   const std::string& spec_text,
+absl::StatusOr<EmbeddedRunResult> RunSweepEmbedded(const v1::SweepSpec& spec, const std::string& spec_text,
                                                    const EmbeddedRunOptions& options,
-                                                   const EvaluatorFactory& make_evaluator,
-                                                   std::ostream& progress);
+                                                   const EvaluatorFactory& make_evaluator, std::ostream& progress);
 
 }  // namespace ablate::cli
 

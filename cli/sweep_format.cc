@@ -42,8 +42,7 @@ absl::StatusOr<ResultFormat> ParseResultFormat(absl::string_view name) {
   if (name == "csv") return ResultFormat::kCsv;
   if (name == "json") return ResultFormat::kJson;
   if (name == "summary") return ResultFormat::kSummary;
-  return absl::InvalidArgumentError(
-      absl::StrCat("--format: '", name, "' is not one of summary, table, csv, json"));
+  return absl::InvalidArgumentError(absl::StrCat("--format: '", name, "' is not one of summary, table, csv, json"));
 }
 
 absl::StatusOr<v1::AblationKind> ParseKind(absl::string_view name) {
@@ -64,34 +63,41 @@ std::string ComponentName(v1::Component component) { return std::string(ablate::
 
 std::string SweepStateName(v1::SweepState state) {
   switch (state) {
-    case v1::SWEEP_RUNNING: return "running";
-    case v1::SWEEP_DONE: return "done";
-    case v1::SWEEP_CANCELLED: return "cancelled";
-    default: return "unknown";
+    case v1::SWEEP_RUNNING:
+      return "running";
+    case v1::SWEEP_DONE:
+      return "done";
+    case v1::SWEEP_CANCELLED:
+      return "cancelled";
+    default:
+      return "unknown";
   }
 }
 
 std::string FormatResults(const std::vector<v1::ResultRow>& unordered, ResultFormat format) {
   // Expansion order (job ids are assigned in it), not completion order.
   std::vector<v1::ResultRow> rows = unordered;
-  std::stable_sort(rows.begin(), rows.end(), [](const v1::ResultRow& a, const v1::ResultRow& b) {
-    return a.job_id() < b.job_id();
-  });
+  std::stable_sort(rows.begin(), rows.end(),
+                   [](const v1::ResultRow& a, const v1::ResultRow& b) { return a.job_id() < b.job_id(); });
   if (format == ResultFormat::kJson) {
     nlohmann::json out = nlohmann::json::array();
     for (const auto& r : rows) {
-      nlohmann::json j = {{"result_id", r.result_id()},   {"job_id", r.job_id()},
-                          {"sweep_id", r.sweep_id()},     {"model", r.model()},
-                          {"kind", KindName(r.kind())},   {"condition", r.condition()},
+      nlohmann::json j = {{"result_id", r.result_id()},
+                          {"job_id", r.job_id()},
+                          {"sweep_id", r.sweep_id()},
+                          {"model", r.model()},
+                          {"kind", KindName(r.kind())},
+                          {"condition", r.condition()},
                           {"component", ComponentName(r.component())},
-                          {"layer", r.layer()},           {"evaluation", r.evaluation()},
-                          {"seed", r.seed()},             {"metric", r.metric()},
+                          {"layer", r.layer()},
+                          {"evaluation", r.evaluation()},
+                          {"seed", r.seed()},
+                          {"metric", r.metric()},
                           {"value", r.value()}};
-      j["baseline_value"] = std::isnan(r.baseline_value()) ? nlohmann::json(nullptr)
-                                                            : nlohmann::json(r.baseline_value());
-      j["ratio_to_baseline"] = std::isnan(r.ratio_to_baseline())
-                                   ? nlohmann::json(nullptr)
-                                   : nlohmann::json(r.ratio_to_baseline());
+      j["baseline_value"] =
+          std::isnan(r.baseline_value()) ? nlohmann::json(nullptr) : nlohmann::json(r.baseline_value());
+      j["ratio_to_baseline"] =
+          std::isnan(r.ratio_to_baseline()) ? nlohmann::json(nullptr) : nlohmann::json(r.ratio_to_baseline());
       if (!r.detail_json().empty()) {
         j["detail"] = nlohmann::json::parse(r.detail_json(), nullptr, /*allow_exceptions=*/false);
         if (j["detail"].is_discarded()) j["detail"] = r.detail_json();
@@ -105,16 +111,12 @@ std::string FormatResults(const std::vector<v1::ResultRow>& unordered, ResultFor
         "result_id,job_id,sweep_id,model,kind,condition,component,layer,evaluation,seed,metric,value,"
         "baseline_value,ratio_to_baseline\n";
     for (const auto& r : rows) {
-      absl::StrAppend(&out, r.result_id(), ",", r.job_id(), ",", r.sweep_id(), ",",
-                      CsvField(r.model()), ",", KindName(r.kind()), ",", CsvField(r.condition()),
-                      ",", ComponentName(r.component()), ",", r.layer(), ",",
-                      CsvField(r.evaluation()), ",", r.seed(), ",", CsvField(r.metric()), ",",
+      absl::StrAppend(&out, r.result_id(), ",", r.job_id(), ",", r.sweep_id(), ",", CsvField(r.model()), ",",
+                      KindName(r.kind()), ",", CsvField(r.condition()), ",", ComponentName(r.component()), ",",
+                      r.layer(), ",", CsvField(r.evaluation()), ",", r.seed(), ",", CsvField(r.metric()), ",",
                       absl::StrFormat("%.17g", r.value()), ",",
-                      std::isnan(r.baseline_value()) ? "" : absl::StrFormat("%.17g", r.baseline_value()),
-                      ",",
-                      std::isnan(r.ratio_to_baseline()) ? ""
-                                                        : absl::StrFormat("%.17g", r.ratio_to_baseline()),
-                      "\n");
+                      std::isnan(r.baseline_value()) ? "" : absl::StrFormat("%.17g", r.baseline_value()), ",",
+                      std::isnan(r.ratio_to_baseline()) ? "" : absl::StrFormat("%.17g", r.ratio_to_baseline()), "\n");
     }
     return out;
   }
@@ -154,8 +156,7 @@ std::string HumanDuration(double seconds) {
   return absl::StrFormat("%dd%02dh", s / 86400, (s % 86400) / 3600);
 }
 
-std::string ProgressLine(const v1::SweepCounts& c, double jobs_per_second, int width,
-                         int64_t eta_ms) {
+std::string ProgressLine(const v1::SweepCounts& c, double jobs_per_second, int width, int64_t eta_ms) {
   const int64_t ended = c.succeeded() + c.failed() + c.cancelled();
   const int64_t total = std::max<int64_t>(c.total(), 1);
   const int filled = static_cast<int>(width * std::min<int64_t>(ended, total) / total);
@@ -169,9 +170,8 @@ std::string ProgressLine(const v1::SweepCounts& c, double jobs_per_second, int w
   } else if (jobs_per_second > 0) {
     eta = HumanDuration(left / jobs_per_second);
   }
-  return absl::StrFormat("%s %d/%d done  running %d  failed %d%s  %.1f jobs/s  ETA %s", bar,
-                         c.succeeded(), c.total(), c.leased(), c.failed(),
-                         c.cancelled() > 0 ? absl::StrCat("  cancelled ", c.cancelled()) : "",
+  return absl::StrFormat("%s %d/%d done  running %d  failed %d%s  %.1f jobs/s  ETA %s", bar, c.succeeded(), c.total(),
+                         c.leased(), c.failed(), c.cancelled() > 0 ? absl::StrCat("  cancelled ", c.cancelled()) : "",
                          jobs_per_second, eta);
 }
 
@@ -182,20 +182,17 @@ std::string FormatSweeps(const std::vector<v1::SweepInfo>& sweeps, int64_t now_m
   for (const auto& s : sweeps) {
     const auto& c = s.counts();
     t.push_back({absl::StrCat(s.sweep_id()), s.name(), SweepStateName(s.state()),
-                 absl::StrCat(c.succeeded(), "/", c.total()), absl::StrCat(c.queued()),
-                 absl::StrCat(c.leased()), absl::StrCat(c.failed()), absl::StrCat(c.cancelled()),
-                 Ago(s.created_unix_ms(), now_ms)});
+                 absl::StrCat(c.succeeded(), "/", c.total()), absl::StrCat(c.queued()), absl::StrCat(c.leased()),
+                 absl::StrCat(c.failed()), absl::StrCat(c.cancelled()), Ago(s.created_unix_ms(), now_ms)});
   }
   return FormatColumns(t);
 }
 
 std::string FormatSweep(const v1::SweepInfo& s, int64_t now_ms) {
   const auto& c = s.counts();
-  std::string out = absl::StrCat("sweep ", s.sweep_id(), " '", s.name(), "': ",
-                                 SweepStateName(s.state()), "\n");
-  absl::StrAppend(&out, "  jobs: ", c.total(), " total, ", c.succeeded(), " succeeded, ",
-                  c.failed(), " failed, ", c.cancelled(), " cancelled, ", c.leased(), " running, ",
-                  c.queued(), " queued\n");
+  std::string out = absl::StrCat("sweep ", s.sweep_id(), " '", s.name(), "': ", SweepStateName(s.state()), "\n");
+  absl::StrAppend(&out, "  jobs: ", c.total(), " total, ", c.succeeded(), " succeeded, ", c.failed(), " failed, ",
+                  c.cancelled(), " cancelled, ", c.leased(), " running, ", c.queued(), " queued\n");
   absl::StrAppend(&out, "  created ", Ago(s.created_unix_ms(), now_ms));
   if (s.finished_unix_ms() > 0) {
     absl::StrAppend(&out, ", finished ", Ago(s.finished_unix_ms(), now_ms), " (took ",
@@ -213,17 +210,16 @@ std::string FormatSweep(const v1::SweepInfo& s, int64_t now_ms) {
 std::string FormatWorkers(const std::vector<v1::WorkerStatus>& workers, int64_t now_ms) {
   if (workers.empty()) return "(no workers)\n";
   std::vector<std::vector<std::string>> t = {
-      {"worker", "host", "device", "state", "leases", "progress", "tokens/s", "last seen",
-       "loaded models"}};
+      {"worker", "host", "device", "state", "leases", "progress", "tokens/s", "last seen", "loaded models"}};
   for (const auto& w : workers) {
     // Each leased job with its heartbeat progress: "12:40%".
     std::vector<std::string> jobs;
     for (const auto& j : w.jobs()) {
       jobs.push_back(absl::StrFormat("%d:%.0f%%", j.job_id(), 100.0 * j.fraction()));
     }
-    t.push_back({w.worker_id(), w.host(), w.device(), w.alive() ? "alive" : "lost",
-                 absl::StrCat(w.active_leases()), jobs.empty() ? "-" : absl::StrJoin(jobs, " "),
-                 absl::StrFormat("%.0f", w.tokens_per_second()), Ago(w.last_seen_unix_ms(), now_ms),
+    t.push_back({w.worker_id(), w.host(), w.device(), w.alive() ? "alive" : "lost", absl::StrCat(w.active_leases()),
+                 jobs.empty() ? "-" : absl::StrJoin(jobs, " "), absl::StrFormat("%.0f", w.tokens_per_second()),
+                 Ago(w.last_seen_unix_ms(), now_ms),
                  w.loaded_models().empty() ? "-" : absl::StrJoin(w.loaded_models(), ",")});
   }
   return FormatColumns(t);

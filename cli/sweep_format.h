@@ -42,8 +42,7 @@ std::string FormatResults(const std::vector<v1::ResultRow>& rows, ResultFormat f
 // "[##########..........] 250/500  running 3  failed 0  12.5 jobs/s  ETA 20s"
 // The ETA is `eta_ms` when >= 0 (the coordinator's estimate, which counts the
 // running jobs' reported progress), else the jobs left over jobs_per_second.
-std::string ProgressLine(const v1::SweepCounts& counts, double jobs_per_second, int width = 30,
-                         int64_t eta_ms = -1);
+std::string ProgressLine(const v1::SweepCounts& counts, double jobs_per_second, int width = 30, int64_t eta_ms = -1);
 
 // One line per sweep: id, name, state, done/total, running, failed, created.
 std::string FormatSweeps(const std::vector<v1::SweepInfo>& sweeps, int64_t now_unix_ms);

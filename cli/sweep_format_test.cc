@@ -38,8 +38,8 @@ v1::ResultRow Row(const std::string& cond, double value, double ratio, uint64_t 
 
 TEST(SweepFormatTest, TableHasOneLinePerRowAndHidesConstantColumns) {
   const double nan = std::numeric_limits<double>::quiet_NaN();
-  std::string t = FormatResults({Row("baseline", 10, 1), Row("layer_sweep/attention/L4", 25.5, nan)},
-                                ResultFormat::kTable);
+  std::string t =
+      FormatResults({Row("baseline", 10, 1), Row("layer_sweep/attention/L4", 25.5, nan)}, ResultFormat::kTable);
   EXPECT_THAT(t, HasSubstr("condition"));
   EXPECT_THAT(t, HasSubstr("ratio"));
   EXPECT_THAT(t, HasSubstr("layer_sweep/attention/L4"));
@@ -47,8 +47,7 @@ TEST(SweepFormatTest, TableHasOneLinePerRowAndHidesConstantColumns) {
   EXPECT_THAT(t, Not(HasSubstr("model")));  // one model: no column
   EXPECT_THAT(t, Not(HasSubstr("seed")));
   EXPECT_EQ(std::count(t.begin(), t.end(), '\n'), 3);
-  EXPECT_THAT(FormatResults({Row("a", 1, 1, 0), Row("a", 1, 1, 1)}, ResultFormat::kTable),
-              HasSubstr("seed"));
+  EXPECT_THAT(FormatResults({Row("a", 1, 1, 0), Row("a", 1, 1, 1)}, ResultFormat::kTable), HasSubstr("seed"));
   EXPECT_EQ(FormatResults({}, ResultFormat::kTable), "(no results)\n");
 }
 
@@ -126,8 +125,7 @@ TEST(SweepFormatTest, ParsesNamesWithClearErrors) {
   EXPECT_THAT(ParseComponent("conv"),
               StatusIs(absl::StatusCode::kInvalidArgument,
                        HasSubstr("--component: unknown component 'conv' (expected attention, linear_attention")));
-  EXPECT_THAT(ParseResultFormat("xml"),
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("--format")));
+  EXPECT_THAT(ParseResultFormat("xml"), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("--format")));
   EXPECT_EQ(HumanDuration(245), "4m05s");
   EXPECT_EQ(HumanDuration(7800), "2h10m");
 }

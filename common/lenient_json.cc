@@ -22,9 +22,12 @@ constexpr char kNan[] = "-1.7976931348623155e308";
 void RestoreSpecials(nlohmann::json& j) {
   if (j.is_number_float()) {
     const double v = j.get<double>();
-    if (v == std::numeric_limits<double>::max()) j = std::numeric_limits<double>::infinity();
-    else if (v == -std::numeric_limits<double>::max()) j = -std::numeric_limits<double>::infinity();
-    else if (v == std::stod(kNan)) j = std::numeric_limits<double>::quiet_NaN();
+    if (v == std::numeric_limits<double>::max())
+      j = std::numeric_limits<double>::infinity();
+    else if (v == -std::numeric_limits<double>::max())
+      j = -std::numeric_limits<double>::infinity();
+    else if (v == std::stod(kNan))
+      j = std::numeric_limits<double>::quiet_NaN();
   } else if (j.is_structured()) {
     for (auto& child : j) RestoreSpecials(child);
   }
@@ -91,8 +94,7 @@ absl::StatusOr<std::string> ReadFileToString(const std::string& path) {
   return ss.str();
 }
 
-absl::StatusOr<std::string> ReadBoundedFile(const std::string& path, int64_t max_bytes,
-                                            absl::string_view flag) {
+absl::StatusOr<std::string> ReadBoundedFile(const std::string& path, int64_t max_bytes, absl::string_view flag) {
   std::ifstream in(path, std::ios::binary | std::ios::ate);
   if (!in) return absl::NotFoundError(absl::StrCat("cannot open ", path));
   const std::streamoff size = in.tellg();

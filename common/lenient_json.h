@@ -9,9 +9,9 @@
 #define ABLATE_COMMON_LENIENT_JSON_H_
 
 #include <string>
-#include "absl/strings/string_view.h"
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "nlohmann/json.hpp"
 
 namespace ablate {
@@ -29,8 +29,7 @@ absl::StatusOr<std::string> ReadFileToString(const std::string& path);
 
 // As ReadFileToString, but ResourceExhausted (naming `flag`) when the file is
 // larger than max_bytes, checked before reading.
-absl::StatusOr<std::string> ReadBoundedFile(const std::string& path, int64_t max_bytes,
-                                            absl::string_view flag);
+absl::StatusOr<std::string> ReadBoundedFile(const std::string& path, int64_t max_bytes, absl::string_view flag);
 
 // "a string", "an integer", "an object", ...: a value described without
 // echoing it (for errors about files the caller may not read).

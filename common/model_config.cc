@@ -72,9 +72,9 @@ class Fields {
   // Says what was found by JSON type only: the value itself is never echoed.
   // The field may be absent (a default that fails a cross-field check).
   absl::Status Bad(const char* key, absl::string_view expected) const {
-    return absl::InvalidArgumentError(absl::StrCat(
-        what_, ": field '", key, "' must be ", expected, ", got ",
-        Has(key) ? std::string(JsonTypeOf(j_.at(key))) : std::string("its default (absent)")));
+    return absl::InvalidArgumentError(
+        absl::StrCat(what_, ": field '", key, "' must be ", expected, ", got ",
+                     Has(key) ? std::string(JsonTypeOf(j_.at(key))) : std::string("its default (absent)")));
   }
 
  private:
@@ -91,8 +91,8 @@ absl::Status ParseCommon(const Fields& f, const RequestLimits& limits, ModelConf
   ASSIGN_OR_RETURN(c->num_kv_heads, f.Int("num_key_value_heads", c->num_heads));
   if (c->num_layers <= 0) return f.Bad("num_hidden_layers", "positive");
   // Before anything per layer is built (layer_kinds, LayersWith, pools).
-  RETURN_IF_ERROR(CheckCount(absl::StrCat(f.what(), ": num_hidden_layers"), c->num_layers,
-                             limits.max_layers_per_model, "max-layers-per-model"));
+  RETURN_IF_ERROR(CheckCount(absl::StrCat(f.what(), ": num_hidden_layers"), c->num_layers, limits.max_layers_per_model,
+                             "max-layers-per-model"));
   if (c->hidden_size <= 0) return f.Bad("hidden_size", "positive");
   if (c->num_heads <= 0) return f.Bad("num_attention_heads", "positive");
   if (c->num_kv_heads <= 0 || c->num_heads % c->num_kv_heads != 0)
@@ -109,15 +109,14 @@ absl::Status ParseCommon(const Fields& f, const RequestLimits& limits, ModelConf
 
 // RoPE: transformers >= 4.5x writes rope_parameters {rope_theta, partial_rotary_factor};
 // older configs have them at top level.
-absl::Status ParseRope(const nlohmann::json& j, const Fields& f, absl::string_view what,
-                       double default_theta, ModelConfig* c) {
+absl::Status ParseRope(const nlohmann::json& j, const Fields& f, absl::string_view what, double default_theta,
+                       ModelConfig* c) {
   ASSIGN_OR_RETURN(c->rope_theta, f.Double("rope_theta", default_theta));
   ASSIGN_OR_RETURN(c->partial_rotary_factor, f.Double("partial_rotary_factor", c->partial_rotary_factor));
   if (j.contains("rope_parameters") && j.at("rope_parameters").is_object()) {
     Fields rp(j.at("rope_parameters"), absl::StrCat(what, ": rope_parameters"));
     ASSIGN_OR_RETURN(c->rope_theta, rp.Double("rope_theta", c->rope_theta));
-    ASSIGN_OR_RETURN(c->partial_rotary_factor,
-                     rp.Double("partial_rotary_factor", c->partial_rotary_factor));
+    ASSIGN_OR_RETURN(c->partial_rotary_factor, rp.Double("partial_rotary_factor", c->partial_rotary_factor));
   }
   if (j.contains("rope_scaling") && j.at("rope_scaling").is_object()) {
     const auto& rs = j.at("rope_scaling");
@@ -139,8 +138,7 @@ absl::Status ParseRope(const nlohmann::json& j, const Fields& f, absl::string_vi
 }
 
 absl::Status ParseTransformer(const nlohmann::json& j, const Fields& f, absl::string_view what,
-                         const RequestLimits& limits,
-                              ModelConfig* c) {
+                              const RequestLimits& limits, ModelConfig* c) {
   c->family = Family::kTransformer;
   RETURN_IF_ERROR(ParseCommon(f, limits, c));
   RETURN_IF_ERROR(ParseRope(j, f, what, 10000.0, c));
@@ -152,15 +150,13 @@ absl::Status ParseTransformer(const nlohmann::json& j, const Fields& f, absl::st
   }
   if (f.Has("use_sliding_window")) {
     ASSIGN_OR_RETURN(bool sliding, f.Bool("use_sliding_window", false));
-    if (sliding)
-      return absl::InvalidArgumentError(absl::StrCat(what, ": use_sliding_window=true is not supported"));
+    if (sliding) return absl::InvalidArgumentError(absl::StrCat(what, ": use_sliding_window=true is not supported"));
   }
   c->layer_kinds.assign(c->num_layers, LayerKind::kFullAttention);
   return absl::OkStatus();
 }
 
-absl::Status ParseQwen35(const nlohmann::json& j, const Fields& f, absl::string_view what,
-                         const RequestLimits& limits,
+absl::Status ParseQwen35(const nlohmann::json& j, const Fields& f, absl::string_view what, const RequestLimits& limits,
                          ModelConfig* c) {
   c->family = Family::kQwen35;
   RETURN_IF_ERROR(ParseCommon(f, limits, c));
@@ -181,11 +177,13 @@ absl::Status ParseQwen35(const nlohmann::json& j, const Fields& f, absl::string_
       return f.Bad("layer_types", absl::StrCat("an array of num_hidden_layers (", c->num_layers, ") strings"));
     for (const auto& t : lt) {
       const std::string s = t.is_string() ? t.get<std::string>() : "";
-      if (s == "linear_attention") c->layer_kinds.push_back(LayerKind::kLinearAttention);
-      else if (s == "full_attention") c->layer_kinds.push_back(LayerKind::kFullAttention);
+      if (s == "linear_attention")
+        c->layer_kinds.push_back(LayerKind::kLinearAttention);
+      else if (s == "full_attention")
+        c->layer_kinds.push_back(LayerKind::kFullAttention);
       else
-        return absl::InvalidArgumentError(absl::StrCat(
-            what, ": layer_types entry (", JsonTypeOf(t), ") is not 'linear_attention' or 'full_attention'"));
+        return absl::InvalidArgumentError(absl::StrCat(what, ": layer_types entry (", JsonTypeOf(t),
+                                                       ") is not 'linear_attention' or 'full_attention'"));
     }
   } else {
     ASSIGN_OR_RETURN(int64_t interval, f.Int("full_attention_interval", 4));
@@ -197,8 +195,7 @@ absl::Status ParseQwen35(const nlohmann::json& j, const Fields& f, absl::string_
 }
 
 absl::Status ParseFalconH1(const nlohmann::json& j, const Fields& f, absl::string_view what,
-                         const RequestLimits& limits,
-                           ModelConfig* c) {
+                           const RequestLimits& limits, ModelConfig* c) {
   c->family = Family::kFalconH1;
   RETURN_IF_ERROR(ParseCommon(f, limits, c));
   RETURN_IF_ERROR(ParseRope(j, f, what, 1e11, c));
@@ -243,9 +240,12 @@ absl::Status ParseFalconH1(const nlohmann::json& j, const Fields& f, absl::strin
 
 std::vector<Component> ModelConfig::ComponentsOf(int64_t layer) const {
   switch (layer_kinds.at(layer)) {
-    case LayerKind::kFullAttention: return {v1::ATTENTION, v1::MLP};
-    case LayerKind::kLinearAttention: return {v1::LINEAR_ATTENTION, v1::MLP};
-    case LayerKind::kParallelHybrid: return {v1::SSM, v1::ATTENTION, v1::MLP};
+    case LayerKind::kFullAttention:
+      return {v1::ATTENTION, v1::MLP};
+    case LayerKind::kLinearAttention:
+      return {v1::LINEAR_ATTENTION, v1::MLP};
+    case LayerKind::kParallelHybrid:
+      return {v1::SSM, v1::ATTENTION, v1::MLP};
   }
   return {};
 }
@@ -284,11 +284,11 @@ absl::StatusOr<ModelConfig> ParseModelConfig(const nlohmann::json& root, absl::s
   absl::StatusOr<Family> family = FamilyOfModelType(c.model_type);
   if (!family.ok()) {
     // Shown only when it looks like a model type name (never arbitrary file bytes).
-    const bool plain = !c.model_type.empty() && c.model_type.size() <= 64 &&
-                       std::all_of(c.model_type.begin(), c.model_type.end(), [](char ch) {
-                         return absl::ascii_isalnum(static_cast<unsigned char>(ch)) || ch == '_' ||
-                                ch == '-' || ch == '.';
-                       });
+    const bool plain =
+        !c.model_type.empty() && c.model_type.size() <= 64 &&
+        std::all_of(c.model_type.begin(), c.model_type.end(), [](char ch) {
+          return absl::ascii_isalnum(static_cast<unsigned char>(ch)) || ch == '_' || ch == '-' || ch == '.';
+        });
     return absl::InvalidArgumentError(absl::StrCat(what, ": unsupported model_type ",
                                                    plain ? absl::StrCat("'", c.model_type, "'") : "(not shown)",
                                                    " (supported: ", ModelTypeList(), ")"));
@@ -316,8 +316,8 @@ absl::StatusOr<ModelConfig> ParseModelConfig(const nlohmann::json& root, absl::s
   if (j->contains("layer_types") && !j->at("layer_types").is_null()) {
     const auto& lt = j->at("layer_types");
     if (!lt.is_array() || static_cast<int64_t>(lt.size()) != c.num_layers) {
-      return f.Bad("layer_types", absl::StrCat("an array of num_hidden_layers (", c.num_layers,
-                                               ") strings", lt.is_array() ? absl::StrCat(", not ", lt.size()) : ""));
+      return f.Bad("layer_types", absl::StrCat("an array of num_hidden_layers (", c.num_layers, ") strings",
+                                               lt.is_array() ? absl::StrCat(", not ", lt.size()) : ""));
     }
   }
   return c;

@@ -14,11 +14,11 @@
 #include <array>
 #include <cstdint>
 #include <string>
-#include "absl/strings/string_view.h"
 #include <vector>
 
 #include "ablate/v1/spec.pb.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "common/request_limits.h"
 #include "nlohmann/json.hpp"
 
@@ -42,28 +42,28 @@ enum class LayerKind {
 
 // Qwen3.5 Gated DeltaNet hyper-parameters.
 struct LinearAttentionConfig {
-  int64_t conv_kernel = 4;      // linear_conv_kernel_dim
-  int64_t key_head_dim = 128;   // linear_key_head_dim
-  int64_t value_head_dim = 128; // linear_value_head_dim
-  int64_t num_key_heads = 16;   // linear_num_key_heads
-  int64_t num_value_heads = 32; // linear_num_value_heads
-  int64_t chunk_size = 64;      // fixed in the reference
+  int64_t conv_kernel = 4;       // linear_conv_kernel_dim
+  int64_t key_head_dim = 128;    // linear_key_head_dim
+  int64_t value_head_dim = 128;  // linear_value_head_dim
+  int64_t num_key_heads = 16;    // linear_num_key_heads
+  int64_t num_value_heads = 32;  // linear_num_value_heads
+  int64_t chunk_size = 64;       // fixed in the reference
 };
 
 // Falcon-H1 Mamba-2 hyper-parameters and muP multipliers.
 struct FalconH1Config {
-  int64_t d_ssm = 0;            // mamba_d_ssm (default expand * hidden)
-  int64_t n_heads = 0;          // mamba_n_heads
-  int64_t d_head = 0;           // mamba_d_head
-  int64_t n_groups = 1;         // mamba_n_groups
-  int64_t d_state = 128;        // mamba_d_state
-  int64_t d_conv = 4;           // mamba_d_conv
-  int64_t chunk_size = 256;     // mamba_chunk_size
-  bool conv_bias = true;        // mamba_conv_bias
-  bool proj_bias = false;       // mamba_proj_bias
-  bool norm_before_gate = false;// mamba_norm_before_gate
-  bool rms_norm = true;         // mamba_rms_norm (gated RMSNorm over groups)
-  bool projectors_bias = false; // projectors_bias (bias on the mixer's out_proj)
+  int64_t d_ssm = 0;                                     // mamba_d_ssm (default expand * hidden)
+  int64_t n_heads = 0;                                   // mamba_n_heads
+  int64_t d_head = 0;                                    // mamba_d_head
+  int64_t n_groups = 1;                                  // mamba_n_groups
+  int64_t d_state = 128;                                 // mamba_d_state
+  int64_t d_conv = 4;                                    // mamba_d_conv
+  int64_t chunk_size = 256;                              // mamba_chunk_size
+  bool conv_bias = true;                                 // mamba_conv_bias
+  bool proj_bias = false;                                // mamba_proj_bias
+  bool norm_before_gate = false;                         // mamba_norm_before_gate
+  bool rms_norm = true;                                  // mamba_rms_norm (gated RMSNorm over groups)
+  bool projectors_bias = false;                          // projectors_bias (bias on the mixer's out_proj)
   std::array<double, 2> time_step_limit = {0.0, 1e300};  // may hold +inf
   double embedding_multiplier = 1.0;
   double lm_head_multiplier = 1.0;
@@ -77,7 +77,7 @@ struct FalconH1Config {
 };
 
 struct ModelConfig {
-  std::string model_type;        // as written in config.json (top level)
+  std::string model_type;  // as written in config.json (top level)
   Family family = Family::kTransformer;
   std::string weight_prefix = "model.";  // "model.language_model." for multimodal Qwen3.5
   int64_t vocab_size = 0;
@@ -86,13 +86,13 @@ struct ModelConfig {
   int64_t num_layers = 0;
   int64_t num_heads = 0;
   int64_t num_kv_heads = 0;
-  int64_t head_dim = 0;          // default hidden_size / num_heads
+  int64_t head_dim = 0;  // default hidden_size / num_heads
   double rms_norm_eps = 1e-6;
   double initializer_range = 0.02;  // std of HF's normal weight init
   double rope_theta = 10000.0;
   double partial_rotary_factor = 1.0;
   bool tie_word_embeddings = false;
-  bool attention_bias = false;   // q/k/v bias (Qwen2: true)
+  bool attention_bias = false;  // q/k/v bias (Qwen2: true)
   bool mlp_bias = false;
   int64_t eos_token_id = -1;
   int64_t bos_token_id = -1;
@@ -119,8 +119,7 @@ absl::StatusOr<ModelConfig> ParseModelConfig(const nlohmann::json& j, absl::stri
 
 // Reads <dir>/config.json (Infinity/NaN accepted; ResourceExhausted over
 // limits.max_config_bytes, checked before reading) and parses it.
-absl::StatusOr<ModelConfig> LoadModelConfig(const std::string& dir,
-                                            const RequestLimits& limits = RequestLimits());
+absl::StatusOr<ModelConfig> LoadModelConfig(const std::string& dir, const RequestLimits& limits = RequestLimits());
 
 // "attention", "linear_attention", "ssm", "mlp", "layer".
 absl::string_view ComponentName(v1::Component c);

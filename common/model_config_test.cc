@@ -62,8 +62,7 @@ TEST(ModelConfig, UnknownModelTypeIsClearError) {
 
 TEST(ModelConfig, MissingFieldIsNamed) {
   auto j = ParseLenientJson(R"({"model_type":"qwen2","vocab_size":10})", "c.json");
-  EXPECT_THAT(ParseModelConfig(*j, "c.json"),
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("hidden_size")));
+  EXPECT_THAT(ParseModelConfig(*j, "c.json"), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("hidden_size")));
 }
 
 TEST(ModelConfig, GoldenConfigsLoad) {
@@ -80,7 +79,6 @@ TEST(ModelConfig, ParseComponentAliases) {
   EXPECT_EQ(*ParseComponent("Linear_Attention"), v1::LINEAR_ATTENTION);
   EXPECT_THAT(ParseComponent("conv"), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("conv")));
 }
-
 
 }  // namespace
 }  // namespace ablate
@@ -117,11 +115,9 @@ TEST(ModelConfigLimits, HugeLayerCountIsRefusedBeforeBuildingLayers) {
 }
 
 TEST(ModelConfigLimits, LayerTypesMustCoverEveryLayer) {
-  const std::string eight =
-      R"(,"layer_types":["full_attention","full_attention","full_attention","full_attention",)"
-      R"("full_attention","full_attention","full_attention","full_attention"])";
-  EXPECT_THAT(TryParse(Qwen2("12", eight)),
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("layer_types")));
+  const std::string eight = R"(,"layer_types":["full_attention","full_attention","full_attention","full_attention",)"
+                            R"("full_attention","full_attention","full_attention","full_attention"])";
+  EXPECT_THAT(TryParse(Qwen2("12", eight)), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("layer_types")));
   EXPECT_OK(TryParse(Qwen2("8", eight)).status());
   EXPECT_THAT(TryParse(R"({"model_type":"qwen3_5_text","vocab_size":10,"hidden_size":16,
     "intermediate_size":32,"num_hidden_layers":12,"num_attention_heads":2,"num_key_value_heads":1,
@@ -131,9 +127,9 @@ TEST(ModelConfigLimits, LayerTypesMustCoverEveryLayer) {
 }
 
 TEST(ModelConfigLimits, ErrorsNeverEchoTheFile) {
-  for (const std::string& text : {Qwen2("\"SECRET-1\""), Qwen2("4", R"(,"layer_types":["SECRET-2"])"),
-                                  std::string(R"({"model_type":"SECRET 3 !"})"),
-                                  std::string(R"({"model_type":"qwen2", SECRET-4})")}) {
+  for (const std::string& text :
+       {Qwen2("\"SECRET-1\""), Qwen2("4", R"(,"layer_types":["SECRET-2"])"),
+        std::string(R"({"model_type":"SECRET 3 !"})"), std::string(R"({"model_type":"qwen2", SECRET-4})")}) {
     absl::Status s = TryParse(text).status();
     EXPECT_THAT(s, StatusIs(absl::StatusCode::kInvalidArgument, ::testing::_)) << text;
     EXPECT_THAT(s.message(), Not(HasSubstr("SECRET"))) << text;
@@ -150,7 +146,6 @@ TEST(ModelConfigLimits, OversizedFileIsRefusedBeforeReading) {
               StatusIs(absl::StatusCode::kResourceExhausted, HasSubstr("--max-config-bytes")));
   EXPECT_OK(LoadModelConfig(dir).status());
 }
-
 
 }  // namespace
 }  // namespace ablate

@@ -54,8 +54,7 @@ absl::Status PathPolicy::Check(absl::string_view path, absl::string_view what) c
       if (Under(real, r)) return absl::OkStatus();
     }
   }
-  return absl::PermissionDeniedError(
-      absl::StrCat(what, ": path is outside the allowed directories (--allow-path)"));
+  return absl::PermissionDeniedError(absl::StrCat(what, ": path is outside the allowed directories (--allow-path)"));
 }
 
 }  // namespace ablate

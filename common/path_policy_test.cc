@@ -39,16 +39,16 @@ TEST_F(PathPolicyTest, InsideIsAllowedOutsideIsOneMessage) {
   EXPECT_OK(p->Check((root_ / "allowed" / "not-yet-there").string(), "path"));
   const absl::Status exists = p->Check((root_ / "outside").string(), "models[0].path");
   EXPECT_THAT(exists, StatusIs(absl::StatusCode::kPermissionDenied, ::testing::_));
-  for (const fs::path& q : {root_ / "nothing", root_ / "allowed" / ".." / "outside",
-                            root_ / "allowed" / "escape", root_ / "allowed" / "escape" / "config.json",
-                            fs::path("relative/../x"), fs::path("")}) {
+  for (const fs::path& q : {root_ / "nothing", root_ / "allowed" / ".." / "outside", root_ / "allowed" / "escape",
+                            root_ / "allowed" / "escape" / "config.json", fs::path("relative/../x"), fs::path("")}) {
     const absl::Status s = p->Check(q.string(), "models[0].path");
     EXPECT_THAT(s, StatusIs(absl::StatusCode::kPermissionDenied, ::testing::_)) << q;
     EXPECT_EQ(s.message(), exists.message()) << q;
   }
   // A sibling whose name starts with the allowed directory's name is outside.
   fs::create_directories(root_ / "allowed2");
-  EXPECT_THAT(p->Check((root_ / "allowed2").string(), "x"), StatusIs(absl::StatusCode::kPermissionDenied, ::testing::_));
+  EXPECT_THAT(p->Check((root_ / "allowed2").string(), "x"),
+              StatusIs(absl::StatusCode::kPermissionDenied, ::testing::_));
 }
 
 TEST_F(PathPolicyTest, MissingDirectoryIsAnOperatorError) {

@@ -8,8 +8,8 @@ namespace {
 
 std::string Message(absl::string_view what, int64_t value, int64_t limit, absl::string_view unit,
                     absl::string_view flag) {
-  return absl::StrCat(what, ": ", value, unit, " is more than the limit of ", limit, unit,
-                      " (coordinator flag --", flag, ")");
+  return absl::StrCat(what, ": ", value, unit, " is more than the limit of ", limit, unit, " (coordinator flag --",
+                      flag, ")");
 }
 
 }  // namespace
@@ -18,8 +18,7 @@ absl::Status LimitError(absl::string_view what, int64_t value, int64_t limit, ab
   return absl::InvalidArgumentError(Message(what, value, limit, "", flag));
 }
 
-absl::Status SizeLimitError(absl::string_view what, int64_t bytes, int64_t limit,
-                            absl::string_view flag) {
+absl::Status SizeLimitError(absl::string_view what, int64_t bytes, int64_t limit, absl::string_view flag) {
   return absl::ResourceExhaustedError(Message(what, bytes, limit, " bytes", flag));
 }
 

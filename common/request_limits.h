@@ -43,13 +43,13 @@ struct RequestLimits {
   int64_t max_config_bytes = 4 << 20;        // one config.json file
   int64_t expansion_timeout_ms = 60000;      // an expansion running longer is cancelled
   // ---- results (CompleteJob) ----
-  int64_t max_metrics_per_result = 1024;     // metrics in one JobResult
-  int64_t max_metric_name_bytes = 256;       // one metric name
-  int64_t max_detail_bytes = 1 << 20;        // detail_json of one metric
-  int64_t max_result_bytes = 8 << 20;        // all of one CompleteJob request
+  int64_t max_metrics_per_result = 1024;  // metrics in one JobResult
+  int64_t max_metric_name_bytes = 256;    // one metric name
+  int64_t max_detail_bytes = 1 << 20;     // detail_json of one metric
+  int64_t max_result_bytes = 8 << 20;     // all of one CompleteJob request
   // ---- replies and messages ----
-  int64_t max_reply_bytes = 16 << 20;        // a list page stops growing past this (ListSweeps,
-                                             // ListJobs, QueryResults); one row always fits
+  int64_t max_reply_bytes = 16 << 20;            // a list page stops growing past this (ListSweeps,
+                                                 // ListJobs, QueryResults); one row always fits
   int64_t max_receive_message_bytes = 32 << 20;  // gRPC server receive limit (whole request)
 };
 
@@ -60,8 +60,7 @@ inline constexpr int kClientMaxReceiveBytes = 64 << 20;
 // InvalidArgument "<what>: <value> is more than the limit of <limit> (<flag>)".
 absl::Status LimitError(absl::string_view what, int64_t value, int64_t limit, absl::string_view flag);
 // ResourceExhausted, same message, for sizes in bytes.
-absl::Status SizeLimitError(absl::string_view what, int64_t bytes, int64_t limit,
-                            absl::string_view flag);
+absl::Status SizeLimitError(absl::string_view what, int64_t bytes, int64_t limit, absl::string_view flag);
 
 // OK when value <= limit, else LimitError.
 absl::Status CheckCount(absl::string_view what, int64_t value, int64_t limit, absl::string_view flag);

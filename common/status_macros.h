@@ -11,14 +11,13 @@
 #define ABLATE_CONCAT_INNER_(a, b) a##b
 #define ABLATE_CONCAT_(a, b) ABLATE_CONCAT_INNER_(a, b)
 
-#define RETURN_IF_ERROR(expr)                         \
-  do {                                                \
-    ::absl::Status ablate_status_ = (expr);           \
-    if (!ablate_status_.ok()) return ablate_status_;  \
+#define RETURN_IF_ERROR(expr)                        \
+  do {                                               \
+    ::absl::Status ablate_status_ = (expr);          \
+    if (!ablate_status_.ok()) return ablate_status_; \
   } while (0)
 
-#define ASSIGN_OR_RETURN(lhs, expr) \
-  ASSIGN_OR_RETURN_IMPL_(ABLATE_CONCAT_(ablate_statusor_, __LINE__), lhs, expr)
+#define ASSIGN_OR_RETURN(lhs, expr) ASSIGN_OR_RETURN_IMPL_(ABLATE_CONCAT_(ablate_statusor_, __LINE__), lhs, expr)
 
 #define ASSIGN_OR_RETURN_IMPL_(statusor, lhs, expr) \
   auto statusor = (expr);                           \

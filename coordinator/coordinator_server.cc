@@ -32,7 +32,7 @@
 namespace ablate::coordinator {
 namespace {
 
-constexpr int kMaxSendBytes = 512 << 20;     // dry-run expansions of big grids
+constexpr int kMaxSendBytes = 512 << 20;  // dry-run expansions of big grids
 
 // The production expander: defaults, then the expansion with the layouts the
 // client sent, streamed; a model without one has its config.json read from
@@ -66,8 +66,7 @@ class CoordinatorServerImpl : public CoordinatorServer {
       ASSIGN_OR_RETURN(authn_, auth::Authenticator::FromFile(o.auth_file));
     }
     if (!auth::IsLoopbackAddress(o.listen_address) && o.auth_file.empty()) {
-      std::cerr << "ablate-coordinator: WARNING: --insecure-allow-remote: listening on "
-                << o.listen_address
+      std::cerr << "ablate-coordinator: WARNING: --insecure-allow-remote: listening on " << o.listen_address
                 << " without authentication; anyone who can reach it can submit, cancel, read "
                    "every sweep and forge results\n";
     }
@@ -94,8 +93,7 @@ class CoordinatorServerImpl : public CoordinatorServer {
     // Refused tokens are audited, at most 60 rows a minute (a flood must not fill the disk).
     Scheduler* core = core_.get();
     auth::RateLimiter* refusals = &refused_rate_;
-    auth::RefusedFn on_refused = [core, refusals](const std::string& method,
-                                                  const std::string& reason,
+    auth::RefusedFn on_refused = [core, refusals](const std::string& method, const std::string& reason,
                                                   const std::string& certificate) {
       if (!refusals->Allow("auth", 60, absl::ToUnixMillis(absl::Now()))) return;
       storage::AuditRecord a;
@@ -114,8 +112,7 @@ class CoordinatorServerImpl : public CoordinatorServer {
     runner_ = std::make_unique<TaskRunner>(std::max(1, o.query_threads));
     hub_ = std::make_unique<WatchHub>(core_.get(), o.watch_interval_ms);
     coordinator_service_ =
-        std::make_unique<CoordinatorService>(core_.get(), submits_.get(), runner_.get(),
-                                             hub_.get(), authn);
+        std::make_unique<CoordinatorService>(core_.get(), submits_.get(), runner_.get(), hub_.get(), authn);
     worker_service_ = std::make_unique<WorkerServiceImpl>(core_.get(), authn);
     admin_service_ = std::make_unique<AdminServiceImpl>(core_.get(), runner_.get(), authn);
 
@@ -153,10 +150,10 @@ class CoordinatorServerImpl : public CoordinatorServer {
       // (meant for a TLS-terminating proxy in front).
       if (!auth::IsLoopbackAddress(o.http_listen_address) && !o.insecure_allow_remote) {
         ShutdownParts(absl::ZeroDuration());
-        return absl::FailedPreconditionError(absl::StrCat(
-            "--http-listen ", o.http_listen_address,
-            " is not a loopback address; the HTTP front end has no TLS: serve it on loopback "
-            "behind a TLS proxy, or pass --insecure-allow-remote"));
+        return absl::FailedPreconditionError(
+            absl::StrCat("--http-listen ", o.http_listen_address,
+                         " is not a loopback address; the HTTP front end has no TLS: serve it on loopback "
+                         "behind a TLS proxy, or pass --insecure-allow-remote"));
       }
       http::HttpServerOptions ho;
       ho.listen_address = o.http_listen_address;
@@ -167,8 +164,7 @@ class CoordinatorServerImpl : public CoordinatorServer {
           return authn->Authenticate(info.authorization, "");
         };
       }
-      absl::StatusOr<std::unique_ptr<http::HttpServer>> h =
-          http::HttpServer::Start(ho, core_.get(), metrics_.get());
+      absl::StatusOr<std::unique_ptr<http::HttpServer>> h = http::HttpServer::Start(ho, core_.get(), metrics_.get());
       if (!h.ok()) {
         ShutdownParts(absl::ZeroDuration());
         return h.status();
@@ -214,8 +210,7 @@ class CoordinatorServerImpl : public CoordinatorServer {
     if (core_) core_->BeginShutdown();  // parked long polls answer shutting_down=true
     if (hub_) hub_->RequestStop();      // watch streams end
     if (server_) {
-      server_->Shutdown(std::chrono::system_clock::now() +
-                        std::chrono::milliseconds(absl::ToInt64Milliseconds(grace)));
+      server_->Shutdown(std::chrono::system_clock::now() + std::chrono::milliseconds(absl::ToInt64Milliseconds(grace)));
     }
     if (hub_) hub_->Shutdown();
     if (submits_) submits_->Stop();
@@ -243,8 +238,7 @@ class CoordinatorServerImpl : public CoordinatorServer {
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<CoordinatorServer>> CoordinatorServer::Start(
-    const CoordinatorOptions& options) {
+absl::StatusOr<std::unique_ptr<CoordinatorServer>> CoordinatorServer::Start(const CoordinatorOptions& options) {
   auto server = std::make_unique<CoordinatorServerImpl>();
   RETURN_IF_ERROR(server->Init(options));
   return std::unique_ptr<CoordinatorServer>(std::move(server));

@@ -19,13 +19,12 @@
 #include <cstdint>
 #include <memory>
 #include <string>
-
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "common/request_limits.h"
 #include "absl/time/time.h"
 #include "auth/grpc_security.h"
+#include "common/request_limits.h"
 
 namespace ablate::coordinator {
 
@@ -39,28 +38,28 @@ struct CoordinatorOptions {
   int32_t group_commit_ms = 0;                     // > 0: a write batch waits this long to
                                                    // fill (0: commit when the writer is idle)
   // Added by the coordinator owner (new fields only):
-  int32_t max_jobs_per_lease = 64;                 // cap on LeaseJobs max_jobs
-  int32_t max_lost_leases = 10;                    // a job whose lease expired this often FAILS (0: never)
-  int32_t watch_interval_ms = 500;                 // WatchSweep: at most one event per interval
-  int32_t query_threads = 2;                       // threads for query RPCs (submits get their own)
-  bool synchronous_full = false;                   // SQLite synchronous=FULL (power-loss durable)
-  int32_t reclaim_grace_ms = 15000;                // after a restart, jobs leased before it wait this
-                                                   // long for their workers to re-claim them (0: none)
+  int32_t max_jobs_per_lease = 64;   // cap on LeaseJobs max_jobs
+  int32_t max_lost_leases = 10;      // a job whose lease expired this often FAILS (0: never)
+  int32_t watch_interval_ms = 500;   // WatchSweep: at most one event per interval
+  int32_t query_threads = 2;         // threads for query RPCs (submits get their own)
+  bool synchronous_full = false;     // SQLite synchronous=FULL (power-loss durable)
+  int32_t reclaim_grace_ms = 15000;  // after a restart, jobs leased before it wait this
+                                     // long for their workers to re-claim them (0: none)
   // Security (docs/security.md):
-  auth::ServerTlsOptions tls;                      // --tls-cert/--tls-key[/--tls-client-ca]
-  std::string auth_file;                           // --auth-file: tokens, tenants, roles, quotas
-  bool insecure_allow_remote = false;              // no auth on a non-loopback address (warned)
+  auth::ServerTlsOptions tls;          // --tls-cert/--tls-key[/--tls-client-ca]
+  std::string auth_file;               // --auth-file: tokens, tenants, roles, quotas
+  bool insecure_allow_remote = false;  // no auth on a non-loopback address (warned)
   // Added by the limits owner (new fields only):
-  RequestLimits limits;                            // every request's size limits (request_limits.h)
-  std::vector<std::string> allow_paths;            // --allow-path: model dirs the coordinator may read
-                                                   // (empty: any; docs/limits.md)
-  int32_t submit_threads = 2;                      // SubmitSweep expansions that may run at once
-  std::string http_listen_address;                 // dashboard, JSON API, /metrics, /healthz
-                                                   // (host:port, port 0: any free; "": no HTTP)
+  RequestLimits limits;                  // every request's size limits (request_limits.h)
+  std::vector<std::string> allow_paths;  // --allow-path: model dirs the coordinator may read
+                                         // (empty: any; docs/limits.md)
+  int32_t submit_threads = 2;            // SubmitSweep expansions that may run at once
+  std::string http_listen_address;       // dashboard, JSON API, /metrics, /healthz
+                                         // (host:port, port 0: any free; "": no HTTP)
   // Big sweeps (SchedulerOptions has the details):
-  int64_t materialize_above_jobs = 10000;          // more jobs: created in the background
-  int32_t materialize_chunk_jobs = 2000;           // jobs per background transaction
-  int64_t materialize_ahead_jobs = 20000;          // created jobs queued ahead of the workers (0: all)
+  int64_t materialize_above_jobs = 10000;  // more jobs: created in the background
+  int32_t materialize_chunk_jobs = 2000;   // jobs per background transaction
+  int64_t materialize_ahead_jobs = 20000;  // created jobs queued ahead of the workers (0: all)
 };
 
 class CoordinatorServer {

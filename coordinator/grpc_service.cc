@@ -15,8 +15,8 @@
 namespace ablate::coordinator {
 namespace {
 
-constexpr int64_t kKeepAliveMs = 5000;       // a WatchSweep event at least this often
-constexpr int64_t kRateWindowMs = 10000;     // jobs_per_second over this window
+constexpr int64_t kKeepAliveMs = 5000;    // a WatchSweep event at least this often
+constexpr int64_t kRateWindowMs = 10000;  // jobs_per_second over this window
 
 // Finishes `reactor` with `result`'s status, copying the value into *resp.
 template <typename T>
@@ -52,8 +52,7 @@ absl::Status CheckWorker(const std::string& worker_id) {
   return absl::OkStatus();
 }
 
-absl::Status CheckReport(const std::string& worker_id, int64_t job_id, const std::string& lease_id,
-                         int32_t attempt) {
+absl::Status CheckReport(const std::string& worker_id, int64_t job_id, const std::string& lease_id, int32_t attempt) {
   if (absl::Status s = CheckWorker(worker_id); !s.ok()) return s;
   if (job_id <= 0) return absl::InvalidArgumentError("job_id: must be positive");
   if (lease_id.empty()) return absl::InvalidArgumentError("lease_id: empty");
@@ -69,8 +68,7 @@ absl::Status CheckResult(const v1::JobResult& result) {
       return absl::InvalidArgumentError(absl::StrCat("result.metrics[", i, "].name: empty"));
     }
     if (!names.insert(name).second) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("result.metrics[", i, "].name: duplicate metric '", name, "'"));
+      return absl::InvalidArgumentError(absl::StrCat("result.metrics[", i, "].name: duplicate metric '", name, "'"));
     }
   }
   return absl::OkStatus();
@@ -97,8 +95,7 @@ class WatchReactor : public grpc::ServerWriteReactor<v1::SweepEvent> {
       if (cancelled_ || shutting_down) {
         finish_called_ = true;
         *finish = cancelled_ ? grpc::Status::CANCELLED
-                             : grpc::Status(grpc::StatusCode::UNAVAILABLE,
-                                            "the coordinator is shutting down");
+                             : grpc::Status(grpc::StatusCode::UNAVAILABLE, "the coordinator is shutting down");
         return true;
       }
       absl::StatusOr<v1::SweepEvent> snap = hub_->core()->SweepSnapshot(sweep_id_, caller_);
@@ -114,12 +111,12 @@ class WatchReactor : public grpc::ServerWriteReactor<v1::SweepEvent> {
         samples_.pop_front();
       }
       const int64_t span_ms = now_ms - samples_.front().first;
-      snap->set_jobs_per_second(
-          span_ms > 0 ? 1000.0 * static_cast<double>(done - samples_.front().second) / span_ms : 0);
-      const bool ended = c.queued() + c.leased() == 0 &&
-                         (snap->state() == v1::SWEEP_DONE || snap->state() == v1::SWEEP_CANCELLED);
-      const bool changed = !sent_any_ || c.SerializeAsString() != last_.counts().SerializeAsString() ||
-                           snap->state() != last_.state();
+      snap->set_jobs_per_second(span_ms > 0 ? 1000.0 * static_cast<double>(done - samples_.front().second) / span_ms
+                                            : 0);
+      const bool ended =
+          c.queued() + c.leased() == 0 && (snap->state() == v1::SWEEP_DONE || snap->state() == v1::SWEEP_CANCELLED);
+      const bool changed =
+          !sent_any_ || c.SerializeAsString() != last_.counts().SerializeAsString() || snap->state() != last_.state();
       if (changed || ended || now_ms - last_sent_ms_ >= kKeepAliveMs) {
         last_ = *snap;
         event_ = *snap;
@@ -179,12 +176,11 @@ class WatchReactor : public grpc::ServerWriteReactor<v1::SweepEvent> {
   bool sent_any_ = false;
   int64_t last_sent_ms_ = 0;
   v1::SweepEvent last_;
-  v1::SweepEvent event_;  // the message being written (owned until OnWriteDone)
+  v1::SweepEvent event_;                             // the message being written (owned until OnWriteDone)
   std::deque<std::pair<int64_t, int64_t>> samples_;  // (unix ms, jobs ended)
 };
 
-WatchHub::WatchHub(Scheduler* core, int32_t interval_ms)
-    : core_(core), interval_ms_(std::max(10, interval_ms)) {
+WatchHub::WatchHub(Scheduler* core, int32_t interval_ms) : core_(core), interval_ms_(std::max(10, interval_ms)) {
   thread_ = std::thread([this] { Loop(); });
 }
 
@@ -252,14 +248,12 @@ grpc::ServerUnaryReactor* CoordinatorService::SubmitSweep(grpc::CallbackServerCo
   // Expansion and the big insert run off the reactor thread; the expansion
   // stops when the caller goes away (ctx is valid until Finish).
   submits_->Post([this, ctx, reactor, req, resp, caller = *std::move(caller)] {
-    FinishWith(reactor, resp,
-               core_->SubmitSweep(*req, caller, [ctx] { return ctx->IsCancelled(); }));
+    FinishWith(reactor, resp, core_->SubmitSweep(*req, caller, [ctx] { return ctx->IsCancelled(); }));
   });
   return reactor;
 }
 
-grpc::ServerUnaryReactor* CoordinatorService::GetSweep(grpc::CallbackServerContext* ctx,
-                                                       const v1::GetSweepRequest* req,
+grpc::ServerUnaryReactor* CoordinatorService::GetSweep(grpc::CallbackServerContext* ctx, const v1::GetSweepRequest* req,
                                                        v1::SweepInfo* resp) {
   if (req->sweep_id() <= 0) return Reject(ctx, absl::InvalidArgumentError("sweep_id: must be positive"));
   absl::StatusOr<auth::Caller> caller = auth::CallerOf(*ctx, authn_);
@@ -296,8 +290,7 @@ grpc::ServerUnaryReactor* CoordinatorService::CancelSweep(grpc::CallbackServerCo
   return reactor;
 }
 
-grpc::ServerUnaryReactor* CoordinatorService::ListJobs(grpc::CallbackServerContext* ctx,
-                                                       const v1::ListJobsRequest* req,
+grpc::ServerUnaryReactor* CoordinatorService::ListJobs(grpc::CallbackServerContext* ctx, const v1::ListJobsRequest* req,
                                                        v1::ListJobsResponse* resp) {
   if (req->page_size() < 0) return Reject(ctx, absl::InvalidArgumentError("page_size: negative"));
   absl::StatusOr<auth::Caller> caller = auth::CallerOf(*ctx, authn_);
@@ -322,11 +315,10 @@ grpc::ServerUnaryReactor* CoordinatorService::QueryResults(grpc::CallbackServerC
   return reactor;
 }
 
-grpc::ServerWriteReactor<v1::SweepEvent>* CoordinatorService::WatchSweep(
-    grpc::CallbackServerContext* ctx, const v1::WatchSweepRequest* req) {
+grpc::ServerWriteReactor<v1::SweepEvent>* CoordinatorService::WatchSweep(grpc::CallbackServerContext* ctx,
+                                                                         const v1::WatchSweepRequest* req) {
   if (req->sweep_id() <= 0) {
-    return new RejectedStream(
-        grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "sweep_id: must be positive"));
+    return new RejectedStream(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "sweep_id: must be positive"));
   }
   absl::StatusOr<auth::Caller> caller = auth::CallerOf(*ctx, authn_);
   if (!caller.ok()) return new RejectedStream(rpc::ToGrpcStatus(caller.status()));
@@ -378,7 +370,8 @@ class LeaseReactor : public grpc::ServerUnaryReactor {
         release.set_attempt(lease.attempt());
         release.set_release(true);
         release.set_error("released: the lease never reached the worker (call cancelled)");
-        core_->FailJob(release, [](absl::StatusOr<v1::FailJobResponse>) {}, caller_);
+        core_->FailJob(
+            release, [](absl::StatusOr<v1::FailJobResponse>) {}, caller_);
       }
     }
     delete this;
@@ -405,8 +398,7 @@ grpc::ServerUnaryReactor* WorkerServiceImpl::RegisterWorker(grpc::CallbackServer
 }
 
 grpc::ServerUnaryReactor* WorkerServiceImpl::LeaseJobs(grpc::CallbackServerContext* ctx,
-                                                       const v1::LeaseJobsRequest* req,
-                                                       v1::LeaseJobsResponse* resp) {
+                                                       const v1::LeaseJobsRequest* req, v1::LeaseJobsResponse* resp) {
   if (absl::Status s = CheckWorker(req->worker_id()); !s.ok()) return Reject(ctx, s);
   if (req->max_jobs() < 0) return Reject(ctx, absl::InvalidArgumentError("max_jobs: negative"));
   absl::StatusOr<auth::Caller> caller = auth::CallerOf(*ctx, authn_);
@@ -415,8 +407,7 @@ grpc::ServerUnaryReactor* WorkerServiceImpl::LeaseJobs(grpc::CallbackServerConte
 }
 
 grpc::ServerUnaryReactor* WorkerServiceImpl::Heartbeat(grpc::CallbackServerContext* ctx,
-                                                       const v1::HeartbeatRequest* req,
-                                                       v1::HeartbeatResponse* resp) {
+                                                       const v1::HeartbeatRequest* req, v1::HeartbeatResponse* resp) {
   if (absl::Status s = CheckWorker(req->worker_id()); !s.ok()) return Reject(ctx, s);
   absl::StatusOr<auth::Caller> caller = auth::CallerOf(*ctx, authn_);
   if (!caller.ok()) return Reject(ctx, caller.status());
@@ -438,8 +429,7 @@ grpc::ServerUnaryReactor* WorkerServiceImpl::CompleteJob(grpc::CallbackServerCon
   return reactor;
 }
 
-grpc::ServerUnaryReactor* WorkerServiceImpl::FailJob(grpc::CallbackServerContext* ctx,
-                                                     const v1::FailJobRequest* req,
+grpc::ServerUnaryReactor* WorkerServiceImpl::FailJob(grpc::CallbackServerContext* ctx, const v1::FailJobRequest* req,
                                                      v1::FailJobResponse* resp) {
   absl::Status s = CheckReport(req->worker_id(), req->job_id(), req->lease_id(), req->attempt());
   if (!s.ok()) return Reject(ctx, s);
@@ -452,8 +442,7 @@ grpc::ServerUnaryReactor* WorkerServiceImpl::FailJob(grpc::CallbackServerContext
 
 // ---------------------------------------------------------------- Admin
 
-grpc::ServerUnaryReactor* AdminServiceImpl::ListAudit(grpc::CallbackServerContext* ctx,
-                                                      const v1::ListAuditRequest* req,
+grpc::ServerUnaryReactor* AdminServiceImpl::ListAudit(grpc::CallbackServerContext* ctx, const v1::ListAuditRequest* req,
                                                       v1::ListAuditResponse* resp) {
   if (req->page_size() < 0) return Reject(ctx, absl::InvalidArgumentError("page_size: negative"));
   absl::StatusOr<auth::Caller> caller = auth::CallerOf(*ctx, authn_);
@@ -461,8 +450,7 @@ grpc::ServerUnaryReactor* AdminServiceImpl::ListAudit(grpc::CallbackServerContex
   grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
   runner_->Post([this, reactor, req, resp, caller = *std::move(caller)] {
     const int page = req->page_size() > 0 ? req->page_size() : 1000;
-    absl::StatusOr<std::vector<storage::AuditRecord>> rows =
-        core_->ListAudit(req->after_audit_id(), page, caller);
+    absl::StatusOr<std::vector<storage::AuditRecord>> rows = core_->ListAudit(req->after_audit_id(), page, caller);
     if (!rows.ok()) return FinishWith<v1::ListAuditResponse>(reactor, resp, rows.status());
     v1::ListAuditResponse out;
     for (const storage::AuditRecord& r : *rows) {

@@ -78,30 +78,23 @@ class CoordinatorService final : public v1::Coordinator::CallbackService {
   // database-touching calls, so a huge submission never delays a status query.
   CoordinatorService(Scheduler* core, TaskRunner* submits, TaskRunner* queries, WatchHub* hub,
                      const auth::Authenticator* authn = nullptr)
-      : core_(core), submits_(submits), runner_(queries), hub_(hub),
-        authn_(authn) {}
+      : core_(core), submits_(submits), runner_(queries), hub_(hub), authn_(authn) {}
 
-  grpc::ServerUnaryReactor* SubmitSweep(grpc::CallbackServerContext* ctx,
-                                        const v1::SubmitSweepRequest* req,
+  grpc::ServerUnaryReactor* SubmitSweep(grpc::CallbackServerContext* ctx, const v1::SubmitSweepRequest* req,
                                         v1::SubmitSweepResponse* resp) override;
-  grpc::ServerUnaryReactor* GetSweep(grpc::CallbackServerContext* ctx,
-                                     const v1::GetSweepRequest* req, v1::SweepInfo* resp) override;
-  grpc::ServerUnaryReactor* ListSweeps(grpc::CallbackServerContext* ctx,
-                                       const v1::ListSweepsRequest* req,
+  grpc::ServerUnaryReactor* GetSweep(grpc::CallbackServerContext* ctx, const v1::GetSweepRequest* req,
+                                     v1::SweepInfo* resp) override;
+  grpc::ServerUnaryReactor* ListSweeps(grpc::CallbackServerContext* ctx, const v1::ListSweepsRequest* req,
                                        v1::ListSweepsResponse* resp) override;
-  grpc::ServerUnaryReactor* CancelSweep(grpc::CallbackServerContext* ctx,
-                                        const v1::CancelSweepRequest* req,
+  grpc::ServerUnaryReactor* CancelSweep(grpc::CallbackServerContext* ctx, const v1::CancelSweepRequest* req,
                                         v1::CancelSweepResponse* resp) override;
-  grpc::ServerUnaryReactor* ListJobs(grpc::CallbackServerContext* ctx,
-                                     const v1::ListJobsRequest* req,
+  grpc::ServerUnaryReactor* ListJobs(grpc::CallbackServerContext* ctx, const v1::ListJobsRequest* req,
                                      v1::ListJobsResponse* resp) override;
-  grpc::ServerUnaryReactor* QueryResults(grpc::CallbackServerContext* ctx,
-                                         const v1::QueryResultsRequest* req,
+  grpc::ServerUnaryReactor* QueryResults(grpc::CallbackServerContext* ctx, const v1::QueryResultsRequest* req,
                                          v1::QueryResultsResponse* resp) override;
   grpc::ServerWriteReactor<v1::SweepEvent>* WatchSweep(grpc::CallbackServerContext* ctx,
                                                        const v1::WatchSweepRequest* req) override;
-  grpc::ServerUnaryReactor* ListWorkers(grpc::CallbackServerContext* ctx,
-                                        const v1::ListWorkersRequest* req,
+  grpc::ServerUnaryReactor* ListWorkers(grpc::CallbackServerContext* ctx, const v1::ListWorkersRequest* req,
                                         v1::ListWorkersResponse* resp) override;
 
  private:
@@ -117,20 +110,15 @@ class WorkerServiceImpl final : public v1::WorkerService::CallbackService {
   explicit WorkerServiceImpl(Scheduler* core, const auth::Authenticator* authn = nullptr)
       : core_(core), authn_(authn) {}
 
-  grpc::ServerUnaryReactor* RegisterWorker(grpc::CallbackServerContext* ctx,
-                                           const v1::RegisterWorkerRequest* req,
+  grpc::ServerUnaryReactor* RegisterWorker(grpc::CallbackServerContext* ctx, const v1::RegisterWorkerRequest* req,
                                            v1::RegisterWorkerResponse* resp) override;
-  grpc::ServerUnaryReactor* LeaseJobs(grpc::CallbackServerContext* ctx,
-                                      const v1::LeaseJobsRequest* req,
+  grpc::ServerUnaryReactor* LeaseJobs(grpc::CallbackServerContext* ctx, const v1::LeaseJobsRequest* req,
                                       v1::LeaseJobsResponse* resp) override;
-  grpc::ServerUnaryReactor* Heartbeat(grpc::CallbackServerContext* ctx,
-                                      const v1::HeartbeatRequest* req,
+  grpc::ServerUnaryReactor* Heartbeat(grpc::CallbackServerContext* ctx, const v1::HeartbeatRequest* req,
                                       v1::HeartbeatResponse* resp) override;
-  grpc::ServerUnaryReactor* CompleteJob(grpc::CallbackServerContext* ctx,
-                                        const v1::CompleteJobRequest* req,
+  grpc::ServerUnaryReactor* CompleteJob(grpc::CallbackServerContext* ctx, const v1::CompleteJobRequest* req,
                                         v1::CompleteJobResponse* resp) override;
-  grpc::ServerUnaryReactor* FailJob(grpc::CallbackServerContext* ctx,
-                                    const v1::FailJobRequest* req,
+  grpc::ServerUnaryReactor* FailJob(grpc::CallbackServerContext* ctx, const v1::FailJobRequest* req,
                                     v1::FailJobResponse* resp) override;
 
  private:
@@ -144,8 +132,7 @@ class AdminServiceImpl final : public v1::Admin::CallbackService {
   AdminServiceImpl(Scheduler* core, TaskRunner* queries, const auth::Authenticator* authn)
       : core_(core), runner_(queries), authn_(authn) {}
 
-  grpc::ServerUnaryReactor* ListAudit(grpc::CallbackServerContext* ctx,
-                                      const v1::ListAuditRequest* req,
+  grpc::ServerUnaryReactor* ListAudit(grpc::CallbackServerContext* ctx, const v1::ListAuditRequest* req,
                                       v1::ListAuditResponse* resp) override;
 
  private:

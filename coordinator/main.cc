@@ -23,21 +23,20 @@ int main(int argc, char** argv) {
   ablate::coordinator::CoordinatorOptions options;
   double grace_s = 10;
   CLI::App app{"ablate coordinator: stores sweeps in SQLite and leases jobs to workers over gRPC"};
-  app.add_option("--db", options.db_path, "SQLite database file (created if missing)")
+  app.add_option("--db", options.db_path, "SQLite database file (created if missing)")->capture_default_str();
+  app.add_option("--listen", options.listen_address, "host:port to serve on (port 0: any free)")->capture_default_str();
+  app.add_option("--heartbeat-interval-ms", options.heartbeat_interval_ms, "heartbeat interval told to workers")
       ->capture_default_str();
-  app.add_option("--listen", options.listen_address, "host:port to serve on (port 0: any free)")
-      ->capture_default_str();
-  app.add_option("--heartbeat-interval-ms", options.heartbeat_interval_ms,
-                 "heartbeat interval told to workers")->capture_default_str();
   app.add_option("--worker-timeout-ms", options.worker_timeout_ms,
-                 "a worker silent this long is lost; its leases are requeued")->capture_default_str();
-  app.add_option("--expiry-scan-interval-ms", options.expiry_scan_interval_ms,
-                 "how often expired leases are requeued")->capture_default_str();
-  app.add_option("--max-long-poll-ms", options.max_long_poll_ms, "cap on LeaseJobs wait_ms")
+                 "a worker silent this long is lost; its leases are requeued")
       ->capture_default_str();
+  app.add_option("--expiry-scan-interval-ms", options.expiry_scan_interval_ms, "how often expired leases are requeued")
+      ->capture_default_str();
+  app.add_option("--max-long-poll-ms", options.max_long_poll_ms, "cap on LeaseJobs wait_ms")->capture_default_str();
   app.add_option("--group-commit-ms", options.group_commit_ms,
                  "how long a write batch waits to fill (0: commit as soon as the writer is idle; "
-                 "writes that arrive meanwhile form the next batch)")->capture_default_str();
+                 "writes that arrive meanwhile form the next batch)")
+      ->capture_default_str();
   ablate::RequestLimits& l = options.limits;
   // Limits for every caller (docs/limits.md). Names match the error messages.
   const std::pair<const char*, std::pair<int64_t*, const char*>> limit_flags[] = {
@@ -83,20 +82,17 @@ int main(int argc, char** argv) {
                  "a sweep with more jobs is answered once counted and its jobs are created in "
                  "the background; smaller ones are stored in one transaction")
       ->capture_default_str();
-  app.add_option("--materialize-chunk-jobs", options.materialize_chunk_jobs,
-                 "jobs created per background transaction")
+  app.add_option("--materialize-chunk-jobs", options.materialize_chunk_jobs, "jobs created per background transaction")
       ->capture_default_str();
   app.add_option("--materialize-ahead-jobs", options.materialize_ahead_jobs,
                  "created jobs a big sweep keeps queued ahead of its workers (0: create all)")
       ->capture_default_str();
-  app.add_option("--grace-s", grace_s, "seconds in-flight calls get on shutdown")
-      ->capture_default_str();
+  app.add_option("--grace-s", grace_s, "seconds in-flight calls get on shutdown")->capture_default_str();
   app.add_option("--tls-cert", options.tls.cert_file, "PEM certificate chain: serve TLS");
   app.add_option("--tls-key", options.tls.key_file, "PEM private key of --tls-cert");
   app.add_option("--tls-client-ca", options.tls.client_ca_file,
                  "PEM CA: require client certificates signed by it (mTLS)");
-  app.add_option("--auth-file", options.auth_file,
-                 "YAML tokens (sha256, tenant, role) and quotas; re-read on SIGHUP");
+  app.add_option("--auth-file", options.auth_file, "YAML tokens (sha256, tenant, role) and quotas; re-read on SIGHUP");
   app.add_flag("--insecure-allow-remote", options.insecure_allow_remote,
                "allow a non-loopback --listen without --auth-file (anyone reaching the port can "
                "do anything)");
@@ -122,8 +118,8 @@ int main(int argc, char** argv) {
     std::cerr << "ablate-coordinator: " << server.status() << "\n";
     return 1;
   }
-  std::cout << "ablate-coordinator listening on " << (*server)->address() << " (db "
-            << options.db_path << ")" << std::endl;
+  std::cout << "ablate-coordinator listening on " << (*server)->address() << " (db " << options.db_path << ")"
+            << std::endl;
   if (!(*server)->http_address().empty()) {
     std::cout << "ablate-coordinator http on " << (*server)->http_address() << std::endl;
   }
@@ -136,12 +132,10 @@ int main(int argc, char** argv) {
       if (r.ok()) {
         std::cerr << "ablate-coordinator: SIGHUP: auth file reloaded" << std::endl;
       } else {
-        std::cerr << "ablate-coordinator: SIGHUP: auth file NOT reloaded, the old one stays: " << r
-                  << std::endl;
+        std::cerr << "ablate-coordinator: SIGHUP: auth file NOT reloaded, the old one stays: " << r << std::endl;
       }
     }
-    std::cerr << "ablate-coordinator: signal " << sig << ", shutting down (grace " << grace_s
-              << " s)" << std::endl;
+    std::cerr << "ablate-coordinator: signal " << sig << ", shutting down (grace " << grace_s << " s)" << std::endl;
     s->Shutdown(absl::Seconds(grace_s));
   });
   (*server)->Wait();

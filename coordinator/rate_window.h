@@ -38,8 +38,7 @@ class RateWindow {
     for (const auto& b : buckets_) sum += b.second;
     // Cover the whole window, or only the time since the first Add.
     const double span_s =
-        std::clamp(static_cast<double>(now_ms - first_ms_) / 1000.0, 1.0,
-                   static_cast<double>(window_s_));
+        std::clamp(static_cast<double>(now_ms - first_ms_) / 1000.0, 1.0, static_cast<double>(window_s_));
     return sum / span_s;
   }
 

@@ -9,11 +9,11 @@
 #include <utility>
 
 #include "absl/random/random.h"
-#include "absl/synchronization/notification.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
-#include "absl/strings/match.h"
+#include "absl/synchronization/notification.h"
 #include "auth/permissions.h"
 #include "auth/token.h"
 #include "common/status_macros.h"
@@ -31,8 +31,8 @@ Scheduler::Scheduler(const SchedulerOptions& options, ExpandFn expand, const Clo
   lease_nonce_ = absl::StrFormat("%08x", absl::Uniform<uint32_t>(gen));
 }
 
-absl::StatusOr<std::unique_ptr<Scheduler>> Scheduler::Open(const SchedulerOptions& options,
-                                                           ExpandFn expand, const Clock* clock) {
+absl::StatusOr<std::unique_ptr<Scheduler>> Scheduler::Open(const SchedulerOptions& options, ExpandFn expand,
+                                                           const Clock* clock) {
   std::unique_ptr<Clock> owned;
   if (clock == nullptr) {
     owned = std::make_unique<SystemClock>();
@@ -52,12 +52,11 @@ absl::StatusOr<std::unique_ptr<Scheduler>> Scheduler::Open(const SchedulerOption
   }
   s->committer_ = std::make_unique<GroupCommitter>(
       std::move(writer),
-      storage::GroupCommitOptions{
-          .max_batch = std::max(1, options.group_commit_max_batch),
-          .max_delay = absl::Milliseconds(options.group_commit_ms),
-          .on_batch = [obs = options.observer](int ops, absl::Duration took) {
-            if (obs != nullptr) obs->BatchCommitted(ops, absl::ToDoubleSeconds(took));
-          }});
+      storage::GroupCommitOptions{.max_batch = std::max(1, options.group_commit_max_batch),
+                                  .max_delay = absl::Milliseconds(options.group_commit_ms),
+                                  .on_batch = [obs = options.observer](int ops, absl::Duration took) {
+                                    if (obs != nullptr) obs->BatchCommitted(ops, absl::ToDoubleSeconds(took));
+                                  }});
   RETURN_IF_ERROR(s->Load());
   if (options.run_maintenance_thread) {
     s->maintenance_ = std::thread([p = s.get()] { p->MaintenanceLoop(); });
@@ -177,12 +176,10 @@ absl::Status Scheduler::CheckWorkerOwner(const std::string& worker_id, const aut
   absl::MutexLock lock(&owners_mu_);
   auto [it, inserted] = owners_.try_emplace(worker_id, caller.subject);
   if (inserted || it->second == caller.subject) return absl::OkStatus();
-  return absl::PermissionDeniedError(
-      absl::StrCat("worker ", worker_id, " was registered by another identity"));
+  return absl::PermissionDeniedError(absl::StrCat("worker ", worker_id, " was registered by another identity"));
 }
 
-absl::Status Scheduler::CheckLeaseOwner(const std::string& lease_worker,
-                                        const auth::Caller& caller) {
+absl::Status Scheduler::CheckLeaseOwner(const std::string& lease_worker, const auth::Caller& caller) {
   absl::MutexLock lock(&owners_mu_);
   auto it = owners_.find(lease_worker);
   if (it != owners_.end() && it->second == caller.subject) return absl::OkStatus();
@@ -209,12 +206,23 @@ void Scheduler::SetState(JobEntry& e, int state) {
   auto count = [&](int s, int delta) {
     if (sw == nullptr) return;
     switch (s) {
-      case storage::kJobQueued: sw->counts.queued += delta; break;
-      case storage::kJobLeased: sw->counts.leased += delta; break;
-      case storage::kJobSucceeded: sw->counts.succeeded += delta; break;
-      case storage::kJobFailed: sw->counts.failed += delta; break;
-      case storage::kJobCancelled: sw->counts.cancelled += delta; break;
-      default: break;
+      case storage::kJobQueued:
+        sw->counts.queued += delta;
+        break;
+      case storage::kJobLeased:
+        sw->counts.leased += delta;
+        break;
+      case storage::kJobSucceeded:
+        sw->counts.succeeded += delta;
+        break;
+      case storage::kJobFailed:
+        sw->counts.failed += delta;
+        break;
+      case storage::kJobCancelled:
+        sw->counts.cancelled += delta;
+        break;
+      default:
+        break;
     }
   };
   const auto terminal = [](int s) {
@@ -305,13 +313,12 @@ void Scheduler::MaybeFinishSweep(int64_t sweep_id, int64_t now, std::vector<Op>*
   if (sw.counts.queued + sw.counts.leased > 0 || sw.chunk_in_flight) return;
   // Every job is terminal: the sweep is over. Forget its jobs; later reports
   // for them are answered from the database.
-  const int state = sw.state == storage::kSweepCancelled ? storage::kSweepCancelled
-                                                         : storage::kSweepDone;
+  const int state = sw.state == storage::kSweepCancelled ? storage::kSweepCancelled : storage::kSweepDone;
   ops->push_back([sweep_id, state, now, counts = sw.counts](JobStore& s) {
     RETURN_IF_ERROR(s.UpdateSweepState(sweep_id, state, now));
-    return s.InsertEvent({now, sweep_id, 0, "", "sweep_finished",
-                          absl::StrCat("succeeded=", counts.succeeded, " failed=", counts.failed,
-                                       " cancelled=", counts.cancelled)});
+    return s.InsertEvent(
+        {now, sweep_id, 0, "", "sweep_finished",
+         absl::StrCat("succeeded=", counts.succeeded, " failed=", counts.failed, " cancelled=", counts.cancelled)});
   });
   for (int64_t id : sw.job_ids) jobs_.erase(id);
   sweeps_.erase(it);
@@ -319,8 +326,7 @@ void Scheduler::MaybeFinishSweep(int64_t sweep_id, int64_t now, std::vector<Op>*
 
 // ---------------------------------------------------------------- worker API
 
-void Scheduler::RegisterWorker(const v1::RegisterWorkerRequest& request,
-                               Callback<v1::RegisterWorkerResponse> done,
+void Scheduler::RegisterWorker(const v1::RegisterWorkerRequest& request, Callback<v1::RegisterWorkerResponse> done,
                                const auth::Caller& caller) {
   if (absl::Status s = auth::Authorize(caller, auth::Action::kWork); !s.ok()) return done(s);
   const int64_t now = clock_->NowMs();
@@ -329,7 +335,7 @@ void Scheduler::RegisterWorker(const v1::RegisterWorkerRequest& request,
   rec.tenant = caller.tenant;
   {
     absl::MutexLock lock(&mu_);
-    std::string base = !request.name().empty() ? request.name()
+    std::string base = !request.name().empty()   ? request.name()
                        : !request.host().empty() ? request.host()
                                                  : std::string("worker");
     rec.worker_id = absl::StrCat(base, "-", lease_nonce_, "-", next_worker_++);
@@ -348,8 +354,8 @@ void Scheduler::RegisterWorker(const v1::RegisterWorkerRequest& request,
   rec.host = request.host();
   rec.name = request.name();
   rec.devices_json = DevicesToJson(request.devices());
-  rec.loaded_models_json = ModelsToJson(
-      std::vector<std::string>(request.loaded_models().begin(), request.loaded_models().end()));
+  rec.loaded_models_json =
+      ModelsToJson(std::vector<std::string>(request.loaded_models().begin(), request.loaded_models().end()));
   rec.code_version = request.code_version();
   rec.registered_unix_ms = now;
   rec.last_seen_unix_ms = now;
@@ -358,8 +364,7 @@ void Scheduler::RegisterWorker(const v1::RegisterWorkerRequest& request,
   response.set_heartbeat_interval_ms(options_.heartbeat_interval_ms);
   Commit({[rec](JobStore& s) {
            RETURN_IF_ERROR(s.UpsertWorker(rec));
-           return s.InsertEvent({rec.registered_unix_ms, 0, 0, rec.worker_id,
-                                 "worker_registered", rec.host});
+           return s.InsertEvent({rec.registered_unix_ms, 0, 0, rec.worker_id, "worker_registered", rec.host});
          }},
          [response, done = std::move(done)](absl::Status s) {
            if (s.ok()) {
@@ -370,8 +375,8 @@ void Scheduler::RegisterWorker(const v1::RegisterWorkerRequest& request,
          });
 }
 
-uint64_t Scheduler::LeaseJobs(const v1::LeaseJobsRequest& request,
-                              Callback<v1::LeaseJobsResponse> done, const auth::Caller& caller) {
+uint64_t Scheduler::LeaseJobs(const v1::LeaseJobsRequest& request, Callback<v1::LeaseJobsResponse> done,
+                              const auth::Caller& caller) {
   absl::Status allowed = auth::Authorize(caller, auth::Action::kWork);
   if (allowed.ok()) allowed = CheckWorkerOwner(request.worker_id(), caller);
   if (!allowed.ok()) {
@@ -461,8 +466,7 @@ bool Scheduler::TryGrant(Waiter& w, int64_t now) {
     if (h == nullptr) continue;
     const int64_t cap = QuotaOf(name).leased_jobs;
     if (cap > 0 && t.leased >= cap) continue;
-    if (tenant == nullptr || t.vtime < tenant->vtime ||
-        (t.vtime == tenant->vtime && *h < *tenant_head)) {
+    if (tenant == nullptr || t.vtime < tenant->vtime || (t.vtime == tenant->vtime && *h < *tenant_head)) {
       tenant = &t;
       tenant_head = h;
       room = cap > 0 ? std::min<int64_t>(w.max_jobs, cap - t.leased) : w.max_jobs;
@@ -510,8 +514,7 @@ bool Scheduler::TryGrant(Waiter& w, int64_t now) {
     head = affine;
     head_queue = affine_queue;
   }
-  std::vector<QueueKey> picked =
-      head_queue->TakeBatch(head->model, head->eval, static_cast<size_t>(room));
+  std::vector<QueueKey> picked = head_queue->TakeBatch(head->model, head->eval, static_cast<size_t>(room));
   if (picked.empty()) picked.push_back(*head);
   const std::string tenant_name = sweeps_.at(picked.front().sweep_id).tenant;
   tenant->vtime += static_cast<double>(picked.size()) / QuotaOf(tenant_name).weight;
@@ -547,16 +550,14 @@ bool Scheduler::TryGrant(Waiter& w, int64_t now) {
     });
   }
   if (options_.observer != nullptr) {
-    options_.observer->LeaseGranted(static_cast<int>(picked.size()),
-                                    static_cast<double>(now - w.arrived_ms) / 1000.0);
+    options_.observer->LeaseGranted(static_cast<int>(picked.size()), static_cast<double>(now - w.arrived_ms) / 1000.0);
   }
   // Read the specs inside the same batch (after the updates) and answer once durable.
   ops.push_back([response](JobStore& s) -> absl::Status {
     for (v1::Lease& lease : *response->mutable_leases()) {
       ASSIGN_OR_RETURN(std::string blob, s.GetJobSpec(lease.job().job_id()));
       if (!lease.mutable_job()->mutable_spec()->ParseFromString(blob)) {
-        return absl::DataLossError(
-            absl::StrCat("job ", lease.job().job_id(), ": stored JobSpec does not parse"));
+        return absl::DataLossError(absl::StrCat("job ", lease.job().job_id(), ": stored JobSpec does not parse"));
       }
     }
     return absl::OkStatus();
@@ -572,8 +573,8 @@ bool Scheduler::TryGrant(Waiter& w, int64_t now) {
   return true;
 }
 
-void Scheduler::Heartbeat(const v1::HeartbeatRequest& request,
-                          Callback<v1::HeartbeatResponse> done, const auth::Caller& caller) {
+void Scheduler::Heartbeat(const v1::HeartbeatRequest& request, Callback<v1::HeartbeatResponse> done,
+                          const auth::Caller& caller) {
   absl::Status allowed = auth::Authorize(caller, auth::Action::kWork);
   if (allowed.ok()) allowed = CheckWorkerOwner(request.worker_id(), caller);
   if (!allowed.ok()) return done(allowed);
@@ -586,8 +587,7 @@ void Scheduler::Heartbeat(const v1::HeartbeatRequest& request,
     // before anything changes.
     for (const v1::LeaseProgress& p : request.leases()) {
       auto it = jobs_.find(p.job_id());
-      if (it == jobs_.end() || it->second.lease_id != p.lease_id() ||
-          it->second.worker_id == request.worker_id()) {
+      if (it == jobs_.end() || it->second.lease_id != p.lease_id() || it->second.worker_id == request.worker_id()) {
         continue;
       }
       if (absl::Status s = CheckLeaseOwner(it->second.worker_id, caller); !s.ok()) {
@@ -642,8 +642,7 @@ void Scheduler::Heartbeat(const v1::HeartbeatRequest& request,
       min_expiry = min_expiry == 0 ? e.expires_ms : std::min(min_expiry, e.expires_ms);
     }
     response->set_lease_expires_unix_ms(min_expiry);
-    ops.push_back([id = request.worker_id(), now,
-                   models = ModelsToJson(worker.loaded_models)](JobStore& s) {
+    ops.push_back([id = request.worker_id(), now, models = ModelsToJson(worker.loaded_models)](JobStore& s) {
       return s.TouchWorker(id, now, models);
     });
   }
@@ -664,8 +663,8 @@ absl::Status CheckResultLimits(const v1::CompleteJobRequest& request, const Requ
   RETURN_IF_ERROR(CheckBytes("CompleteJob request", static_cast<int64_t>(request.ByteSizeLong()),
                              limits.max_result_bytes, "max-result-bytes"));
   const v1::JobResult& r = request.result();
-  RETURN_IF_ERROR(CheckCount("result.metrics", r.metrics_size(), limits.max_metrics_per_result,
-                             "max-metrics-per-result"));
+  RETURN_IF_ERROR(
+      CheckCount("result.metrics", r.metrics_size(), limits.max_metrics_per_result, "max-metrics-per-result"));
   for (int i = 0; i < r.metrics_size(); ++i) {
     const v1::Metric& m = r.metrics(i);
     RETURN_IF_ERROR(CheckCount(absl::StrCat("result.metrics[", i, "].name bytes"),
@@ -680,8 +679,8 @@ absl::Status CheckResultLimits(const v1::CompleteJobRequest& request, const Requ
 
 }  // namespace
 
-void Scheduler::CompleteJob(const v1::CompleteJobRequest& request,
-                            Callback<v1::CompleteJobResponse> done, const auth::Caller& caller) {
+void Scheduler::CompleteJob(const v1::CompleteJobRequest& request, Callback<v1::CompleteJobResponse> done,
+                            const auth::Caller& caller) {
   absl::Status allowed = auth::Authorize(caller, auth::Action::kWork);
   if (allowed.ok()) allowed = CheckWorkerOwner(request.worker_id(), caller);
   if (!allowed.ok()) return done(allowed);
@@ -696,8 +695,7 @@ void Scheduler::CompleteJob(const v1::CompleteJobRequest& request,
   {
     absl::MutexLock lock(&mu_);
     auto it = jobs_.find(request.job_id());
-    if (it != jobs_.end() && it->second.worker_id != request.worker_id() &&
-        it->second.lease_id == request.lease_id()) {
+    if (it != jobs_.end() && it->second.worker_id != request.worker_id() && it->second.lease_id == request.lease_id()) {
       // The current lease named by a worker it was not granted to.
       if (absl::Status s = CheckLeaseOwner(it->second.worker_id, caller); !s.ok()) {
         mu_.Unlock();
@@ -751,9 +749,8 @@ void Scheduler::CompleteJob(const v1::CompleteJobRequest& request,
     } else {
       // LEASED, QUEUED after a lost lease, or CANCELLED: store the result.
       const JobEntry before = e;
-      const int new_state = (e.cancel_requested || e.state == storage::kJobCancelled)
-                                ? storage::kJobCancelled
-                                : storage::kJobSucceeded;
+      const int new_state =
+          (e.cancel_requested || e.state == storage::kJobCancelled) ? storage::kJobCancelled : storage::kJobSucceeded;
       e.has_result = true;
       e.attempt_end = AttemptEnd::kNone;
       if (e.state != storage::kJobCancelled) e.finished_ms = now;
@@ -765,8 +762,7 @@ void Scheduler::CompleteJob(const v1::CompleteJobRequest& request,
         result_bytes_[sw->second.tenant] += bytes;
       }
       ops.push_back([u = UpdateOf(e), result, now,
-                     outcome = new_state == storage::kJobSucceeded ? "succeeded"
-                                                                   : "cancelled"](JobStore& s) {
+                     outcome = new_state == storage::kJobSucceeded ? "succeeded" : "cancelled"](JobStore& s) {
         RETURN_IF_ERROR(s.InsertResult(result));
         RETURN_IF_ERROR(s.UpdateJob(u));
         return s.EndAttempt(u.job_id, u.attempt, outcome, "", now);
@@ -789,8 +785,7 @@ void Scheduler::CompleteJob(const v1::CompleteJobRequest& request,
         JobEntry& e = it->second;
         SetState(e, before.state);
         e = before;
-        std::cerr << "ablate-coordinator: storing the result of job " << before.job_id
-                  << " failed: " << s << "\n";
+        std::cerr << "ablate-coordinator: storing the result of job " << before.job_id << " failed: " << s << "\n";
       };
     }
   }
@@ -815,8 +810,7 @@ void Scheduler::FailJob(const v1::FailJobRequest& request, Callback<v1::FailJobR
   {
     absl::MutexLock lock(&mu_);
     auto it = jobs_.find(request.job_id());
-    if (it != jobs_.end() && it->second.worker_id != request.worker_id() &&
-        it->second.lease_id == request.lease_id()) {
+    if (it != jobs_.end() && it->second.worker_id != request.worker_id() && it->second.lease_id == request.lease_id()) {
       if (absl::Status s = CheckLeaseOwner(it->second.worker_id, caller); !s.ok()) {
         mu_.Unlock();
         done(s);
@@ -860,8 +854,8 @@ void Scheduler::FailJob(const v1::FailJobRequest& request, Callback<v1::FailJobR
     } else if (e.state == storage::kJobSucceeded || e.state == storage::kJobFailed ||
                e.state == storage::kJobCancelled || e.has_result) {
       response.set_accepted(true);  // already final; nothing changes
-    } else if (e.state == storage::kJobQueued && (e.attempt_end == AttemptEnd::kFailed ||
-                                                  e.attempt_end == AttemptEnd::kReleased)) {
+    } else if (e.state == storage::kJobQueued &&
+               (e.attempt_end == AttemptEnd::kFailed || e.attempt_end == AttemptEnd::kReleased)) {
       response.set_accepted(true);  // the same report again
       response.set_will_retry(true);
     } else {
@@ -891,13 +885,12 @@ void Scheduler::FailJob(const v1::FailJobRequest& request, Callback<v1::FailJobR
       }
       response.set_accepted(true);
       const bool failed = e.state == storage::kJobFailed;
-      ops.push_back([u = UpdateOf(e), outcome, error = request.error(), now, failed,
-                     sweep = e.sweep_id, worker = request.worker_id()](JobStore& s) {
+      ops.push_back([u = UpdateOf(e), outcome, error = request.error(), now, failed, sweep = e.sweep_id,
+                     worker = request.worker_id()](JobStore& s) {
         RETURN_IF_ERROR(s.UpdateJob(u));
         RETURN_IF_ERROR(s.EndAttempt(u.job_id, u.attempt, outcome, error, now));
         if (outcome != "failed") return absl::OkStatus();
-        return s.InsertEvent({now, sweep, u.job_id, worker, failed ? "job_failed" : "job_error",
-                              error});
+        return s.InsertEvent({now, sweep, u.job_id, worker, failed ? "job_failed" : "job_error", error});
       });
       const int64_t sweep_id = e.sweep_id;
       if (response.will_retry()) {

@@ -89,36 +89,36 @@
 namespace ablate::coordinator {
 
 struct SchedulerOptions {
-  std::string db_path = "ablate.db";        // SQLite file (WAL mode)
-  int32_t heartbeat_interval_ms = 2000;     // told to workers at registration
-  int32_t worker_timeout_ms = 30000;        // no contact this long: worker lost, leases requeued
-  int32_t expiry_scan_interval_ms = 500;    // how often expired leases are requeued
-  int32_t max_long_poll_ms = 10000;         // cap on LeaseJobs wait_ms
-  int32_t max_jobs_per_lease = 64;          // cap on LeaseJobs max_jobs
-  int32_t max_lost_leases = 10;             // leases of one job lost to expiry / worker loss
-                                            // this often: the job FAILS (0: never); drains,
-                                            // releases and coordinator restarts do not count
-  int32_t group_commit_ms = 0;              // > 0: a write batch waits this long to fill (0: an
-                                            // idle writer commits at once; what queues meanwhile
-                                            // forms the next batch)
-  int32_t group_commit_max_batch = 1024;    // writes per transaction at most
-  RequestLimits limits;                     // request sizes, grid size, result sizes (request_limits.h)
-  int64_t list_dead_workers_ms = 3600000;   // ListWorkers shows dead workers seen this recently
-  bool synchronous_full = false;            // SQLite synchronous=FULL: commits survive power
-                                            // loss too (NORMAL: process crashes only)
-  int32_t reclaim_grace_ms = 15000;         // after Open, jobs that were LEASED when the previous
-                                            // process died are held this long for their workers
-                                            // to re-claim (heartbeat or report) before anyone
-                                            // else may lease them (0: no hold)
-  bool run_maintenance_thread = true;       // false: the caller drives Tick() (tests)
-  int64_t materialize_above_jobs = 10000;   // a sweep with more jobs is stored at once (spec,
-                                            // counts) and its jobs are created in the background
-                                            // in chunks; smaller ones in one transaction
-  int32_t materialize_chunk_jobs = 2000;    // jobs created per transaction in the background
-  int64_t materialize_ahead_jobs = 20000;   // created jobs a sweep keeps queued ahead of its
-                                            // workers at most; more are created once half of
-                                            // them are leased (0: create all at once)
-  SchedulerObserver* observer = nullptr;    // metrics hooks (not owned; outlives the scheduler)
+  std::string db_path = "ablate.db";       // SQLite file (WAL mode)
+  int32_t heartbeat_interval_ms = 2000;    // told to workers at registration
+  int32_t worker_timeout_ms = 30000;       // no contact this long: worker lost, leases requeued
+  int32_t expiry_scan_interval_ms = 500;   // how often expired leases are requeued
+  int32_t max_long_poll_ms = 10000;        // cap on LeaseJobs wait_ms
+  int32_t max_jobs_per_lease = 64;         // cap on LeaseJobs max_jobs
+  int32_t max_lost_leases = 10;            // leases of one job lost to expiry / worker loss
+                                           // this often: the job FAILS (0: never); drains,
+                                           // releases and coordinator restarts do not count
+  int32_t group_commit_ms = 0;             // > 0: a write batch waits this long to fill (0: an
+                                           // idle writer commits at once; what queues meanwhile
+                                           // forms the next batch)
+  int32_t group_commit_max_batch = 1024;   // writes per transaction at most
+  RequestLimits limits;                    // request sizes, grid size, result sizes (request_limits.h)
+  int64_t list_dead_workers_ms = 3600000;  // ListWorkers shows dead workers seen this recently
+  bool synchronous_full = false;           // SQLite synchronous=FULL: commits survive power
+                                           // loss too (NORMAL: process crashes only)
+  int32_t reclaim_grace_ms = 15000;        // after Open, jobs that were LEASED when the previous
+                                           // process died are held this long for their workers
+                                           // to re-claim (heartbeat or report) before anyone
+                                           // else may lease them (0: no hold)
+  bool run_maintenance_thread = true;      // false: the caller drives Tick() (tests)
+  int64_t materialize_above_jobs = 10000;  // a sweep with more jobs is stored at once (spec,
+                                           // counts) and its jobs are created in the background
+                                           // in chunks; smaller ones in one transaction
+  int32_t materialize_chunk_jobs = 2000;   // jobs created per transaction in the background
+  int64_t materialize_ahead_jobs = 20000;  // created jobs a sweep keeps queued ahead of its
+                                           // workers at most; more are created once half of
+                                           // them are leased (0: create all at once)
+  SchedulerObserver* observer = nullptr;   // metrics hooks (not owned; outlives the scheduler)
 };
 
 // Cheap in-memory gauges for /metrics (no database read).
@@ -160,8 +160,7 @@ class Scheduler {
   // requeued (not counted). FailedPrecondition if another process serves the
   // database (it holds "<db_path>.lock"). `clock` must outlive the scheduler (nullptr: the
   // system clock).
-  static absl::StatusOr<std::unique_ptr<Scheduler>> Open(const SchedulerOptions& options,
-                                                         ExpandFn expand,
+  static absl::StatusOr<std::unique_ptr<Scheduler>> Open(const SchedulerOptions& options, ExpandFn expand,
                                                          const Clock* clock = nullptr);
   ~Scheduler();
   Scheduler(const Scheduler&) = delete;
@@ -192,27 +191,25 @@ class Scheduler {
   // request_id (optional, per tenant): a request with an id already stored
   // and the same request returns the sweep it created (nothing new is
   // stored); the same id with a different request is AlreadyExists.
-  absl::StatusOr<v1::SubmitSweepResponse> SubmitSweep(
-      const v1::SubmitSweepRequest& request, const auth::Caller& caller = auth::Caller::Local(),
-      std::function<bool()> cancelled = nullptr);
+  absl::StatusOr<v1::SubmitSweepResponse> SubmitSweep(const v1::SubmitSweepRequest& request,
+                                                      const auth::Caller& caller = auth::Caller::Local(),
+                                                      std::function<bool()> cancelled = nullptr);
   // NotFound for an unknown sweep (or another tenant's).
-  absl::StatusOr<v1::SweepInfo> GetSweep(int64_t sweep_id,
-                                         const auth::Caller& caller = auth::Caller::Local());
-  absl::StatusOr<v1::ListSweepsResponse> ListSweeps(
-      const v1::ListSweepsRequest& request, const auth::Caller& caller = auth::Caller::Local());
+  absl::StatusOr<v1::SweepInfo> GetSweep(int64_t sweep_id, const auth::Caller& caller = auth::Caller::Local());
+  absl::StatusOr<v1::ListSweepsResponse> ListSweeps(const v1::ListSweepsRequest& request,
+                                                    const auth::Caller& caller = auth::Caller::Local());
   // NotFound for an unknown sweep; a finished sweep cancels nothing (0).
   void CancelSweep(const v1::CancelSweepRequest& request, Callback<v1::CancelSweepResponse> done,
                    const auth::Caller& caller = auth::Caller::Local());
-  absl::StatusOr<v1::ListJobsResponse> ListJobs(
-      const v1::ListJobsRequest& request, const auth::Caller& caller = auth::Caller::Local());
-  absl::StatusOr<v1::QueryResultsResponse> QueryResults(
-      const v1::QueryResultsRequest& request, const auth::Caller& caller = auth::Caller::Local());
+  absl::StatusOr<v1::ListJobsResponse> ListJobs(const v1::ListJobsRequest& request,
+                                                const auth::Caller& caller = auth::Caller::Local());
+  absl::StatusOr<v1::QueryResultsResponse> QueryResults(const v1::QueryResultsRequest& request,
+                                                        const auth::Caller& caller = auth::Caller::Local());
   v1::ListWorkersResponse ListWorkers();  // as Caller::Local()
   // Workers registered by the caller's tenant (admin: all).
   absl::StatusOr<v1::ListWorkersResponse> ListWorkers(const auth::Caller& caller);
   // Current counts and state of a sweep (for WatchSweep). NotFound if unknown.
-  absl::StatusOr<v1::SweepEvent> SweepSnapshot(int64_t sweep_id,
-                                               const auth::Caller& caller = auth::Caller::Local());
+  absl::StatusOr<v1::SweepEvent> SweepSnapshot(int64_t sweep_id, const auth::Caller& caller = auth::Caller::Local());
 
   // ---- security ----
 
@@ -222,16 +219,15 @@ class Scheduler {
   // Appends an audit row (asynchronously; unix_ms filled in if 0).
   void Audit(storage::AuditRecord record);
   // Audit rows after `after_audit_id`, oldest first (admin only).
-  absl::StatusOr<std::vector<storage::AuditRecord>> ListAudit(
-      int64_t after_audit_id, int limit, const auth::Caller& caller = auth::Caller::Local());
+  absl::StatusOr<std::vector<storage::AuditRecord>> ListAudit(int64_t after_audit_id, int limit,
+                                                              const auth::Caller& caller = auth::Caller::Local());
   // In-memory counts for metrics.
   SchedulerGauges Gauges();
 
   // ---- worker API ----
 
   // The new worker id (random suffix) belongs to caller.subject.
-  void RegisterWorker(const v1::RegisterWorkerRequest& request,
-                      Callback<v1::RegisterWorkerResponse> done,
+  void RegisterWorker(const v1::RegisterWorkerRequest& request, Callback<v1::RegisterWorkerResponse> done,
                       const auth::Caller& caller = auth::Caller::Local());
   // Answers at once when jobs are queued (or wait_ms <= 0, or shutting down);
   // otherwise parks the request until jobs arrive or the wait ends. Returns a
@@ -294,7 +290,7 @@ class Scheduler {
     std::string lease_id;
     std::string worker_id;
     std::string last_error;
-    int64_t leased_ms = 0;  // when the current attempt was leased
+    int64_t leased_ms = 0;     // when the current attempt was leased
     v1::JobProgress progress;  // the current attempt's latest heartbeat progress
   };
 
@@ -309,11 +305,11 @@ class Scheduler {
     int64_t finished_ms = 0;
     storage::JobCounts counts;  // jobs not created yet included (queued, or cancelled)
     std::vector<int64_t> job_ids;
-    RateWindow ended_rate;  // jobs reaching a terminal state
-    int64_t job_count = 0;     // jobs of the sweep, created or not
-    int64_t materialized = 0;  // jobs created (stored and in jobs_): index < materialized
-    bool chunk_in_flight = false;   // the materializer is storing a chunk: not finished yet
-    int64_t retry_after_ms = 0;     // a failed chunk: the materializer waits until then
+    RateWindow ended_rate;         // jobs reaching a terminal state
+    int64_t job_count = 0;         // jobs of the sweep, created or not
+    int64_t materialized = 0;      // jobs created (stored and in jobs_): index < materialized
+    bool chunk_in_flight = false;  // the materializer is storing a chunk: not finished yet
+    int64_t retry_after_ms = 0;    // a failed chunk: the materializer waits until then
     int64_t uncreated() const { return job_count - materialized; }
   };
 
@@ -333,10 +329,10 @@ class Scheduler {
 
   // One tenant's queued jobs and its fair-share position.
   struct TenantQueues {
-    QueueIndex any;       // jobs any worker may run
-    QueueIndex gpu;       // jobs of sweeps with execution.device "cuda*"
-    double vtime = 0;     // service received: sum of leased jobs / weight
-    int64_t leased = 0;   // jobs LEASED now
+    QueueIndex any;      // jobs any worker may run
+    QueueIndex gpu;      // jobs of sweeps with execution.device "cuda*"
+    double vtime = 0;    // service received: sum of leased jobs / weight
+    int64_t leased = 0;  // jobs LEASED now
     int64_t queued() const { return static_cast<int64_t>(any.size() + gpu.size()); }
   };
 
@@ -379,8 +375,7 @@ class Scheduler {
   int32_t InternModel(const std::string& path) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   int32_t InternEval(const std::string& name) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // `claimant`: the caller, recorded as the tenant of a worker id seen first here.
-  WorkerState& TouchWorker(const std::string& worker_id, int64_t now,
-                           const auth::Caller* claimant = nullptr)
+  WorkerState& TouchWorker(const std::string& worker_id, int64_t now, const auth::Caller* claimant = nullptr)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   QueueKey KeyOf(const JobEntry& e) const;
   QueueIndex& QueueOf(const JobEntry& e) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -393,8 +388,7 @@ class Scheduler {
   // OK if `caller` registered lease_worker (the worker a lease was granted to).
   absl::Status CheckLeaseOwner(const std::string& lease_worker, const auth::Caller& caller);
   absl::StatusOr<v1::SubmitSweepResponse> SubmitSweepAs(const v1::SubmitSweepRequest& request,
-                                                        const auth::Caller& caller,
-                                                        std::function<bool()> cancelled);
+                                                        const auth::Caller& caller, std::function<bool()> cancelled);
   // ResourceExhausted naming the first quota a submit of `jobs` jobs would
   // pass (jobs < 0: the checks before expansion, counting the submit).
   absl::Status CheckSubmitQuota(const auth::Caller& caller, int64_t jobs, bool dry_run);
@@ -409,12 +403,10 @@ class Scheduler {
   // Ends the current lease of a LEASED job that was lost (expired, worker
   // gone): requeued uncounted, CANCELLED if cancel-pending, FAILED after
   // max_lost_leases.
-  void LoseLease(JobEntry& e, const std::string& why, int64_t now,
-                 std::vector<storage::GroupCommitter::Op>* ops)
+  void LoseLease(JobEntry& e, const std::string& why, int64_t now, std::vector<storage::GroupCommitter::Op>* ops)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // After a job became terminal: finishes its sweep if all jobs are terminal.
-  void MaybeFinishSweep(int64_t sweep_id, int64_t now,
-                        std::vector<storage::GroupCommitter::Op>* ops)
+  void MaybeFinishSweep(int64_t sweep_id, int64_t now, std::vector<storage::GroupCommitter::Op>* ops)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Picks and leases up to max_jobs for the waiter; false if nothing fits.
   bool TryGrant(Waiter& w, int64_t now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -433,8 +425,7 @@ class Scheduler {
     int64_t eta_ms = -1;
     double running_fraction = 0;
   };
-  LiveProgress LiveProgressOf(SweepState& sw, int64_t now, v1::SweepInfo* info)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  LiveProgress LiveProgressOf(SweepState& sw, int64_t now, v1::SweepInfo* info) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Bookkeeping when a job becomes terminal (rate window, metrics).
   void NoteEnded(JobEntry& e, int state) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status ReaderCall(const std::function<absl::Status(storage::JobStore&)>& fn);
@@ -447,15 +438,16 @@ class Scheduler {
                                                  const std::string& request_bytes);
   // The sweep SubmitSweep returns instead of storing `spec` under `policy`
   // (nullopt: store a new one). See v1::ExistingSweepPolicy.
-  absl::StatusOr<std::optional<v1::SubmitSweepResponse>> FindExistingSweep(
-      const v1::SweepSpec& spec, v1::ExistingSweepPolicy policy, const auth::Caller& caller);
+  absl::StatusOr<std::optional<v1::SubmitSweepResponse>> FindExistingSweep(const v1::SweepSpec& spec,
+                                                                           v1::ExistingSweepPolicy policy,
+                                                                           const auth::Caller& caller);
 
   // Constant after construction.
   const SchedulerOptions options_;
   const ExpandFn expand_;
   const Clock* const clock_;
   std::unique_ptr<Clock> owned_clock_;
-  std::string lease_nonce_;  // random per process: worker ids never repeat across restarts
+  std::string lease_nonce_;                   // random per process: worker ids never repeat across restarts
   std::optional<storage::FileLock> db_lock_;  // "<db>.lock": one coordinator per database
   std::unique_ptr<storage::GroupCommitter> committer_;
 
@@ -478,14 +470,14 @@ class Scheduler {
   absl::Mutex owners_mu_;
   absl::flat_hash_map<std::string, std::string> owners_ ABSL_GUARDED_BY(owners_mu_);
   std::set<std::pair<int64_t, int64_t>> expiries_ ABSL_GUARDED_BY(mu_);  // (expires_ms, job_id)
-  std::set<std::pair<int64_t, int64_t>> held_ ABSL_GUARDED_BY(mu_);  // (held_until_ms, job_id)
+  std::set<std::pair<int64_t, int64_t>> held_ ABSL_GUARDED_BY(mu_);      // (held_until_ms, job_id)
   std::list<Waiter> waiters_ ABSL_GUARDED_BY(mu_);
   uint64_t next_token_ ABSL_GUARDED_BY(mu_) = 1;
   uint64_t next_worker_ ABSL_GUARDED_BY(mu_) = 1;
   int64_t last_scan_ms_ ABSL_GUARDED_BY(mu_) = 0;
   bool shutting_down_ ABSL_GUARDED_BY(mu_) = false;
   bool stop_thread_ ABSL_GUARDED_BY(mu_) = false;
-  bool materialize_wake_ ABSL_GUARDED_BY(mu_) = false;   // a sweep may have jobs to create
+  bool materialize_wake_ ABSL_GUARDED_BY(mu_) = false;  // a sweep may have jobs to create
   bool stop_materializer_ ABSL_GUARDED_BY(mu_) = false;
   std::atomic<bool> stopping_{false};  // stops a running expansion (read without mu_)
   std::thread maintenance_;

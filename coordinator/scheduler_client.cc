@@ -4,18 +4,17 @@
 #include <utility>
 
 #include "absl/strings/match.h"
-#include "absl/time/clock.h"
-#include "google/protobuf/io/coded_stream.h"
-#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "absl/strings/str_cat.h"
-#include "auth/permissions.h"
 #include "absl/time/clock.h"
+#include "auth/permissions.h"
 #include "common/status_macros.h"
 #include "coordinator/scheduler.h"
 #include "coordinator/scheduler_convert.h"
+#include "coordinator/store_queries.h"
+#include "google/protobuf/io/coded_stream.h"
+#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "spec/spec_parser.h"
-#include "coordinator/store_queries.h"
 
 namespace ablate::coordinator {
 
@@ -28,9 +27,7 @@ constexpr int kDefaultLeaseTtlSeconds = 120;
 constexpr int kMaxAuditPage = 10000;
 
 // The same answer for a missing sweep and another tenant's (no existence leak).
-absl::Status NoSweep(int64_t sweep_id) {
-  return absl::NotFoundError(absl::StrCat("no sweep ", sweep_id));
-}
+absl::Status NoSweep(int64_t sweep_id) { return absl::NotFoundError(absl::StrCat("no sweep ", sweep_id)); }
 
 std::string CodeName(const absl::Status& s) {
   std::string name = absl::StatusCodeToString(s.code());
@@ -56,8 +53,9 @@ absl::StatusOr<v1::SweepSpec> SpecOf(const v1::SubmitSweepRequest& request) {
 
 }  // namespace
 
-absl::StatusOr<std::optional<v1::SubmitSweepResponse>> Scheduler::FindExistingSweep(
-    const v1::SweepSpec& spec, v1::ExistingSweepPolicy policy, const auth::Caller& caller) {
+absl::StatusOr<std::optional<v1::SubmitSweepResponse>> Scheduler::FindExistingSweep(const v1::SweepSpec& spec,
+                                                                                    v1::ExistingSweepPolicy policy,
+                                                                                    const auth::Caller& caller) {
   std::vector<storage::SweepRecord> named;
   RETURN_IF_ERROR(ReaderCall([&](JobStore& s) -> absl::Status {
     ASSIGN_OR_RETURN(named, s.ListSweepsNamed(spec.name(), caller.tenant));
@@ -70,21 +68,21 @@ absl::StatusOr<std::optional<v1::SubmitSweepResponse>> Scheduler::FindExistingSw
   const storage::SweepRecord* other_unfinished = nullptr;
   for (const storage::SweepRecord& rec : named) {  // newest first
     v1::SweepSpec stored;
-    const bool same = stored.ParseFromString(rec.spec_proto) &&
-                      (spec::ApplyDefaults(&stored),
-                       google::protobuf::util::MessageDifferencer::Equals(stored, wanted));
+    const bool same =
+        stored.ParseFromString(rec.spec_proto) &&
+        (spec::ApplyDefaults(&stored), google::protobuf::util::MessageDifferencer::Equals(stored, wanted));
     const bool unfinished = rec.finished_unix_ms == 0;
-    const storage::SweepRecord** slot = same ? (unfinished ? &same_unfinished : &same_finished)
-                                             : (unfinished ? &other_unfinished : nullptr);
+    const storage::SweepRecord** slot =
+        same ? (unfinished ? &same_unfinished : &same_finished) : (unfinished ? &other_unfinished : nullptr);
     if (slot != nullptr && *slot == nullptr) *slot = &rec;
   }
   const storage::SweepRecord* found = same_unfinished;
   if (found == nullptr && policy == v1::RESUME) found = same_finished;
   if (found == nullptr) {
     if (other_unfinished != nullptr) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          "sweep ", other_unfinished->sweep_id, " '", spec.name(),
-          "' is unfinished with a different spec; cancel it, or give this spec another name"));
+      return absl::FailedPreconditionError(
+          absl::StrCat("sweep ", other_unfinished->sweep_id, " '", spec.name(),
+                       "' is unfinished with a different spec; cancel it, or give this spec another name"));
     }
     return std::nullopt;
   }
@@ -100,8 +98,8 @@ absl::Status Scheduler::CheckSubmitQuota(const auth::Caller& caller, int64_t job
   absl::MutexLock lock(&mu_);
   const auth::TenantQuota q = QuotaOf(caller.tenant);
   auto exhausted = [&](const char* name, int64_t limit) {
-    return absl::ResourceExhaustedError(absl::StrCat("quota ", name, " of tenant '", caller.tenant,
-                                                     "' (", limit, ") reached"));
+    return absl::ResourceExhaustedError(
+        absl::StrCat("quota ", name, " of tenant '", caller.tenant, "' (", limit, ") reached"));
   };
   if (jobs < 0) {  // before expansion
     if (!submit_rate_.Allow(caller.tenant, q.submits_per_minute, clock_->NowMs())) {
@@ -134,9 +132,9 @@ absl::Status Scheduler::CheckSubmitQuota(const auth::Caller& caller, int64_t job
   return absl::OkStatus();
 }
 
-absl::StatusOr<v1::SubmitSweepResponse> Scheduler::SubmitSweep(
-    const v1::SubmitSweepRequest& request, const auth::Caller& caller,
-    std::function<bool()> cancelled) {
+absl::StatusOr<v1::SubmitSweepResponse> Scheduler::SubmitSweep(const v1::SubmitSweepRequest& request,
+                                                               const auth::Caller& caller,
+                                                               std::function<bool()> cancelled) {
   absl::StatusOr<v1::SubmitSweepResponse> r = SubmitSweepAs(request, caller, std::move(cancelled));
   storage::AuditRecord a;
   a.subject = caller.subject;
@@ -145,13 +143,11 @@ absl::StatusOr<v1::SubmitSweepResponse> Scheduler::SubmitSweep(
   if (r.ok()) {
     a.sweep_id = r->sweep_id();
     a.outcome = "ok";
-    a.detail = absl::StrCat(request.has_spec() ? request.spec().name() : "(spec_text)", ": ",
-                           r->job_count(), " jobs",
-                           r->resumed() ? " (resumed)" : "");
+    a.detail = absl::StrCat(request.has_spec() ? request.spec().name() : "(spec_text)", ": ", r->job_count(), " jobs",
+                            r->resumed() ? " (resumed)" : "");
   } else {
     const absl::string_view msg = r.status().message();
-    a.outcome = r.status().code() == absl::StatusCode::kResourceExhausted &&
-                        absl::StartsWith(msg, "quota ")
+    a.outcome = r.status().code() == absl::StatusCode::kResourceExhausted && absl::StartsWith(msg, "quota ")
                     ? absl::StrCat("quota:", msg.substr(6, msg.find(' ', 6) - 6))
                     : CodeName(r.status());
     a.detail = std::string(msg);
@@ -160,24 +156,23 @@ absl::StatusOr<v1::SubmitSweepResponse> Scheduler::SubmitSweep(
   return r;
 }
 
-absl::StatusOr<v1::SubmitSweepResponse> Scheduler::SubmitSweepAs(
-    const v1::SubmitSweepRequest& request, const auth::Caller& caller,
-    std::function<bool()> cancelled) {
+absl::StatusOr<v1::SubmitSweepResponse> Scheduler::SubmitSweepAs(const v1::SubmitSweepRequest& request,
+                                                                 const auth::Caller& caller,
+                                                                 std::function<bool()> cancelled) {
   RETURN_IF_ERROR(auth::Authorize(caller, auth::Action::kSubmit));
   const RequestLimits& limits = options_.limits;
   // Sizes first: nothing below copies or parses more than these bounds.
-  RETURN_IF_ERROR(CheckBytes("spec", static_cast<int64_t>(request.spec().ByteSizeLong()),
-                             limits.max_spec_bytes, "max-spec-bytes"));
-  RETURN_IF_ERROR(CheckBytes("spec_text", static_cast<int64_t>(request.spec_text().size()),
-                             limits.max_spec_bytes, "max-spec-bytes"));
+  RETURN_IF_ERROR(
+      CheckBytes("spec", static_cast<int64_t>(request.spec().ByteSizeLong()), limits.max_spec_bytes, "max-spec-bytes"));
+  RETURN_IF_ERROR(CheckBytes("spec_text", static_cast<int64_t>(request.spec_text().size()), limits.max_spec_bytes,
+                             "max-spec-bytes"));
   constexpr int64_t kMaxRequestIdBytes = 128;
   if (static_cast<int64_t>(request.request_id().size()) > kMaxRequestIdBytes) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("request_id: at most ", kMaxRequestIdBytes, " bytes"));
+    return absl::InvalidArgumentError(absl::StrCat("request_id: at most ", kMaxRequestIdBytes, " bytes"));
   }
   ASSIGN_OR_RETURN(v1::SweepSpec spec, SpecOf(request));
-  RETURN_IF_ERROR(CheckCount("spec.name bytes", static_cast<int64_t>(spec.name().size()),
-                             limits.max_name_bytes, "max-name-bytes"));
+  RETURN_IF_ERROR(
+      CheckCount("spec.name bytes", static_cast<int64_t>(spec.name().size()), limits.max_name_bytes, "max-name-bytes"));
   const bool keyed = !request.request_id().empty() && !request.dry_run();
   std::string request_bytes;
   if (keyed) {
@@ -251,8 +246,7 @@ absl::StatusOr<v1::SubmitSweepResponse> Scheduler::SubmitSweepAs(
   sweep.state = storage::kSweepRunning;
   sweep.priority = exec.priority();
   sweep.max_attempts = exec.max_attempts() > 0 ? exec.max_attempts() : kDefaultMaxAttempts;
-  sweep.lease_ttl_seconds =
-      exec.lease_ttl_seconds() > 0 ? exec.lease_ttl_seconds() : kDefaultLeaseTtlSeconds;
+  sweep.lease_ttl_seconds = exec.lease_ttl_seconds() > 0 ? exec.lease_ttl_seconds() : kDefaultLeaseTtlSeconds;
   sweep.device = exec.device();
   sweep.created_unix_ms = now;
   sweep.spec_text = request.spec_text();
@@ -271,12 +265,10 @@ absl::StatusOr<v1::SubmitSweepResponse> Scheduler::SubmitSweepAs(
   absl::Status stored = committer_->SubmitAndWait([&](JobStore& s) -> absl::Status {
     RETURN_IF_ERROR(s.InsertSweep(&sweep, &rows));
     if (keyed) {
-      RETURN_IF_ERROR(
-          s.InsertSweepRequest(caller.tenant, request.request_id(), sweep.sweep_id, request_bytes));
+      RETURN_IF_ERROR(s.InsertSweepRequest(caller.tenant, request.request_id(), sweep.sweep_id, request_bytes));
     }
     return s.InsertEvent({now, sweep.sweep_id, 0, "", "sweep_submitted",
-                          absl::StrCat(sweep.name, ": ", n, " jobs",
-                                       keep ? "" : " (created in the background)")});
+                          absl::StrCat(sweep.name, ": ", n, " jobs", keep ? "" : " (created in the background)")});
   });
   if (keyed && absl::IsAlreadyExists(stored)) {
     // A concurrent request with the same id won the race: answer as its retry.
@@ -320,12 +312,12 @@ std::string Scheduler::DeterministicBytes(const google::protobuf::Message& spec)
   return out;
 }
 
-absl::StatusOr<v1::SubmitSweepResponse> Scheduler::Replay(
-    const std::string& request_id, const std::pair<int64_t, std::string>& seen,
-    const std::string& request_bytes) {
+absl::StatusOr<v1::SubmitSweepResponse> Scheduler::Replay(const std::string& request_id,
+                                                          const std::pair<int64_t, std::string>& seen,
+                                                          const std::string& request_bytes) {
   if (seen.second != request_bytes) {
-    return absl::AlreadyExistsError(absl::StrCat(
-        "request_id '", request_id, "' was already used for a different spec; use a new request_id"));
+    return absl::AlreadyExistsError(
+        absl::StrCat("request_id '", request_id, "' was already used for a different spec; use a new request_id"));
   }
   storage::SweepRecord rec;
   RETURN_IF_ERROR(ReaderCall([&](JobStore& s) -> absl::Status {
@@ -372,8 +364,8 @@ absl::StatusOr<v1::SweepInfo> Scheduler::GetSweep(int64_t sweep_id, const auth::
   return info;
 }
 
-absl::StatusOr<v1::ListSweepsResponse> Scheduler::ListSweeps(
-    const v1::ListSweepsRequest& request, const auth::Caller& caller) {
+absl::StatusOr<v1::ListSweepsResponse> Scheduler::ListSweeps(const v1::ListSweepsRequest& request,
+                                                             const auth::Caller& caller) {
   RETURN_IF_ERROR(auth::Authorize(caller, auth::Action::kRead));
   const std::string tenant = caller.admin() ? "" : caller.tenant;
   // Pages of at most page_size sweeps and about max_reply_bytes (a page ends
@@ -387,8 +379,7 @@ absl::StatusOr<v1::ListSweepsResponse> Scheduler::ListSweeps(
   while (!more) {
     std::vector<storage::SweepRecord> recs;
     RETURN_IF_ERROR(ReaderCall([&](JobStore& s) -> absl::Status {
-      ASSIGN_OR_RETURN(recs, s.ListSweeps(/*include_finished=*/true, /*with_spec=*/true, tenant,
-                                          after, kBatch));
+      ASSIGN_OR_RETURN(recs, s.ListSweeps(/*include_finished=*/true, /*with_spec=*/true, tenant, after, kBatch));
       return absl::OkStatus();
     }));
     for (storage::SweepRecord& rec : recs) {
@@ -429,8 +420,8 @@ absl::StatusOr<v1::ListSweepsResponse> Scheduler::ListSweeps(
   return response;
 }
 
-void Scheduler::CancelSweep(const v1::CancelSweepRequest& request,
-                            Callback<v1::CancelSweepResponse> done, const auth::Caller& caller) {
+void Scheduler::CancelSweep(const v1::CancelSweepRequest& request, Callback<v1::CancelSweepResponse> done,
+                            const auth::Caller& caller) {
   const int64_t sweep_id = request.sweep_id();
   auto audit = [this, caller, sweep_id](const absl::StatusOr<v1::CancelSweepResponse>& r) {
     storage::AuditRecord a;
@@ -439,8 +430,7 @@ void Scheduler::CancelSweep(const v1::CancelSweepRequest& request,
     a.rpc = "CancelSweep";
     a.sweep_id = sweep_id;
     a.outcome = r.ok() ? "ok" : CodeName(r.status());
-    a.detail = r.ok() ? absl::StrCat(r->cancelled_jobs(), " jobs cancelled")
-                      : std::string(r.status().message());
+    a.detail = r.ok() ? absl::StrCat(r->cancelled_jobs(), " jobs cancelled") : std::string(r.status().message());
     Audit(std::move(a));
   };
   done = [audit, done = std::move(done)](absl::StatusOr<v1::CancelSweepResponse> r) {
@@ -496,8 +486,8 @@ void Scheduler::CancelSweep(const v1::CancelSweepRequest& request,
         RETURN_IF_ERROR(s.UpdateSweepState(sweep_id, storage::kSweepCancelled, 0));
         RETURN_IF_ERROR(s.CancelQueuedJobs(sweep_id, now).status());
         for (const auto& u : updates) RETURN_IF_ERROR(s.UpdateJob(u));
-        return s.InsertEvent({now, sweep_id, 0, "", "sweep_cancelled",
-                              absl::StrCat(cancelled, " jobs cancelled or cancel-pending")});
+        return s.InsertEvent(
+            {now, sweep_id, 0, "", "sweep_cancelled", absl::StrCat(cancelled, " jobs cancelled or cancel-pending")});
       });
       MaybeFinishSweep(sweep_id, now, &ops);
     }
@@ -533,8 +523,8 @@ absl::StatusOr<v1::ListJobsResponse> Scheduler::ListJobs(const v1::ListJobsReque
   return response;
 }
 
-absl::StatusOr<v1::QueryResultsResponse> Scheduler::QueryResults(
-    const v1::QueryResultsRequest& request, const auth::Caller& caller) {
+absl::StatusOr<v1::QueryResultsResponse> Scheduler::QueryResults(const v1::QueryResultsRequest& request,
+                                                                 const auth::Caller& caller) {
   RETURN_IF_ERROR(auth::Authorize(caller, auth::Action::kRead));
   const PageScope scope{caller.admin() ? "" : caller.tenant, options_.limits.max_reply_bytes};
   v1::QueryResultsResponse response;
@@ -583,8 +573,7 @@ absl::StatusOr<v1::ListWorkersResponse> Scheduler::ListWorkers(const auth::Calle
   return response;
 }
 
-absl::StatusOr<v1::SweepEvent> Scheduler::SweepSnapshot(int64_t sweep_id,
-                                                        const auth::Caller& caller) {
+absl::StatusOr<v1::SweepEvent> Scheduler::SweepSnapshot(int64_t sweep_id, const auth::Caller& caller) {
   RETURN_IF_ERROR(auth::Authorize(caller, auth::Action::kRead));
   v1::SweepEvent event;
   event.set_sweep_id(sweep_id);
@@ -617,8 +606,8 @@ absl::StatusOr<v1::SweepEvent> Scheduler::SweepSnapshot(int64_t sweep_id,
   return event;
 }
 
-absl::StatusOr<std::vector<storage::AuditRecord>> Scheduler::ListAudit(
-    int64_t after_audit_id, int limit, const auth::Caller& caller) {
+absl::StatusOr<std::vector<storage::AuditRecord>> Scheduler::ListAudit(int64_t after_audit_id, int limit,
+                                                                       const auth::Caller& caller) {
   RETURN_IF_ERROR(auth::Authorize(caller, auth::Action::kAdmin));
   limit = std::clamp(limit > 0 ? limit : 1000, 1, kMaxAuditPage);
   std::vector<storage::AuditRecord> rows;

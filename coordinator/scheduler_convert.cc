@@ -31,8 +31,7 @@ storage::JobRecord QueuedJobRowOf(const v1::JobSpec& spec, int32_t priority) {
   return r;
 }
 
-storage::ResultRecord ResultFromProto(const v1::CompleteJobRequest& request, int64_t sweep_id,
-                                      int64_t now_ms) {
+storage::ResultRecord ResultFromProto(const v1::CompleteJobRequest& request, int64_t sweep_id, int64_t now_ms) {
   storage::ResultRecord r;
   r.job_id = request.job_id();
   r.sweep_id = sweep_id;
@@ -144,9 +143,7 @@ std::string DeviceNamesFromJson(const std::string& json) {
   return absl::StrJoin(names, ",");
 }
 
-std::string ModelsToJson(const std::vector<std::string>& models) {
-  return nlohmann::json(models).dump();
-}
+std::string ModelsToJson(const std::vector<std::string>& models) { return nlohmann::json(models).dump(); }
 
 std::vector<std::string> ModelsFromJson(const std::string& json) {
   std::vector<std::string> out;

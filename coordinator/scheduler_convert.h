@@ -23,8 +23,7 @@ storage::JobKeys JobKeysOf(const v1::JobSpec& spec);
 storage::JobRecord QueuedJobRowOf(const v1::JobSpec& spec, int32_t priority);
 
 // The stored result of a completion.
-storage::ResultRecord ResultFromProto(const v1::CompleteJobRequest& request, int64_t sweep_id,
-                                      int64_t now_ms);
+storage::ResultRecord ResultFromProto(const v1::CompleteJobRequest& request, int64_t sweep_id, int64_t now_ms);
 
 // A job row as the API's Job (spec parsed when present; result_info when
 // the record has its result's provenance).

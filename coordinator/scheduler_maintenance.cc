@@ -94,8 +94,7 @@ absl::Status Scheduler::Load() {
         if (state == storage::kJobQueued && options_.reclaim_grace_ms > 0) {
           e.held_until_ms = now + options_.reclaim_grace_ms;
         }
-        ops.push_back([u = UpdateOf(e), state, attempt = e.attempt, id = e.job_id,
-                       now](JobStore& s) {
+        ops.push_back([u = UpdateOf(e), state, attempt = e.attempt, id = e.job_id, now](JobStore& s) {
           storage::JobStateUpdate v = u;
           v.state = state;
           RETURN_IF_ERROR(s.UpdateJob(v));
@@ -108,8 +107,7 @@ absl::Status Scheduler::Load() {
     // Jobs not created yet: queued (the materializer resumes at the stored
     // cursor), or cancelled with their sweep.
     sw.counts.total += sw.uncreated();
-    (rec.state == storage::kSweepCancelled ? sw.counts.cancelled : sw.counts.queued) +=
-        sw.uncreated();
+    (rec.state == storage::kSweepCancelled ? sw.counts.cancelled : sw.counts.queued) += sw.uncreated();
     if (sw.uncreated() > 0) materialize_wake_ = true;
     if (sw.job_ids.empty() || sw.counts.queued + sw.counts.leased == 0) {
       MaybeFinishSweep(rec.sweep_id, now, &ops);
@@ -118,8 +116,7 @@ absl::Status Scheduler::Load() {
   last_scan_ms_ = now;
   if (requeued > 0) {
     ops.push_back([requeued, now](JobStore& s) {
-      return s.InsertEvent({now, 0, 0, "", "coordinator_restart",
-                            absl::StrCat(requeued, " leased jobs requeued")});
+      return s.InsertEvent({now, 0, 0, "", "coordinator_restart", absl::StrCat(requeued, " leased jobs requeued")});
     });
   }
   if (!ops.empty()) {
@@ -146,17 +143,16 @@ void Scheduler::LoseLease(JobEntry& e, const std::string& why, int64_t now, std:
   } else if (options_.max_lost_leases > 0 && e.lost >= options_.max_lost_leases) {
     // A job that keeps killing or hanging its workers must end some day.
     state = storage::kJobFailed;
-    e.last_error = absl::StrCat("lease lost ", e.lost, " times (last: ", why,
-                                "); the job may crash or hang its workers");
+    e.last_error =
+        absl::StrCat("lease lost ", e.lost, " times (last: ", why, "); the job may crash or hang its workers");
   }
   if (state != storage::kJobQueued) e.finished_ms = now;
   SetState(e, state);
-  ops->push_back([u = UpdateOf(e), why, outcome, now, sweep = e.sweep_id,
-                  worker = e.worker_id](JobStore& s) {
+  ops->push_back([u = UpdateOf(e), why, outcome, now, sweep = e.sweep_id, worker = e.worker_id](JobStore& s) {
     RETURN_IF_ERROR(s.UpdateJob(u));
     RETURN_IF_ERROR(s.EndAttempt(u.job_id, u.attempt, outcome, "", now));
-    return s.InsertEvent({now, sweep, u.job_id, worker,
-                          u.state == storage::kJobFailed ? "job_failed" : why, u.last_error});
+    return s.InsertEvent(
+        {now, sweep, u.job_id, worker, u.state == storage::kJobFailed ? "job_failed" : why, u.last_error});
   });
   if (state != storage::kJobQueued) MaybeFinishSweep(e.sweep_id, now, ops);
 }
@@ -191,9 +187,7 @@ void Scheduler::Tick(bool force_scan) {
             LoseLease(j->second, "worker_lost", now, &ops);
           }
         }
-        ops.push_back([id = id, now](JobStore& s) {
-          return s.InsertEvent({now, 0, 0, id, "worker_lost", ""});
-        });
+        ops.push_back([id = id, now](JobStore& s) { return s.InsertEvent({now, 0, 0, id, "worker_lost", ""}); });
       }
       // Jobs held for re-claim after a restart whose grace is over.
       ReleaseHeld(now);
@@ -228,8 +222,7 @@ void Scheduler::Tick(bool force_scan) {
 }
 
 void Scheduler::MaintenanceLoop() {
-  const absl::Duration period =
-      absl::Milliseconds(std::clamp(options_.expiry_scan_interval_ms, 1, 20));
+  const absl::Duration period = absl::Milliseconds(std::clamp(options_.expiry_scan_interval_ms, 1, 20));
   while (true) {
     {
       absl::MutexLock lock(&mu_);

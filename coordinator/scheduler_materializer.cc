@@ -28,7 +28,7 @@
 namespace ablate::coordinator {
 namespace {
 
-constexpr int64_t kPollMs = 20;            // how often backlogs are looked at
+constexpr int64_t kPollMs = 20;  // how often backlogs are looked at
 constexpr int64_t kRetryAfterErrorMs = 5000;
 
 }  // namespace
@@ -38,8 +38,7 @@ void Scheduler::MaterializeLoop() {
     int64_t sweep_id = 0;
     {
       absl::MutexLock lock(&mu_);
-      mu_.AwaitWithTimeout(absl::Condition(this, &Scheduler::MaterializerShouldWake),
-                           absl::Milliseconds(kPollMs));
+      mu_.AwaitWithTimeout(absl::Condition(this, &Scheduler::MaterializerShouldWake), absl::Milliseconds(kPollMs));
       if (stop_materializer_) return;
       materialize_wake_ = false;
       sweep_id = NextToMaterialize(clock_->NowMs());
@@ -51,8 +50,8 @@ void Scheduler::MaterializeLoop() {
       materialize_wake_ = true;  // look again at once
       continue;
     }
-    std::cerr << "ablate-coordinator: creating the jobs of sweep " << sweep_id << ": " << s
-              << " (retrying in " << kRetryAfterErrorMs / 1000 << " s)\n";
+    std::cerr << "ablate-coordinator: creating the jobs of sweep " << sweep_id << ": " << s << " (retrying in "
+              << kRetryAfterErrorMs / 1000 << " s)\n";
     if (auto it = sweeps_.find(sweep_id); it != sweeps_.end()) {
       it->second.retry_after_ms = clock_->NowMs() + kRetryAfterErrorMs;
     }
@@ -135,13 +134,11 @@ absl::Status Scheduler::MaterializeSome(int64_t sweep_id) {
   RETURN_IF_ERROR(r.status());
   // The expansion ended before the stored job count: it no longer gives the
   // same jobs (e.g. a model's config.json changed under a running sweep).
-  return absl::FailedPreconditionError(absl::StrCat(
-      "sweep ", sweep_id, ": the expansion now gives ", seen, " jobs, not ", rec.job_count,
-      "; cancel the sweep"));
+  return absl::FailedPreconditionError(absl::StrCat("sweep ", sweep_id, ": the expansion now gives ", seen,
+                                                    " jobs, not ", rec.job_count, "; cancel the sweep"));
 }
 
-absl::Status Scheduler::StoreChunk(int64_t sweep_id, int64_t from,
-                                   std::vector<storage::JobRecord>* chunk) {
+absl::Status Scheduler::StoreChunk(int64_t sweep_id, int64_t from, std::vector<storage::JobRecord>* chunk) {
   {
     absl::MutexLock lock(&mu_);
     auto it = sweeps_.find(sweep_id);
@@ -191,8 +188,7 @@ absl::Status Scheduler::StoreChunk(int64_t sweep_id, int64_t from,
   if (!ops.empty()) {
     Commit(std::move(ops), [sweep_id](absl::Status s) {
       if (!s.ok()) {
-        std::cerr << "ablate-coordinator: cancelling new jobs of sweep " << sweep_id << ": " << s
-                  << "\n";
+        std::cerr << "ablate-coordinator: cancelling new jobs of sweep " << sweep_id << ": " << s << "\n";
       }
     });
   }

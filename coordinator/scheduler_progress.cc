@@ -11,8 +11,7 @@
 
 namespace ablate::coordinator {
 
-void Scheduler::RecordProgress(WorkerState& worker, JobEntry& e, const v1::LeaseProgress& p,
-                               int64_t now) {
+void Scheduler::RecordProgress(WorkerState& worker, JobEntry& e, const v1::LeaseProgress& p, int64_t now) {
   v1::JobProgress& g = e.progress;
   // Workers are not trusted to be sane: clamp what they send.
   const double fraction = std::isfinite(p.fraction()) ? std::clamp(p.fraction(), 0.0, 1.0) : 0.0;
@@ -46,8 +45,7 @@ v1::JobProgress Scheduler::ProgressOf(const JobEntry& e) const {
   return p;
 }
 
-Scheduler::LiveProgress Scheduler::LiveProgressOf(SweepState& sw, int64_t now,
-                                                  v1::SweepInfo* info) {
+Scheduler::LiveProgress Scheduler::LiveProgressOf(SweepState& sw, int64_t now, v1::SweepInfo* info) {
   const double rate = sw.ended_rate.Rate(now);
   double running = 0;
   for (const auto& [id, w] : workers_) {
@@ -60,8 +58,7 @@ Scheduler::LiveProgress Scheduler::LiveProgressOf(SweepState& sw, int64_t now,
     }
   }
   const storage::JobCounts& c = sw.counts;
-  const double left =
-      std::max(0.0, static_cast<double>(c.queued + c.leased) - running);
+  const double left = std::max(0.0, static_cast<double>(c.queued + c.leased) - running);
   int64_t eta_ms = -1;
   if (c.queued + c.leased == 0) {
     eta_ms = 0;
@@ -93,8 +90,7 @@ SchedulerGauges Scheduler::Gauges() {
     g.sweeps.push_back({id, sw.counts, sw.ended_rate.Rate(now)});
     g.leases += sw.counts.leased;
   }
-  std::sort(g.sweeps.begin(), g.sweeps.end(),
-            [](const auto& a, const auto& b) { return a.sweep_id < b.sweep_id; });
+  std::sort(g.sweeps.begin(), g.sweeps.end(), [](const auto& a, const auto& b) { return a.sweep_id < b.sweep_id; });
   g.waiters = static_cast<int64_t>(waiters_.size());
   return g;
 }

@@ -44,11 +44,11 @@ TEST(SchedulerProgressTest, HeartbeatProgressIsStoredAndShown) {
   std::vector<v1::Lease> leases = h.Lease(w, 2);
   ASSERT_EQ(leases.size(), 2u);
   h.clock().Advance(absl::Seconds(1));
-  h.Beat(w, leases, {SchedulerHarness::Progress(0.5, 5, 10, 1000, "window 5/10"),
-                     SchedulerHarness::Progress(0.25, 1, 4, 200)});
+  h.Beat(w, leases,
+         {SchedulerHarness::Progress(0.5, 5, 10, 1000, "window 5/10"), SchedulerHarness::Progress(0.25, 1, 4, 200)});
   h.clock().Advance(absl::Seconds(1));
-  h.Beat(w, leases, {SchedulerHarness::Progress(0.75, 7, 10, 1500, "window 7/10"),
-                     SchedulerHarness::Progress(0.25, 1, 4, 200)});
+  h.Beat(w, leases,
+         {SchedulerHarness::Progress(0.75, 7, 10, 1500, "window 7/10"), SchedulerHarness::Progress(0.25, 1, 4, 200)});
 
   v1::ListWorkersResponse workers = h.core()->ListWorkers();
   ASSERT_EQ(workers.workers_size(), 1);

@@ -62,7 +62,8 @@ class TenancyTest : public ::testing::Test {
     o.group_commit_ms = 0;
     o.run_maintenance_thread = false;
     auto s = Scheduler::Open(
-        o, [](v1::SweepSpec* spec, const auto&, const auto&, const auto& sink) {
+        o,
+        [](v1::SweepSpec* spec, const auto&, const auto&, const auto& sink) {
           return ::ablate::testing::FakeStream(spec, sink);
         },
         &clock_);
@@ -70,8 +71,7 @@ class TenancyTest : public ::testing::Test {
     core_ = std::move(s).value();
   }
 
-  absl::StatusOr<v1::SubmitSweepResponse> SubmitAs(const auth::Caller& c, const std::string& name,
-                                                   int evals = 1) {
+  absl::StatusOr<v1::SubmitSweepResponse> SubmitAs(const auth::Caller& c, const std::string& name, int evals = 1) {
     v1::SubmitSweepRequest req;
     *req.mutable_spec() = FakeSpec(name, 1, evals);  // 4 jobs per evaluation
     return core_->SubmitSweep(req, c);
@@ -86,16 +86,15 @@ class TenancyTest : public ::testing::Test {
     return r.ok() ? r->worker_id() : "";
   }
 
-  absl::StatusOr<v1::LeaseJobsResponse> Lease(const auth::Caller& c, const std::string& worker,
-                                              int n) {
+  absl::StatusOr<v1::LeaseJobsResponse> Lease(const auth::Caller& c, const std::string& worker, int n) {
     v1::LeaseJobsRequest req;
     req.set_worker_id(worker);
     req.set_max_jobs(n);
     return Sync<v1::LeaseJobsResponse>([&](auto cb) { core_->LeaseJobs(req, cb, c); });
   }
 
-  absl::StatusOr<v1::CompleteJobResponse> Complete(const auth::Caller& c, const std::string& worker,
-                                                   const v1::Lease& l, double value = 7.0) {
+  absl::StatusOr<v1::CompleteJobResponse> Complete(const auth::Caller& c, const std::string& worker, const v1::Lease& l,
+                                                   double value = 7.0) {
     v1::CompleteJobRequest req;
     req.set_worker_id(worker);
     req.set_job_id(l.job().job_id());
@@ -140,23 +139,17 @@ TEST_F(TenancyTest, AnotherTenantsSweepIsNotFoundAndListsAreScoped) {
   auto missing = core_->GetSweep(999, bob_);
   auto foreign = core_->GetSweep(sa, bob_);
   EXPECT_THAT(missing.status(), StatusIs(absl::StatusCode::kNotFound, "no sweep 999"));
-  EXPECT_THAT(foreign.status(),
-              StatusIs(absl::StatusCode::kNotFound, absl::StrCat("no sweep ", sa)));
-  EXPECT_THAT(core_->SweepSnapshot(sa, bob_).status(),
-              StatusIs(absl::StatusCode::kNotFound, ::testing::_));
+  EXPECT_THAT(foreign.status(), StatusIs(absl::StatusCode::kNotFound, absl::StrCat("no sweep ", sa)));
+  EXPECT_THAT(core_->SweepSnapshot(sa, bob_).status(), StatusIs(absl::StatusCode::kNotFound, ::testing::_));
   v1::ListJobsRequest jobs_of_a;
   jobs_of_a.set_sweep_id(sa);
-  EXPECT_THAT(core_->ListJobs(jobs_of_a, bob_).status(),
-              StatusIs(absl::StatusCode::kNotFound, ::testing::_));
+  EXPECT_THAT(core_->ListJobs(jobs_of_a, bob_).status(), StatusIs(absl::StatusCode::kNotFound, ::testing::_));
   v1::QueryResultsRequest results_of_a;
   results_of_a.set_sweep_id(sa);
-  EXPECT_THAT(core_->QueryResults(results_of_a, bob_).status(),
-              StatusIs(absl::StatusCode::kNotFound, ::testing::_));
+  EXPECT_THAT(core_->QueryResults(results_of_a, bob_).status(), StatusIs(absl::StatusCode::kNotFound, ::testing::_));
   v1::CancelSweepRequest cancel;
   cancel.set_sweep_id(sa);
-  EXPECT_THAT(Sync<v1::CancelSweepResponse>([&](auto cb) {
-                core_->CancelSweep(cancel, cb, bob_);
-              }).status(),
+  EXPECT_THAT(Sync<v1::CancelSweepResponse>([&](auto cb) { core_->CancelSweep(cancel, cb, bob_); }).status(),
               StatusIs(absl::StatusCode::kNotFound, ::testing::_));
   EXPECT_EQ(core_->GetSweep(sa, alice_)->counts().queued(), 4);  // nothing was cancelled
 
@@ -187,10 +180,8 @@ TEST_F(TenancyTest, AnotherTenantsSweepIsNotFoundAndListsAreScoped) {
   for (const auto& r : rows_b->rows()) EXPECT_EQ(r.sweep_id(), b->sweep_id());
   EXPECT_EQ(core_->QueryResults(v1::QueryResultsRequest(), admin_)->rows_size(), 8);
   // Finished sweeps (answered from the database) are scoped the same way.
-  EXPECT_THAT(core_->GetSweep(sa, bob_).status(),
-              StatusIs(absl::StatusCode::kNotFound, ::testing::_));
-  EXPECT_THAT(core_->SweepSnapshot(sa, bob_).status(),
-              StatusIs(absl::StatusCode::kNotFound, ::testing::_));
+  EXPECT_THAT(core_->GetSweep(sa, bob_).status(), StatusIs(absl::StatusCode::kNotFound, ::testing::_));
+  EXPECT_THAT(core_->SweepSnapshot(sa, bob_).status(), StatusIs(absl::StatusCode::kNotFound, ::testing::_));
 
   // Workers: only those registered by the caller's tenant.
   EXPECT_EQ(core_->ListWorkers(bob_)->workers_size(), 0);
@@ -199,30 +190,22 @@ TEST_F(TenancyTest, AnotherTenantsSweepIsNotFoundAndListsAreScoped) {
 }
 
 TEST_F(TenancyTest, RolesAreEnforcedByTheCore) {
-  EXPECT_THAT(SubmitAs(viewer_b_, "x").status(),
-              StatusIs(absl::StatusCode::kPermissionDenied, ::testing::_));
-  EXPECT_THAT(SubmitAs(worker1_, "x").status(),
-              StatusIs(absl::StatusCode::kPermissionDenied, ::testing::_));
+  EXPECT_THAT(SubmitAs(viewer_b_, "x").status(), StatusIs(absl::StatusCode::kPermissionDenied, ::testing::_));
+  EXPECT_THAT(SubmitAs(worker1_, "x").status(), StatusIs(absl::StatusCode::kPermissionDenied, ::testing::_));
   auto b = SubmitAs(bob_, "b");
   ASSERT_TRUE(b.ok());
   EXPECT_TRUE(core_->GetSweep(b->sweep_id(), viewer_b_).ok());  // viewers read
   v1::CancelSweepRequest cancel;
   cancel.set_sweep_id(b->sweep_id());
-  EXPECT_THAT(Sync<v1::CancelSweepResponse>([&](auto cb) {
-                core_->CancelSweep(cancel, cb, viewer_b_);
-              }).status(),
+  EXPECT_THAT(Sync<v1::CancelSweepResponse>([&](auto cb) { core_->CancelSweep(cancel, cb, viewer_b_); }).status(),
               StatusIs(absl::StatusCode::kPermissionDenied, ::testing::_));
   EXPECT_THAT(core_->GetSweep(b->sweep_id(), worker1_).status(),
               StatusIs(absl::StatusCode::kPermissionDenied, ::testing::_));
   v1::RegisterWorkerRequest reg;
-  EXPECT_THAT(Sync<v1::RegisterWorkerResponse>([&](auto cb) {
-                core_->RegisterWorker(reg, cb, bob_);
-              }).status(),
+  EXPECT_THAT(Sync<v1::RegisterWorkerResponse>([&](auto cb) { core_->RegisterWorker(reg, cb, bob_); }).status(),
               StatusIs(absl::StatusCode::kPermissionDenied, ::testing::_));
-  EXPECT_THAT(core_->ListAudit(0, 10, bob_).status(),
-              StatusIs(absl::StatusCode::kPermissionDenied, ::testing::_));
-  EXPECT_TRUE(
-      Sync<v1::CancelSweepResponse>([&](auto cb) { core_->CancelSweep(cancel, cb, admin_); }).ok());
+  EXPECT_THAT(core_->ListAudit(0, 10, bob_).status(), StatusIs(absl::StatusCode::kPermissionDenied, ::testing::_));
+  EXPECT_TRUE(Sync<v1::CancelSweepResponse>([&](auto cb) { core_->CancelSweep(cancel, cb, admin_); }).ok());
 }
 
 TEST_F(TenancyTest, ReportsFromAnotherWorkerAreRefusedAndChangeNothing) {
@@ -244,33 +227,27 @@ TEST_F(TenancyTest, ReportsFromAnotherWorkerAreRefusedAndChangeNothing) {
   EXPECT_EQ(ids.size(), 2u);
 
   // Another identity using w1's worker id: refused for every worker call.
-  EXPECT_THAT(Complete(worker2_, w1, l, 1.0).status(),
-              StatusIs(absl::StatusCode::kPermissionDenied, ::testing::_));
-  EXPECT_THAT(Lease(worker2_, w1, 1).status(),
-              StatusIs(absl::StatusCode::kPermissionDenied, ::testing::_));
+  EXPECT_THAT(Complete(worker2_, w1, l, 1.0).status(), StatusIs(absl::StatusCode::kPermissionDenied, ::testing::_));
+  EXPECT_THAT(Lease(worker2_, w1, 1).status(), StatusIs(absl::StatusCode::kPermissionDenied, ::testing::_));
   // ... or its own worker id with w1's (leaked) lease.
-  EXPECT_THAT(Complete(worker2_, w2, l, 1.0).status(),
-              StatusIs(absl::StatusCode::kPermissionDenied, ::testing::_));
+  EXPECT_THAT(Complete(worker2_, w2, l, 1.0).status(), StatusIs(absl::StatusCode::kPermissionDenied, ::testing::_));
   v1::FailJobRequest fail;
   fail.set_worker_id(w2);
   fail.set_job_id(l.job().job_id());
   fail.set_lease_id(l.lease_id());
   fail.set_attempt(l.attempt());
   fail.set_error("forged");
-  EXPECT_THAT(
-      Sync<v1::FailJobResponse>([&](auto cb) { core_->FailJob(fail, cb, worker2_); }).status(),
-      StatusIs(absl::StatusCode::kPermissionDenied, ::testing::_));
+  EXPECT_THAT(Sync<v1::FailJobResponse>([&](auto cb) { core_->FailJob(fail, cb, worker2_); }).status(),
+              StatusIs(absl::StatusCode::kPermissionDenied, ::testing::_));
   fail.set_worker_id(w1);
-  EXPECT_THAT(
-      Sync<v1::FailJobResponse>([&](auto cb) { core_->FailJob(fail, cb, worker2_); }).status(),
-      StatusIs(absl::StatusCode::kPermissionDenied, ::testing::_));
+  EXPECT_THAT(Sync<v1::FailJobResponse>([&](auto cb) { core_->FailJob(fail, cb, worker2_); }).status(),
+              StatusIs(absl::StatusCode::kPermissionDenied, ::testing::_));
   v1::HeartbeatRequest beat;
   beat.set_worker_id(w2);
   beat.add_leases()->set_job_id(l.job().job_id());
   beat.mutable_leases(0)->set_lease_id(l.lease_id());
-  EXPECT_THAT(
-      Sync<v1::HeartbeatResponse>([&](auto cb) { core_->Heartbeat(beat, cb, worker2_); }).status(),
-      StatusIs(absl::StatusCode::kPermissionDenied, ::testing::_));
+  EXPECT_THAT(Sync<v1::HeartbeatResponse>([&](auto cb) { core_->Heartbeat(beat, cb, worker2_); }).status(),
+              StatusIs(absl::StatusCode::kPermissionDenied, ::testing::_));
   // A guessed (wrong) lease id is merely stale: not accepted.
   v1::Lease guessed = l;
   guessed.set_lease_id(std::string(32, '0'));
@@ -310,9 +287,8 @@ TEST_F(TenancyTest, QuotasAreResourceExhaustedNamingTheQuota) {
   ASSERT_TRUE(SubmitAs(alice_, "a3").ok());  // 8 queued, 2 sweeps
   EXPECT_THAT(SubmitAs(alice_, "a4").status(),
               StatusIs(absl::StatusCode::kResourceExhausted, HasSubstr("quota sweeps")));
-  EXPECT_THAT(
-      SubmitAs(alice_, "a5").status(),  // the 5th submit this minute
-      StatusIs(absl::StatusCode::kResourceExhausted, HasSubstr("quota submits_per_minute")));
+  EXPECT_THAT(SubmitAs(alice_, "a5").status(),  // the 5th submit this minute
+              StatusIs(absl::StatusCode::kResourceExhausted, HasSubstr("quota submits_per_minute")));
   clock_.Advance(absl::Seconds(61));
 
   // leased_jobs: a worker asking for 8 gets 2 of team-a's jobs, then none.
@@ -360,8 +336,7 @@ TEST_F(TenancyTest, SmallSweepOfAnotherTenantFinishesBeforeABigOneSubmittedFirst
     ASSERT_EQ(l->leases_size(), 1);
     ASSERT_TRUE(Complete(worker1_, w, l->leases(0)).ok());
     ++done;
-    if (small_done_at < 0 &&
-        core_->GetSweep(small->sweep_id(), admin_)->state() == v1::SWEEP_DONE) {
+    if (small_done_at < 0 && core_->GetSweep(small->sweep_id(), admin_)->state() == v1::SWEEP_DONE) {
       small_done_at = done;
     }
     if (big_done_at < 0 && core_->GetSweep(big->sweep_id(), admin_)->state() == v1::SWEEP_DONE) {
@@ -397,11 +372,9 @@ TEST_F(TenancyTest, TenantsAndWorkerOwnersSurviveARestart) {
   auto leased = Lease(worker1_, w1, 1);
   ASSERT_TRUE(leased.ok() && leased->leases_size() == 1);
   Reopen();
-  EXPECT_THAT(core_->GetSweep(a->sweep_id(), bob_).status(),
-              StatusIs(absl::StatusCode::kNotFound, ::testing::_));
+  EXPECT_THAT(core_->GetSweep(a->sweep_id(), bob_).status(), StatusIs(absl::StatusCode::kNotFound, ::testing::_));
   EXPECT_TRUE(core_->GetSweep(a->sweep_id(), alice_).ok());
-  EXPECT_THAT(Lease(worker2_, w1, 1).status(),
-              StatusIs(absl::StatusCode::kPermissionDenied, ::testing::_));
+  EXPECT_THAT(Lease(worker2_, w1, 1).status(), StatusIs(absl::StatusCode::kPermissionDenied, ::testing::_));
   // The lease of the previous process is still w1's to finish, and only w1's.
   EXPECT_THAT(Complete(worker2_, w1, leased->leases(0)).status(),
               StatusIs(absl::StatusCode::kPermissionDenied, ::testing::_));
@@ -415,11 +388,8 @@ TEST_F(TenancyTest, SubmitAndCancelAreAudited) {
   ASSERT_TRUE(s.ok());
   v1::CancelSweepRequest cancel;
   cancel.set_sweep_id(s->sweep_id());
-  ASSERT_TRUE(
-      Sync<v1::CancelSweepResponse>([&](auto cb) { core_->CancelSweep(cancel, cb, alice_); }).ok());
-  EXPECT_THAT(Sync<v1::CancelSweepResponse>([&](auto cb) {
-                core_->CancelSweep(cancel, cb, bob_);
-              }).status(),
+  ASSERT_TRUE(Sync<v1::CancelSweepResponse>([&](auto cb) { core_->CancelSweep(cancel, cb, alice_); }).ok());
+  EXPECT_THAT(Sync<v1::CancelSweepResponse>([&](auto cb) { core_->CancelSweep(cancel, cb, bob_); }).status(),
               StatusIs(absl::StatusCode::kNotFound, ::testing::_));
   auto audit = std::make_unique<std::vector<storage::AuditRecord>>(AuditRows(3));
   ASSERT_EQ(audit->size(), 3u);

@@ -11,9 +11,9 @@
 #include <string>
 
 #include "absl/synchronization/notification.h"
-#include "gmock/gmock.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/testing/coordinator_fakes.h"
 #include "tests/testing/status_matchers.h"
@@ -63,7 +63,8 @@ class SchedulerTest : public ::testing::Test {
     o.materialize_chunk_jobs = materialize_chunk_jobs_;
     o.materialize_ahead_jobs = materialize_ahead_jobs_;
     auto s = Scheduler::Open(
-        o, [this](v1::SweepSpec* spec, const auto&, const auto&, const auto& sink) {
+        o,
+        [this](v1::SweepSpec* spec, const auto&, const auto&, const auto& sink) {
           return ::ablate::testing::FakeStream(spec, sink, layers_per_model_);
         },
         &clock_);
@@ -83,8 +84,7 @@ class SchedulerTest : public ::testing::Test {
     return r.ok() ? r->sweep_id() : 0;
   }
 
-  std::string Register(const std::string& name, std::vector<std::string> models = {},
-                       std::string device = "cuda:0") {
+  std::string Register(const std::string& name, std::vector<std::string> models = {}, std::string device = "cuda:0") {
     v1::RegisterWorkerRequest req;
     req.set_host("host-" + name);
     req.set_name(name);
@@ -362,8 +362,7 @@ TEST_F(SchedulerTest, CancelSweepReachesRunningWorkersThroughHeartbeat) {
   EXPECT_THAT(Lease(w, 4), IsEmpty());
 
   v1::HeartbeatResponse hb = Beat(w, leases);
-  EXPECT_THAT(hb.cancelled_job_ids(),
-              UnorderedElementsAre(leases[0].job().job_id(), leases[1].job().job_id()));
+  EXPECT_THAT(hb.cancelled_job_ids(), UnorderedElementsAre(leases[0].job().job_id(), leases[1].job().job_id()));
   // The worker stops one; the other's completion raced in: stored, job CANCELLED.
   v1::FailJobResponse f = Fail(w, leases[0], false, "cancelled by coordinator");
   EXPECT_TRUE(f.accepted());
@@ -665,8 +664,7 @@ TEST_F(SchedulerTest, SubmitValidatesAndDryRunStoresNothing) {
   EXPECT_THAT(core_->SubmitSweep(req), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("spec")));
   *req.mutable_spec() = FakeSpec("dry", 2, 1);
   req.mutable_spec()->clear_evaluations();
-  EXPECT_THAT(core_->SubmitSweep(req),
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("evaluations")));
+  EXPECT_THAT(core_->SubmitSweep(req), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("evaluations")));
   *req.mutable_spec() = FakeSpec("dry", 2, 1);
   req.set_dry_run(true);
   auto r = core_->SubmitSweep(req);
@@ -753,8 +751,8 @@ TEST_F(SchedulerTest, CancelledExpansionStoresNothing) {
   // The expander honours ExpandOptions::cancelled as the real one does.
   auto s = Scheduler::Open(
       o,
-      [](v1::SweepSpec* spec, const auto&, const spec::ExpandOptions& opts, const auto& sink)
-          -> absl::StatusOr<std::vector<v1::ExpansionCount>> {
+      [](v1::SweepSpec* spec, const auto&, const spec::ExpandOptions& opts,
+         const auto& sink) -> absl::StatusOr<std::vector<v1::ExpansionCount>> {
         if (opts.cancelled && opts.cancelled()) return absl::CancelledError("expansion cancelled");
         EXPECT_LT(opts.deadline, absl::InfiniteFuture());
         return ::ablate::testing::FakeStream(spec, sink);
@@ -762,7 +760,8 @@ TEST_F(SchedulerTest, CancelledExpansionStoresNothing) {
       &clock_);
   ASSERT_OK(s);
   core_ = std::move(s).value();
-  EXPECT_THAT(core_->SubmitSweep(req, auth::Caller::Local(), [] { return true; }), StatusIs(absl::StatusCode::kCancelled, HasSubstr("")));
+  EXPECT_THAT(core_->SubmitSweep(req, auth::Caller::Local(), [] { return true; }),
+              StatusIs(absl::StatusCode::kCancelled, HasSubstr("")));
   auto list = core_->ListSweeps({});
   ASSERT_OK(list);
   EXPECT_EQ(list->sweeps_size(), 0);

@@ -3,8 +3,6 @@
 // leasing and completing a few hundred jobs (exactly one result each), a
 // restart mid-sweep with leases outstanding, WatchSweep, long polls that do
 // not starve other calls, and errors crossing the wire with their codes.
-#include "coordinator/coordinator_server.h"
-
 #include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/grpcpp.h>
 
@@ -22,6 +20,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
+#include "coordinator/coordinator_server.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/testing/status_matchers.h"
@@ -33,8 +32,7 @@ using ::testing::HasSubstr;
 
 std::unique_ptr<grpc::ClientContext> Ctx(absl::Duration timeout = absl::Seconds(10)) {
   auto ctx = std::make_unique<grpc::ClientContext>();
-  ctx->set_deadline(std::chrono::system_clock::now() +
-                    std::chrono::milliseconds(absl::ToInt64Milliseconds(timeout)));
+  ctx->set_deadline(std::chrono::system_clock::now() + std::chrono::milliseconds(absl::ToInt64Milliseconds(timeout)));
   return ctx;
 }
 
@@ -457,16 +455,14 @@ TEST_F(ServiceTest, SecondServerOnTheSamePortIsUnavailable) {
   o.db_path = db_ + ".other";
   o.listen_address = server_->address();
   auto s = CoordinatorServer::Start(o);
-  EXPECT_THAT(s.status(), ::ablate::testing::StatusIs(absl::StatusCode::kUnavailable,
-                                                     HasSubstr(server_->address())));
+  EXPECT_THAT(s.status(), ::ablate::testing::StatusIs(absl::StatusCode::kUnavailable, HasSubstr(server_->address())));
   // Nor may a second coordinator serve the same database.
   o.db_path = db_;
   o.listen_address = "127.0.0.1:0";
   s = CoordinatorServer::Start(o);
-  EXPECT_THAT(s.status(), ::ablate::testing::StatusIs(absl::StatusCode::kFailedPrecondition,
-                                                     HasSubstr("another coordinator")));
+  EXPECT_THAT(s.status(),
+              ::ablate::testing::StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("another coordinator")));
 }
-
 
 // ---- what the client sends: layouts, spec text, same-named sweeps ----
 
@@ -539,8 +535,7 @@ ablations:
 }
 
 TEST_F(ServiceTest, ResumeReturnsTheSameSpecAndRefusesAnotherUnderTheSameName) {
-  auto submit = [&](const v1::SweepSpec& spec, v1::ExistingSweepPolicy policy,
-                    v1::SubmitSweepResponse* resp) {
+  auto submit = [&](const v1::SweepSpec& spec, v1::ExistingSweepPolicy policy, v1::SubmitSweepResponse* resp) {
     v1::SubmitSweepRequest req;
     *req.mutable_spec() = spec;
     req.set_existing(policy);
@@ -556,8 +551,7 @@ TEST_F(ServiceTest, ResumeReturnsTheSameSpecAndRefusesAnotherUnderTheSameName) {
   // Same name, another spec, while the first is unfinished: an explicit error.
   grpc::Status s = submit(Spec(2, 1), v1::RESUME, &other);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
-  EXPECT_THAT(s.error_message(),
-              HasSubstr(absl::StrCat("sweep ", first.sweep_id(), " 'service-test' is unfinished")));
+  EXPECT_THAT(s.error_message(), HasSubstr(absl::StrCat("sweep ", first.sweep_id(), " 'service-test' is unfinished")));
   // Without --resume a submit is always a new sweep.
   ASSERT_TRUE(submit(Spec(1, 1), v1::NEW_SWEEP, &fresh).ok());
   EXPECT_FALSE(fresh.resumed());

@@ -23,14 +23,12 @@ absl::Status CheckSweep(storage::JobStore& store, int64_t sweep_id, const std::s
   return absl::NotFoundError(absl::StrCat("no sweep ", sweep_id));
 }
 
-absl::StatusOr<v1::ListJobsResponse> ListJobsPage(storage::JobStore& store,
-                                                  const v1::ListJobsRequest& request,
+absl::StatusOr<v1::ListJobsResponse> ListJobsPage(storage::JobStore& store, const v1::ListJobsRequest& request,
                                                   const PageScope& scope) {
   const int page = std::min(request.page_size() > 0 ? request.page_size() : kDefaultJobPage, kMaxJobPage);
   if (request.sweep_id() != 0) RETURN_IF_ERROR(CheckSweep(store, request.sweep_id(), scope.tenant));
   ASSIGN_OR_RETURN(std::vector<storage::JobRecord> rows,
-                   store.ListJobs(request.sweep_id(), request.state(), request.after_job_id(), page,
-                                  scope.tenant));
+                   store.ListJobs(request.sweep_id(), request.state(), request.after_job_id(), page, scope.tenant));
   v1::ListJobsResponse response;
   int64_t bytes = 0;
   for (const auto& r : rows) {
@@ -86,8 +84,7 @@ absl::StatusOr<v1::SweepInfo> StoredSweep(storage::JobStore& store, int64_t swee
   return SweepInfoOf(rec, counts);
 }
 
-absl::StatusOr<std::vector<v1::WorkerStatus>> StoredWorkers(storage::JobStore& store,
-                                                            int64_t now_unix_ms,
+absl::StatusOr<std::vector<v1::WorkerStatus>> StoredWorkers(storage::JobStore& store, int64_t now_unix_ms,
                                                             int64_t alive_window_ms) {
   ASSIGN_OR_RETURN(std::vector<storage::WorkerRecord> rows, store.ListWorkers());
   std::vector<v1::WorkerStatus> out;

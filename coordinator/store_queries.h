@@ -33,8 +33,7 @@ struct PageScope {
 
 // NotFound for an unknown sweep (request.sweep_id != 0), and with the same
 // message for another tenant's sweep (no existence leak).
-absl::StatusOr<v1::ListJobsResponse> ListJobsPage(storage::JobStore& store,
-                                                  const v1::ListJobsRequest& request,
+absl::StatusOr<v1::ListJobsResponse> ListJobsPage(storage::JobStore& store, const v1::ListJobsRequest& request,
                                                   const PageScope& scope = {});
 absl::StatusOr<v1::QueryResultsResponse> QueryResultsPage(storage::JobStore& store,
                                                           const v1::QueryResultsRequest& request,
@@ -44,8 +43,7 @@ absl::StatusOr<v1::QueryResultsResponse> QueryResultsPage(storage::JobStore& sto
 absl::StatusOr<v1::SweepInfo> StoredSweep(storage::JobStore& store, int64_t sweep_id);
 // Every row of the workers table, by id; `alive` when seen within
 // `alive_window_ms` of `now_unix_ms`.
-absl::StatusOr<std::vector<v1::WorkerStatus>> StoredWorkers(storage::JobStore& store,
-                                                            int64_t now_unix_ms,
+absl::StatusOr<std::vector<v1::WorkerStatus>> StoredWorkers(storage::JobStore& store, int64_t now_unix_ms,
                                                             int64_t alive_window_ms);
 
 }  // namespace ablate::coordinator

@@ -38,10 +38,10 @@ struct WorkerSeen {
 };
 
 struct AdaptDecision {
-  int target = 0;                      // workers wanted (clamped)
-  int current = 0;                     // pending + running tasks
-  int submit = 0;                      // new array tasks to submit
-  std::vector<std::string> cancel;     // task ids to scancel
+  int target = 0;                   // workers wanted (clamped)
+  int current = 0;                  // pending + running tasks
+  int submit = 0;                   // new array tasks to submit
+  std::vector<std::string> cancel;  // task ids to scancel
 };
 
 class AdaptPolicy {

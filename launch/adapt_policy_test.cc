@@ -25,12 +25,11 @@ TEST(AdaptPolicyTest, ScalesUpToTheQueueBoundedByMax) {
 
 TEST(AdaptPolicyTest, ScalesDownAfterConsecutiveLowTicksPendingFirstThenIdle) {
   AdaptPolicy p({0, 8, 3});
-  const std::vector<SlurmTask> tasks = {
-      {"7_0", "RUNNING"}, {"7_1", "RUNNING"}, {"7_2", "RUNNING"}, {"7_3", "PENDING"}};
+  const std::vector<SlurmTask> tasks = {{"7_0", "RUNNING"}, {"7_1", "RUNNING"}, {"7_2", "RUNNING"}, {"7_3", "PENDING"}};
   const std::vector<WorkerSeen> workers = {
       {"slurm-7_0-ab12-1", 1, true},  // busy
       {"slurm-7_1-ab12-2", 0, true},  // idle
-      // 7_2 has not registered yet (loading)
+                                      // 7_2 has not registered yet (loading)
   };
   // One job left: target 1, current 4.
   EXPECT_THAT(p.Decide(1, tasks, workers).cancel, IsEmpty());

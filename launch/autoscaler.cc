@@ -21,8 +21,7 @@ absl::Status MakeDirs(const std::string& dir) {
     if (i == dir.size() || (dir[i] == '/' && i > 0)) {
       path = dir.substr(0, i);
       if (mkdir(path.c_str(), 0755) != 0 && errno != EEXIST) {
-        return absl::PermissionDeniedError(
-            absl::StrCat("cannot create ", path, ": ", std::strerror(errno)));
+        return absl::PermissionDeniedError(absl::StrCat("cannot create ", path, ": ", std::strerror(errno)));
       }
     }
   }
@@ -55,8 +54,8 @@ absl::StatusOr<LaunchedArray> LaunchWorkerArray(const WorkerArrayOptions& option
   return launched;
 }
 
-Autoscaler::Autoscaler(WorkerArrayOptions array, AdaptOptions adapt, const SlurmClient* slurm,
-                       QueueReader read_queue, std::function<void(const std::string&)> log)
+Autoscaler::Autoscaler(WorkerArrayOptions array, AdaptOptions adapt, const SlurmClient* slurm, QueueReader read_queue,
+                       std::function<void(const std::string&)> log)
     : array_(std::move(array)),
       slurm_(slurm),
       read_queue_(std::move(read_queue)),
@@ -73,8 +72,7 @@ absl::StatusOr<AdaptDecision> Autoscaler::Tick() {
     absl::StatusOr<LaunchedArray> launched = LaunchWorkerArray(array_, d.submit, *slurm_);
     if (!launched.ok()) return launched.status();
     log_(absl::StrCat("autoscale: ", queue->outstanding_jobs, " job(s) outstanding, ", d.current,
-                      " worker task(s); submitted ", d.submit, " more (array ", launched->job_id,
-                      ")"));
+                      " worker task(s); submitted ", d.submit, " more (array ", launched->job_id, ")"));
   }
   if (!d.cancel.empty()) {
     if (absl::Status s = slurm_->Cancel(d.cancel); !s.ok()) return s;
@@ -84,8 +82,7 @@ absl::StatusOr<AdaptDecision> Autoscaler::Tick() {
   return d;
 }
 
-absl::Status Autoscaler::Run(absl::Duration interval, const std::function<bool()>& stop,
-                             bool until_done) {
+absl::Status Autoscaler::Run(absl::Duration interval, const std::function<bool()>& stop, bool until_done) {
   while (!stop()) {
     absl::StatusOr<AdaptDecision> d = Tick();
     if (!d.ok()) {

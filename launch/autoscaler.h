@@ -33,8 +33,7 @@ struct LaunchedArray {
 
 // Writes <log_dir>/<job_name>.sbatch (creating log_dir) and submits `count`
 // array tasks of it. INVALID_ARGUMENT for bad options or count < 1.
-absl::StatusOr<LaunchedArray> LaunchWorkerArray(const WorkerArrayOptions& options, int count,
-                                                const SlurmClient& slurm);
+absl::StatusOr<LaunchedArray> LaunchWorkerArray(const WorkerArrayOptions& options, int count, const SlurmClient& slurm);
 
 // What the autoscaler needs from the coordinator.
 struct QueueSnapshot {
@@ -45,8 +44,8 @@ using QueueReader = std::function<absl::StatusOr<QueueSnapshot>()>;
 
 class Autoscaler {
  public:
-  Autoscaler(WorkerArrayOptions array, AdaptOptions adapt, const SlurmClient* slurm,
-             QueueReader read_queue, std::function<void(const std::string&)> log);
+  Autoscaler(WorkerArrayOptions array, AdaptOptions adapt, const SlurmClient* slurm, QueueReader read_queue,
+             std::function<void(const std::string&)> log);
 
   // One round. Errors of the queue read or of Slurm are returned (Run logs
   // them and tries again next tick).

@@ -49,8 +49,7 @@ int ExitCodeOf(int status) {
 
 }  // namespace
 
-absl::StatusOr<CommandResult> RunCommand(const std::vector<std::string>& argv,
-                                         const CommandLimits& limits) {
+absl::StatusOr<CommandResult> RunCommand(const std::vector<std::string>& argv, const CommandLimits& limits) {
   if (argv.empty() || argv[0].empty()) return absl::InvalidArgumentError("RunCommand: empty argv");
   Pipe out, err;
   if (pipe2(out.fd, O_CLOEXEC) != 0 || pipe2(err.fd, O_CLOEXEC) != 0) {
@@ -93,8 +92,8 @@ absl::StatusOr<CommandResult> RunCommand(const std::vector<std::string>& argv,
       if (fds[i].fd < 0 || fds[i].revents == 0) continue;
       const ssize_t got = read(fds[i].fd, buf, sizeof(buf));
       if (got > 0) {
-        Append(i == 0 ? &result.out : &result.err, buf, static_cast<size_t>(got),
-               limits.max_output_bytes, &result.truncated);
+        Append(i == 0 ? &result.out : &result.err, buf, static_cast<size_t>(got), limits.max_output_bytes,
+               &result.truncated);
       } else if (got == 0 || (errno != EINTR && errno != EAGAIN)) {
         fds[i].fd = -1;  // closed (the Pipe still owns the descriptor)
         --open_fds;
@@ -106,8 +105,8 @@ absl::StatusOr<CommandResult> RunCommand(const std::vector<std::string>& argv,
   while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
   if (timed_out) {
-    return absl::DeadlineExceededError(absl::StrCat(
-        argv[0], " did not finish within ", absl::FormatDuration(limits.timeout), "; killed"));
+    return absl::DeadlineExceededError(
+        absl::StrCat(argv[0], " did not finish within ", absl::FormatDuration(limits.timeout), "; killed"));
   }
   result.exit_code = ExitCodeOf(status);
   return result;

@@ -36,8 +36,7 @@ struct CommandResult {
 // /dev/null. NOT_FOUND if the program cannot be started, DEADLINE_EXCEEDED on
 // timeout, INVALID_ARGUMENT for an empty argv. A non-zero exit is not an error
 // here: the caller reads exit_code.
-absl::StatusOr<CommandResult> RunCommand(const std::vector<std::string>& argv,
-                                         const CommandLimits& limits);
+absl::StatusOr<CommandResult> RunCommand(const std::vector<std::string>& argv, const CommandLimits& limits);
 
 }  // namespace ablate::launch
 

@@ -40,8 +40,7 @@ absl::StatusOr<CommandResult> SlurmClient::Run(const std::vector<std::string>& a
   absl::StatusOr<CommandResult> r = RunCommand(argv, commands_.limits);
   if (!r.ok()) return absl::UnavailableError(std::string(r.status().message()));
   if (r->exit_code != 0) {
-    return absl::UnavailableError(
-        absl::StrCat(argv[0], " failed (exit ", r->exit_code, "): ", FirstLine(*r)));
+    return absl::UnavailableError(absl::StrCat(argv[0], " failed (exit ", r->exit_code, "): ", FirstLine(*r)));
   }
   return r;
 }

@@ -13,8 +13,9 @@ namespace {
 using ::testing::HasSubstr;
 
 TEST(ParseSqueueTest, ReadsTasksAndSkipsGarbage) {
-  const auto tasks = ParseSqueue("123_0|RUNNING\n123_1|PENDING\n\nbogus line\n124|COMPLETING\n"
-                                 "12;3|RUNNING\n");
+  const auto tasks = ParseSqueue(
+      "123_0|RUNNING\n123_1|PENDING\n\nbogus line\n124|COMPLETING\n"
+      "12;3|RUNNING\n");
   ASSERT_EQ(tasks.size(), 3u);
   EXPECT_EQ(tasks[0].id, "123_0");
   EXPECT_FALSE(tasks[0].pending());
@@ -25,8 +26,7 @@ TEST(ParseSqueueTest, ReadsTasksAndSkipsGarbage) {
 TEST(SlurmClientTest, SubmitReturnsTheParsableJobIdAndFailuresSayWhy) {
   SlurmCommands ok;
   ok.sbatch = "/bin/echo";  // prints its arguments: not a job id
-  EXPECT_THAT(std::string(SlurmClient(ok).Submit({"sbatch", "x"}).status().message()),
-              HasSubstr("printed no job id"));
+  EXPECT_THAT(std::string(SlurmClient(ok).Submit({"sbatch", "x"}).status().message()), HasSubstr("printed no job id"));
   SlurmCommands parsable;
   parsable.sbatch = "true";
   // `true` prints nothing: no job id either.

@@ -42,9 +42,7 @@ std::string ShellQuote(const std::string& text) {
   return out + "'";
 }
 
-std::string WorkerNameForTask(const std::string& slurm_task_id) {
-  return absl::StrCat("slurm-", slurm_task_id);
-}
+std::string WorkerNameForTask(const std::string& slurm_task_id) { return absl::StrCat("slurm-", slurm_task_id); }
 
 absl::Status ValidateWorkerArrayOptions(const WorkerArrayOptions& o) {
   if (o.coordinator.empty() || !PlainToken(o.coordinator) || !absl::StrContains(o.coordinator, ':')) {
@@ -56,13 +54,12 @@ absl::Status ValidateWorkerArrayOptions(const WorkerArrayOptions& o) {
   if (o.log_dir.empty() || !PlainToken(o.log_dir)) {
     return Bad("log dir", "want a directory path without spaces or quotes");
   }
-  for (const auto& [field, value] :
-       {std::pair<const char*, const std::string*>{"job name", &o.job_name},
-        {"partition", &o.partition},
-        {"account", &o.account},
-        {"time", &o.time_limit},
-        {"mem", &o.memory},
-        {"device", &o.device}}) {
+  for (const auto& [field, value] : {std::pair<const char*, const std::string*>{"job name", &o.job_name},
+                                     {"partition", &o.partition},
+                                     {"account", &o.account},
+                                     {"time", &o.time_limit},
+                                     {"mem", &o.memory},
+                                     {"device", &o.device}}) {
     if (!PlainToken(*value)) return Bad(field, "no spaces, quotes or control characters");
   }
   if (o.job_name.empty()) return Bad("job name", "empty");
@@ -104,13 +101,17 @@ absl::StatusOr<std::string> RenderWorkerScript(const WorkerArrayOptions& o) {
   line("--open-mode=append");
   line(absl::StrCat("--output=", o.log_dir, "/", o.job_name, "-%A_%a.out"));
   const std::string device = !o.device.empty() ? o.device : (o.gpus > 0 ? "auto" : "cpu");
-  std::vector<std::string> worker = {
-      o.worker_binary,
-      "--coordinator", o.coordinator,
-      "--device", device,
-      "--drain-grace-ms", absl::StrCat(int64_t{o.drain_grace_s} * 1000),
-      "--idle-exit-ms", absl::StrCat(int64_t{o.idle_exit_s} * 1000),
-      "--startup-timeout-ms", absl::StrCat(int64_t{o.startup_timeout_s} * 1000)};
+  std::vector<std::string> worker = {o.worker_binary,
+                                     "--coordinator",
+                                     o.coordinator,
+                                     "--device",
+                                     device,
+                                     "--drain-grace-ms",
+                                     absl::StrCat(int64_t{o.drain_grace_s} * 1000),
+                                     "--idle-exit-ms",
+                                     absl::StrCat(int64_t{o.idle_exit_s} * 1000),
+                                     "--startup-timeout-ms",
+                                     absl::StrCat(int64_t{o.startup_timeout_s} * 1000)};
   worker.insert(worker.end(), o.worker_args.begin(), o.worker_args.end());
   std::vector<std::string> quoted;
   for (const std::string& w : worker) quoted.push_back(ShellQuote(w));
@@ -146,10 +147,8 @@ exit "$code"
   return s;
 }
 
-std::vector<std::string> SbatchArgv(const WorkerArrayOptions& o, const std::string& script_path,
-                                    int count) {
-  std::vector<std::string> argv = {"sbatch", "--parsable",
-                                   absl::StrCat("--array=0-", count > 0 ? count - 1 : 0)};
+std::vector<std::string> SbatchArgv(const WorkerArrayOptions& o, const std::string& script_path, int count) {
+  std::vector<std::string> argv = {"sbatch", "--parsable", absl::StrCat("--array=0-", count > 0 ? count - 1 : 0)};
   argv.insert(argv.end(), o.sbatch_args.begin(), o.sbatch_args.end());
   argv.push_back(script_path);
   return argv;

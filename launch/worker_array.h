@@ -63,8 +63,7 @@ absl::Status ValidateWorkerArrayOptions(const WorkerArrayOptions& options);
 absl::StatusOr<std::string> RenderWorkerScript(const WorkerArrayOptions& options);
 
 // sbatch --parsable --array=0-(count-1) <sbatch_args...> <script_path>.
-std::vector<std::string> SbatchArgv(const WorkerArrayOptions& options,
-                                    const std::string& script_path, int count);
+std::vector<std::string> SbatchArgv(const WorkerArrayOptions& options, const std::string& script_path, int count);
 
 // The worker name a task registers with: "slurm-<array job>_<task>" (squeue's
 // %i of that task). The coordinator's worker id starts with it.

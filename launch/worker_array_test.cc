@@ -32,11 +32,10 @@ WorkerArrayOptions Base() {
 TEST(WorkerArrayTest, ScriptHasOneGpuPerTaskSignalRequeueAndForwarding) {
   auto s = RenderWorkerScript(Base());
   ASSERT_TRUE(s.ok()) << s.status();
-  for (const char* line : {"#SBATCH --gres=gpu:1\n", "#SBATCH --ntasks=1\n",
-                           "#SBATCH --cpus-per-task=4\n", "#SBATCH --signal=B:TERM@60\n",
-                           "#SBATCH --requeue\n", "#SBATCH --partition=gpu\n",
-                           "#SBATCH --account=lab\n", "#SBATCH --time=04:00:00\n",
-                           "#SBATCH --mem=32G\n", "#SBATCH --open-mode=append\n"}) {
+  for (const char* line :
+       {"#SBATCH --gres=gpu:1\n", "#SBATCH --ntasks=1\n", "#SBATCH --cpus-per-task=4\n", "#SBATCH --signal=B:TERM@60\n",
+        "#SBATCH --requeue\n", "#SBATCH --partition=gpu\n", "#SBATCH --account=lab\n", "#SBATCH --time=04:00:00\n",
+        "#SBATCH --mem=32G\n", "#SBATCH --open-mode=append\n"}) {
     EXPECT_THAT(*s, HasSubstr(line));
   }
   EXPECT_THAT(*s, HasSubstr("'--device' 'auto'"));
@@ -89,8 +88,7 @@ TEST(WorkerArrayTest, SbatchArgvPutsExtraFlagsBeforeTheScript) {
   WorkerArrayOptions o = Base();
   o.sbatch_args = {"--qos=low", "--constraint=a100"};
   EXPECT_THAT(SbatchArgv(o, "/x/w.sbatch", 8),
-              ElementsAre("sbatch", "--parsable", "--array=0-7", "--qos=low", "--constraint=a100",
-                          "/x/w.sbatch"));
+              ElementsAre("sbatch", "--parsable", "--array=0-7", "--qos=low", "--constraint=a100", "/x/w.sbatch"));
   EXPECT_EQ(WorkerNameForTask("12_3"), "slurm-12_3");
 }
 

@@ -16,8 +16,7 @@ constexpr int64_t kAliveWindowMs = 30000;  // the coordinator's default worker t
 absl::StatusOr<std::unique_ptr<DbStudySource>> DbStudySource::Open(const std::string& path) {
   struct stat st;
   if (::stat(path.c_str(), &st) != 0) return absl::NotFoundError(absl::StrCat("no database file '", path, "'"));
-  ASSIGN_OR_RETURN(std::unique_ptr<storage::JobStore> store,
-                   storage::JobStore::Open(path, {.read_only = true}));
+  ASSIGN_OR_RETURN(std::unique_ptr<storage::JobStore> store, storage::JobStore::Open(path, {.read_only = true}));
   return std::unique_ptr<DbStudySource>(new DbStudySource(std::move(store)));
 }
 

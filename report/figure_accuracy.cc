@@ -53,7 +53,8 @@ std::optional<Figure> AccuracyFigure(const EvaluationView& e, const StudyData& d
     }
   }
   if (deltas.empty()) return std::nullopt;
-  std::stable_sort(deltas.begin(), deltas.end(), [](const Delta& a, const Delta& b) { return a.row->job_id < b.row->job_id; });
+  std::stable_sort(deltas.begin(), deltas.end(),
+                   [](const Delta& a, const Delta& b) { return a.row->job_id < b.row->job_id; });
   double lo = 0, hi = 0;
   for (const Delta& d : deltas) {
     lo = std::min({lo, d.delta, std::isnan(d.lo) ? 0.0 : d.lo});
@@ -63,13 +64,12 @@ std::optional<Figure> AccuracyFigure(const EvaluationView& e, const StudyData& d
   Figure f;
   f.kind = "accuracy";
   f.title = absl::StrCat("Accuracy change from the baseline (", e.name, ")");
-  f.caption = bootstrap
-                  ? "One point per condition and metric: ablated minus baseline accuracy in percentage points, "
-                    "with its 95 % paired-bootstrap interval (1000 resamples of the items). An interval that "
-                    "crosses 0 is not a significant change."
-                  : absl::StrCat("One point per condition: ", e.metric,
-                                 " minus the baseline's, in percentage points. No interval: this evaluation "
-                                 "stores none (multiple choice stores one with bootstrap: true).");
+  f.caption = bootstrap ? "One point per condition and metric: ablated minus baseline accuracy in percentage points, "
+                          "with its 95 % paired-bootstrap interval (1000 resamples of the items). An interval that "
+                          "crosses 0 is not a significant change."
+                        : absl::StrCat("One point per condition: ", e.metric,
+                                       " minus the baseline's, in percentage points. No interval: this evaluation "
+                                       "stores none (multiple choice stores one with bootstrap: true).");
   const double height = kTop + kRowH * static_cast<double>(deltas.size()) + 50;
   const double width = kLabelW + kPlotW + 30;
   Svg svg(width, height, f.title);
@@ -80,7 +80,8 @@ std::optional<Figure> AccuracyFigure(const EvaluationView& e, const StudyData& d
   for (size_t i = 0; i < deltas.size(); ++i) {
     const Delta& d = deltas[i];
     const double cy = kTop + kRowH * (static_cast<double>(i) + 0.5);
-    const std::string label = absl::StrCat(d.row->model, "  ", d.row->condition, bootstrap ? absl::StrCat("  ", d.row->metric) : "");
+    const std::string label =
+        absl::StrCat(d.row->model, "  ", d.row->condition, bootstrap ? absl::StrCat("  ", d.row->metric) : "");
     svg.Text(kLabelW - 8, cy + 4, Shorten(label, 46), "end", 10);
     if (!std::isnan(d.lo)) {
       svg.Line(x(d.lo * 100), cy, x(d.hi * 100), cy, "#333", 1.2);
@@ -88,11 +89,11 @@ std::optional<Figure> AccuracyFigure(const EvaluationView& e, const StudyData& d
       svg.Line(x(d.hi * 100), cy - 4, x(d.hi * 100), cy + 4, "#333", 1.2);
     }
     const bool significant = !std::isnan(d.lo) && (d.lo > 0 || d.hi < 0);
-    Mark mark{"accuracy-delta",
-              absl::StrCat(label, ": ", Pp(d.delta),
-                           std::isnan(d.lo) ? "" : absl::StrCat(" [", Pp(d.lo), ", ", Pp(d.hi), "]")),
-              {{"model", d.row->model}, {"condition", d.row->condition}, {"metric", d.row->metric},
-               {"delta", Num(d.delta)}}};
+    Mark mark{
+        "accuracy-delta",
+        absl::StrCat(label, ": ", Pp(d.delta),
+                     std::isnan(d.lo) ? "" : absl::StrCat(" [", Pp(d.lo), ", ", Pp(d.hi), "]")),
+        {{"model", d.row->model}, {"condition", d.row->condition}, {"metric", d.row->metric}, {"delta", Num(d.delta)}}};
     svg.Circle(x(d.delta * 100), cy, 4, significant ? "#b2182b" : "#ffffff", &mark, "#222");
     ++f.marks;
     table.push_back({d.row->model, d.row->condition, d.row->metric, Pp(d.delta), Pp(d.lo), Pp(d.hi)});

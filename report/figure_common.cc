@@ -45,8 +45,7 @@ void DrawLogAxisY(Svg& svg, const LogScale& y, double x0, double x1, const std::
   svg.Text(14, mid, absl::StrCat(title, " (log scale)"), "middle", 11, false, -90);
 }
 
-void DrawLinearAxisY(Svg& svg, const LinearScale& y, double x0, double x1, const std::string& title,
-                     bool percent) {
+void DrawLinearAxisY(Svg& svg, const LinearScale& y, double x0, double x1, const std::string& title, bool percent) {
   for (double t : y.Ticks()) {
     const double py = y(t);
     svg.Line(x0, py, x1, py, t == 0 ? "#555" : "#ddd", t == 0 ? 1.2 : 0.8, t == 0);
@@ -67,8 +66,7 @@ void DrawLogAxisX(Svg& svg, const LogScale& x, double y0, double y1, const std::
   svg.Text((x.p0 + x.p1) / 2, y1 + 30, absl::StrCat(title, " (log scale)"), "middle", 11);
 }
 
-void DrawLinearAxisX(Svg& svg, const LinearScale& x, double y0, double y1, const std::string& title,
-                     bool integers) {
+void DrawLinearAxisX(Svg& svg, const LinearScale& x, double y0, double y1, const std::string& title, bool integers) {
   for (double t : x.Ticks()) {
     if (integers && std::abs(t - std::round(t)) > 1e-9) continue;
     const double px = x(t);
@@ -99,8 +97,8 @@ std::vector<EvaluationFigures> BuildFigures(const StudyData& data) {
     EvaluationFigures ef{e.name, e.metric, {}};
     if (!e.metric.empty()) {
       for (Figure& f : HeatmapFigures(e)) ef.figures.push_back(std::move(f));
-      for (auto f : {GroupFigure(e), PositionalFigure(e), ResilienceFigure(e), DriftFigure(e),
-                     AccuracyFigure(e, data)}) {
+      for (auto f :
+           {GroupFigure(e), PositionalFigure(e), ResilienceFigure(e), DriftFigure(e), AccuracyFigure(e, data)}) {
         if (f) ef.figures.push_back(std::move(*f));
       }
     }

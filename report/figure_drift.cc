@@ -76,8 +76,8 @@ std::optional<Figure> DriftFigure(const EvaluationView& e) {
                 {{"model", m.name}, {"condition", p.drift->condition}, {"value", Num(p.drift->value)}}};
       svg.Circle(x(p.ratio), py, 3, SeriesColor(p.model), &mark, "#fff");
       ++f.marks;
-      table.push_back({m.name, p.drift->condition, is_kl ? "kl_mean" : "top1_agreement", Num(p.drift->value),
-                       RatioLabel(p.ratio)});
+      table.push_back(
+          {m.name, p.drift->condition, is_kl ? "kl_mean" : "top1_agreement", Num(p.drift->value), RatioLabel(p.ratio)});
     }
   };
   draw(kl, x1, "drift-kl", true);

@@ -20,8 +20,8 @@ std::string LastSegment(const std::string& label) {
 
 struct Column {
   const ModelView* model;
-  const ConditionLine* group = nullptr;          // null: controls without a group
-  std::vector<const ConditionLine*> controls;    // matched random lines
+  const ConditionLine* group = nullptr;        // null: controls without a group
+  std::vector<const ConditionLine*> controls;  // matched random lines
   std::string component;
 };
 
@@ -38,7 +38,8 @@ std::optional<Figure> GroupFigure(const EvaluationView& e) {
     std::vector<bool> used(randoms.size(), false);
     for (const ConditionLine& l : m.lines) {
       if (l.kind != Kind::kGroup) continue;
-      Column c{&m, &l, {}, l.job && !l.job->condition.component.empty() ? l.job->condition.component : LastSegment(l.label)};
+      Column c{
+          &m, &l, {}, l.job && !l.job->condition.component.empty() ? l.job->condition.component : LastSegment(l.label)};
       for (size_t i = 0; i < randoms.size(); ++i) {
         if (MatchedComponent(randoms[i]->label) == c.component) c.controls.push_back(randoms[i]), used[i] = true;
       }
@@ -106,8 +107,8 @@ std::optional<Figure> GroupFigure(const EvaluationView& e) {
       for (const ResultRow* r : l->headline) {
         if (!(r->ratio > 0)) continue;
         Mark mark{"random-point",
-                  absl::StrCat(c.model->name, " ", r->condition, " (random control): ", e.metric, " ",
-                               Num(r->value), ", ", RatioLabel(r->ratio), " baseline"),
+                  absl::StrCat(c.model->name, " ", r->condition, " (random control): ", e.metric, " ", Num(r->value),
+                               ", ", RatioLabel(r->ratio), " baseline"),
                   {{"model", c.model->name}, {"condition", r->condition}, {"ratio", Num(r->ratio)}}};
         svg.Circle(x + 42 + (n % 3) * 6, y(r->ratio), 3.5, "#ffffff", &mark, "#222");
         ++f.marks, ++n;

@@ -69,7 +69,8 @@ std::vector<Figure> HeatmapFigures(const EvaluationView& e) {
       }
     }
     if (cells.empty()) continue;
-    std::stable_partition(components.begin(), components.end(), [](const std::string& c) { return c == "whole layer"; });
+    std::stable_partition(components.begin(), components.end(),
+                          [](const std::string& c) { return c == "whole layer"; });
     const int layers = max_layer + 1;
     const double cell_w = std::max(10.0, std::min(72.0, kMaxPlotW / layers));
     const double plot_w = cell_w * layers;
@@ -81,9 +82,12 @@ std::vector<Figure> HeatmapFigures(const EvaluationView& e) {
     f.title = absl::StrCat(m.name, ": ", e.metric, " ratio per layer and component (", e.name, ")");
     f.caption = absl::StrCat(
         "Each cell is one layer-sweep condition: that layer (row: the component removed, or the whole "
-        "layer skipped) ablated alone. Colour is log(", e.metric, " / baseline) on a scale shared by "
-        "every model of this evaluation", e.metric == "perplexity" ? "; red = perplexity rises (the layer matters)." : ".",
-        " Baseline ", e.metric, ": ", Num(m.baseline), ". Hover a cell for its value.");
+        "layer skipped) ablated alone. Colour is log(",
+        e.metric,
+        " / baseline) on a scale shared by "
+        "every model of this evaluation",
+        e.metric == "perplexity" ? "; red = perplexity rises (the layer matters)." : ".", " Baseline ", e.metric, ": ",
+        Num(m.baseline), ". Hover a cell for its value.");
     Svg svg(width, height, f.title);
     std::vector<std::vector<std::string>> table;
     for (size_t ci = 0; ci < components.size(); ++ci) {
@@ -101,11 +105,16 @@ std::vector<Figure> HeatmapFigures(const EvaluationView& e) {
         for (size_t i = 0; i < rows.size(); ++i) {
           const ResultRow* r = rows[i];
           const double lr = r->ratio > 0 ? std::log(r->ratio) : NAN;
-          const std::string tip = absl::StrCat(m.name, " ", r->condition, ": ", e.metric, " ", Num(r->value),
-                                               ", ", RatioLabel(r->ratio), " baseline");
-          Mark mark{"heatmap", tip,
-                    {{"model", m.name}, {"condition", r->condition}, {"layer", absl::StrCat(r->layer)},
-                     {"component", components[ci]}, {"value", Num(r->value)}, {"ratio", Num(r->ratio)}}};
+          const std::string tip = absl::StrCat(m.name, " ", r->condition, ": ", e.metric, " ", Num(r->value), ", ",
+                                               RatioLabel(r->ratio), " baseline");
+          Mark mark{"heatmap",
+                    tip,
+                    {{"model", m.name},
+                     {"condition", r->condition},
+                     {"layer", absl::StrCat(r->layer)},
+                     {"component", components[ci]},
+                     {"value", Num(r->value)},
+                     {"ratio", Num(r->ratio)}}};
           svg.Rect(x, y + sub_h * i, cell_w, sub_h, LogRatioColor(lr, max_abs_log), &mark, "#ffffff");
           ++f.marks;
           if (rows.size() == 1 && cell_w >= 34) {
@@ -121,7 +130,9 @@ std::vector<Figure> HeatmapFigures(const EvaluationView& e) {
       svg.Text(kLeft + cell_w * (layer + 0.5), kTop + plot_h + 14, absl::StrCat(layer), "middle", 10);
     }
     svg.Text(kLeft + plot_w / 2, kTop + plot_h + 30, "layer", "middle", 11);
-    svg.Text(kLeft, 16, Shorten(absl::StrCat(m.name, m.family.empty() ? "" : absl::StrCat(" (", FamilyRole(m.family), ")")), 80), "start", 12, true);
+    svg.Text(kLeft, 16,
+             Shorten(absl::StrCat(m.name, m.family.empty() ? "" : absl::StrCat(" (", FamilyRole(m.family), ")")), 80),
+             "start", 12, true);
     DrawColorLegend(svg, kLeft, kTop + plot_h + 54, max_abs_log);
     f.svg = svg.Finish();
     f.table_html = HtmlTable({"component", "layer", "condition", e.metric, "ratio"}, table);

@@ -64,7 +64,8 @@ std::optional<Figure> PositionalFigure(const EvaluationView& e) {
     if (prev == e.models.size()) return;
     svg.Line(model_x0, kTop + kPlotH + 104, x1 - 2, kTop + kPlotH + 104, "#333");
     svg.Text((model_x0 + x1) / 2, kTop + kPlotH + 118,
-             Shorten(e.models[prev].name, static_cast<size_t>(std::max(6.0, (x1 - model_x0) / 6.0))), "middle", 10, true);
+             Shorten(e.models[prev].name, static_cast<size_t>(std::max(6.0, (x1 - model_x0) / 6.0))), "middle", 10,
+             true);
   };
   for (const Column& c : columns) {
     if (c.model != prev) {
@@ -81,8 +82,8 @@ std::optional<Figure> PositionalFigure(const EvaluationView& e) {
       if (!(r->ratio > 0)) continue;
       const double top = std::min(y(r->ratio), y(1.0)), bottom = std::max(y(r->ratio), y(1.0));
       Mark mark{"positional-bar",
-                absl::StrCat(m.name, " ", r->condition, ": ", e.metric, " ", Num(r->value), ", ",
-                             RatioLabel(r->ratio), " baseline"),
+                absl::StrCat(m.name, " ", r->condition, ": ", e.metric, " ", Num(r->value), ", ", RatioLabel(r->ratio),
+                             " baseline"),
                 {{"model", m.name}, {"condition", r->condition}, {"ratio", Num(r->ratio)}}};
       svg.Rect(x + 4 + bw * i, top, bw, std::max(1.0, bottom - top), PositionColor(position), &mark, "#222");
       ++f.marks;
@@ -93,8 +94,10 @@ std::optional<Figure> PositionalFigure(const EvaluationView& e) {
   }
   close_model(x);
   DrawLegend(svg, kLeft, kTop + kPlotH + 138, width - kLeft,
-             {{"early", PositionColor("early")}, {"middle", PositionColor("middle")},
-              {"late", PositionColor("late")}, {"named range", PositionColor("")}});
+             {{"early", PositionColor("early")},
+              {"middle", PositionColor("middle")},
+              {"late", PositionColor("late")},
+              {"named range", PositionColor("")}});
   f.svg = svg.Finish();
   f.table_html = HtmlTable({"model", "condition", "position", e.metric, "ratio"}, table);
   return f;

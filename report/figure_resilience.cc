@@ -63,13 +63,15 @@ std::optional<Figure> ResilienceFigure(const EvaluationView& e) {
     svg.Polyline(line, color, 2);
     for (const auto& [k, v] : c.ratios) {
       for (size_t i = 0; i < v.size(); ++i) {
-        Mark mark{"resilience-point", absl::StrCat(m.name, ", k=", k, ", trial ", i, ": ", RatioLabel(v[i]), " baseline"),
+        Mark mark{"resilience-point",
+                  absl::StrCat(m.name, ", k=", k, ", trial ", i, ": ", RatioLabel(v[i]), " baseline"),
                   {{"model", m.name}, {"k", absl::StrCat(k)}, {"ratio", Num(v[i])}}};
         svg.Circle(x(k) + (static_cast<double>(i % 5) - 2) * 2.5, y(v[i]), 3, color, &mark, "#fff");
         ++f.marks;
       }
     }
-    legend.push_back({absl::StrCat(m.name, m.family.empty() ? "" : absl::StrCat(" (", FamilyRole(m.family), ")")), color});
+    legend.push_back(
+        {absl::StrCat(m.name, m.family.empty() ? "" : absl::StrCat(" (", FamilyRole(m.family), ")")), color});
   }
   double ly = kTop + 10;
   for (const auto& [label, color] : legend) {

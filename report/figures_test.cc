@@ -25,8 +25,8 @@ int CountMarks(const std::string& svg, const std::string& kind) {
 std::map<std::string, int> MarksByKind(const EvaluationFigures& e) {
   std::map<std::string, int> out;
   for (const Figure& f : e.figures) {
-    for (const char* kind : {"heatmap", "group-bar", "random-point", "positional-bar", "resilience-point",
-                             "drift-kl", "drift-top1", "accuracy-delta"}) {
+    for (const char* kind : {"heatmap", "group-bar", "random-point", "positional-bar", "resilience-point", "drift-kl",
+                             "drift-top1", "accuracy-delta"}) {
       out[kind] += CountMarks(f.svg, kind);
     }
   }

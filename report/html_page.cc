@@ -10,8 +10,8 @@ namespace {
 
 std::string FigureHtml(const Figure& f, const std::string& id) {
   return absl::StrCat("<figure class=\"chart\" id=\"", EscapeXml(id), "\" data-figure=\"", EscapeXml(f.kind),
-                      "\" data-marks=\"", f.marks, "\">\n<figcaption><strong>", EscapeXml(f.title),
-                      "</strong><br>", EscapeXml(f.caption), "</figcaption>\n<div class=\"svg\">", f.svg,
+                      "\" data-marks=\"", f.marks, "\">\n<figcaption><strong>", EscapeXml(f.title), "</strong><br>",
+                      EscapeXml(f.caption), "</figcaption>\n<div class=\"svg\">", f.svg,
                       "</div>\n<details><summary>Values (table)</summary>\n", f.table_html, "</details>\n</figure>\n");
 }
 
@@ -45,10 +45,12 @@ std::string RenderFiguresHtml(const StudyData& data) {
   int n = 0;
   for (const EvaluationFigures& e : BuildFigures(data)) {
     absl::StrAppend(&out, "<section class=\"evaluation\" data-evaluation=\"", EscapeXml(e.evaluation), "\">\n<h2>",
-                    EscapeXml(e.evaluation), e.metric.empty() ? "" : absl::StrCat(": ", EscapeXml(e.metric)), "</h2>\n");
+                    EscapeXml(e.evaluation), e.metric.empty() ? "" : absl::StrCat(": ", EscapeXml(e.metric)),
+                    "</h2>\n");
     if (e.metric.empty()) {
-      absl::StrAppend(&out, "<p class=\"note\">No headline metric (perplexity, accuracy or exact match): not "
-                            "drawn. Every value is in <code>ablate results --format csv</code>.</p>\n");
+      absl::StrAppend(&out,
+                      "<p class=\"note\">No headline metric (perplexity, accuracy or exact match): not "
+                      "drawn. Every value is in <code>ablate results --format csv</code>.</p>\n");
     } else if (e.figures.empty()) {
       absl::StrAppend(&out, "<p class=\"note\">No ablation results to draw yet.</p>\n");
     }
@@ -70,7 +72,8 @@ std::string RenderReportHtml(const StudyData& data, const ReportOptions& options
       EscapeXml(title), "</title>\n<style>", ReportCss(), "</style>\n</head>\n<body>\n<h1>", EscapeXml(title),
       "</h1>\n<p>State <strong>", EscapeXml(s.state), "</strong>: ", s.jobs_succeeded, " of ", s.jobs_total,
       " jobs succeeded, ", s.jobs_failed, " failed, ", s.jobs_cancelled, " cancelled; ", data.rows.size(),
-      " result rows. Submitted ", Time(s.created_unix_ms), s.finished_unix_ms > 0 ? absl::StrCat(", finished ", Time(s.finished_unix_ms)) : "",
+      " result rows. Submitted ", Time(s.created_unix_ms),
+      s.finished_unix_ms > 0 ? absl::StrCat(", finished ", Time(s.finished_unix_ms)) : "",
       ".</p>\n<p class=\"note\">Ratios are to the same model's baseline on the same evaluation and seed. "
       "Every chart has its values in a table below it and on hover. Read from ",
       EscapeXml(options.source.empty() ? "-" : options.source), ".</p>\n");
@@ -84,15 +87,16 @@ std::string RenderReportHtml(const StudyData& data, const ReportOptions& options
   }
   absl::StrAppend(&out, "<li><a href=\"#provenance\">Provenance</a></li>\n</ul></details></nav>\n");
   absl::StrAppend(&out, RenderFiguresHtml(data), RenderProvenanceHtml(data));
-  absl::StrAppend(&out, "<footer class=\"note\"><p>Generated ", Time(options.generated_unix_ms), " by ",
-                  EscapeXml(options.generated_by.empty() ? "ablate" : options.generated_by),
-                  " (<code>ablate report</code>; docs/report.md explains every figure).</p></footer>\n</body>\n</html>\n");
+  absl::StrAppend(
+      &out, "<footer class=\"note\"><p>Generated ", Time(options.generated_unix_ms), " by ",
+      EscapeXml(options.generated_by.empty() ? "ablate" : options.generated_by),
+      " (<code>ablate report</code>; docs/report.md explains every figure).</p></footer>\n</body>\n</html>\n");
   return out;
 }
 
 std::string RenderFigurePage(const Figure& figure) {
-  return absl::StrCat("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>", EscapeXml(figure.title),
-                      "</title><style>", ReportCss(),
+  return absl::StrCat("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>",
+                      EscapeXml(figure.title), "</title><style>", ReportCss(),
                       " body { margin: 0; padding: 8px; max-width: none; } figure.chart { margin: 0; border: none; "
                       "display: inline-block; } details { display: none; }</style></head><body>\n",
                       FigureHtml(figure, "figure"), "</body></html>\n");

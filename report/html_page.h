@@ -19,8 +19,8 @@
 namespace ablate::report {
 
 struct ReportOptions {
-  std::string generated_by;    // shown in the footer (e.g. "ablate 0.1.0+abc123")
-  std::string source;          // where the data came from ("ablate.db", "coordinator 127.0.0.1:50051")
+  std::string generated_by;  // shown in the footer (e.g. "ablate 0.1.0+abc123")
+  std::string source;        // where the data came from ("ablate.db", "coordinator 127.0.0.1:50051")
   int64_t generated_unix_ms = 0;
 };
 

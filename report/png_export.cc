@@ -97,8 +97,8 @@ absl::Status RunShots(std::vector<Shot>& shots, int parallel, absl::Duration tim
         s.done = true;
         --running;
         if (status.ok()) {
-          status = absl::DeadlineExceededError(absl::StrCat(s.argv[0], " did not finish within ",
-                                                            absl::FormatDuration(timeout)));
+          status = absl::DeadlineExceededError(
+              absl::StrCat(s.argv[0], " did not finish within ", absl::FormatDuration(timeout)));
         }
       }
     }
@@ -152,10 +152,19 @@ absl::StatusOr<std::vector<std::string>> ExportPngs(const StudyData& data, const
       const int w = static_cast<int>(std::ceil(SvgDimension(f.svg, "width"))) + 40;
       const int h = static_cast<int>(std::ceil(SvgDimension(f.svg, "height"))) + 40 +
                     static_cast<int>(f.caption.size() / std::max(1, w / 8) + 2) * 18;
-      s.argv = {chromium, "--headless", "--disable-gpu", "--hide-scrollbars", "--no-first-run", "--mute-audio",
-                "--disable-extensions", "--disable-background-networking", "--disable-component-update",
-                "--no-default-browser-check", absl::StrCat("--user-data-dir=", profiles, "/", n),
-                absl::StrCat("--window-size=", w, ",", h), absl::StrCat("--force-device-scale-factor=", options.scale),
+      s.argv = {chromium,
+                "--headless",
+                "--disable-gpu",
+                "--hide-scrollbars",
+                "--no-first-run",
+                "--mute-audio",
+                "--disable-extensions",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--no-default-browser-check",
+                absl::StrCat("--user-data-dir=", profiles, "/", n),
+                absl::StrCat("--window-size=", w, ",", h),
+                absl::StrCat("--force-device-scale-factor=", options.scale),
                 absl::StrCat("--screenshot=", s.png)};
       if (::geteuid() == 0) s.argv.push_back("--no-sandbox");  // Chromium refuses its sandbox as root
       s.argv.push_back(absl::StrCat("file://", std::filesystem::absolute(s.html).string()));

@@ -42,7 +42,8 @@ std::string RenderProvenanceHtml(const StudyData& data) {
   std::vector<std::vector<std::string>> failed;
   for (const Job& j : data.jobs) {
     model_info[j.model] = {j.model_path, j.family};
-    if (j.state == "failed") failed.push_back({absl::StrCat(j.job_id), j.model, j.condition.label, j.evaluation, j.last_error});
+    if (j.state == "failed")
+      failed.push_back({absl::StrCat(j.job_id), j.model, j.condition.label, j.evaluation, j.last_error});
     const Provenance& p = j.provenance;
     if (!p.has_result) continue;
     for (Totals* t : {&models[j.model], &evals[j.evaluation], &workers[p.worker_id]}) {
@@ -57,17 +58,19 @@ std::string RenderProvenanceHtml(const StudyData& data) {
   }
   std::vector<std::vector<std::string>> rows;
   for (const auto& [name, t] : models) {
-    rows.push_back({name, model_info[name].first, model_info[name].second,
-                    absl::StrJoin(t.fingerprints, " "), absl::StrCat(t.jobs), Seconds(t.wall)});
+    rows.push_back({name, model_info[name].first, model_info[name].second, absl::StrJoin(t.fingerprints, " "),
+                    absl::StrCat(t.jobs), Seconds(t.wall)});
   }
   absl::StrAppend(&out, "<h3>Models</h3>\n",
                   HtmlTable({"model", "path", "family", "checkpoint fingerprint (sha256)", "jobs", "wall time"}, rows));
   rows.clear();
   for (const auto& [name, t] : evals) {
-    rows.push_back({name, absl::StrJoin(t.fingerprints, " "), absl::StrCat(t.jobs), absl::StrCat(t.tokens), Seconds(t.wall)});
+    rows.push_back(
+        {name, absl::StrJoin(t.fingerprints, " "), absl::StrCat(t.jobs), absl::StrCat(t.tokens), Seconds(t.wall)});
   }
-  absl::StrAppend(&out, "<h3>Evaluations</h3>\n",
-                  HtmlTable({"evaluation", "dataset fingerprint (sha256)", "jobs", "tokens evaluated", "wall time"}, rows));
+  absl::StrAppend(
+      &out, "<h3>Evaluations</h3>\n",
+      HtmlTable({"evaluation", "dataset fingerprint (sha256)", "jobs", "tokens evaluated", "wall time"}, rows));
   absl::StrAppend(&out, "<p>Code version", code_versions.size() == 1 ? "" : "s", ": <code>",
                   EscapeXml(code_versions.empty() ? "-" : absl::StrJoin(code_versions, ", ")), "</code>",
                   code_versions.size() > 1 ? " (more than one: results come from different builds)" : "", ".</p>\n");
@@ -76,14 +79,17 @@ std::string RenderProvenanceHtml(const StudyData& data) {
   for (const Worker& w : data.workers) known[w.worker_id] = &w;
   for (const auto& [id, t] : workers) {
     const Worker* w = known.count(id) ? known[id] : nullptr;
-    rows.push_back({id, w ? w->host : "-", absl::StrJoin(worker_devices[id], ", "), absl::StrCat(t.jobs),
-                    Seconds(t.wall)});
+    rows.push_back(
+        {id, w ? w->host : "-", absl::StrJoin(worker_devices[id], ", "), absl::StrCat(t.jobs), Seconds(t.wall)});
   }
-  absl::StrAppend(&out, "<h3>Workers</h3>\n", HtmlTable({"worker", "host", "devices", "results", "wall time (sum of jobs)"}, rows));
+  absl::StrAppend(&out, "<h3>Workers</h3>\n",
+                  HtmlTable({"worker", "host", "devices", "results", "wall time (sum of jobs)"}, rows));
   if (!failed.empty()) {
-    absl::StrAppend(&out, "<h3>Failed jobs</h3>\n", HtmlTable({"job", "model", "condition", "evaluation", "last error"}, failed));
+    absl::StrAppend(&out, "<h3>Failed jobs</h3>\n",
+                    HtmlTable({"job", "model", "condition", "evaluation", "last error"}, failed));
   }
-  absl::StrAppend(&out, "<h3>Spec</h3>\n<pre>", EscapeXml(s.spec_text.empty() ? "(not stored)" : s.spec_text), "</pre>\n");
+  absl::StrAppend(&out, "<h3>Spec</h3>\n<pre>", EscapeXml(s.spec_text.empty() ? "(not stored)" : s.spec_text),
+                  "</pre>\n");
   absl::StrAppend(&out, "</section>\n");
   return out;
 }

@@ -13,11 +13,16 @@ std::string ComponentOrEmpty(v1::Component c) { return std::string(ComponentName
 
 std::string EvaluationKind(const v1::EvaluationSpec& e) {
   switch (e.kind_case()) {
-    case v1::EvaluationSpec::kPerplexity: return "perplexity";
-    case v1::EvaluationSpec::kMultipleChoice: return "multiple_choice";
-    case v1::EvaluationSpec::kGeneration: return "generation";
-    case v1::EvaluationSpec::kDiagnostics: return "diagnostics";
-    default: return "";
+    case v1::EvaluationSpec::kPerplexity:
+      return "perplexity";
+    case v1::EvaluationSpec::kMultipleChoice:
+      return "multiple_choice";
+    case v1::EvaluationSpec::kGeneration:
+      return "generation";
+    case v1::EvaluationSpec::kDiagnostics:
+      return "diagnostics";
+    default:
+      return "";
   }
 }
 
@@ -32,10 +37,17 @@ Sweep SweepOf(const v1::SweepInfo& info) {
   s.sweep_id = info.sweep_id();
   s.name = info.name();
   switch (info.state()) {
-    case v1::SWEEP_RUNNING: s.state = "running"; break;
-    case v1::SWEEP_DONE: s.state = "done"; break;
-    case v1::SWEEP_CANCELLED: s.state = "cancelled"; break;
-    default: s.state = "unknown";
+    case v1::SWEEP_RUNNING:
+      s.state = "running";
+      break;
+    case v1::SWEEP_DONE:
+      s.state = "done";
+      break;
+    case v1::SWEEP_CANCELLED:
+      s.state = "cancelled";
+      break;
+    default:
+      s.state = "unknown";
   }
   s.created_unix_ms = info.created_unix_ms();
   s.finished_unix_ms = info.finished_unix_ms();
@@ -107,13 +119,11 @@ ResultRow RowOf(const v1::ResultRow& row) {
 }
 
 Worker WorkerOf(const v1::WorkerStatus& worker) {
-  return {worker.worker_id(), worker.host(), worker.device(), worker.last_seen_unix_ms(),
-          worker.alive()};
+  return {worker.worker_id(), worker.host(), worker.device(), worker.last_seen_unix_ms(), worker.alive()};
 }
 
 StudyData StudyDataOf(const v1::SweepInfo& info, const std::vector<v1::Job>& jobs,
-                      const std::vector<v1::ResultRow>& rows,
-                      const std::vector<v1::WorkerStatus>& workers) {
+                      const std::vector<v1::ResultRow>& rows, const std::vector<v1::WorkerStatus>& workers) {
   StudyData d;
   d.sweep = SweepOf(info);
   for (const auto& j : jobs) d.jobs.push_back(JobOf(j));

@@ -23,8 +23,7 @@ Worker WorkerOf(const v1::WorkerStatus& worker);
 
 // Jobs and rows are sorted by id.
 StudyData StudyDataOf(const v1::SweepInfo& info, const std::vector<v1::Job>& jobs,
-                      const std::vector<v1::ResultRow>& rows,
-                      const std::vector<v1::WorkerStatus>& workers);
+                      const std::vector<v1::ResultRow>& rows, const std::vector<v1::WorkerStatus>& workers);
 
 }  // namespace ablate::report
 

@@ -47,12 +47,12 @@ struct Target {
 
 struct Condition {
   Kind kind = Kind::kUnspecified;
-  std::string label;          // "group/attention", "random/match=ssm/t2", ...
-  std::string component;      // the component the condition is about ("" if none)
-  int layer = -1;             // layer_sweep: the layer; else -1
-  std::string position;       // positional: early / middle / late / range name
-  int count = 0;              // progressive / random: number of targets
-  int trial = 0;              // random trials
+  std::string label;      // "group/attention", "random/match=ssm/t2", ...
+  std::string component;  // the component the condition is about ("" if none)
+  int layer = -1;         // layer_sweep: the layer; else -1
+  std::string position;   // positional: early / middle / late / range name
+  int count = 0;          // progressive / random: number of targets
+  int trial = 0;          // random trials
   std::vector<Target> targets;
 };
 
@@ -71,14 +71,14 @@ struct Provenance {
 
 struct Job {
   int64_t job_id = 0;
-  std::string model;            // ModelSpec.name
+  std::string model;  // ModelSpec.name
   std::string model_path;
   std::string family;           // "qwen2", "qwen3_5", "falcon_h1" (layout library names)
   std::string evaluation;       // EvaluationSpec.name
   std::string evaluation_kind;  // "perplexity", "multiple_choice", "generation", "diagnostics"
   uint64_t seed = 0;
   Condition condition;
-  std::string state;            // "queued", "leased", "succeeded", "failed", "cancelled"
+  std::string state;  // "queued", "leased", "succeeded", "failed", "cancelled"
   int attempts = 0;
   std::string last_error;
   Provenance provenance;
@@ -98,7 +98,7 @@ struct ResultRow {
   double value = std::numeric_limits<double>::quiet_NaN();
   double baseline = std::numeric_limits<double>::quiet_NaN();  // NaN: no baseline
   double ratio = std::numeric_limits<double>::quiet_NaN();     // value / baseline
-  std::string detail_json;  // the evaluator's JSON (CIs, per-layer values, ...)
+  std::string detail_json;                                     // the evaluator's JSON (CIs, per-layer values, ...)
 };
 
 struct Worker {

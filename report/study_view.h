@@ -34,11 +34,11 @@ namespace ablate::report {
 
 // One condition, or every trial of a random condition.
 struct ConditionLine {
-  std::string label;          // trial suffix removed for random conditions
-  const Job* job = nullptr;   // the first job of the line (targets, kind); null if unknown
+  std::string label;         // trial suffix removed for random conditions
+  const Job* job = nullptr;  // the first job of the line (targets, kind); null if unknown
   Kind kind = Kind::kUnspecified;
   std::set<int64_t> jobs;
-  std::vector<const ResultRow*> headline;  // the headline rows, in job order
+  std::vector<const ResultRow*> headline;            // the headline rows, in job order
   std::vector<const ResultRow*> kl_rows, top1_rows;  // the drift rows, in job order
   std::vector<double> values, ratios, kl, top1;
 };

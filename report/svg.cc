@@ -34,11 +34,21 @@ std::string EscapeXml(absl::string_view text) {
   out.reserve(text.size());
   for (char c : text) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
       default:
         if (static_cast<unsigned char>(c) < 0x20 && c != '\n' && c != '\t') break;
         out += c;
@@ -47,8 +57,7 @@ std::string EscapeXml(absl::string_view text) {
   return out;
 }
 
-Svg::Svg(double width, double height, absl::string_view label)
-    : width_(width), height_(height), label_(label) {}
+Svg::Svg(double width, double height, absl::string_view label) : width_(width), height_(height), label_(label) {}
 
 void Svg::OpenMark(const char* element, const Mark* mark) {
   absl::StrAppend(&body_, "<", element);
@@ -74,35 +83,31 @@ void Svg::Rect(double x, double y, double w, double h, absl::string_view fill, c
   CloseMark("rect", mark);
 }
 
-void Svg::Circle(double cx, double cy, double r, absl::string_view fill, const Mark* mark,
-                 absl::string_view stroke) {
+void Svg::Circle(double cx, double cy, double r, absl::string_view fill, const Mark* mark, absl::string_view stroke) {
   OpenMark("circle", mark);
   absl::StrAppend(&body_, " cx=\"", F(cx), "\" cy=\"", F(cy), "\" r=\"", F(r), "\" fill=\"", EscapeXml(fill),
                   "\" stroke=\"", EscapeXml(stroke), "\" stroke-width=\"0.8\"");
   CloseMark("circle", mark);
 }
 
-void Svg::Line(double x1, double y1, double x2, double y2, absl::string_view stroke, double width,
-               bool dashed) {
-  absl::StrAppend(&body_, "<line x1=\"", F(x1), "\" y1=\"", F(y1), "\" x2=\"", F(x2), "\" y2=\"", F(y2),
-                  "\" stroke=\"", EscapeXml(stroke), "\" stroke-width=\"", F(width), "\"",
-                  dashed ? " stroke-dasharray=\"4 3\"" : "", "/>\n");
+void Svg::Line(double x1, double y1, double x2, double y2, absl::string_view stroke, double width, bool dashed) {
+  absl::StrAppend(&body_, "<line x1=\"", F(x1), "\" y1=\"", F(y1), "\" x2=\"", F(x2), "\" y2=\"", F(y2), "\" stroke=\"",
+                  EscapeXml(stroke), "\" stroke-width=\"", F(width), "\"", dashed ? " stroke-dasharray=\"4 3\"" : "",
+                  "/>\n");
 }
 
-void Svg::Polyline(const std::vector<std::pair<double, double>>& points, absl::string_view stroke,
-                   double width) {
+void Svg::Polyline(const std::vector<std::pair<double, double>>& points, absl::string_view stroke, double width) {
   std::string pts;
   for (const auto& [x, y] : points) absl::StrAppend(&pts, pts.empty() ? "" : " ", F(x), ",", F(y));
   absl::StrAppend(&body_, "<polyline points=\"", pts, "\" fill=\"none\" stroke=\"", EscapeXml(stroke),
                   "\" stroke-width=\"", F(width), "\"/>\n");
 }
 
-void Svg::Polygon(const std::vector<std::pair<double, double>>& points, absl::string_view fill,
-                  double opacity) {
+void Svg::Polygon(const std::vector<std::pair<double, double>>& points, absl::string_view fill, double opacity) {
   std::string pts;
   for (const auto& [x, y] : points) absl::StrAppend(&pts, pts.empty() ? "" : " ", F(x), ",", F(y));
-  absl::StrAppend(&body_, "<polygon points=\"", pts, "\" fill=\"", EscapeXml(fill), "\" fill-opacity=\"",
-                  F(opacity), "\" stroke=\"none\"/>\n");
+  absl::StrAppend(&body_, "<polygon points=\"", pts, "\" fill=\"", EscapeXml(fill), "\" fill-opacity=\"", F(opacity),
+                  "\" stroke=\"none\"/>\n");
 }
 
 void Svg::Text(double x, double y, absl::string_view text, absl::string_view anchor, double size, bool bold,
@@ -123,9 +128,9 @@ void Svg::Gradient(absl::string_view id, const std::vector<std::pair<double, std
 }
 
 std::string Svg::Finish() const {
-  return absl::StrCat("<svg xmlns=\"http://www.w3.org/2000/svg\" role=\"img\" width=\"", F(width_),
-                      "\" height=\"", F(height_), "\" viewBox=\"0 0 ", F(width_), " ", F(height_),
-                      "\" aria-label=\"", EscapeXml(label_), "\" font-family=\"sans-serif\">\n",
+  return absl::StrCat("<svg xmlns=\"http://www.w3.org/2000/svg\" role=\"img\" width=\"", F(width_), "\" height=\"",
+                      F(height_), "\" viewBox=\"0 0 ", F(width_), " ", F(height_), "\" aria-label=\"",
+                      EscapeXml(label_), "\" font-family=\"sans-serif\">\n",
                       defs_.empty() ? "" : absl::StrCat("<defs>", defs_, "</defs>\n"), body_, "</svg>\n");
 }
 

@@ -72,8 +72,8 @@ class Svg {
 
 // Maps values to pixels on a log10 axis. REQUIRES: 0 < lo < hi.
 struct LogScale {
-  double lo, hi;    // domain
-  double p0, p1;    // pixels of lo and hi
+  double lo, hi;                      // domain
+  double p0, p1;                      // pixels of lo and hi
   double operator()(double v) const;  // values <= 0 map to p0
   // 1-2-5 ticks within [lo, hi] (at least lo and hi when the range is narrow).
   std::vector<double> Ticks() const;

@@ -15,7 +15,10 @@ using ::testing::Not;
 TEST(SvgTest, EscapesTextAndAttributes) {
   EXPECT_EQ(EscapeXml("<script>alert(\"x\" & 'y')</script>"),
             "&lt;script&gt;alert(&quot;x&quot; &amp; &#39;y&#39;)&lt;/script&gt;");
-  EXPECT_EQ(EscapeXml(std::string("a\x01" "b\n", 4)), "ab\n");
+  EXPECT_EQ(EscapeXml(std::string("a\x01"
+                                  "b\n",
+                                  4)),
+            "ab\n");
   Svg svg(100, 50, "<b>label</b>");
   Mark mark{"bar", "</title><script>alert(1)</script>", {{"model", "\"><script>"}}};
   svg.Rect(0, 0, 10, 10, "red", &mark);

@@ -48,8 +48,8 @@ std::string ComponentList(const ModelConfig& cfg, int layer) {
 
 class AblationExpander {
  public:
-  AblationExpander(const v1::SweepSpec& spec, int ai, int mi, const ModelConfig& cfg,
-                   std::vector<v1::Condition>* out, const std::function<absl::Status()>* check = nullptr)
+  AblationExpander(const v1::SweepSpec& spec, int ai, int mi, const ModelConfig& cfg, std::vector<v1::Condition>* out,
+                   const std::function<absl::Status()>* check = nullptr)
       : check_(check),
         spec_(spec),
         a_(spec.ablations(ai)),
@@ -63,19 +63,33 @@ class AblationExpander {
   const std::function<absl::Status()>* const check_;
 
   absl::StatusOr<int64_t> Run() {
-    if (a_.models_size() > 0 &&
-        std::find(a_.models().begin(), a_.models().end(), model_.name()) == a_.models().end()) {
+    if (a_.models_size() > 0 && std::find(a_.models().begin(), a_.models().end(), model_.name()) == a_.models().end()) {
       return 0;
     }
     switch (a_.kind_case()) {
-      case v1::AblationSpec::kBaseline: RETURN_IF_ERROR(Baseline()); break;
-      case v1::AblationSpec::kGroup: RETURN_IF_ERROR(Group()); break;
-      case v1::AblationSpec::kLayerSweep: RETURN_IF_ERROR(LayerSweep()); break;
-      case v1::AblationSpec::kPositional: RETURN_IF_ERROR(Positional()); break;
-      case v1::AblationSpec::kProgressive: RETURN_IF_ERROR(Progressive()); break;
-      case v1::AblationSpec::kRandom: RETURN_IF_ERROR(Random()); break;
-      case v1::AblationSpec::kExplicit: RETURN_IF_ERROR(Explicit()); break;
-      default: return Error(path_, "missing ablation kind");
+      case v1::AblationSpec::kBaseline:
+        RETURN_IF_ERROR(Baseline());
+        break;
+      case v1::AblationSpec::kGroup:
+        RETURN_IF_ERROR(Group());
+        break;
+      case v1::AblationSpec::kLayerSweep:
+        RETURN_IF_ERROR(LayerSweep());
+        break;
+      case v1::AblationSpec::kPositional:
+        RETURN_IF_ERROR(Positional());
+        break;
+      case v1::AblationSpec::kProgressive:
+        RETURN_IF_ERROR(Progressive());
+        break;
+      case v1::AblationSpec::kRandom:
+        RETURN_IF_ERROR(Random());
+        break;
+      case v1::AblationSpec::kExplicit:
+        RETURN_IF_ERROR(Explicit());
+        break;
+      default:
+        return Error(path_, "missing ablation kind");
     }
     return count_;
   }
@@ -101,18 +115,18 @@ class AblationExpander {
     if (c == v1::LAYER) {
       // Whole layers are always skipped; only an ablation's own explicit mode can contradict that.
       if (rule.mode != v1::SKIP_LAYER && absl::StartsWith(rule.source, path_ + "."))
-        return Error(rule.source, absl::StrCat("component layer removes whole decoder layers and needs skip_layer, not ",
-                                               ModeName(rule.mode)));
+        return Error(rule.source,
+                     absl::StrCat("component layer removes whole decoder layers and needs skip_layer, not ",
+                                  ModeName(rule.mode)));
       t.set_mode(v1::SKIP_LAYER);
       return t;
     }
     if (rule.mode == v1::SKIP_LAYER && !SkipIsExact(cfg_, layer, c)) {
       if (!rule.source.empty()) {
-        return Error(rule.source,
-                     absl::StrCat("skip_layer would remove all of layer ", layer, " of model '", model_.name(),
-                                  "' (", ComponentList(cfg_, layer), "), not only its ", ComponentName(c),
-                                  "; use mode zero to remove just the ", ComponentName(c),
-                                  ", or component layer to skip whole layers"));
+        return Error(rule.source, absl::StrCat("skip_layer would remove all of layer ", layer, " of model '",
+                                               model_.name(), "' (", ComponentList(cfg_, layer), "), not only its ",
+                                               ComponentName(c), "; use mode zero to remove just the ",
+                                               ComponentName(c), ", or component layer to skip whole layers"));
       }
       t.set_mode(v1::ZERO);  // built-in default: the exact removal of this branch
       return t;
@@ -182,8 +196,7 @@ class AblationExpander {
     const auto& g = a_.group();
     for (int j = 0; j < g.components_size(); ++j) {
       const Component c = g.components(j);
-      ASSIGN_OR_RETURN(std::vector<int> layers,
-                       RequireLayers(c, absl::StrCat(path_, ".group.components[", j, "]")));
+      ASSIGN_OR_RETURN(std::vector<int> layers, RequireLayers(c, absl::StrCat(path_, ".group.components[", j, "]")));
       if (layers.empty()) continue;
       v1::Condition* cond = Add(v1::GROUP, absl::StrCat(name_, "/", ComponentName(c)));
       targets_ += static_cast<int64_t>(layers.size());
@@ -218,13 +231,13 @@ class AblationExpander {
     std::vector<std::pair<std::string, std::vector<int>>> parts;
     if (p.ranges_size() == 0) {
       if (n < 3)
-        return Error(q + ".component", absl::StrCat("model '", model_.name(), "' has only ", n, " ",
-                                                    ComponentName(c), " layers; thirds need at least 3"));
+        return Error(q + ".component", absl::StrCat("model '", model_.name(), "' has only ", n, " ", ComponentName(c),
+                                                    " layers; thirds need at least 3"));
       const char* names[] = {"early", "middle", "late"};
       const auto thirds = Thirds(n);
       for (int k = 0; k < 3; ++k)
-        parts.emplace_back(names[k], std::vector<int>(layers.begin() + thirds[k].first,
-                                                      layers.begin() + thirds[k].second));
+        parts.emplace_back(names[k],
+                           std::vector<int>(layers.begin() + thirds[k].first, layers.begin() + thirds[k].second));
     } else {
       for (int j = 0; j < p.ranges_size(); ++j) {
         const auto& r = p.ranges(j);
@@ -232,17 +245,18 @@ class AblationExpander {
         std::vector<int> sel;
         if (p.absolute()) {
           if (r.end() > cfg_.num_layers)
-            return Error(rp + ".end", absl::StrCat(r.end(), " is past the last layer of model '", model_.name(),
-                                                   "' (", cfg_.num_layers, " layers)"));
+            return Error(rp + ".end", absl::StrCat(r.end(), " is past the last layer of model '", model_.name(), "' (",
+                                                   cfg_.num_layers, " layers)"));
           for (int l : layers)
             if (l >= r.start() && l < r.end()) sel.push_back(l);
           if (sel.empty())
-            return Error(rp, absl::StrCat("no ", ComponentName(c), " layers of model '", model_.name(),
-                                          "' in [", r.start(), ", ", r.end(), ")"));
+            return Error(rp, absl::StrCat("no ", ComponentName(c), " layers of model '", model_.name(), "' in [",
+                                          r.start(), ", ", r.end(), ")"));
         } else {
           if (r.end() > n)
-            return Error(rp + ".end", absl::StrCat(r.end(), " is past the ", n, " ", ComponentName(c),
-                                                   " layers of model '", model_.name(), "' (set absolute: true for layer indices)"));
+            return Error(rp + ".end",
+                         absl::StrCat(r.end(), " is past the ", n, " ", ComponentName(c), " layers of model '",
+                                      model_.name(), "' (set absolute: true for layer indices)"));
           sel.assign(layers.begin() + r.start(), layers.begin() + r.end());
         }
         parts.emplace_back(r.name(), std::move(sel));
@@ -312,8 +326,7 @@ class AblationExpander {
         for (int t = 0; t < trials; ++t) {
           std::vector<int> sel(perms[t].begin(), perms[t].begin() + k);
           std::sort(sel.begin(), sel.end());
-          v1::Condition* cond =
-              Add(v1::PROGRESSIVE, absl::StrCat(name_, "/random/", comp, "/n=", k, "/t", t));
+          v1::Condition* cond = Add(v1::PROGRESSIVE, absl::StrCat(name_, "/random/", comp, "/n=", k, "/t", t));
           cond->set_trial(t);
           RETURN_IF_ERROR(AddTargets(cond, c, sel));
         }
@@ -353,7 +366,8 @@ class AblationExpander {
     } else {
       if (a_.mode() != v1::MODE_UNSPECIFIED && a_.mode() != v1::SKIP_LAYER)
         return Error(path_ + ".mode", absl::StrCat("pool layers removes whole decoder layers (skip_layer); use pool: "
-                                                   "component_pairs to remove branches with mode ", ModeName(a_.mode())));
+                                                   "component_pairs to remove branches with mode ",
+                                                   ModeName(a_.mode())));
       for (int l = 0; l < cfg_.num_layers; ++l) {
         if (r.exclude_matched() && cfg_.HasComponent(l, match)) continue;
         pool.emplace_back(l, v1::LAYER);
@@ -417,15 +431,15 @@ class AblationExpander {
                                                  "' (", cfg_.num_layers, " layers: 0..", cfg_.num_layers - 1, ")"));
       if (!cfg_.HasComponent(t.layer(), t.component())) {
         if (a_.skip_missing()) return absl::OkStatus();
-        return Error(tp + ".component", absl::StrCat("layer ", t.layer(), " of model '", model_.name(), "' has no ",
-                                                     ComponentName(t.component()), " (it has ",
-                                                     ComponentList(cfg_, t.layer()), ")"));
+        return Error(tp + ".component",
+                     absl::StrCat("layer ", t.layer(), " of model '", model_.name(), "' has no ",
+                                  ComponentName(t.component()), " (it has ", ComponentList(cfg_, t.layer()), ")"));
       }
       ModeRule rule = rule_;
       if (t.mode() != v1::MODE_UNSPECIFIED) rule = {t.mode(), tp + ".mode"};
       const double scale = t.scale() != 0 ? t.scale() : a_.scale();
-      ASSIGN_OR_RETURN(v1::Target resolved,
-                       Target(t.layer(), t.component(), rule, scale, t.scale() != 0 ? tp + ".scale" : path_ + ".scale"));
+      ASSIGN_OR_RETURN(v1::Target resolved, Target(t.layer(), t.component(), rule, scale,
+                                                   t.scale() != 0 ? tp + ".scale" : path_ + ".scale"));
       targets.push_back(std::move(resolved));
     }
     v1::Condition* cond = Add(v1::EXPLICIT, name_);
@@ -495,9 +509,8 @@ absl::StatusOr<int64_t> CountConditions(const v1::SweepSpec& spec, int ablation_
   return n;
 }
 
-absl::Status AppendConditions(const v1::SweepSpec& spec, int ablation_index, int model_index,
-                              const ModelConfig& config, std::vector<v1::Condition>* out,
-                              const std::function<absl::Status()>& check) {
+absl::Status AppendConditions(const v1::SweepSpec& spec, int ablation_index, int model_index, const ModelConfig& config,
+                              std::vector<v1::Condition>* out, const std::function<absl::Status()>& check) {
   AblationExpander e(spec, ablation_index, model_index, config, out, &check);
   return e.Run().status();
 }

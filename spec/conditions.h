@@ -51,9 +51,8 @@ absl::StatusOr<int64_t> CountConditions(const v1::SweepSpec& spec, int ablation_
 // progressive ablations; a non-OK status (a cancelled or timed-out expansion)
 // stops the expansion and is returned.
 // REQUIRES: as CountConditions.
-absl::Status AppendConditions(const v1::SweepSpec& spec, int ablation_index, int model_index,
-                              const ModelConfig& config, std::vector<v1::Condition>* out,
-                              const std::function<absl::Status()>& check = nullptr);
+absl::Status AppendConditions(const v1::SweepSpec& spec, int ablation_index, int model_index, const ModelConfig& config,
+                              std::vector<v1::Condition>* out, const std::function<absl::Status()>& check = nullptr);
 
 // The positional thirds of n items: sizes n/3 each, the first n%3 parts one more
 // (numpy.array_split): {start, end} index pairs for early, middle, late.

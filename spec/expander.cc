@@ -27,8 +27,8 @@ absl::Status CheckBytesAsCount(absl::string_view what, size_t bytes, int64_t lim
 }
 
 struct Prepared {
-  v1::SweepSpec spec;                // defaults applied
-  std::vector<ModelConfig> configs;  // one per model
+  v1::SweepSpec spec;                        // defaults applied
+  std::vector<ModelConfig> configs;          // one per model
   std::vector<std::vector<int64_t>> counts;  // [model][ablation] conditions
   int64_t total_jobs = 0;
 };
@@ -37,23 +37,31 @@ struct Prepared {
 absl::Status CheckStop(const ExpandOptions& o) {
   if (o.cancelled && o.cancelled()) return absl::CancelledError("expansion cancelled (the request went away)");
   if (o.deadline != absl::InfiniteFuture() && absl::Now() > o.deadline) {
-    return absl::DeadlineExceededError(absl::StrCat(
-        "expansion took longer than the limit of ", o.limits.expansion_timeout_ms,
-        " ms (coordinator flag --expansion-timeout-ms); shrink the sweep"));
+    return absl::DeadlineExceededError(absl::StrCat("expansion took longer than the limit of ",
+                                                    o.limits.expansion_timeout_ms,
+                                                    " ms (coordinator flag --expansion-timeout-ms); shrink the sweep"));
   }
   return absl::OkStatus();
 }
 
 v1::AblationKind KindOf(const v1::AblationSpec& a) {
   switch (a.kind_case()) {
-    case v1::AblationSpec::kBaseline: return v1::BASELINE;
-    case v1::AblationSpec::kGroup: return v1::GROUP;
-    case v1::AblationSpec::kLayerSweep: return v1::LAYER_SWEEP;
-    case v1::AblationSpec::kPositional: return v1::POSITIONAL;
-    case v1::AblationSpec::kProgressive: return v1::PROGRESSIVE;
-    case v1::AblationSpec::kRandom: return v1::RANDOM;
-    case v1::AblationSpec::kExplicit: return v1::EXPLICIT;
-    default: return v1::KIND_UNSPECIFIED;
+    case v1::AblationSpec::kBaseline:
+      return v1::BASELINE;
+    case v1::AblationSpec::kGroup:
+      return v1::GROUP;
+    case v1::AblationSpec::kLayerSweep:
+      return v1::LAYER_SWEEP;
+    case v1::AblationSpec::kPositional:
+      return v1::POSITIONAL;
+    case v1::AblationSpec::kProgressive:
+      return v1::PROGRESSIVE;
+    case v1::AblationSpec::kRandom:
+      return v1::RANDOM;
+    case v1::AblationSpec::kExplicit:
+      return v1::EXPLICIT;
+    default:
+      return v1::KIND_UNSPECIFIED;
   }
 }
 
@@ -69,8 +77,8 @@ absl::StatusOr<Prepared> Prepare(const v1::SweepSpec& in, LayoutSource& layouts,
   for (int m = 0; m < spec.models_size(); ++m) {
     absl::StatusOr<ModelConfig> cfg = layouts.Get(spec.models(m));
     if (!cfg.ok()) {
-      return absl::Status(cfg.status().code(), absl::StrCat("models[", m, "] ('", spec.models(m).name(),
-                                                            "'): ", cfg.status().message()));
+      return absl::Status(cfg.status().code(),
+                          absl::StrCat("models[", m, "] ('", spec.models(m).name(), "'): ", cfg.status().message()));
     }
     // Any LayoutSource (not only config.json files) is held to the layer limit.
     RETURN_IF_ERROR(CheckCount(absl::StrCat("models[", m, "] ('", spec.models(m).name(), "'): num_hidden_layers"),
@@ -109,15 +117,14 @@ absl::StatusOr<Prepared> Prepare(const v1::SweepSpec& in, LayoutSource& layouts,
                       "max-jobs-per-sweep");
   }
   if (total_targets > static_cast<unsigned __int128>(o.limits.max_targets_per_sweep)) {
-    const int64_t shown = total_targets > static_cast<unsigned __int128>(INT64_MAX)
-                              ? INT64_MAX
-                              : static_cast<int64_t>(total_targets);
+    const int64_t shown =
+        total_targets > static_cast<unsigned __int128>(INT64_MAX) ? INT64_MAX : static_cast<int64_t>(total_targets);
     return LimitError("spec: ablation targets over all jobs", shown, o.limits.max_targets_per_sweep,
                       "max-targets-per-sweep");
   }
   if (total > static_cast<unsigned __int128>(INT32_MAX)) {
-    return absl::InvalidArgumentError(absl::StrCat("execution.max_jobs: a sweep holds at most ", INT32_MAX,
-                                                   " jobs (JobSpec.index is 32-bit)"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("execution.max_jobs: a sweep holds at most ", INT32_MAX, " jobs (JobSpec.index is 32-bit)"));
   }
   p.total_jobs = static_cast<int64_t>(total);
   return p;
@@ -176,8 +183,7 @@ std::vector<v1::ExpansionCount> Counts(const Prepared& p) {
     for (int a = 0; a < p.spec.ablations_size(); ++a) by_kind[KindOf(p.spec.ablations(a))] += p.counts[m][a];
     for (int k = 0; k < v1::AblationKind_ARRAYSIZE; ++k) {
       if (by_kind[k] == 0) continue;
-      AddCount(&out, p.spec.models(m).name(), static_cast<v1::AblationKind>(k), by_kind[k],
-               by_kind[k] * per_condition);
+      AddCount(&out, p.spec.models(m).name(), static_cast<v1::AblationKind>(k), by_kind[k], by_kind[k] * per_condition);
     }
   }
   return out;
@@ -194,8 +200,8 @@ absl::StatusOr<std::vector<std::vector<v1::Condition>>> BuildAll(const Prepared&
 
 // Crosses conditions with evaluations and seeds, in order. One JobSpec is reused;
 // each part is replaced only when it changes.
-absl::Status Emit(const Prepared& p, const std::vector<std::vector<v1::Condition>>& conditions,
-                  const ExpandOptions& o, const std::function<absl::Status(const v1::JobSpec&)>& sink) {
+absl::Status Emit(const Prepared& p, const std::vector<std::vector<v1::Condition>>& conditions, const ExpandOptions& o,
+                  const std::function<absl::Status(const v1::JobSpec&)>& sink) {
   v1::JobSpec j;
   int32_t index = 0;
   for (int m = 0; m < p.spec.models_size(); ++m) {
@@ -228,17 +234,16 @@ absl::StatusOr<ModelConfig> ConfigLayoutSource::Get(const v1::ModelSpec& model) 
   return cfg;
 }
 
-absl::StatusOr<std::vector<v1::ExpansionCount>> StreamSweep(
-    const v1::SweepSpec& spec, LayoutSource& layouts, const std::function<absl::Status(const v1::JobSpec&)>& sink,
-    const ExpandOptions& options) {
+absl::StatusOr<std::vector<v1::ExpansionCount>> StreamSweep(const v1::SweepSpec& spec, LayoutSource& layouts,
+                                                            const std::function<absl::Status(const v1::JobSpec&)>& sink,
+                                                            const ExpandOptions& options) {
   ASSIGN_OR_RETURN(Prepared p, Prepare(spec, layouts, options));
   ASSIGN_OR_RETURN(auto conditions, BuildAll(p, options));
   RETURN_IF_ERROR(Emit(p, conditions, options, sink));
   return Counts(p);
 }
 
-absl::StatusOr<Expansion> ExpandSweep(const v1::SweepSpec& spec, LayoutSource& layouts,
-                                      const ExpandOptions& options) {
+absl::StatusOr<Expansion> ExpandSweep(const v1::SweepSpec& spec, LayoutSource& layouts, const ExpandOptions& options) {
   ASSIGN_OR_RETURN(Prepared p, Prepare(spec, layouts, options));
   ASSIGN_OR_RETURN(auto conditions, BuildAll(p, options));
   Expansion e;
@@ -258,8 +263,8 @@ absl::StatusOr<std::vector<v1::ExpansionCount>> CountSweep(const v1::SweepSpec& 
 }
 
 absl::Status CheckSpecLimits(const v1::SweepSpec& spec, const RequestLimits& limits) {
-  RETURN_IF_ERROR(CheckBytes("spec", static_cast<int64_t>(spec.ByteSizeLong()), limits.max_spec_bytes,
-                             "max-spec-bytes"));
+  RETURN_IF_ERROR(
+      CheckBytes("spec", static_cast<int64_t>(spec.ByteSizeLong()), limits.max_spec_bytes, "max-spec-bytes"));
   RETURN_IF_ERROR(CheckBytesAsCount("name bytes", spec.name().size(), limits.max_name_bytes));
   RETURN_IF_ERROR(CheckCount("models", spec.models_size(), limits.max_models, "max-models"));
   RETURN_IF_ERROR(CheckCount("evaluations", spec.evaluations_size(), limits.max_evaluations, "max-evaluations"));
@@ -285,14 +290,14 @@ absl::Status CheckSpecLimits(const v1::SweepSpec& spec, const RequestLimits& lim
     const std::string f = absl::StrCat("ablations[", i, "]");
     RETURN_IF_ERROR(CheckBytesAsCount(f + ".name bytes", a.name().size(), limits.max_name_bytes));
     if (a.has_random()) {
-      RETURN_IF_ERROR(CheckCount(f + ".random.trials", a.random().trials(), limits.max_random_trials,
-                                 "max-random-trials"));
+      RETURN_IF_ERROR(
+          CheckCount(f + ".random.trials", a.random().trials(), limits.max_random_trials, "max-random-trials"));
     }
     if (a.has_progressive()) {
       RETURN_IF_ERROR(CheckCount(f + ".progressive.trials", a.progressive().trials(), limits.max_random_trials,
                                  "max-random-trials"));
-      RETURN_IF_ERROR(CheckCount(f + ".progressive.counts", a.progressive().counts_size(),
-                                 limits.max_layers_per_model, "max-layers-per-model"));
+      RETURN_IF_ERROR(CheckCount(f + ".progressive.counts", a.progressive().counts_size(), limits.max_layers_per_model,
+                                 "max-layers-per-model"));
     }
     if (a.has_explicit_()) {
       RETURN_IF_ERROR(CheckCount(f + ".explicit.targets", a.explicit_().targets_size(),

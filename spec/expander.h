@@ -40,8 +40,7 @@ class LayoutSource {
 class ConfigLayoutSource : public LayoutSource {
  public:
   ConfigLayoutSource() = default;
-  ConfigLayoutSource(RequestLimits limits, PathPolicy paths)
-      : limits_(limits), paths_(std::move(paths)) {}
+  ConfigLayoutSource(RequestLimits limits, PathPolicy paths) : limits_(limits), paths_(std::move(paths)) {}
 
   absl::StatusOr<ModelConfig> Get(const v1::ModelSpec& model) override;
 
@@ -55,14 +54,14 @@ class ConfigLayoutSource : public LayoutSource {
 // against `limits` from the spec's structure and the layouts' layer counts
 // BEFORE any condition or job is built (count first, then expand).
 struct ExpandOptions {
-  RequestLimits limits;                            // defaults as the coordinator's
-  absl::Time deadline = absl::InfiniteFuture();    // DeadlineExceeded past it
-  std::function<bool()> cancelled;                 // if set and true: Cancelled
+  RequestLimits limits;                          // defaults as the coordinator's
+  absl::Time deadline = absl::InfiniteFuture();  // DeadlineExceeded past it
+  std::function<bool()> cancelled;               // if set and true: Cancelled
 };
 
 struct Expansion {
-  std::vector<v1::JobSpec> jobs;             // in expansion order (JobSpec.index = position)
-  std::vector<v1::ExpansionCount> counts;    // per (model, kind)
+  std::vector<v1::JobSpec> jobs;           // in expansion order (JobSpec.index = position)
+  std::vector<v1::ExpansionCount> counts;  // per (model, kind)
 };
 
 // Validates the spec against the layouts and expands it. InvalidArgument with a
@@ -77,8 +76,7 @@ absl::StatusOr<Expansion> ExpandSweep(const v1::SweepSpec& spec, LayoutSource& l
 // or JobSpec is built, so its cost does not grow with trials or jobs. Same
 // validation, except the label-uniqueness check that needs the labels. For
 // `ablate expand` and for rejecting over-large grids cheaply.
-absl::StatusOr<std::vector<v1::ExpansionCount>> CountSweep(const v1::SweepSpec& spec,
-                                                           LayoutSource& layouts,
+absl::StatusOr<std::vector<v1::ExpansionCount>> CountSweep(const v1::SweepSpec& spec, LayoutSource& layouts,
                                                            const ExpandOptions& options = ExpandOptions());
 
 // Layout-free limits of a spec: spec bytes, name / path lengths, number of
@@ -93,10 +91,9 @@ absl::Status CheckSpecLimits(const v1::SweepSpec& spec, const RequestLimits& lim
 // emitted. `sink` gets a reference that is valid only during the call (one
 // JobSpec object is reused); a non-OK status from `sink` stops the expansion
 // and is returned. Returns the counts, as CountSweep.
-absl::StatusOr<std::vector<v1::ExpansionCount>> StreamSweep(
-    const v1::SweepSpec& spec, LayoutSource& layouts,
-    const std::function<absl::Status(const v1::JobSpec&)>& sink,
-    const ExpandOptions& options = ExpandOptions());
+absl::StatusOr<std::vector<v1::ExpansionCount>> StreamSweep(const v1::SweepSpec& spec, LayoutSource& layouts,
+                                                            const std::function<absl::Status(const v1::JobSpec&)>& sink,
+                                                            const ExpandOptions& options = ExpandOptions());
 
 }  // namespace ablate::spec
 

@@ -130,7 +130,8 @@ TEST(ExpanderTest, ModelsRestrictsTheAblation) {
 }
 
 TEST(ExpanderTest, LayerSweep) {
-  auto e = Expand(Spec("ablations: [{layer_sweep: ssm, skip_missing: true}, {layer_sweep: layer, models: [qwen25]}]\n"));
+  auto e =
+      Expand(Spec("ablations: [{layer_sweep: ssm, skip_missing: true}, {layer_sweep: layer, models: [qwen25]}]\n"));
   ASSERT_OK(e.status());
   const auto falcon = ConditionsOf(*e, "falcon");
   ASSERT_EQ(falcon.size(), 36u);
@@ -152,8 +153,8 @@ TEST(ExpanderTest, PositionalThirdsIndexAmongTheComponentsLayers) {
   auto e = Expand(Spec("ablations: [{positional: attention}]\n"));
   ASSERT_OK(e.status());
   const auto q35 = ConditionsOf(*e, "qwen35");
-  EXPECT_THAT(Labels(q35), ElementsAre("positional/attention/early", "positional/attention/middle",
-                                       "positional/attention/late"));
+  EXPECT_THAT(Labels(q35),
+              ElementsAre("positional/attention/early", "positional/attention/middle", "positional/attention/late"));
   EXPECT_THAT(Layers(q35[0]), ElementsAre(3, 7));
   EXPECT_THAT(Layers(q35[1]), ElementsAre(11, 15));
   EXPECT_THAT(Layers(q35[2]), ElementsAre(19, 23));
@@ -173,18 +174,21 @@ TEST(ExpanderTest, PositionalRanges) {
   EXPECT_THAT(Labels(q35), ElementsAre("rel/attention/last2", "abs/attention/top"));
   EXPECT_THAT(Layers(q35[0]), ElementsAre(19, 23));
   EXPECT_THAT(Layers(q35[1]), ElementsAre(15, 19, 23));
-  EXPECT_THAT(Expand(Spec("ablations: [{positional: {component: attention, ranges: [{name: x, start: 0, end: 7}]}, "
-                          "models: [qwen35]}]\n")),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       HasSubstr("ablations[0].positional.ranges[0].end: 7 is past the 6 attention layers of model 'qwen35'")));
-  EXPECT_THAT(Expand(Spec("ablations: [{positional: {component: attention, ranges: [{name: x, start: 0, end: 30}], "
-                          "absolute: true}, models: [qwen35]}]\n")),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       HasSubstr("ablations[0].positional.ranges[0].end: 30 is past the last layer of model 'qwen35'")));
-  EXPECT_THAT(Expand(Spec("ablations: [{positional: {component: attention, ranges: [{name: x, start: 0, end: 3}], "
-                          "absolute: true}, models: [qwen35]}]\n")),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       HasSubstr("ablations[0].positional.ranges[0]: no attention layers of model 'qwen35' in [0, 3)")));
+  EXPECT_THAT(
+      Expand(Spec("ablations: [{positional: {component: attention, ranges: [{name: x, start: 0, end: 7}]}, "
+                  "models: [qwen35]}]\n")),
+      StatusIs(absl::StatusCode::kInvalidArgument,
+               HasSubstr("ablations[0].positional.ranges[0].end: 7 is past the 6 attention layers of model 'qwen35'")));
+  EXPECT_THAT(
+      Expand(Spec("ablations: [{positional: {component: attention, ranges: [{name: x, start: 0, end: 30}], "
+                  "absolute: true}, models: [qwen35]}]\n")),
+      StatusIs(absl::StatusCode::kInvalidArgument,
+               HasSubstr("ablations[0].positional.ranges[0].end: 30 is past the last layer of model 'qwen35'")));
+  EXPECT_THAT(
+      Expand(Spec("ablations: [{positional: {component: attention, ranges: [{name: x, start: 0, end: 3}], "
+                  "absolute: true}, models: [qwen35]}]\n")),
+      StatusIs(absl::StatusCode::kInvalidArgument,
+               HasSubstr("ablations[0].positional.ranges[0]: no attention layers of model 'qwen35' in [0, 3)")));
 }
 
 TEST(ExpanderTest, ProgressiveFirstLastRandom) {
@@ -206,9 +210,11 @@ TEST(ExpanderTest, ProgressiveFirstLastRandom) {
   EXPECT_THAT(Layers(q35[6]), ElementsAre(7, 19, 23));
   EXPECT_THAT(Layers(q35[7]), ElementsAre(3, 15, 19));
   EXPECT_EQ(q35[7].trial(), 1);
-  EXPECT_THAT(Expand(Spec("ablations: [{progressive: {component: attention, counts: [7]}, models: [qwen35]}]\n")),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       HasSubstr("ablations[0].progressive.counts[0]: 7 is more than the 6 attention layers of model 'qwen35'")));
+  EXPECT_THAT(
+      Expand(Spec("ablations: [{progressive: {component: attention, counts: [7]}, models: [qwen35]}]\n")),
+      StatusIs(
+          absl::StatusCode::kInvalidArgument,
+          HasSubstr("ablations[0].progressive.counts[0]: 7 is more than the 6 attention layers of model 'qwen35'")));
 }
 
 TEST(ExpanderTest, RandomMatchedControlsArePinned) {
@@ -255,8 +261,9 @@ TEST(ExpanderTest, RandomTrialsDrawDistinctSetsWhileThePoolAllows) {
   ASSERT_OK(e.status());
   const auto q35 = ConditionsOf(*e, "qwen35");
   ASSERT_EQ(q35.size(), 31u);
-  const std::vector<std::vector<int>> want = {{3, 23}, {7, 23}, {3, 11}, {3, 19}, {11, 23}, {7, 19}, {15, 23}, {15, 19},
-                                              {7, 15}, {3, 15}, {7, 11}, {19, 23}, {11, 19}, {11, 15}, {3, 7}};
+  const std::vector<std::vector<int>> want = {{3, 23}, {7, 23},  {3, 11},  {3, 19},  {11, 23},
+                                              {7, 19}, {15, 23}, {15, 19}, {7, 15},  {3, 15},
+                                              {7, 11}, {19, 23}, {11, 19}, {11, 15}, {3, 7}};
   std::set<std::vector<int>> distinct;
   for (int t = 0; t < 15; ++t) {
     EXPECT_EQ(Layers(q35[t]), want[t]) << "t" << t;
@@ -300,13 +307,15 @@ TEST(ExpanderTest, Explicit) {
   EXPECT_DOUBLE_EQ(falcon[0].targets(0).scale(), 0.5);
   EXPECT_EQ(falcon[0].targets(1).mode(), v1::ZERO);
   EXPECT_EQ(falcon[0].component(), v1::COMPONENT_UNSPECIFIED);
-  EXPECT_THAT(Expand(Spec("ablations: [{explicit: [{layer: 36, component: ssm}], models: [falcon]}]\n")),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       HasSubstr("ablations[0].explicit.targets[0].layer: layer 36 is out of range for model 'falcon'")));
-  EXPECT_THAT(Expand(Spec("ablations: [{explicit: [{layer: 2, component: attention}], models: [qwen35]}]\n")),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       HasSubstr("ablations[0].explicit.targets[0].component: layer 2 of model 'qwen35' has no attention "
-                                 "(it has linear_attention, mlp)")));
+  EXPECT_THAT(
+      Expand(Spec("ablations: [{explicit: [{layer: 36, component: ssm}], models: [falcon]}]\n")),
+      StatusIs(absl::StatusCode::kInvalidArgument,
+               HasSubstr("ablations[0].explicit.targets[0].layer: layer 36 is out of range for model 'falcon'")));
+  EXPECT_THAT(
+      Expand(Spec("ablations: [{explicit: [{layer: 2, component: attention}], models: [qwen35]}]\n")),
+      StatusIs(absl::StatusCode::kInvalidArgument,
+               HasSubstr("ablations[0].explicit.targets[0].component: layer 2 of model 'qwen35' has no attention "
+                         "(it has linear_attention, mlp)")));
 }
 
 TEST(ExpanderTest, ExplicitSkipLayerOnAParallelLayerIsAnError) {
@@ -336,12 +345,14 @@ ablations:
   EXPECT_EQ(q25[0].targets(0).mode(), v1::SCALE);
   EXPECT_DOUBLE_EQ(q25[0].targets(0).scale(), 0.25);
   EXPECT_EQ(ConditionsOf(*e, "falcon")[0].targets(0).mode(), v1::ZERO);  // built-in
-  EXPECT_THAT(Expand(Spec("mode_defaults: {qwen2: scale}\nablations: [{group: attention, models: [qwen25]}]\n")),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       HasSubstr("ablations[0].scale: mode scale (from mode_defaults[0].mode) needs a non-zero scale")));
-  EXPECT_THAT(Expand(Spec("ablations: [{layer_sweep: layer, mode: zero, models: [qwen25]}]\n")),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       HasSubstr("ablations[0].mode: component layer removes whole decoder layers and needs skip_layer")));
+  EXPECT_THAT(
+      Expand(Spec("mode_defaults: {qwen2: scale}\nablations: [{group: attention, models: [qwen25]}]\n")),
+      StatusIs(absl::StatusCode::kInvalidArgument,
+               HasSubstr("ablations[0].scale: mode scale (from mode_defaults[0].mode) needs a non-zero scale")));
+  EXPECT_THAT(
+      Expand(Spec("ablations: [{layer_sweep: layer, mode: zero, models: [qwen25]}]\n")),
+      StatusIs(absl::StatusCode::kInvalidArgument,
+               HasSubstr("ablations[0].mode: component layer removes whole decoder layers and needs skip_layer")));
 }
 
 TEST(ExpanderTest, JobOrderAndContents) {
@@ -357,7 +368,8 @@ ablations: [baseline, {group: attention}]
   ASSERT_OK(e.status());
   ASSERT_EQ(e->jobs.size(), 8u);
   std::vector<std::string> order;
-  for (const auto& j : e->jobs) order.push_back(absl::StrCat(j.condition().label(), "|", j.evaluation().name(), "|", j.seed()));
+  for (const auto& j : e->jobs)
+    order.push_back(absl::StrCat(j.condition().label(), "|", j.evaluation().name(), "|", j.seed()));
   EXPECT_THAT(order, ElementsAre("baseline|a|1", "baseline|a|2", "baseline|b|1", "baseline|b|2", "group/attention|a|1",
                                  "group/attention|a|2", "group/attention|b|1", "group/attention|b|2"));
   for (size_t i = 0; i < e->jobs.size(); ++i) EXPECT_EQ(e->jobs[i].index(), static_cast<int>(i));
@@ -413,8 +425,7 @@ TEST(ExpanderTest, GridLimits) {
   ExpandOptions raised;
   raised.limits.max_random_trials = 2000000000;
   ConfigLayoutSource layouts;
-  EXPECT_THAT(ExpandSweep(ParseOrDie(Spec("ablations: [{random: {count: 2, trials: 2000000000}}]\n")), layouts,
-                          raised),
+  EXPECT_THAT(ExpandSweep(ParseOrDie(Spec("ablations: [{random: {count: 2, trials: 2000000000}}]\n")), layouts, raised),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("the grid has 6000000000 jobs")));
   EXPECT_THAT(Expand(Spec("ablations: [{layer_sweep: ssm, skip_missing: true, models: [qwen35]}]\n")),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("ablations: the grid is empty")));
@@ -456,7 +467,8 @@ TEST(LayoutSourcesTest, OverrideAndFixed) {
   EXPECT_THAT(o.Get(m), StatusIs(absl::StatusCode::kNotFound, HasSubstr("no layout given for model 'other'")));
   FixedLayoutSource f({{"q", *cfg}});
   EXPECT_THAT(f.Get(m), StatusIs(absl::StatusCode::kNotFound, HasSubstr("'other'")));
-  EXPECT_THAT(ParseLayoutOverride("a=b/c"), ::ablate::testing::IsOkAndHolds(std::pair<std::string, std::string>("a", "b/c")));
+  EXPECT_THAT(ParseLayoutOverride("a=b/c"),
+              ::ablate::testing::IsOkAndHolds(std::pair<std::string, std::string>("a", "b/c")));
   EXPECT_THAT(ParseLayoutOverride("abc"), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("MODEL=DIR")));
 }
 
@@ -479,7 +491,8 @@ TEST(FixedLayoutTest, ThirdsNeedThreeLayers) {
 models: [{name: tiny, path: /m/tiny}]
 evaluations: [{name: e, perplexity: {dataset: /d}}]
 ablations: [{positional: linear_attention}, {positional: attention}]
-)", "t.yaml");
+)",
+                             "t.yaml");
   ASSERT_OK(spec.status());
   EXPECT_THAT(ExpandSweep(*spec, layouts),
               StatusIs(absl::StatusCode::kInvalidArgument,
@@ -517,8 +530,8 @@ TEST(StreamSweepTest, StreamsTheSameJobsAndStopsOnSinkError) {
 // ---- request limits and bounded cost (docs/limits.md) ----
 
 TEST(ExpanderLimitsTest, HugeTrialCountIsRefusedBeforeAnyTrialIsBuilt) {
-  const std::string text = Spec(
-      "execution: {max_jobs: 2000000000}\nablations: [{random: {count: 2, trials: 3000000}}]\n");
+  const std::string text =
+      Spec("execution: {max_jobs: 2000000000}\nablations: [{random: {count: 2, trials: 3000000}}]\n");
   ConfigLayoutSource layouts;
   EXPECT_THAT(CountSweep(ParseOrDie(text), layouts),
               StatusIs(absl::StatusCode::kInvalidArgument,
@@ -565,8 +578,7 @@ TEST(ExpanderLimitsTest, SpecShapeLimitsNameTheField) {
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("name bytes: 300 is more than the limit of 256")));
   v1::SweepSpec big = ParseOrDie(Spec("ablations: [baseline]\n"));
   big.mutable_models(0)->set_path(std::string(2 << 20, '/'));
-  EXPECT_THAT(ExpandSweep(big, layouts), StatusIs(absl::StatusCode::kResourceExhausted,
-                                                  HasSubstr("--max-spec-bytes")));
+  EXPECT_THAT(ExpandSweep(big, layouts), StatusIs(absl::StatusCode::kResourceExhausted, HasSubstr("--max-spec-bytes")));
 }
 
 TEST(ExpanderLimitsTest, LayerLimitAppliesToEveryLayoutSource) {

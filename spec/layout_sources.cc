@@ -31,8 +31,8 @@ absl::StatusOr<ModelConfig> FixedLayoutSource::Get(const v1::ModelSpec& model) {
 }
 
 absl::StatusOr<std::map<std::string, ModelConfig>> ParseSentLayouts(
-    const v1::SweepSpec& spec,
-    const google::protobuf::RepeatedPtrField<v1::ModelLayout>& layouts, const RequestLimits& limits) {
+    const v1::SweepSpec& spec, const google::protobuf::RepeatedPtrField<v1::ModelLayout>& layouts,
+    const RequestLimits& limits) {
   RETURN_IF_ERROR(CheckCount("model_layouts", layouts.size(), limits.max_models, "max-models"));
   std::set<std::string> names;
   for (const v1::ModelSpec& m : spec.models()) names.insert(m.name());
@@ -47,8 +47,8 @@ absl::StatusOr<std::map<std::string, ModelConfig>> ParseSentLayouts(
       return absl::InvalidArgumentError(absl::StrCat(where, ": given twice"));
     }
     const std::string what = absl::StrCat(where, " config.json");
-    RETURN_IF_ERROR(CheckBytes(what, static_cast<int64_t>(l.config_json().size()), limits.max_config_bytes,
-                               "max-config-bytes"));
+    RETURN_IF_ERROR(
+        CheckBytes(what, static_cast<int64_t>(l.config_json().size()), limits.max_config_bytes, "max-config-bytes"));
     ASSIGN_OR_RETURN(nlohmann::json j, ParseLenientJson(l.config_json(), what));
     ASSIGN_OR_RETURN(ModelConfig cfg, ParseModelConfig(j, what, limits));
     out.emplace(l.model(), std::move(cfg));
@@ -59,8 +59,8 @@ absl::StatusOr<std::map<std::string, ModelConfig>> ParseSentLayouts(
 absl::StatusOr<std::pair<std::string, std::string>> ParseLayoutOverride(absl::string_view text) {
   const size_t eq = text.find('=');
   if (eq == absl::string_view::npos || eq == 0 || eq + 1 == text.size())
-    return absl::InvalidArgumentError(
-        absl::StrCat("--layout '", text, "': expected MODEL=DIR (a model name of the spec and a directory with config.json)"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--layout '", text, "': expected MODEL=DIR (a model name of the spec and a directory with config.json)"));
   return std::make_pair(std::string(text.substr(0, eq)), std::string(text.substr(eq + 1)));
 }
 

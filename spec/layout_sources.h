@@ -42,8 +42,7 @@ class OverrideLayoutSource : public LayoutSource {
 class FixedLayoutSource : public LayoutSource {
  public:
   // `fallback` (not owned, may be null) serves the models not in `by_name`.
-  explicit FixedLayoutSource(std::map<std::string, ModelConfig> by_name,
-                             LayoutSource* fallback = nullptr)
+  explicit FixedLayoutSource(std::map<std::string, ModelConfig> by_name, LayoutSource* fallback = nullptr)
       : by_name_(std::move(by_name)), fallback_(fallback) {}
 
   // NotFound naming the model when it has no layout (and there is no fallback).
@@ -61,8 +60,7 @@ class FixedLayoutSource : public LayoutSource {
 // Each config.json is held to limits.max_config_bytes before it is parsed and
 // to limits.max_layers_per_model before its layers are built.
 absl::StatusOr<std::map<std::string, ModelConfig>> ParseSentLayouts(
-    const v1::SweepSpec& spec,
-    const google::protobuf::RepeatedPtrField<v1::ModelLayout>& layouts,
+    const v1::SweepSpec& spec, const google::protobuf::RepeatedPtrField<v1::ModelLayout>& layouts,
     const RequestLimits& limits = RequestLimits());
 
 // Parses "NAME=DIR" (the CLI's --layout). InvalidArgument without '=' or with an empty side.

@@ -66,12 +66,24 @@ TEST_F(ReferenceStudyExpansion, CountsPerModelAndKind) {
   EXPECT_EQ(jobs, static_cast<int64_t>(e->jobs.size()));
   // See the comments in examples/reference-study.yaml for how these add up.
   using M = std::map<v1::AblationKind, int64_t>;
-  EXPECT_EQ(conditions["qwen3.5-0.8b"], (M{{v1::BASELINE, 1}, {v1::GROUP, 3}, {v1::LAYER_SWEEP, 48},
-                                           {v1::POSITIONAL, 6}, {v1::PROGRESSIVE, 45}, {v1::RANDOM, 10}}));
-  EXPECT_EQ(conditions["falcon-h1-0.5b"], (M{{v1::BASELINE, 1}, {v1::GROUP, 3}, {v1::LAYER_SWEEP, 108},
-                                             {v1::POSITIONAL, 6}, {v1::PROGRESSIVE, 55}, {v1::RANDOM, 10}}));
-  EXPECT_EQ(conditions["qwen2.5-0.5b"], (M{{v1::BASELINE, 1}, {v1::GROUP, 2}, {v1::LAYER_SWEEP, 48},
-                                           {v1::POSITIONAL, 3}, {v1::PROGRESSIVE, 25}, {v1::RANDOM, 5}}));
+  EXPECT_EQ(conditions["qwen3.5-0.8b"], (M{{v1::BASELINE, 1},
+                                           {v1::GROUP, 3},
+                                           {v1::LAYER_SWEEP, 48},
+                                           {v1::POSITIONAL, 6},
+                                           {v1::PROGRESSIVE, 45},
+                                           {v1::RANDOM, 10}}));
+  EXPECT_EQ(conditions["falcon-h1-0.5b"], (M{{v1::BASELINE, 1},
+                                             {v1::GROUP, 3},
+                                             {v1::LAYER_SWEEP, 108},
+                                             {v1::POSITIONAL, 6},
+                                             {v1::PROGRESSIVE, 55},
+                                             {v1::RANDOM, 10}}));
+  EXPECT_EQ(conditions["qwen2.5-0.5b"], (M{{v1::BASELINE, 1},
+                                           {v1::GROUP, 2},
+                                           {v1::LAYER_SWEEP, 48},
+                                           {v1::POSITIONAL, 3},
+                                           {v1::PROGRESSIVE, 25},
+                                           {v1::RANDOM, 5}}));
   EXPECT_EQ(spec_.evaluations_size(), 7);
   EXPECT_EQ(e->jobs.size(), 2660u);
 }

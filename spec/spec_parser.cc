@@ -81,8 +81,8 @@ void DropAbsentOptionalEvaluations(v1::SweepSpec* spec, std::vector<std::string>
     if (missing.empty()) {
       *kept.Add() = std::move(e);
     } else if (notes != nullptr) {
-      notes->push_back(absl::StrCat("evaluation '", e.name(), "' left out (optional; ", missing,
-                                    " is not on this machine)"));
+      notes->push_back(
+          absl::StrCat("evaluation '", e.name(), "' left out (optional; ", missing, " is not on this machine)"));
     }
   }
   spec->mutable_evaluations()->Swap(&kept);
@@ -95,8 +95,8 @@ absl::StatusOr<v1::SweepSpec> ParseSweepSpec(absl::string_view text, absl::strin
   try {
     root = YAML::Load(std::string(text));
   } catch (const YAML::Exception& e) {
-    return absl::InvalidArgumentError(absl::StrCat(source, ":", e.mark.line + 1, ":", e.mark.column + 1,
-                                                   ": YAML syntax error: ", e.msg));
+    return absl::InvalidArgumentError(
+        absl::StrCat(source, ":", e.mark.line + 1, ":", e.mark.column + 1, ": YAML syntax error: ", e.msg));
   }
   if (!root || root.IsNull()) return absl::InvalidArgumentError(absl::StrCat(source, ": the spec is empty"));
   v1::SweepSpec spec;
@@ -138,9 +138,11 @@ absl::Status ResolveSpecPaths(v1::SweepSpec* spec, const std::string& base_dir) 
   for (std::string* p : paths) {
     if (p->empty() || std::filesystem::path(*p).is_absolute()) continue;
     if (!dir.is_absolute()) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "spec: path '", *p, "' is relative; give the absolute directory to resolve it against "
-          "(base_dir", base_dir.empty() ? "" : absl::StrCat(" '", base_dir, "' is not absolute"), ")"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("spec: path '", *p,
+                       "' is relative; give the absolute directory to resolve it against "
+                       "(base_dir",
+                       base_dir.empty() ? "" : absl::StrCat(" '", base_dir, "' is not absolute"), ")"));
     }
     Resolve(dir, p);
   }

@@ -25,8 +25,7 @@ absl::StatusOr<v1::SweepSpec> ParseSweepSpec(absl::string_view text, absl::strin
 // against the spec file's directory and made absolute. Evaluations marked
 // `optional` whose data files are not on this machine are removed; `notes`
 // (if not null) gets one line for each.
-absl::StatusOr<v1::SweepSpec> LoadSweepSpec(const std::string& path,
-                                            std::vector<std::string>* notes = nullptr);
+absl::StatusOr<v1::SweepSpec> LoadSweepSpec(const std::string& path, std::vector<std::string>* notes = nullptr);
 
 // Makes the spec's relative model, tokenizer and data paths absolute against
 // `base_dir` (for a spec sent as text: the directory the client names, never

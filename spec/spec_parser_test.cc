@@ -110,8 +110,9 @@ TEST(SpecParserTest, UnknownComponentNamesPathAndLine) {
 }
 
 TEST(SpecParserTest, SyntaxErrorHasLine) {
-  EXPECT_THAT(Parse("name: x\nmodels: [a, b\n"),
-              StatusIs(absl::StatusCode::kInvalidArgument, AllOf(HasSubstr("spec.yaml:"), HasSubstr("YAML syntax error"))));
+  EXPECT_THAT(
+      Parse("name: x\nmodels: [a, b\n"),
+      StatusIs(absl::StatusCode::kInvalidArgument, AllOf(HasSubstr("spec.yaml:"), HasSubstr("YAML syntax error"))));
   EXPECT_THAT(Parse("name: x\n  bad: indent\n"),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("spec.yaml:2:")));
 }
@@ -149,25 +150,28 @@ INSTANTIATE_TEST_SUITE_P(
         BadSpec{"DuplicateModel",
                 absl::StrCat("models: [{name: a, path: /a}, {name: a, path: /b}]\n", kEvals, "ablations: [baseline]\n"),
                 "models[1].name: 'a' is already the name of models[0]"},
-        BadSpec{"DuplicateEvaluation",
-                absl::StrCat(kModels,
-                             "evaluations: [{name: e, perplexity: {dataset: /x}}, {name: e, perplexity: {dataset: /y}}]\n"
-                             "ablations: [baseline]\n"),
-                "evaluations[1].name: 'e' is already the name of evaluations[0]"},
-        BadSpec{"EvaluationWithoutKind",
-                absl::StrCat(kModels, "evaluations: [{name: e}]\nablations: [baseline]\n"),
+        BadSpec{
+            "DuplicateEvaluation",
+            absl::StrCat(kModels,
+                         "evaluations: [{name: e, perplexity: {dataset: /x}}, {name: e, perplexity: {dataset: /y}}]\n"
+                         "ablations: [baseline]\n"),
+            "evaluations[1].name: 'e' is already the name of evaluations[0]"},
+        BadSpec{"EvaluationWithoutKind", absl::StrCat(kModels, "evaluations: [{name: e}]\nablations: [baseline]\n"),
                 "evaluations[0]: missing evaluation kind"},
-        BadSpec{"PerplexityWithoutDataset",
-                absl::StrCat(kModels, "evaluations: [{name: e, perplexity: {protocol: rolling}}]\nablations: [baseline]\n"),
-                "evaluations[0].perplexity.dataset: required"},
+        BadSpec{
+            "PerplexityWithoutDataset",
+            absl::StrCat(kModels, "evaluations: [{name: e, perplexity: {protocol: rolling}}]\nablations: [baseline]\n"),
+            "evaluations[0].perplexity.dataset: required"},
         BadSpec{"StrideWithoutSliding",
-                absl::StrCat(kModels, "evaluations: [{name: e, perplexity: {dataset: /x, stride: 3}}]\nablations: [baseline]\n"),
+                absl::StrCat(kModels,
+                             "evaluations: [{name: e, perplexity: {dataset: /x, stride: 3}}]\nablations: [baseline]\n"),
                 "evaluations[0].perplexity.stride: only applies to protocol sliding"},
         BadSpec{"MultipleChoiceWithoutTask",
                 absl::StrCat(kModels, "evaluations: [{name: e, multiple_choice: {path: /x}}]\nablations: [baseline]\n"),
                 "evaluations[0].multiple_choice.task: required"},
         BadSpec{"MultipleChoiceWithoutPath",
-                absl::StrCat(kModels, "evaluations: [{name: e, multiple_choice: {task: hellaswag}}]\nablations: [baseline]\n"),
+                absl::StrCat(kModels,
+                             "evaluations: [{name: e, multiple_choice: {task: hellaswag}}]\nablations: [baseline]\n"),
                 "evaluations[0].multiple_choice.path: required"},
         BadSpec{"GenerationWithoutTask",
                 absl::StrCat(kModels, "evaluations: [{name: e, generation: {path: /x}}]\nablations: [baseline]\n"),
@@ -216,12 +220,14 @@ INSTANTIATE_TEST_SUITE_P(
         BadSpec{"UnknownTopLevelKey", absl::StrCat(Spec("  - baseline\n"), "sedes: [1]\n"),
                 "sedes: unknown field 'sedes'"},
         BadSpec{"SlidingStrideTooLarge",
-                absl::StrCat(kModels, "evaluations: [{name: e, perplexity: {dataset: /x, protocol: sliding, "
-                                      "max_length: 8, stride: 9}}]\nablations: [baseline]\n"),
+                absl::StrCat(kModels,
+                             "evaluations: [{name: e, perplexity: {dataset: /x, protocol: sliding, "
+                             "max_length: 8, stride: 9}}]\nablations: [baseline]\n"),
                 "evaluations[0].perplexity.stride: must not exceed max_length (8)"},
         BadSpec{"NameWithSlash", Spec("  - {name: a/b, baseline: {}}\n"), "ablations[0].name: must not contain '/'"},
         BadSpec{"DuplicateRangeName",
-                Spec("  - {positional: {component: ssm, ranges: [{name: a, start: 0, end: 2}, {name: a, start: 2, end: 4}]}}\n"),
+                Spec("  - {positional: {component: ssm, ranges: [{name: a, start: 0, end: 2}, {name: a, start: 2, end: "
+                     "4}]}}\n"),
                 "ablations[0].positional.ranges[1].name: 'a' is used by another range"},
         BadSpec{"RepeatedCount", Spec("  - {progressive: {component: ssm, counts: [2, 2]}}\n"),
                 "ablations[0].progressive.counts[1]: 2 is listed twice"},
@@ -240,7 +246,8 @@ INSTANTIATE_TEST_SUITE_P(
         BadSpec{"ModeDefaultWithoutMode", absl::StrCat(Spec("  - baseline\n"), "mode_defaults: [{family: qwen2}]\n"),
                 "mode_defaults[0].mode: required"},
         BadSpec{"RepeatedModeDefault",
-                absl::StrCat(Spec("  - baseline\n"), "mode_defaults: [{family: qwen2, mode: zero}, {family: qwen2, mode: zero}]\n"),
+                absl::StrCat(Spec("  - baseline\n"),
+                             "mode_defaults: [{family: qwen2, mode: zero}, {family: qwen2, mode: zero}]\n"),
                 "mode_defaults[1].family: 'qwen2' is listed twice"},
         BadSpec{"WrongTypeForList", Spec("  - {group: {components: {a: b}}}\n"),
                 "ablations[0].group.components: expected a list or a single value, got a mapping"},

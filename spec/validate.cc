@@ -20,8 +20,8 @@ Err Fail(std::string path, std::string message) { return SpecError{std::move(pat
 
 std::string At(absl::string_view path, int i) { return absl::StrCat(path, "[", i, "]"); }
 
-#define ABLATE_CHECK_SPEC(expr)   \
-  do {                            \
+#define ABLATE_CHECK_SPEC(expr)     \
+  do {                              \
     if (Err e_ = (expr)) return e_; \
   } while (0)
 
@@ -105,8 +105,7 @@ Err CheckEvaluations(const v1::SweepSpec& spec) {
     if (e.name().empty()) return Fail(p + ".name", "required");
     auto [it, fresh] = names.emplace(e.name(), i);
     if (!fresh)
-      return Fail(p + ".name",
-                  absl::StrCat("'", e.name(), "' is already the name of evaluations[", it->second, "]"));
+      return Fail(p + ".name", absl::StrCat("'", e.name(), "' is already the name of evaluations[", it->second, "]"));
     ABLATE_CHECK_SPEC(CheckEvaluation(e, p));
   }
   return std::nullopt;
@@ -150,7 +149,8 @@ Err CheckAblationKind(const v1::AblationSpec& a, const std::string& p) {
           return Fail(rp + ".name", absl::StrCat("'", r.name(), "' is used by another range"));
         ABLATE_CHECK_SPEC(NonNegative(rp + ".start", r.start()));
         if (r.end() <= r.start())
-          return Fail(rp + ".end", absl::StrCat("must be greater than start (", r.start(), "); ranges are [start, end)"));
+          return Fail(rp + ".end",
+                      absl::StrCat("must be greater than start (", r.start(), "); ranges are [start, end)"));
       }
       return std::nullopt;
     }

@@ -34,11 +34,16 @@ int LineOf(const YAML::Node& n) {
 
 const char* KindName(const YAML::Node& n) {
   switch (n.Type()) {
-    case YAML::NodeType::Map: return "a mapping";
-    case YAML::NodeType::Sequence: return "a list";
-    case YAML::NodeType::Null: return "null";
-    case YAML::NodeType::Scalar: return "a scalar";
-    default: return "nothing";
+    case YAML::NodeType::Map:
+      return "a mapping";
+    case YAML::NodeType::Sequence:
+      return "a list";
+    case YAML::NodeType::Null:
+      return "null";
+    case YAML::NodeType::Scalar:
+      return "a scalar";
+    default:
+      return "nothing";
   }
 }
 
@@ -175,8 +180,8 @@ class Mapper {
     const FieldDescriptor* set = msg->GetReflection()->GetOneofFieldDescriptor(*msg, oneof);
     if (set != nullptr && set != f) {
       return Error(at, path,
-                   absl::StrCat("'", set->name(), "' and '", f->name(), "' are alternatives (",
-                                oneof->name(), "); give only one"));
+                   absl::StrCat("'", set->name(), "' and '", f->name(), "' are alternatives (", oneof->name(),
+                                "); give only one"));
     }
     return absl::OkStatus();
   }
@@ -186,8 +191,7 @@ class Mapper {
     const Reflection* r = msg->GetReflection();
     if (f->is_map()) return Error(node, path, "map fields are not supported in specs");
     if (!f->is_repeated()) {
-      if (f->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE)
-        return Message(node, path, r->MutableMessage(msg, f));
+      if (f->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE) return Message(node, path, r->MutableMessage(msg, f));
       if (node.IsNull()) return absl::OkStatus();
       return Scalar(node, path, msg, f, /*add=*/false);
     }
@@ -213,8 +217,7 @@ class Mapper {
     // Repeated message: a mapping is the keyed form when the first field is a string.
     const Descriptor* d = f->message_type();
     const FieldDescriptor* key_field = FirstField(d);
-    if (!node.IsMap() || key_field->cpp_type() != FieldDescriptor::CPPTYPE_STRING ||
-        key_field->is_repeated()) {
+    if (!node.IsMap() || key_field->cpp_type() != FieldDescriptor::CPPTYPE_STRING || key_field->is_repeated()) {
       return Error(node, path, absl::StrCat("expected a list, got ", KindName(node)));
     }
     size_t i = 0;
@@ -297,18 +300,21 @@ class Mapper {
 
   static std::string Expected(const FieldDescriptor* f) {
     switch (f->cpp_type()) {
-      case FieldDescriptor::CPPTYPE_STRING: return "a string";
-      case FieldDescriptor::CPPTYPE_BOOL: return "true or false";
+      case FieldDescriptor::CPPTYPE_STRING:
+        return "a string";
+      case FieldDescriptor::CPPTYPE_BOOL:
+        return "true or false";
       case FieldDescriptor::CPPTYPE_DOUBLE:
-      case FieldDescriptor::CPPTYPE_FLOAT: return "a number";
+      case FieldDescriptor::CPPTYPE_FLOAT:
+        return "a number";
       case FieldDescriptor::CPPTYPE_ENUM:
         return absl::StrCat("one of ", EnumChoices(f->enum_type()));
-      default: return "an integer";
+      default:
+        return "an integer";
     }
   }
 
-  absl::StatusOr<double> ParseDouble(const YAML::Node& node, const std::string& path,
-                                     const std::string& text) {
+  absl::StatusOr<double> ParseDouble(const YAML::Node& node, const std::string& path, const std::string& text) {
     const std::string t = absl::AsciiStrToLower(text);
     if (t == ".inf" || t == "+.inf") return std::numeric_limits<double>::infinity();
     if (t == "-.inf") return -std::numeric_limits<double>::infinity();
@@ -323,8 +329,8 @@ class Mapper {
   absl::Status Integer(const YAML::Node& node, const std::string& path, const std::string& text,
                        google::protobuf::Message* msg, const FieldDescriptor* f, bool add) {
     const Reflection* r = msg->GetReflection();
-    const bool is_unsigned = f->cpp_type() == FieldDescriptor::CPPTYPE_UINT32 ||
-                             f->cpp_type() == FieldDescriptor::CPPTYPE_UINT64;
+    const bool is_unsigned =
+        f->cpp_type() == FieldDescriptor::CPPTYPE_UINT32 || f->cpp_type() == FieldDescriptor::CPPTYPE_UINT64;
     int64_t sv = 0;
     uint64_t uv = 0;
     bool ok = is_unsigned ? absl::SimpleAtoi(text, &uv) : absl::SimpleAtoi(text, &sv);
@@ -419,8 +425,7 @@ int SourceLines::LineOf(absl::string_view path) const {
   return 0;
 }
 
-absl::Status LocatedError(absl::string_view source, int line, absl::string_view path,
-                          absl::string_view message) {
+absl::Status LocatedError(absl::string_view source, int line, absl::string_view path, absl::string_view message) {
   std::string out;
   if (!source.empty()) absl::StrAppend(&out, source, ":");
   if (line > 0) absl::StrAppend(&out, line, ":");
@@ -430,9 +435,8 @@ absl::Status LocatedError(absl::string_view source, int line, absl::string_view 
   return absl::InvalidArgumentError(out);
 }
 
-absl::Status YamlToProto(const YAML::Node& node, absl::string_view source,
-                         const YamlProtoOptions& options, google::protobuf::Message* msg,
-                         SourceLines* lines) {
+absl::Status YamlToProto(const YAML::Node& node, absl::string_view source, const YamlProtoOptions& options,
+                         google::protobuf::Message* msg, SourceLines* lines) {
   Mapper m(source, options, lines);
   return m.Message(node, "", msg);
 }

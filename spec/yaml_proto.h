@@ -69,13 +69,11 @@ struct YamlProtoOptions {
 
 // Maps `node` onto `msg` (merging into what is there). `source` prefixes errors;
 // `lines` (may be null) receives the line of every field set.
-absl::Status YamlToProto(const YAML::Node& node, absl::string_view source,
-                         const YamlProtoOptions& options, google::protobuf::Message* msg,
-                         SourceLines* lines);
+absl::Status YamlToProto(const YAML::Node& node, absl::string_view source, const YamlProtoOptions& options,
+                         google::protobuf::Message* msg, SourceLines* lines);
 
 // Prefixes `message` with "<source>:<line>: <path>: " (parts omitted when empty/0).
-absl::Status LocatedError(absl::string_view source, int line, absl::string_view path,
-                          absl::string_view message);
+absl::Status LocatedError(absl::string_view source, int line, absl::string_view path, absl::string_view message);
 
 }  // namespace ablate::spec
 

@@ -24,7 +24,8 @@ seeds: [1, 2e3, 18446744073709551615]
 execution: {max_attempts: 5, max_jobs: 1e6, device: cuda}
 ablations:
   - {mode: SCALE, scale: 0.5, skip_missing: yes, random: {exclude_matched: on, seed: 7}}
-)", &s));
+)",
+                &s));
   EXPECT_EQ(s.name(), "demo");
   ASSERT_EQ(s.seeds_size(), 3);
   EXPECT_EQ(s.seeds(1), 2000u);
@@ -82,9 +83,9 @@ TEST(YamlProtoTest, DuplicateKeysAndOneofConflicts) {
   EXPECT_THAT(Map("name: a\nname: b\n", &s),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("t.yaml:2: name: given twice")));
   v1::AblationSpec a;
-  EXPECT_THAT(Map("{baseline: {}, group: {}}", &a),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       HasSubstr("'baseline' and 'group' are alternatives (kind)")));
+  EXPECT_THAT(
+      Map("{baseline: {}, group: {}}", &a),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("'baseline' and 'group' are alternatives (kind)")));
 }
 
 TEST(YamlProtoTest, Shorthands) {
@@ -97,7 +98,8 @@ ablations: [baseline, {baseline: }, {group: ATTENTION}, {group: [SSM, MLP]}, {la
 mode_defaults: {falcon_h1: zero, qwen2: {mode: scale}}
 models:
   small: {path: /m/small}
-)", &s, nullptr, o));
+)",
+                &s, nullptr, o));
   ASSERT_EQ(s.seeds_size(), 1);
   EXPECT_EQ(s.seeds(0), 4u);
   ASSERT_EQ(s.ablations_size(), 5);
@@ -127,7 +129,8 @@ evaluations:
   - &wiki {name: wiki, perplexity: {dataset: /d/wiki.raw, max_length: 1024}}
   - {<<: *wiki, name: wiki2}
   - <<: [{name: x}, {name: y, generation: {task: gsm8k, path: /g}}]
-)", &s));
+)",
+                &s));
   ASSERT_EQ(s.evaluations_size(), 3);
   EXPECT_EQ(s.evaluations(1).name(), "wiki2");
   EXPECT_EQ(s.evaluations(1).perplexity().max_length(), 1024);

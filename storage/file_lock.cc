@@ -15,15 +15,14 @@ namespace ablate::storage {
 absl::StatusOr<FileLock> FileLock::Acquire(const std::string& path) {
   int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
   if (fd < 0) {
-    return absl::UnavailableError(
-        absl::StrCat("cannot create lock file '", path, "': ", std::strerror(errno)));
+    return absl::UnavailableError(absl::StrCat("cannot create lock file '", path, "': ", std::strerror(errno)));
   }
   if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
     const int err = errno;
     ::close(fd);
     if (err == EWOULDBLOCK) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          "'", path, "' is locked: another coordinator is serving this database"));
+      return absl::FailedPreconditionError(
+          absl::StrCat("'", path, "' is locked: another coordinator is serving this database"));
     }
     return absl::UnavailableError(absl::StrCat("cannot lock '", path, "': ", std::strerror(err)));
   }

@@ -71,9 +71,7 @@ void GroupCommitter::Loop() {
     batch.clear();
     {
       absl::MutexLock lock(&mu_);
-      auto has_work = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-        return !queue_.empty() || stopping_;
-      };
+      auto has_work = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return !queue_.empty() || stopping_; };
       mu_.Await(absl::Condition(&has_work));
       if (queue_.empty() && stopping_) return;
       // Fixed window (max_delay > 0): let the batch fill until max_batch

@@ -38,7 +38,7 @@
 namespace ablate::storage {
 
 struct GroupCommitOptions {
-  int max_batch = 1024;                        // operations per transaction at most
+  int max_batch = 1024;                             // operations per transaction at most
   absl::Duration max_delay = absl::ZeroDuration();  // > 0: wait this long for a batch to fill
                                                     // (0: commit at once when the writer is idle)
   // Called on the committer thread after each transaction with its operation

@@ -62,17 +62,25 @@ TEST(GroupCommitterTest, FailingOperationIsRolledBackAlone) {
   GroupCommitter committer(OpenTemp("rollback"), {.max_batch = 16, .max_delay = absl::Milliseconds(20)});
   std::atomic<int> done{0};
   absl::Status bad_status;
-  committer.Submit([](JobStore& s) { return s.InsertEvent({1, 1, 0, "", "good1", ""}); },
-                   [&](absl::Status s) { EXPECT_OK(s); ++done; });
+  committer.Submit(
+      [](JobStore& s) {
+        return s.InsertEvent({1, 1, 0, "", "good1", ""});
+      },
+      [&](absl::Status s) {
+        EXPECT_OK(s);
+        ++done;
+      });
   committer.Submit(
       [](JobStore& s) -> absl::Status {
         absl::Status st = s.InsertEvent({1, 1, 0, "", "partial", ""});
         if (!st.ok()) return st;
         return absl::InternalError("op failed after a write");
       },
-      [&](absl::Status s) { bad_status = s; ++done; });
-  ASSERT_OK(committer.SubmitAndWait(
-      [](JobStore& s) { return s.InsertEvent({1, 1, 0, "", "good2", ""}); }));
+      [&](absl::Status s) {
+        bad_status = s;
+        ++done;
+      });
+  ASSERT_OK(committer.SubmitAndWait([](JobStore& s) { return s.InsertEvent({1, 1, 0, "", "good2", ""}); }));
   EXPECT_EQ(done.load(), 2);
   EXPECT_THAT(bad_status, StatusIs(absl::StatusCode::kInternal, HasSubstr("after a write")));
   std::vector<std::string> kinds;
@@ -97,12 +105,21 @@ TEST(GroupCommitterTest, WritesQueuedDuringACommitFormTheNextBatch) {
         release_first.WaitForNotification();  // hold the transaction open
         return s.InsertEvent({1, 1, 0, "", "first", ""});
       },
-      [&](absl::Status s) { EXPECT_OK(s); ++done; });
+      [&](absl::Status s) {
+        EXPECT_OK(s);
+        ++done;
+      });
   first_running.WaitForNotification();
   constexpr int kQueued = 50;
   for (int i = 0; i < kQueued; ++i) {
-    committer.Submit([i](JobStore& s) { return s.InsertEvent({i, 2, 0, "", "queued", ""}); },
-                     [&](absl::Status s) { EXPECT_OK(s); ++done; });
+    committer.Submit(
+        [i](JobStore& s) {
+          return s.InsertEvent({i, 2, 0, "", "queued", ""});
+        },
+        [&](absl::Status s) {
+          EXPECT_OK(s);
+          ++done;
+        });
   }
   EXPECT_EQ(done.load(), 0);  // nothing is answered before its commit
   release_first.Notify();

@@ -96,8 +96,7 @@ SweepRecord ReadSweep(const Statement& st, bool with_spec) {
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<JobStore>> JobStore::Open(const std::string& path,
-                                                         const DatabaseOptions& options) {
+absl::StatusOr<std::unique_ptr<JobStore>> JobStore::Open(const std::string& path, const DatabaseOptions& options) {
   ASSIGN_OR_RETURN(std::unique_ptr<Database> db, Database::Open(path, options));
   if (!options.read_only) RETURN_IF_ERROR(Migrate(db.get()));
   return std::unique_ptr<JobStore>(new JobStore(std::move(db)));
@@ -113,10 +112,10 @@ absl::Status JobStore::RunInTransaction(const std::function<absl::Status()>& bod
 absl::Status JobStore::InsertSweep(SweepRecord* sweep, std::vector<JobRecord>* jobs) {
   const int64_t created = static_cast<int64_t>(jobs->size());
   sweep->job_count = std::max(sweep->job_count, created);
-  ASSIGN_OR_RETURN(Statement * ins, db_->Prepare(
-      "INSERT INTO sweeps (name, state, priority, max_attempts, lease_ttl_seconds, device, "
-      "job_count, created_unix_ms, finished_unix_ms, spec_text, spec_proto, tenant, "
-      "materialized_jobs, layouts_proto) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+  ASSIGN_OR_RETURN(Statement * ins,
+                   db_->Prepare("INSERT INTO sweeps (name, state, priority, max_attempts, lease_ttl_seconds, device, "
+                                "job_count, created_unix_ms, finished_unix_ms, spec_text, spec_proto, tenant, "
+                                "materialized_jobs, layouts_proto) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
   ins->BindText(1, sweep->name)
       .Bind(2, sweep->state)
       .Bind(3, sweep->priority)
@@ -139,23 +138,25 @@ absl::Status JobStore::InsertSweep(SweepRecord* sweep, std::vector<JobRecord>* j
 
 absl::Status JobStore::AppendJobs(int64_t sweep_id, int64_t from, std::vector<JobRecord>* jobs) {
   const int64_t to = from + static_cast<int64_t>(jobs->size());
-  ASSIGN_OR_RETURN(Statement * st, db_->Prepare(
-      "UPDATE sweeps SET materialized_jobs = ?1 WHERE sweep_id = ?2 AND materialized_jobs = ?3 "
-      "AND job_count >= ?1"));
+  ASSIGN_OR_RETURN(
+      Statement * st,
+      db_->Prepare("UPDATE sweeps SET materialized_jobs = ?1 WHERE sweep_id = ?2 AND materialized_jobs = ?3 "
+                   "AND job_count >= ?1"));
   st->Bind(1, to).Bind(2, sweep_id).Bind(3, from);
   RETURN_IF_ERROR(st->Run());
   if (db_->Changes() == 0) {
-    return absl::AbortedError(absl::StrCat("sweep ", sweep_id, ": jobs from ", from,
-                                           " are not the next ones to create"));
+    return absl::AbortedError(
+        absl::StrCat("sweep ", sweep_id, ": jobs from ", from, " are not the next ones to create"));
   }
   return InsertJobRows(sweep_id, jobs);
 }
 
 absl::Status JobStore::InsertJobRows(int64_t sweep_id, std::vector<JobRecord>* jobs) {
-  ASSIGN_OR_RETURN(Statement * job, db_->Prepare(
-      "INSERT INTO jobs (sweep_id, job_index, state, priority, model_name, model_path, "
-      "model_family, kind, condition_label, ablation_name, component, layer, evaluation, seed, "
-      "spec_proto) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+  ASSIGN_OR_RETURN(
+      Statement * job,
+      db_->Prepare("INSERT INTO jobs (sweep_id, job_index, state, priority, model_name, model_path, "
+                   "model_family, kind, condition_label, ablation_name, component, layer, evaluation, seed, "
+                   "spec_proto) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
   for (JobRecord& j : *jobs) {
     j.sweep_id = sweep_id;
     job->Bind(1, j.sweep_id)
@@ -180,8 +181,8 @@ absl::Status JobStore::InsertJobRows(int64_t sweep_id, std::vector<JobRecord>* j
 }
 
 absl::Status JobStore::UpdateSweepState(int64_t sweep_id, int state, int64_t finished_unix_ms) {
-  ASSIGN_OR_RETURN(Statement * st, db_->Prepare(
-      "UPDATE sweeps SET state = ?, finished_unix_ms = ? WHERE sweep_id = ?"));
+  ASSIGN_OR_RETURN(Statement * st,
+                   db_->Prepare("UPDATE sweeps SET state = ?, finished_unix_ms = ? WHERE sweep_id = ?"));
   st->Bind(1, state).Bind(2, finished_unix_ms).Bind(3, sweep_id);
   RETURN_IF_ERROR(st->Run());
   if (db_->Changes() == 0) return absl::NotFoundError(absl::StrCat("no sweep ", sweep_id));
@@ -189,10 +190,10 @@ absl::Status JobStore::UpdateSweepState(int64_t sweep_id, int state, int64_t fin
 }
 
 absl::Status JobStore::UpdateJob(const JobStateUpdate& u) {
-  ASSIGN_OR_RETURN(Statement * st, db_->Prepare(
-      "UPDATE jobs SET state = ?, attempt = ?, counted_attempts = ?, lost_leases = ?, "
-      "lease_id = ?, worker_id = ?, lease_expires_unix_ms = ?, cancel_requested = ?, "
-      "last_error = ?, finished_unix_ms = ? WHERE job_id = ?"));
+  ASSIGN_OR_RETURN(Statement * st,
+                   db_->Prepare("UPDATE jobs SET state = ?, attempt = ?, counted_attempts = ?, lost_leases = ?, "
+                                "lease_id = ?, worker_id = ?, lease_expires_unix_ms = ?, cancel_requested = ?, "
+                                "last_error = ?, finished_unix_ms = ? WHERE job_id = ?"));
   st->Bind(1, u.state)
       .Bind(2, u.attempt)
       .Bind(3, u.counted_attempts)
@@ -210,37 +211,36 @@ absl::Status JobStore::UpdateJob(const JobStateUpdate& u) {
 }
 
 absl::StatusOr<int64_t> JobStore::CancelQueuedJobs(int64_t sweep_id, int64_t finished_unix_ms) {
-  ASSIGN_OR_RETURN(Statement * st, db_->Prepare(
-      "UPDATE jobs SET state = ?1, finished_unix_ms = ?2 WHERE sweep_id = ?3 AND state = ?4"));
+  ASSIGN_OR_RETURN(
+      Statement * st,
+      db_->Prepare("UPDATE jobs SET state = ?1, finished_unix_ms = ?2 WHERE sweep_id = ?3 AND state = ?4"));
   st->Bind(1, kJobCancelled).Bind(2, finished_unix_ms).Bind(3, sweep_id).Bind(4, kJobQueued);
   RETURN_IF_ERROR(st->Run());
   return static_cast<int64_t>(db_->Changes());
 }
 
 absl::Status JobStore::InsertAttempt(const AttemptRecord& a) {
-  ASSIGN_OR_RETURN(Statement * st, db_->Prepare(
-      "INSERT INTO attempts (job_id, attempt, lease_id, worker_id, leased_unix_ms) "
-      "VALUES (?, ?, ?, ?, ?)"));
-  st->Bind(1, a.job_id).Bind(2, a.attempt).BindText(3, a.lease_id).BindText(4, a.worker_id)
-      .Bind(5, a.leased_unix_ms);
+  ASSIGN_OR_RETURN(Statement * st,
+                   db_->Prepare("INSERT INTO attempts (job_id, attempt, lease_id, worker_id, leased_unix_ms) "
+                                "VALUES (?, ?, ?, ?, ?)"));
+  st->Bind(1, a.job_id).Bind(2, a.attempt).BindText(3, a.lease_id).BindText(4, a.worker_id).Bind(5, a.leased_unix_ms);
   return st->Run();
 }
 
-absl::Status JobStore::EndAttempt(int64_t job_id, int attempt, const std::string& outcome,
-                                  const std::string& error, int64_t ended_unix_ms) {
-  ASSIGN_OR_RETURN(Statement * st, db_->Prepare(
-      "UPDATE attempts SET outcome = ?, error = ?, ended_unix_ms = ? "
-      "WHERE job_id = ? AND attempt = ?"));
-  st->BindText(1, outcome).BindText(2, error).Bind(3, ended_unix_ms).Bind(4, job_id)
-      .Bind(5, attempt);
+absl::Status JobStore::EndAttempt(int64_t job_id, int attempt, const std::string& outcome, const std::string& error,
+                                  int64_t ended_unix_ms) {
+  ASSIGN_OR_RETURN(Statement * st, db_->Prepare("UPDATE attempts SET outcome = ?, error = ?, ended_unix_ms = ? "
+                                                "WHERE job_id = ? AND attempt = ?"));
+  st->BindText(1, outcome).BindText(2, error).Bind(3, ended_unix_ms).Bind(4, job_id).Bind(5, attempt);
   return st->Run();
 }
 
 absl::Status JobStore::InsertResult(const ResultRecord& r) {
-  ASSIGN_OR_RETURN(Statement * st, db_->Prepare(
-      "INSERT INTO job_results (job_id, sweep_id, attempt, worker_id, checkpoint_fingerprint, "
-      "dataset_fingerprint, wall_seconds, tokens_evaluated, code_version, device, "
-      "completed_unix_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+  ASSIGN_OR_RETURN(
+      Statement * st,
+      db_->Prepare("INSERT INTO job_results (job_id, sweep_id, attempt, worker_id, checkpoint_fingerprint, "
+                   "dataset_fingerprint, wall_seconds, tokens_evaluated, code_version, device, "
+                   "completed_unix_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
   st->Bind(1, r.job_id)
       .Bind(2, r.sweep_id)
       .Bind(3, r.attempt)
@@ -253,9 +253,8 @@ absl::Status JobStore::InsertResult(const ResultRecord& r) {
       .BindText(10, r.device)
       .Bind(11, r.completed_unix_ms);
   RETURN_IF_ERROR(st->Run());
-  ASSIGN_OR_RETURN(Statement * mt, db_->Prepare(
-      "INSERT INTO results (job_id, sweep_id, metric, value, detail_json) "
-      "VALUES (?, ?, ?, ?, ?)"));
+  ASSIGN_OR_RETURN(Statement * mt, db_->Prepare("INSERT INTO results (job_id, sweep_id, metric, value, detail_json) "
+                                                "VALUES (?, ?, ?, ?, ?)"));
   for (const MetricRecord& m : r.metrics) {
     mt->Bind(1, r.job_id).Bind(2, r.sweep_id).BindText(3, m.name);
     if (std::isnan(m.value)) {
@@ -270,13 +269,14 @@ absl::Status JobStore::InsertResult(const ResultRecord& r) {
 }
 
 absl::Status JobStore::UpsertWorker(const WorkerRecord& w) {
-  ASSIGN_OR_RETURN(Statement * st, db_->Prepare(
-      "INSERT INTO workers (worker_id, host, name, devices_json, loaded_models_json, "
-      "code_version, registered_unix_ms, last_seen_unix_ms, owner, tenant) "
-      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-      "ON CONFLICT(worker_id) DO UPDATE SET host = excluded.host, name = excluded.name, "
-      "devices_json = excluded.devices_json, loaded_models_json = excluded.loaded_models_json, "
-      "code_version = excluded.code_version, last_seen_unix_ms = excluded.last_seen_unix_ms"));
+  ASSIGN_OR_RETURN(
+      Statement * st,
+      db_->Prepare("INSERT INTO workers (worker_id, host, name, devices_json, loaded_models_json, "
+                   "code_version, registered_unix_ms, last_seen_unix_ms, owner, tenant) "
+                   "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                   "ON CONFLICT(worker_id) DO UPDATE SET host = excluded.host, name = excluded.name, "
+                   "devices_json = excluded.devices_json, loaded_models_json = excluded.loaded_models_json, "
+                   "code_version = excluded.code_version, last_seen_unix_ms = excluded.last_seen_unix_ms"));
   st->BindText(1, w.worker_id)
       .BindText(2, w.host)
       .BindText(3, w.name)
@@ -292,27 +292,31 @@ absl::Status JobStore::UpsertWorker(const WorkerRecord& w) {
 
 absl::Status JobStore::TouchWorker(const std::string& worker_id, int64_t last_seen_unix_ms,
                                    const std::string& loaded_models_json) {
-  ASSIGN_OR_RETURN(Statement * st, db_->Prepare(
-      "UPDATE workers SET last_seen_unix_ms = ?, loaded_models_json = ? WHERE worker_id = ?"));
+  ASSIGN_OR_RETURN(
+      Statement * st,
+      db_->Prepare("UPDATE workers SET last_seen_unix_ms = ?, loaded_models_json = ? WHERE worker_id = ?"));
   st->Bind(1, last_seen_unix_ms).BindText(2, loaded_models_json).BindText(3, worker_id);
   return st->Run();
 }
 
 absl::Status JobStore::InsertEvent(const EventRecord& e) {
-  ASSIGN_OR_RETURN(Statement * st, db_->Prepare(
-      "INSERT INTO events (unix_ms, sweep_id, job_id, worker_id, kind, detail) "
-      "VALUES (?, ?, ?, ?, ?, ?)"));
-  st->Bind(1, e.unix_ms).Bind(2, e.sweep_id).Bind(3, e.job_id).BindText(4, e.worker_id)
-      .BindText(5, e.kind).BindText(6, e.detail);
+  ASSIGN_OR_RETURN(Statement * st,
+                   db_->Prepare("INSERT INTO events (unix_ms, sweep_id, job_id, worker_id, kind, detail) "
+                                "VALUES (?, ?, ?, ?, ?, ?)"));
+  st->Bind(1, e.unix_ms)
+      .Bind(2, e.sweep_id)
+      .Bind(3, e.job_id)
+      .BindText(4, e.worker_id)
+      .BindText(5, e.kind)
+      .BindText(6, e.detail);
   return st->Run();
 }
 
-absl::StatusOr<std::vector<SweepRecord>> JobStore::ListSweeps(bool include_finished,
-                                                              bool with_spec,
-                                                              const std::string& tenant,
-                                                              int64_t after_sweep_id, int limit) {
-  std::string sql = absl::StrCat("SELECT ", kSweepColumns, with_spec ? ", spec_proto" : "",
-                                 " FROM sweeps WHERE sweep_id > ?1");
+absl::StatusOr<std::vector<SweepRecord>> JobStore::ListSweeps(bool include_finished, bool with_spec,
+                                                              const std::string& tenant, int64_t after_sweep_id,
+                                                              int limit) {
+  std::string sql =
+      absl::StrCat("SELECT ", kSweepColumns, with_spec ? ", spec_proto" : "", " FROM sweeps WHERE sweep_id > ?1");
   if (!include_finished) absl::StrAppend(&sql, " AND state = ", kSweepRunning);
   if (!tenant.empty()) absl::StrAppend(&sql, " AND tenant = ?3");
   absl::StrAppend(&sql, " ORDER BY sweep_id LIMIT ?2");
@@ -328,10 +332,11 @@ absl::StatusOr<std::vector<SweepRecord>> JobStore::ListSweeps(bool include_finis
   return out;
 }
 
-absl::Status JobStore::InsertSweepRequest(const std::string& tenant, const std::string& request_id,
-                                          int64_t sweep_id, const std::string& spec_bytes) {
-  ASSIGN_OR_RETURN(Statement * st, db_->Prepare(
-      "INSERT INTO sweep_requests (tenant, request_id, sweep_id, spec_proto) VALUES (?, ?, ?, ?)"));
+absl::Status JobStore::InsertSweepRequest(const std::string& tenant, const std::string& request_id, int64_t sweep_id,
+                                          const std::string& spec_bytes) {
+  ASSIGN_OR_RETURN(
+      Statement * st,
+      db_->Prepare("INSERT INTO sweep_requests (tenant, request_id, sweep_id, spec_proto) VALUES (?, ?, ?, ?)"));
   st->BindText(1, tenant).BindText(2, request_id).Bind(3, sweep_id).BindBlob(4, spec_bytes);
   absl::Status s = st->Run();
   if (absl::IsAlreadyExists(s)) {
@@ -340,10 +345,10 @@ absl::Status JobStore::InsertSweepRequest(const std::string& tenant, const std::
   return s;
 }
 
-absl::StatusOr<std::pair<int64_t, std::string>> JobStore::FindSweepRequest(
-    const std::string& tenant, const std::string& request_id) {
-  ASSIGN_OR_RETURN(Statement * st, db_->Prepare(
-      "SELECT sweep_id, spec_proto FROM sweep_requests WHERE tenant = ? AND request_id = ?"));
+absl::StatusOr<std::pair<int64_t, std::string>> JobStore::FindSweepRequest(const std::string& tenant,
+                                                                           const std::string& request_id) {
+  ASSIGN_OR_RETURN(Statement * st,
+                   db_->Prepare("SELECT sweep_id, spec_proto FROM sweep_requests WHERE tenant = ? AND request_id = ?"));
   st->BindText(1, tenant).BindText(2, request_id);
   ASSIGN_OR_RETURN(bool row, st->Step());
   if (!row) return absl::NotFoundError("request_id: unknown");
@@ -352,11 +357,10 @@ absl::StatusOr<std::pair<int64_t, std::string>> JobStore::FindSweepRequest(
   return out;
 }
 
-absl::StatusOr<std::vector<SweepRecord>> JobStore::ListSweepsNamed(const std::string& name,
-                                                                   const std::string& tenant) {
-  ASSIGN_OR_RETURN(Statement * st, db_->Prepare(absl::StrCat(
-      "SELECT ", kSweepColumns, ", spec_proto FROM sweeps WHERE name = ?1 AND tenant = ?2 "
-      "ORDER BY sweep_id DESC")));
+absl::StatusOr<std::vector<SweepRecord>> JobStore::ListSweepsNamed(const std::string& name, const std::string& tenant) {
+  ASSIGN_OR_RETURN(Statement * st, db_->Prepare(absl::StrCat("SELECT ", kSweepColumns,
+                                                             ", spec_proto FROM sweeps WHERE name = ?1 AND tenant = ?2 "
+                                                             "ORDER BY sweep_id DESC")));
   st->BindText(1, name);
   st->BindText(2, tenant);
   std::vector<SweepRecord> out;
@@ -369,8 +373,8 @@ absl::StatusOr<std::vector<SweepRecord>> JobStore::ListSweepsNamed(const std::st
 }
 
 absl::StatusOr<SweepRecord> JobStore::GetSweep(int64_t sweep_id) {
-  ASSIGN_OR_RETURN(Statement * st, db_->Prepare(absl::StrCat(
-      "SELECT ", kSweepColumns, ", spec_proto FROM sweeps WHERE sweep_id = ?")));
+  ASSIGN_OR_RETURN(Statement * st,
+                   db_->Prepare(absl::StrCat("SELECT ", kSweepColumns, ", spec_proto FROM sweeps WHERE sweep_id = ?")));
   st->Bind(1, sweep_id);
   ASSIGN_OR_RETURN(bool row, st->Step());
   if (!row) return absl::NotFoundError(absl::StrCat("no sweep ", sweep_id));
@@ -380,8 +384,7 @@ absl::StatusOr<SweepRecord> JobStore::GetSweep(int64_t sweep_id) {
 }
 
 absl::StatusOr<std::string> JobStore::GetSweepLayouts(int64_t sweep_id) {
-  ASSIGN_OR_RETURN(Statement * st,
-                   db_->Prepare("SELECT layouts_proto FROM sweeps WHERE sweep_id = ?"));
+  ASSIGN_OR_RETURN(Statement * st, db_->Prepare("SELECT layouts_proto FROM sweeps WHERE sweep_id = ?"));
   st->Bind(1, sweep_id);
   ASSIGN_OR_RETURN(bool row, st->Step());
   if (!row) return absl::NotFoundError(absl::StrCat("no sweep ", sweep_id));
@@ -391,8 +394,7 @@ absl::StatusOr<std::string> JobStore::GetSweepLayouts(int64_t sweep_id) {
 }
 
 absl::StatusOr<JobCounts> JobStore::CountJobs(int64_t sweep_id) {
-  ASSIGN_OR_RETURN(Statement * st, db_->Prepare(
-      "SELECT state, COUNT(*) FROM jobs WHERE sweep_id = ? GROUP BY state"));
+  ASSIGN_OR_RETURN(Statement * st, db_->Prepare("SELECT state, COUNT(*) FROM jobs WHERE sweep_id = ? GROUP BY state"));
   st->Bind(1, sweep_id);
   JobCounts c;
   while (true) {
@@ -401,17 +403,28 @@ absl::StatusOr<JobCounts> JobStore::CountJobs(int64_t sweep_id) {
     int64_t n = st->ColumnInt64(1);
     c.total += n;
     switch (st->ColumnInt64(0)) {
-      case kJobQueued: c.queued += n; break;
-      case kJobLeased: c.leased += n; break;
-      case kJobSucceeded: c.succeeded += n; break;
-      case kJobFailed: c.failed += n; break;
-      case kJobCancelled: c.cancelled += n; break;
-      default: break;
+      case kJobQueued:
+        c.queued += n;
+        break;
+      case kJobLeased:
+        c.leased += n;
+        break;
+      case kJobSucceeded:
+        c.succeeded += n;
+        break;
+      case kJobFailed:
+        c.failed += n;
+        break;
+      case kJobCancelled:
+        c.cancelled += n;
+        break;
+      default:
+        break;
     }
   }
   // Jobs not created yet.
-  ASSIGN_OR_RETURN(Statement * sw, db_->Prepare(
-      "SELECT job_count - materialized_jobs, state FROM sweeps WHERE sweep_id = ?"));
+  ASSIGN_OR_RETURN(Statement * sw,
+                   db_->Prepare("SELECT job_count - materialized_jobs, state FROM sweeps WHERE sweep_id = ?"));
   sw->Bind(1, sweep_id);
   ASSIGN_OR_RETURN(bool row, sw->Step());
   const int64_t uncreated = row ? std::max<int64_t>(0, sw->ColumnInt64(0)) : 0;
@@ -423,11 +436,12 @@ absl::StatusOr<JobCounts> JobStore::CountJobs(int64_t sweep_id) {
 }
 
 absl::StatusOr<std::vector<JobRecord>> JobStore::LoadJobs(int64_t sweep_id) {
-  ASSIGN_OR_RETURN(Statement * st, db_->Prepare(absl::StrCat(
-      "SELECT ", QualifiedJobColumns(), ", COALESCE(a.outcome, ''), jr.job_id IS NOT NULL FROM jobs j "
-      "LEFT JOIN attempts a ON a.job_id = j.job_id AND a.attempt = j.attempt "
-      "LEFT JOIN job_results jr ON jr.job_id = j.job_id "
-      "WHERE j.sweep_id = ? ORDER BY j.job_id")));
+  ASSIGN_OR_RETURN(Statement * st,
+                   db_->Prepare(absl::StrCat("SELECT ", QualifiedJobColumns(),
+                                             ", COALESCE(a.outcome, ''), jr.job_id IS NOT NULL FROM jobs j "
+                                             "LEFT JOIN attempts a ON a.job_id = j.job_id AND a.attempt = j.attempt "
+                                             "LEFT JOIN job_results jr ON jr.job_id = j.job_id "
+                                             "WHERE j.sweep_id = ? ORDER BY j.job_id")));
   st->Bind(1, sweep_id);
   std::vector<JobRecord> out;
   while (true) {
@@ -441,8 +455,8 @@ absl::StatusOr<std::vector<JobRecord>> JobStore::LoadJobs(int64_t sweep_id) {
 }
 
 absl::StatusOr<JobRecord> JobStore::GetJob(int64_t job_id, bool with_spec) {
-  ASSIGN_OR_RETURN(Statement * st, db_->Prepare(absl::StrCat(
-      "SELECT ", kJobColumns, ", spec_proto FROM jobs WHERE job_id = ?")));
+  ASSIGN_OR_RETURN(Statement * st,
+                   db_->Prepare(absl::StrCat("SELECT ", kJobColumns, ", spec_proto FROM jobs WHERE job_id = ?")));
   st->Bind(1, job_id);
   ASSIGN_OR_RETURN(bool row, st->Step());
   if (!row) return absl::NotFoundError(absl::StrCat("no job ", job_id));
@@ -462,14 +476,14 @@ absl::StatusOr<std::string> JobStore::GetJobSpec(int64_t job_id) {
   return spec;
 }
 
-absl::StatusOr<std::vector<JobRecord>> JobStore::ListJobs(int64_t sweep_id, int state,
-                                                          int64_t after_job_id, int limit,
+absl::StatusOr<std::vector<JobRecord>> JobStore::ListJobs(int64_t sweep_id, int state, int64_t after_job_id, int limit,
                                                           const std::string& tenant) {
-  std::string sql = absl::StrCat(
-      "SELECT ", QualifiedJobColumns(), ", j.spec_proto, jr.job_id IS NOT NULL, jr.worker_id, jr.attempt, "
-      "jr.checkpoint_fingerprint, jr.dataset_fingerprint, jr.wall_seconds, jr.tokens_evaluated, "
-      "jr.code_version, jr.device, jr.completed_unix_ms "
-      "FROM jobs j LEFT JOIN job_results jr ON jr.job_id = j.job_id WHERE j.job_id > ?1");
+  std::string sql =
+      absl::StrCat("SELECT ", QualifiedJobColumns(),
+                   ", j.spec_proto, jr.job_id IS NOT NULL, jr.worker_id, jr.attempt, "
+                   "jr.checkpoint_fingerprint, jr.dataset_fingerprint, jr.wall_seconds, jr.tokens_evaluated, "
+                   "jr.code_version, jr.device, jr.completed_unix_ms "
+                   "FROM jobs j LEFT JOIN job_results jr ON jr.job_id = j.job_id WHERE j.job_id > ?1");
   if (sweep_id != 0) absl::StrAppend(&sql, " AND j.sweep_id = ?2");
   if (state != 0) absl::StrAppend(&sql, " AND j.state = ?3");
   if (!tenant.empty()) {
@@ -562,8 +576,7 @@ absl::StatusOr<std::vector<ResultView>> JobStore::QueryResults(const ResultFilte
 }
 
 absl::StatusOr<int64_t> JobStore::CountResults(int64_t job_id) {
-  ASSIGN_OR_RETURN(Statement * st,
-                   db_->Prepare("SELECT COUNT(*) FROM job_results WHERE job_id = ?"));
+  ASSIGN_OR_RETURN(Statement * st, db_->Prepare("SELECT COUNT(*) FROM job_results WHERE job_id = ?"));
   st->Bind(1, job_id);
   ASSIGN_OR_RETURN(bool row, st->Step());
   int64_t n = row ? st->ColumnInt64(0) : 0;
@@ -572,9 +585,10 @@ absl::StatusOr<int64_t> JobStore::CountResults(int64_t job_id) {
 }
 
 absl::StatusOr<std::vector<WorkerRecord>> JobStore::ListWorkers() {
-  ASSIGN_OR_RETURN(Statement * st, db_->Prepare(
-      "SELECT worker_id, host, name, devices_json, loaded_models_json, code_version, "
-      "registered_unix_ms, last_seen_unix_ms, owner, tenant FROM workers ORDER BY worker_id"));
+  ASSIGN_OR_RETURN(
+      Statement * st,
+      db_->Prepare("SELECT worker_id, host, name, devices_json, loaded_models_json, code_version, "
+                   "registered_unix_ms, last_seen_unix_ms, owner, tenant FROM workers ORDER BY worker_id"));
   std::vector<WorkerRecord> out;
   while (true) {
     ASSIGN_OR_RETURN(bool row, st->Step());
@@ -596,9 +610,8 @@ absl::StatusOr<std::vector<WorkerRecord>> JobStore::ListWorkers() {
 }
 
 absl::StatusOr<std::vector<EventRecord>> JobStore::ListEvents(int64_t sweep_id, int limit) {
-  ASSIGN_OR_RETURN(Statement * st, db_->Prepare(
-      "SELECT unix_ms, sweep_id, job_id, worker_id, kind, detail FROM events "
-      "WHERE sweep_id = ? ORDER BY event_id LIMIT ?"));
+  ASSIGN_OR_RETURN(Statement * st, db_->Prepare("SELECT unix_ms, sweep_id, job_id, worker_id, kind, detail FROM events "
+                                                "WHERE sweep_id = ? ORDER BY event_id LIMIT ?"));
   st->Bind(1, sweep_id).Bind(2, limit);
   std::vector<EventRecord> out;
   while (true) {
@@ -617,18 +630,23 @@ absl::StatusOr<std::vector<EventRecord>> JobStore::ListEvents(int64_t sweep_id, 
 }
 
 absl::Status JobStore::InsertAudit(const AuditRecord& a) {
-  ASSIGN_OR_RETURN(Statement * st, db_->Prepare(
-      "INSERT INTO audit (unix_ms, subject, tenant, rpc, sweep_id, outcome, detail) "
-      "VALUES (?, ?, ?, ?, ?, ?, ?)"));
-  st->Bind(1, a.unix_ms).BindText(2, a.subject).BindText(3, a.tenant).BindText(4, a.rpc)
-      .Bind(5, a.sweep_id).BindText(6, a.outcome).BindText(7, a.detail);
+  ASSIGN_OR_RETURN(Statement * st,
+                   db_->Prepare("INSERT INTO audit (unix_ms, subject, tenant, rpc, sweep_id, outcome, detail) "
+                                "VALUES (?, ?, ?, ?, ?, ?, ?)"));
+  st->Bind(1, a.unix_ms)
+      .BindText(2, a.subject)
+      .BindText(3, a.tenant)
+      .BindText(4, a.rpc)
+      .Bind(5, a.sweep_id)
+      .BindText(6, a.outcome)
+      .BindText(7, a.detail);
   return st->Run();
 }
 
 absl::StatusOr<std::vector<AuditRecord>> JobStore::ListAudit(int64_t after_audit_id, int limit) {
-  ASSIGN_OR_RETURN(Statement * st, db_->Prepare(
-      "SELECT audit_id, unix_ms, subject, tenant, rpc, sweep_id, outcome, detail FROM audit "
-      "WHERE audit_id > ? ORDER BY audit_id LIMIT ?"));
+  ASSIGN_OR_RETURN(Statement * st,
+                   db_->Prepare("SELECT audit_id, unix_ms, subject, tenant, rpc, sweep_id, outcome, detail FROM audit "
+                                "WHERE audit_id > ? ORDER BY audit_id LIMIT ?"));
   st->Bind(1, after_audit_id).Bind(2, limit);
   std::vector<AuditRecord> out;
   while (true) {
@@ -649,9 +667,9 @@ absl::StatusOr<std::vector<AuditRecord>> JobStore::ListAudit(int64_t after_audit
 }
 
 absl::StatusOr<std::vector<std::pair<std::string, int64_t>>> JobStore::ResultBytesByTenant() {
-  ASSIGN_OR_RETURN(Statement * st, db_->Prepare(
-      "SELECT s.tenant, COALESCE(SUM(LENGTH(r.metric) + LENGTH(r.detail_json) + 8), 0) "
-      "FROM results r JOIN sweeps s ON s.sweep_id = r.sweep_id GROUP BY s.tenant"));
+  ASSIGN_OR_RETURN(Statement * st,
+                   db_->Prepare("SELECT s.tenant, COALESCE(SUM(LENGTH(r.metric) + LENGTH(r.detail_json) + 8), 0) "
+                                "FROM results r JOIN sweeps s ON s.sweep_id = r.sweep_id GROUP BY s.tenant"));
   std::vector<std::pair<std::string, int64_t>> out;
   while (true) {
     ASSIGN_OR_RETURN(bool row, st->Step());

@@ -31,8 +31,7 @@ class JobStore {
  public:
   // Opens (creating if needed) and migrates the database. Unavailable if the
   // file cannot be opened, FailedPrecondition if its schema is newer than ours.
-  static absl::StatusOr<std::unique_ptr<JobStore>> Open(const std::string& path,
-                                                        const DatabaseOptions& options = {});
+  static absl::StatusOr<std::unique_ptr<JobStore>> Open(const std::string& path, const DatabaseOptions& options = {});
 
   // Runs `body` inside BEGIN IMMEDIATE / COMMIT; rolls back if it fails.
   absl::Status RunInTransaction(const std::function<absl::Status()>& body);
@@ -59,8 +58,8 @@ class JobStore {
   absl::StatusOr<int64_t> CancelQueuedJobs(int64_t sweep_id, int64_t finished_unix_ms);
   absl::Status InsertAttempt(const AttemptRecord& attempt);
   // outcome: "succeeded", "failed", "released", "expired", "cancelled", ...
-  absl::Status EndAttempt(int64_t job_id, int attempt, const std::string& outcome,
-                          const std::string& error, int64_t ended_unix_ms);
+  absl::Status EndAttempt(int64_t job_id, int attempt, const std::string& outcome, const std::string& error,
+                          int64_t ended_unix_ms);
   // One job_results row plus one results row per metric. AlreadyExists if the
   // job already has a result (the schema enforces one per job).
   absl::Status InsertResult(const ResultRecord& result);
@@ -72,23 +71,22 @@ class JobStore {
   // Remembers which sweep a SubmitSweep request_id of `tenant` created (with a
   // fingerprint of the request, to tell a retry from a reuse). AlreadyExists if
   // the id is already stored for that tenant.
-  absl::Status InsertSweepRequest(const std::string& tenant, const std::string& request_id,
-                                  int64_t sweep_id, const std::string& spec_bytes);
+  absl::Status InsertSweepRequest(const std::string& tenant, const std::string& request_id, int64_t sweep_id,
+                                  const std::string& spec_bytes);
 
   // ---- reads ----
 
   // Sweeps with sweep_id > after_sweep_id, by sweep_id, at most `limit` (< 0:
   // all); tenant "": every tenant's.
   absl::StatusOr<std::vector<SweepRecord>> ListSweeps(bool include_finished, bool with_spec,
-                                                      const std::string& tenant = "",
-                                                      int64_t after_sweep_id = 0, int limit = -1);
+                                                      const std::string& tenant = "", int64_t after_sweep_id = 0,
+                                                      int limit = -1);
   // The sweep a SubmitSweep request_id of `tenant` created and the request's
   // fingerprint; NotFound if the id is unknown.
   absl::StatusOr<std::pair<int64_t, std::string>> FindSweepRequest(const std::string& tenant,
                                                                    const std::string& request_id);
   // The sweeps named `name` owned by `tenant`, newest first, with their specs.
-  absl::StatusOr<std::vector<SweepRecord>> ListSweepsNamed(const std::string& name,
-                                                           const std::string& tenant);
+  absl::StatusOr<std::vector<SweepRecord>> ListSweepsNamed(const std::string& name, const std::string& tenant);
   // NotFound if there is no such sweep.
   absl::StatusOr<SweepRecord> GetSweep(int64_t sweep_id);
   // The stored layouts of a sweep (SweepRecord::layouts_proto). NotFound if
@@ -107,8 +105,7 @@ class JobStore {
   // Jobs with job_id > after_job_id, by job_id, with their spec and their
   // stored result's provenance (JobRecord::result); state 0 means any state;
   // sweep_id 0 means every sweep; tenant "" every tenant.
-  absl::StatusOr<std::vector<JobRecord>> ListJobs(int64_t sweep_id, int state,
-                                                  int64_t after_job_id, int limit,
+  absl::StatusOr<std::vector<JobRecord>> ListJobs(int64_t sweep_id, int state, int64_t after_job_id, int limit,
                                                   const std::string& tenant = "");
   // Result rows by result_id with each metric's baseline value and ratio.
   absl::StatusOr<std::vector<ResultView>> QueryResults(const ResultFilter& filter);

@@ -30,8 +30,7 @@ std::string TempDb(const std::string& name) {
   return path;
 }
 
-JobRecord MakeJob(int index, const std::string& model, int kind, const std::string& eval,
-                  int layer = -1) {
+JobRecord MakeJob(int index, const std::string& model, int kind, const std::string& eval, int layer = -1) {
   JobRecord j;
   j.job_index = index;
   j.keys.model_name = model;
@@ -49,9 +48,7 @@ JobRecord MakeJob(int index, const std::string& model, int kind, const std::stri
 
 TEST(SchemaTest, MigratesFreshDatabaseAndIsIdempotent) {
   std::string path = TempDb("schema");
-  {
-    ASSERT_OK(JobStore::Open(path));
-  }
+  { ASSERT_OK(JobStore::Open(path)); }
   auto db = Database::Open(path, {});
   ASSERT_OK(db);
   EXPECT_THAT(SchemaVersion(db->get()), ::ablate::testing::IsOkAndHolds(LatestSchemaVersion()));
@@ -112,8 +109,7 @@ TEST(SchemaTest, RefusesNewerDatabase) {
     ASSERT_OK(db);
     ASSERT_OK((*db)->Exec("INSERT INTO schema_version VALUES (999, 0)"));
   }
-  EXPECT_THAT(JobStore::Open(path).status(),
-              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("999")));
+  EXPECT_THAT(JobStore::Open(path).status(), StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("999")));
 }
 
 TEST(JobStoreTest, InsertSweepAssignsIdsAndRoundTrips) {
@@ -197,9 +193,7 @@ TEST(JobStoreTest, JobsCreatedInChunksAdvanceTheCursorOnceEach) {
   EXPECT_EQ(got->materialized_jobs, 2);
   EXPECT_EQ(got->job_count, 5);
 
-  ASSERT_OK(store.RunInTransaction([&] {
-    return store.UpdateSweepState(sweep.sweep_id, kSweepCancelled, 0);
-  }));
+  ASSERT_OK(store.RunInTransaction([&] { return store.UpdateSweepState(sweep.sweep_id, kSweepCancelled, 0); }));
   counts = store.CountJobs(sweep.sweep_id);
   ASSERT_OK(counts);
   EXPECT_EQ(counts->total, 5);
@@ -368,9 +362,7 @@ TEST(JobStoreTest, WorkersAndEvents) {
   w.last_seen_unix_ms = 1;
   ASSERT_OK(store.RunInTransaction([&] { return store.UpsertWorker(w); }));
   ASSERT_OK(store.RunInTransaction([&] { return store.TouchWorker("w1", 50, "[\"/m\"]"); }));
-  ASSERT_OK(store.RunInTransaction([&] {
-    return store.InsertEvent({5, 7, 0, "w1", "sweep_submitted", "x"});
-  }));
+  ASSERT_OK(store.RunInTransaction([&] { return store.InsertEvent({5, 7, 0, "w1", "sweep_submitted", "x"}); }));
   auto workers = store.ListWorkers();
   ASSERT_OK(workers);
   ASSERT_EQ(workers->size(), 1u);

@@ -276,8 +276,8 @@ ALTER TABLE sweeps ADD COLUMN layouts_proto BLOB NOT NULL DEFAULT x'';
 )sql";
 
 const std::vector<const char*>& Migrations() {
-  static const auto* const kMigrations = new std::vector<const char*>{
-      kTables, kViews, kTenants, kRequestsAndFiniteFlags, kMaterialization};
+  static const auto* const kMigrations =
+      new std::vector<const char*>{kTables, kViews, kTenants, kRequestsAndFiniteFlags, kMaterialization};
   return *kMigrations;
 }
 
@@ -360,8 +360,7 @@ absl::Status RefreshViews(Database* db) {
 }
 
 int64_t NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
       .count();
 }
 
@@ -370,15 +369,13 @@ int64_t NowMs() {
 int LatestSchemaVersion() { return static_cast<int>(Migrations().size()); }
 
 absl::StatusOr<int> SchemaVersion(Database* db) {
-  ASSIGN_OR_RETURN(Statement * exists,
-                   db->Prepare("SELECT count(*) FROM sqlite_master WHERE type='table' AND "
-                               "name='schema_version'"));
+  ASSIGN_OR_RETURN(Statement * exists, db->Prepare("SELECT count(*) FROM sqlite_master WHERE type='table' AND "
+                                                   "name='schema_version'"));
   ASSIGN_OR_RETURN(bool row, exists->Step());
   const bool has_table = row && exists->ColumnInt64(0) != 0;
   exists->Finish();
   if (!has_table) return 0;
-  ASSIGN_OR_RETURN(Statement * st,
-                   db->Prepare("SELECT COALESCE(MAX(version), 0) FROM schema_version"));
+  ASSIGN_OR_RETURN(Statement * st, db->Prepare("SELECT COALESCE(MAX(version), 0) FROM schema_version"));
   ASSIGN_OR_RETURN(row, st->Step());
   const int version = row ? static_cast<int>(st->ColumnInt64(0)) : 0;
   st->Finish();
@@ -386,15 +383,14 @@ absl::StatusOr<int> SchemaVersion(Database* db) {
 }
 
 absl::Status Migrate(Database* db) {
-  RETURN_IF_ERROR(db->Exec(
-      "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, "
-      "applied_unix_ms INTEGER NOT NULL)"));
+  RETURN_IF_ERROR(
+      db->Exec("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, "
+               "applied_unix_ms INTEGER NOT NULL)"));
   ASSIGN_OR_RETURN(int current, SchemaVersion(db));
   const int latest = LatestSchemaVersion();
   if (current > latest) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("database '", db->path(), "' has schema version ", current,
-                     ", newer than this binary's ", latest, "; upgrade ablate"));
+    return absl::FailedPreconditionError(absl::StrCat("database '", db->path(), "' has schema version ", current,
+                                                      ", newer than this binary's ", latest, "; upgrade ablate"));
   }
   for (int v = current + 1; v <= latest; ++v) {
     Transaction tx(db);

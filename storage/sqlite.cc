@@ -30,15 +30,13 @@ Statement& Statement::Bind(int index, double value) {
 }
 
 Statement& Statement::BindText(int index, absl::string_view value) {
-  int rc = sqlite3_bind_text64(stmt_, index, value.data(), value.size(), SQLITE_TRANSIENT,
-                               SQLITE_UTF8);
+  int rc = sqlite3_bind_text64(stmt_, index, value.data(), value.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
   if (rc != SQLITE_OK && bind_error_ == 0) bind_error_ = rc;
   return *this;
 }
 
 Statement& Statement::BindBlob(int index, absl::string_view value) {
-  int rc = sqlite3_bind_blob64(stmt_, index, value.empty() ? "" : value.data(), value.size(),
-                               SQLITE_TRANSIENT);
+  int rc = sqlite3_bind_blob64(stmt_, index, value.empty() ? "" : value.data(), value.size(), SQLITE_TRANSIENT);
   if (rc != SQLITE_OK && bind_error_ == 0) bind_error_ = rc;
   return *this;
 }
@@ -51,8 +49,7 @@ Statement& Statement::BindNull(int index) {
 
 absl::StatusOr<bool> Statement::Step() {
   if (bind_error_ != 0) {
-    return absl::InternalError(absl::StrCat("sqlite bind failed (", sqlite3_errstr(bind_error_),
-                                            ") in: ", sql_));
+    return absl::InternalError(absl::StrCat("sqlite bind failed (", sqlite3_errstr(bind_error_), ") in: ", sql_));
   }
   int rc = sqlite3_step(stmt_);
   if (rc == SQLITE_ROW) return true;
@@ -73,9 +70,7 @@ absl::Status Statement::Run() {
 
 int64_t Statement::ColumnInt64(int col) const { return sqlite3_column_int64(stmt_, col); }
 double Statement::ColumnDouble(int col) const { return sqlite3_column_double(stmt_, col); }
-bool Statement::ColumnIsNull(int col) const {
-  return sqlite3_column_type(stmt_, col) == SQLITE_NULL;
-}
+bool Statement::ColumnIsNull(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
 std::string Statement::ColumnText(int col) const {
   const unsigned char* p = sqlite3_column_text(stmt_, col);
   int n = sqlite3_column_bytes(stmt_, col);
@@ -87,11 +82,9 @@ std::string Statement::ColumnBlob(int col) const {
   return p == nullptr ? std::string() : std::string(static_cast<const char*>(p), n);
 }
 
-absl::StatusOr<std::unique_ptr<Database>> Database::Open(const std::string& path,
-                                                         const DatabaseOptions& options) {
+absl::StatusOr<std::unique_ptr<Database>> Database::Open(const std::string& path, const DatabaseOptions& options) {
   sqlite3* raw = nullptr;
-  int flags = options.read_only ? SQLITE_OPEN_READONLY
-                                : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+  int flags = options.read_only ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
   flags |= SQLITE_OPEN_NOMUTEX;
   int rc = sqlite3_open_v2(path.c_str(), &raw, flags, nullptr);
   if (rc != SQLITE_OK) {
@@ -106,8 +99,7 @@ absl::StatusOr<std::unique_ptr<Database>> Database::Open(const std::string& path
     absl::Status s = db->Exec("PRAGMA journal_mode=WAL");
     if (!s.ok()) return s;
   }
-  absl::Status s = db->Exec(options.synchronous_full ? "PRAGMA synchronous=FULL"
-                                                     : "PRAGMA synchronous=NORMAL");
+  absl::Status s = db->Exec(options.synchronous_full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
   if (!s.ok()) return s;
   s = db->Exec("PRAGMA foreign_keys=ON");
   if (!s.ok()) return s;
@@ -120,8 +112,7 @@ Database::~Database() {
 }
 
 absl::Status Database::Error(absl::string_view what, int rc) const {
-  std::string msg = absl::StrCat("sqlite error ", rc, " (", sqlite3_errmsg(db_), ") on '", path_,
-                                 "' in: ", what);
+  std::string msg = absl::StrCat("sqlite error ", rc, " (", sqlite3_errmsg(db_), ") on '", path_, "' in: ", what);
   int primary = rc & 0xff;
   if (primary == SQLITE_CORRUPT || primary == SQLITE_NOTADB) return absl::DataLossError(msg);
   if (primary == SQLITE_BUSY || primary == SQLITE_LOCKED) return absl::UnavailableError(msg);

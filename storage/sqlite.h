@@ -64,8 +64,7 @@ class Statement {
 
  private:
   friend class Database;
-  Statement(Database* db, sqlite3_stmt* stmt, std::string sql)
-      : db_(db), stmt_(stmt), sql_(std::move(sql)) {}
+  Statement(Database* db, sqlite3_stmt* stmt, std::string sql) : db_(db), stmt_(stmt), sql_(std::move(sql)) {}
   void Reset();
 
   Database* db_;
@@ -75,8 +74,8 @@ class Statement {
 };
 
 struct DatabaseOptions {
-  bool read_only = false;       // open without write access (reader connections)
-  int busy_timeout_ms = 10000;  // how long to wait for a lock held by another connection
+  bool read_only = false;         // open without write access (reader connections)
+  int busy_timeout_ms = 10000;    // how long to wait for a lock held by another connection
   bool synchronous_full = false;  // PRAGMA synchronous=FULL instead of NORMAL (WAL)
 };
 
@@ -84,8 +83,7 @@ class Database {
  public:
   // Opens or creates `path` in WAL mode with foreign keys on. Unavailable if the
   // file cannot be opened; DataLoss if it is not a database.
-  static absl::StatusOr<std::unique_ptr<Database>> Open(const std::string& path,
-                                                        const DatabaseOptions& options);
+  static absl::StatusOr<std::unique_ptr<Database>> Open(const std::string& path, const DatabaseOptions& options);
   ~Database();
   Database(const Database&) = delete;
   Database& operator=(const Database&) = delete;

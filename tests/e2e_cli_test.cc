@@ -27,8 +27,8 @@ std::string WriteSpec(E2eCluster& c, const std::string& name, const std::string&
   const std::string path = absl::StrCat(c.dir(), "/", name, ".yaml");
   std::ofstream(path) << "name: " << name << "\n"
                       << "models:\n  - {name: q24, path: " << c.model_dir() << "}\n"
-                      << "evaluations:\n  - {name: " << evaluation << ", perplexity: {dataset: "
-                      << c.dir() << "/text.raw, max_length: 64}}\n"
+                      << "evaluations:\n  - {name: " << evaluation << ", perplexity: {dataset: " << c.dir()
+                      << "/text.raw, max_length: 64}}\n"
                       << "ablations:\n  - baseline\n  - {layer_sweep: attention}\n"
                       << "execution: {lease_ttl_seconds: 5, max_attempts: 2}\n";
   return path;
@@ -89,8 +89,8 @@ TEST(E2eCliTest, SubmitWatchStatusResultsWorkers) {
   CommandResult csv = Ablate(c, {"results", absl::StrCat(id), "--format", "csv"});
   EXPECT_EQ(csv.exit_code, 0);
   EXPECT_EQ(std::count(csv.output.begin(), csv.output.end(), '\n'), 26) << csv.output;
-  CommandResult json = Ablate(c, {"results", absl::StrCat(id), "--format", "json", "--kind",
-                                  "layer_sweep", "--component", "attention", "--layer", "3"});
+  CommandResult json = Ablate(c, {"results", absl::StrCat(id), "--format", "json", "--kind", "layer_sweep",
+                                  "--component", "attention", "--layer", "3"});
   ASSERT_EQ(json.exit_code, 0) << json.output;
   auto rows = nlohmann::json::parse(json.output);
   ASSERT_EQ(rows.size(), 1u) << json.output;
@@ -131,8 +131,7 @@ TEST(E2eCliTest, SubmitWithTheSameRequestIdReturnsTheFirstSweep) {
   E2eCluster c("cli_request_id");
   ASSERT_OK(c.StartCoordinator());
   const std::string spec = WriteSpec(c, "keyed", "ppl");
-  CommandResult first =
-      Ablate(c, {"submit", spec, "--request-id", "retry-me-1", "--timeout-s", "120"});
+  CommandResult first = Ablate(c, {"submit", spec, "--request-id", "retry-me-1", "--timeout-s", "120"});
   ASSERT_EQ(first.exit_code, 0) << first.output;
   const int64_t id = SweepIdFrom(first.output);
   ASSERT_GT(id, 0) << first.output;
@@ -141,8 +140,7 @@ TEST(E2eCliTest, SubmitWithTheSameRequestIdReturnsTheFirstSweep) {
   EXPECT_EQ(SweepIdFrom(again.output), id) << again.output;
   EXPECT_EQ(*c.SqlInt("SELECT COUNT(*) FROM sweeps"), 1);
   // The same id for another spec is refused, not silently answered.
-  CommandResult other =
-      Ablate(c, {"submit", WriteSpec(c, "keyed-b", "ppl"), "--request-id", "retry-me-1"});
+  CommandResult other = Ablate(c, {"submit", WriteSpec(c, "keyed-b", "ppl"), "--request-id", "retry-me-1"});
   EXPECT_EQ(other.exit_code, 1) << other.output;
   EXPECT_THAT(other.output, HasSubstr("request_id 'retry-me-1' was already used"));
   EXPECT_EQ(*c.SqlInt("SELECT COUNT(*) FROM sweeps"), 1);
@@ -221,9 +219,8 @@ TEST(E2eCliTest, RunWithTheProductEvaluatorOnTheReferenceModel) {
                       << ", max_length: 128, num_tokens: 512}}\n"
                       << "ablations:\n  - baseline\n  - {group: [attention], mode: zero}\n";
   const std::string db = c.dir() + "/run.db";
-  CommandResult run =
-      Ablate(c, {"run", spec, "--db", db, "--workers", "2", "--format", "csv", "--no-progress", "--threads", "1"},
-             false);
+  CommandResult run = Ablate(
+      c, {"run", spec, "--db", db, "--workers", "2", "--format", "csv", "--no-progress", "--threads", "1"}, false);
   ASSERT_EQ(run.exit_code, 0) << run.output;
   EXPECT_THAT(run.output, HasSubstr("2 succeeded, 0 failed"));
   // Removing every attention branch of a trained transformer hurts perplexity.
@@ -259,8 +256,8 @@ TEST(E2eCliTest, RunWithAndWithoutReuseGivesTheSameResults) {
                       << "ablations:\n  - baseline\n  - {layer_sweep: layer}\n  - {layer_sweep: attention}\n";
   auto rows = [&](const std::string& reuse) {
     const std::string db = absl::StrCat(c.dir(), "/run-", reuse, ".db");
-    CommandResult run = Ablate(c, {"run", spec, "--db", db, "--format", "csv", "--no-progress", "--reuse", reuse},
-                               false);
+    CommandResult run =
+        Ablate(c, {"run", spec, "--db", db, "--format", "csv", "--no-progress", "--reuse", reuse}, false);
     EXPECT_EQ(run.exit_code, 0) << run.output;
     EXPECT_THAT(run.output, HasSubstr("17 succeeded, 0 failed"));
     std::vector<std::string> out;

@@ -1,11 +1,10 @@
 // e2e_cluster.cc: see e2e_cluster.h. TEST ONLY.
 #include "tests/e2e_cluster.h"
 
-#include <algorithm>
-
 #include <signal.h>
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -90,12 +89,18 @@ void E2eCluster::Connect() {
 
 absl::Status E2eCluster::StartCoordinator(const std::vector<std::string>& extra) {
   std::vector<std::string> argv = {Bin("coordinator/ablate-coordinator"),
-                                   "--db", db_path_,
-                                   "--listen", address(),
-                                   "--heartbeat-interval-ms", "100",
-                                   "--worker-timeout-ms", "1500",
-                                   "--expiry-scan-interval-ms", "100",
-                                   "--max-long-poll-ms", "500"};
+                                   "--db",
+                                   db_path_,
+                                   "--listen",
+                                   address(),
+                                   "--heartbeat-interval-ms",
+                                   "100",
+                                   "--worker-timeout-ms",
+                                   "1500",
+                                   "--expiry-scan-interval-ms",
+                                   "100",
+                                   "--max-long-poll-ms",
+                                   "500"};
   // Workers here heartbeat every 100 ms: a short re-claim hold after restarts
   // keeps crash tests quick (a test may pass its own).
   if (std::find(extra.begin(), extra.end(), "--reclaim-grace-ms") == extra.end()) {
@@ -133,13 +138,20 @@ void E2eCluster::StopCoordinator(int sig) {
 absl::StatusOr<Subprocess*> E2eCluster::StartWorker(const std::vector<std::string>& extra) {
   const int n = static_cast<int>(workers_.size()) + 1;
   std::vector<std::string> argv = {Bin("tests/ablate-test-worker"),
-                                   "--coordinator", address(),
-                                   "--name", absl::StrCat("e2e-worker-", n),
-                                   "--heartbeat-ms", "100",
-                                   "--lease-wait-ms", "500",
-                                   "--rpc-timeout-ms", "3000",
-                                   "--backoff-max-ms", "300",
-                                   "--report-retry-ms", "30000"};
+                                   "--coordinator",
+                                   address(),
+                                   "--name",
+                                   absl::StrCat("e2e-worker-", n),
+                                   "--heartbeat-ms",
+                                   "100",
+                                   "--lease-wait-ms",
+                                   "500",
+                                   "--rpc-timeout-ms",
+                                   "3000",
+                                   "--backoff-max-ms",
+                                   "300",
+                                   "--report-retry-ms",
+                                   "30000"};
   argv.insert(argv.end(), extra.begin(), extra.end());
   auto p = Subprocess::Start(argv, absl::StrCat(dir_, "/worker-", n, ".log"));
   if (!p.ok()) return p.status();
@@ -174,8 +186,7 @@ v1::SweepSpec E2eCluster::Spec500(int lease_ttl_seconds) const {
   return s;
 }
 
-v1::SweepSpec E2eCluster::SmallSpec(const std::vector<std::string>& evaluations,
-                                    int lease_ttl_seconds) const {
+v1::SweepSpec E2eCluster::SmallSpec(const std::vector<std::string>& evaluations, int lease_ttl_seconds) const {
   v1::SweepSpec s;
   s.set_name("e2e-small");
   v1::ModelSpec* m = s.add_models();
@@ -277,8 +288,7 @@ bool E2eCluster::WaitForSweepEnd(int64_t sweep_id, absl::Duration timeout, v1::S
       timeout);
 }
 
-absl::StatusOr<std::vector<std::vector<std::string>>> E2eCluster::SqlRows(
-    const std::string& sql) const {
+absl::StatusOr<std::vector<std::vector<std::string>>> E2eCluster::SqlRows(const std::string& sql) const {
   sqlite3* db = nullptr;
   if (sqlite3_open_v2(db_path_.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
     std::string err = db ? sqlite3_errmsg(db) : "out of memory";
@@ -328,8 +338,7 @@ std::string E2eCluster::Logs() const {
   return out;
 }
 
-CommandResult E2eCluster::RunAblate(const std::vector<std::string>& args, bool with_address,
-                                    absl::Duration timeout) {
+CommandResult E2eCluster::RunAblate(const std::vector<std::string>& args, bool with_address, absl::Duration timeout) {
   std::vector<std::string> argv = {absl::StrCat(ABLATE_BINARY_DIR, "/cli/ablate")};
   argv.insert(argv.end(), args.begin(), args.end());
   if (with_address) argv.insert(argv.end(), {"--coordinator", address()});

@@ -65,8 +65,7 @@ class E2eCluster {
   v1::SweepSpec Spec500(int lease_ttl_seconds = 2) const;
   // A small sweep: baseline + attention layer sweep (25 conditions) x the given
   // evaluations (names steer the test evaluator: "fail", "hang").
-  v1::SweepSpec SmallSpec(const std::vector<std::string>& evaluations,
-                          int lease_ttl_seconds = 2) const;
+  v1::SweepSpec SmallSpec(const std::vector<std::string>& evaluations, int lease_ttl_seconds = 2) const;
 
   absl::StatusOr<int64_t> Submit(const v1::SweepSpec& spec);
   absl::StatusOr<v1::SweepInfo> GetSweep(int64_t sweep_id);

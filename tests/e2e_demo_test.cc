@@ -40,12 +40,12 @@ TEST(E2eDemoTest, DemoStudyWithSeparateCoordinatorAndWorkerProcesses) {
   }
   E2eCluster c("demo_processes");
   ASSERT_OK(c.StartCoordinator());
-  std::vector<std::unique_ptr<Subprocess>> workers;
+  std::vector<std::unique_ptr<Subprocess> > workers;
   for (int i = 0; i < 2; ++i) {
-    auto w = Subprocess::Start({absl::StrCat(ABLATE_BINARY_DIR, "/worker/runtime/ablate-worker"),
-                                "--coordinator", c.address(), "--device", "cpu", "--threads", "1",
-                                "--max-jobs-per-lease", "4", "--heartbeat-ms", "500"},
-                               absl::StrCat(c.dir(), "/worker-", i, ".log"));
+    auto w = Subprocess::Start(
+        {absl::StrCat(ABLATE_BINARY_DIR, "/worker/runtime/ablate-worker"), "--coordinator", c.address(), "--device",
+         "cpu", "--threads", "1", "--max-jobs-per-lease", "4", "--heartbeat-ms", "500"},
+        absl::StrCat(c.dir(), "/worker-", i, ".log"));
     ASSERT_OK(w.status());
     workers.push_back(*std::move(w));
   }
@@ -76,8 +76,8 @@ TEST(E2eDemoTest, DemoStudyWithSeparateCoordinatorAndWorkerProcesses) {
                       " AND NOT EXISTS (SELECT 1 FROM results r WHERE r.job_id = j.job_id)"),
             0);
 
-  CommandResult csv = c.RunAblate({"results", absl::StrCat(sweep), "--format", "csv", "--evaluation",
-                                   "heldout-ppl", "--metric", "perplexity", "--kind", "group"});
+  CommandResult csv = c.RunAblate({"results", absl::StrCat(sweep), "--format", "csv", "--evaluation", "heldout-ppl",
+                                   "--metric", "perplexity", "--kind", "group"});
   ASSERT_EQ(csv.exit_code, 0) << csv.output;
   std::map<std::string, double> ratio;  // "model condition" -> ratio
   for (absl::string_view line : absl::StrSplit(csv.output, '\n')) {

@@ -2,20 +2,19 @@
 // with the test-only evaluator: in-process coordinator on a SQLite file, the
 // sweep submitted over loopback gRPC, local WorkerRuntimes on threads,
 // progress, results with ratios, failed jobs reported with their errors.
-#include "cli/sweep_embedded.h"
-
 #include <atomic>
 #include <filesystem>
-#include <thread>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 #include "absl/strings/str_cat.h"
-#include "gmock/gmock.h"
-#include "gtest/gtest.h"
 #include "cli/submit_request.h"
 #include "cli/sweep_client.h"
+#include "cli/sweep_embedded.h"
 #include "coordinator/coordinator_server.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
 #include "spec/spec_parser.h"
 #include "tests/test_evaluator.h"
 #include "tests/testing/status_matchers.h"
@@ -32,8 +31,7 @@ class EmbeddedRunTest : public ::testing::Test {
   void SetUp() override {
     dir_ = ::ablate::testing::MakeTempDir("ablate-embedded");
     std::filesystem::create_directories(dir_ + "/q24");
-    std::ofstream(dir_ + "/q24/config.json")
-        << R"({"model_type": "qwen2", "hidden_size": 64, "intermediate_size": 128,
+    std::ofstream(dir_ + "/q24/config.json") << R"({"model_type": "qwen2", "hidden_size": 64, "intermediate_size": 128,
               "num_attention_heads": 4, "num_key_value_heads": 2, "num_hidden_layers": 24,
               "vocab_size": 256})";
     std::ofstream(dir_ + "/text.raw") << "hello\n";
@@ -41,8 +39,8 @@ class EmbeddedRunTest : public ::testing::Test {
   std::string WriteSpec(const std::string& evals) {
     const std::string path = dir_ + "/spec.yaml";
     std::ofstream(path) << "name: embedded\nmodels:\n  - {name: q24, path: q24}\n"
-                        << "evaluations:\n" << evals
-                        << "ablations:\n  - baseline\n  - {layer_sweep: attention}\n"
+                        << "evaluations:\n"
+                        << evals << "ablations:\n  - baseline\n  - {layer_sweep: attention}\n"
                         << "execution: {lease_ttl_seconds: 5, max_attempts: 2}\n";
     return path;
   }
@@ -77,9 +75,9 @@ TEST_F(EmbeddedRunTest, RunsTheSweepOnLocalWorkersAndReturnsResults) {
 }
 
 TEST_F(EmbeddedRunTest, FailedJobsComeBackWithTheirErrors) {
-  auto spec = spec::LoadSweepSpec(
-      WriteSpec("  - {name: ppl, perplexity: {dataset: text.raw}}\n"
-                "  - {name: ppl-fail, perplexity: {dataset: text.raw}}\n"));
+  auto spec =
+      spec::LoadSweepSpec(WriteSpec("  - {name: ppl, perplexity: {dataset: text.raw}}\n"
+                                    "  - {name: ppl-fail, perplexity: {dataset: text.raw}}\n"));
   ASSERT_OK(spec.status());
   EmbeddedRunOptions opts;
   opts.db_path = dir_ + "/ablate.db";
@@ -161,8 +159,8 @@ TEST_F(EmbeddedRunTest, InterruptStopsCleanlyAndTheSameRunResumes) {
   const absl::Time t0 = absl::Now();
   auto r = RunSweepEmbedded(*spec, "", opts, slow, progress);
   ctrl_c.join();
-  EXPECT_THAT(r, ::ablate::testing::StatusIs(absl::StatusCode::kCancelled,
-                                             HasSubstr("run the same command again to resume")));
+  EXPECT_THAT(
+      r, ::ablate::testing::StatusIs(absl::StatusCode::kCancelled, HasSubstr("run the same command again to resume")));
   EXPECT_LT(absl::Now() - t0, absl::Seconds(5));
   interrupt.store(false);
   auto resumed = RunSweepEmbedded(*spec, "", opts, TestFactory(), progress);
@@ -178,13 +176,13 @@ TEST_F(EmbeddedRunTest, AMissingEvaluatorStopsBeforeAnythingStarts) {
   EmbeddedRunOptions opts;
   opts.db_path = dir_ + "/never.db";
   std::ostringstream progress;
-  auto r = RunSweepEmbedded(*spec, "", opts,
-                            [](const std::string&, int) -> absl::StatusOr<std::unique_ptr<worker::Evaluator>> {
-                              return absl::FailedPreconditionError("no evaluator");
-                            },
-                            progress);
-  EXPECT_THAT(r, ::ablate::testing::StatusIs(absl::StatusCode::kFailedPrecondition,
-                                             HasSubstr("no evaluator")));
+  auto r = RunSweepEmbedded(
+      *spec, "", opts,
+      [](const std::string&, int) -> absl::StatusOr<std::unique_ptr<worker::Evaluator>> {
+        return absl::FailedPreconditionError("no evaluator");
+      },
+      progress);
+  EXPECT_THAT(r, ::ablate::testing::StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("no evaluator")));
   EXPECT_FALSE(std::filesystem::exists(opts.db_path));
 }
 

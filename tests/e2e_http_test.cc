@@ -21,11 +21,11 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "auth/token.h"
 #include "gmock/gmock.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
-#include "auth/token.h"
 #include "tests/e2e_cluster.h"
 
 namespace ablate::testing {
@@ -76,9 +76,7 @@ class E2eHttpTest : public ::testing::Test {
     return json::parse(r->body, nullptr, /*allow_exceptions=*/false);
   }
 
-  std::string Url(const std::string& path) const {
-    return absl::StrCat("http://127.0.0.1:", http_port_, path);
-  }
+  std::string Url(const std::string& path) const { return absl::StrCat("http://127.0.0.1:", http_port_, path); }
 
   E2eCluster cluster_;
   int http_port_ = 0;
@@ -110,8 +108,7 @@ TEST_F(E2eHttpTest, ApiMetricsAndHealthOfARealSweep) {
   size_t seen = 0;
   std::string after;
   for (int pages = 0; pages < 100; ++pages) {
-    json page = GetJson("/api/v1/sweeps/" + id + "/results?page_size=7" +
-                        (after.empty() ? "" : "&after=" + after));
+    json page = GetJson("/api/v1/sweeps/" + id + "/results?page_size=7" + (after.empty() ? "" : "&after=" + after));
     for (const auto& row : page["rows"]) {
       ASSERT_LT(seen, grpc_rows->size());
       EXPECT_EQ(row["result_id"], std::to_string((*grpc_rows)[seen].result_id()));
@@ -160,11 +157,11 @@ TEST_F(E2eHttpTest, ApiMetricsAndHealthOfARealSweep) {
   auto metrics = http_->Get("/metrics");
   ASSERT_TRUE(metrics);
   ASSERT_EQ(metrics->status, 200);
-  for (const char* name : {"ablate_leases_granted_total", "ablate_jobs_ended_total{state=\"succeeded\"}",
-                           "ablate_lease_latency_seconds_bucket", "ablate_job_completion_seconds_count",
-                           "ablate_commit_latency_seconds_sum", "ablate_expansion_seconds_count 1",
-                           "ablate_workers_alive 1", "ablate_worker_loaded_models{worker=",
-                           "ablate_worker_tokens_per_second{worker="}) {
+  for (const char* name :
+       {"ablate_leases_granted_total", "ablate_jobs_ended_total{state=\"succeeded\"}",
+        "ablate_lease_latency_seconds_bucket", "ablate_job_completion_seconds_count",
+        "ablate_commit_latency_seconds_sum", "ablate_expansion_seconds_count 1", "ablate_workers_alive 1",
+        "ablate_worker_loaded_models{worker=", "ablate_worker_tokens_per_second{worker="}) {
     EXPECT_THAT(metrics->body, HasSubstr(name));
   }
   if (Shell("command -v promtool").first != 0) {
@@ -201,8 +198,8 @@ TEST_F(E2eHttpTest, ApiMetricsAndHealthOfARealSweep) {
   EXPECT_EQ(healthz->status, 200);
 
   // grpc.health.v1 on the gRPC port.
-  auto stub = grpc::health::v1::Health::NewStub(
-      grpc::CreateChannel(cluster_.address(), grpc::InsecureChannelCredentials()));
+  auto stub =
+      grpc::health::v1::Health::NewStub(grpc::CreateChannel(cluster_.address(), grpc::InsecureChannelCredentials()));
   grpc::health::v1::HealthCheckRequest req;
   grpc::health::v1::HealthCheckResponse resp;
   auto ctx = Ctx(absl::Seconds(5));
@@ -221,8 +218,7 @@ TEST_F(E2eHttpTest, DashboardUpdatesWithoutReloadInHeadlessChromium) {
   }
   StartWithHttp();
   // Slow jobs: ~25 jobs of 400 ms, one at a time, so the page sees them land.
-  ASSERT_TRUE(
-      cluster_.StartWorker({"--sleep-ms", "400", "--max-jobs-per-lease", "1", "--metric", "perplexity"}).ok());
+  ASSERT_TRUE(cluster_.StartWorker({"--sleep-ms", "400", "--max-jobs-per-lease", "1", "--metric", "perplexity"}).ok());
   absl::StatusOr<int64_t> sweep = cluster_.Submit(cluster_.SmallSpec({"ppl"}, 30));
   ASSERT_TRUE(sweep.ok()) << sweep.status();
   absl::StatusOr<v1::SweepInfo> submitted = cluster_.GetSweep(*sweep);
@@ -230,10 +226,9 @@ TEST_F(E2eHttpTest, DashboardUpdatesWithoutReloadInHeadlessChromium) {
   // Every layer of the sweep (all jobs but the baseline) becomes a heatmap
   // cell on the open page, drawn by the report library under the page's CSP.
   const int64_t layers = submitted->counts().total() - 1;
-  auto [code, out] = Shell(absl::StrCat(python, " ", ABLATE_SOURCE_DIR, "/tests/dashboard_cdp.py",
-                                      " --chromium chromium --timeout 60 --marks ", layers,
-                                      " --mark-selector '#figures [data-mark=\"heatmap\"]' --url ",
-                                      Url("/sweeps/" + std::to_string(*sweep))));
+  auto [code, out] = Shell(absl::StrCat(
+      python, " ", ABLATE_SOURCE_DIR, "/tests/dashboard_cdp.py", " --chromium chromium --timeout 60 --marks ", layers,
+      " --mark-selector '#figures [data-mark=\"heatmap\"]' --url ", Url("/sweeps/" + std::to_string(*sweep))));
   if (code == 77) GTEST_SKIP() << out;
   ASSERT_EQ(code, 0) << out << cluster_.Logs();
   std::cout << "dashboard_cdp.py: " << out;
@@ -264,19 +259,19 @@ TEST_F(E2eHttpTest, AuthFileScopesEveryRouteAndTheDashboardSignsIn) {
   {
     std::ofstream f(auth_file);
     f << "tokens:\n";
-    for (const auto& [token, tenant, role] : std::vector<std::array<std::string, 3>>{
-             {admin, "ops", "admin"}, {alice, "team-a", "submitter"}, {bob, "team-b", "submitter"},
-             {worker, "ops", "worker"}}) {
-      f << "  - {sha256: " << auth::Sha256Hex(token) << ", tenant: " << tenant << ", role: " << role
-        << "}\n";
+    for (const auto& [token, tenant, role] : std::vector<std::array<std::string, 3>>{{admin, "ops", "admin"},
+                                                                                     {alice, "team-a", "submitter"},
+                                                                                     {bob, "team-b", "submitter"},
+                                                                                     {worker, "ops", "worker"}}) {
+      f << "  - {sha256: " << auth::Sha256Hex(token) << ", tenant: " << tenant << ", role: " << role << "}\n";
     }
   }
   const std::string worker_token_file = cluster_.dir() + "/worker.token";
   std::ofstream(worker_token_file) << worker << "\n";
   StartWithHttp({"--auth-file", auth_file});
   ASSERT_TRUE(cluster_
-                  .StartWorker({"--token-file", worker_token_file, "--sleep-ms", "300",
-                                "--max-jobs-per-lease", "1", "--metric", "perplexity"})
+                  .StartWorker({"--token-file", worker_token_file, "--sleep-ms", "300", "--max-jobs-per-lease", "1",
+                                "--metric", "perplexity"})
                   .ok());
   auto submit = [&](const std::string& token, const std::string& name) -> int64_t {
     v1::SubmitSweepRequest req;
@@ -300,8 +295,8 @@ TEST_F(E2eHttpTest, AuthFileScopesEveryRouteAndTheDashboardSignsIn) {
   ASSERT_TRUE(shell);
   EXPECT_EQ(shell->status, 200);
   EXPECT_THAT(shell->body, HasSubstr("id=\"token-input\""));
-  for (const std::string& path : std::vector<std::string>{"/api/v1/sweeps", "/api/v1/sweeps/" + ida, "/sweeps/" + ida + "/figures",
-                                  "/api/v1/workers", "/metrics"}) {
+  for (const std::string& path : std::vector<std::string>{
+           "/api/v1/sweeps", "/api/v1/sweeps/" + ida, "/sweeps/" + ida + "/figures", "/api/v1/workers", "/metrics"}) {
     auto r = http_->Get(path.c_str());
     ASSERT_TRUE(r) << path;
     EXPECT_EQ(r->status, 401) << path;
@@ -321,8 +316,8 @@ TEST_F(E2eHttpTest, AuthFileScopesEveryRouteAndTheDashboardSignsIn) {
   EXPECT_THAT(other_figures->body, Not(HasSubstr("bob")));
   // Workers belong to the operators' tenant: the admin sees them, Alice does not.
   EXPECT_EQ(GetJson("/api/v1/workers", 200, alice)["workers"].size(), 0u);
-  ASSERT_TRUE(E2eCluster::WaitFor(
-      [&] { return GetJson("/api/v1/workers", 200, admin)["workers"].size() == 1u; }, absl::Seconds(10)));
+  ASSERT_TRUE(E2eCluster::WaitFor([&] { return GetJson("/api/v1/workers", 200, admin)["workers"].size() == 1u; },
+                                  absl::Seconds(10)));
   // /metrics shows every tenant: admin only.
   auto m_alice = http_->Get("/metrics", {{"Authorization", "Bearer " + alice}});
   ASSERT_TRUE(m_alice);
@@ -342,10 +337,9 @@ TEST_F(E2eHttpTest, AuthFileScopesEveryRouteAndTheDashboardSignsIn) {
   std::ofstream(alice_file) << alice << "\n";
   absl::StatusOr<v1::SweepInfo> info = cluster_.GetSweep(a);  // the cluster's stub has no token
   EXPECT_FALSE(info.ok());
-  auto [code, out] = Shell(absl::StrCat(python, " ", ABLATE_SOURCE_DIR, "/tests/dashboard_cdp.py",
-                                      " --chromium chromium --timeout 60 --token-file ", alice_file,
-                                      " --marks 24 --mark-selector '#figures [data-mark=\"heatmap\"]' --url ",
-                                      Url("/sweeps/" + ida)));
+  auto [code, out] = Shell(absl::StrCat(
+      python, " ", ABLATE_SOURCE_DIR, "/tests/dashboard_cdp.py", " --chromium chromium --timeout 60 --token-file ",
+      alice_file, " --marks 24 --mark-selector '#figures [data-mark=\"heatmap\"]' --url ", Url("/sweeps/" + ida)));
   if (code == 77) GTEST_SKIP() << out;
   ASSERT_EQ(code, 0) << out << cluster_.Logs();
   std::cout << "dashboard_cdp.py: " << out;

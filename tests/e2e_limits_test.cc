@@ -26,8 +26,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
-#include "grpcpp/generic/generic_stub.h"
 #include "gmock/gmock.h"
+#include "grpcpp/generic/generic_stub.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
 #include "tests/e2e_cluster.h"
@@ -52,9 +52,7 @@ int64_t RssKb(pid_t pid) {
   return -1;
 }
 
-void WriteFile(const std::string& path, const std::string& text) {
-  std::ofstream(path, std::ios::binary) << text;
-}
+void WriteFile(const std::string& path, const std::string& text) { std::ofstream(path, std::ios::binary) << text; }
 
 std::string Qwen2Config(int64_t layers) {
   return absl::StrCat(R"({"model_type":"qwen2","vocab_size":64,"hidden_size":16,)",
@@ -229,8 +227,7 @@ TEST_F(LimitsTest, CompleteJobOverTheLimitsIsRefusedAndNonFiniteValuesAreKept) {
   add("acc", 0.5);
   s = c_.worker_api().CompleteJob(Ctx().get(), odd, &resp);
   ASSERT_TRUE(s.ok()) << s.error_message();
-  auto rows = c_.SqlRows(
-      "SELECT metric, is_finite, COALESCE(value_class, '') FROM result_rows ORDER BY metric");
+  auto rows = c_.SqlRows("SELECT metric, is_finite, COALESCE(value_class, '') FROM result_rows ORDER BY metric");
   ASSERT_TRUE(rows.ok()) << rows.status();
   ASSERT_EQ(rows->size(), 4u);
   EXPECT_EQ((*rows)[0], (std::vector<std::string>{"acc", "1", ""}));
@@ -343,8 +340,7 @@ TEST_F(LimitsTest, ConfigErrorsNeverEchoFileBytes) {
   std::filesystem::create_directories(d);
   for (const std::string& text :
        {std::string(R"({"model_type": "qwen2", "vocab_size": "TOPSECRET-1"})"),
-        std::string(R"({"model_type": "TOPSECRET 2 with spaces"})"),
-        std::string("TOPSECRET-3 not json at all"),
+        std::string(R"({"model_type": "TOPSECRET 2 with spaces"})"), std::string("TOPSECRET-3 not json at all"),
         std::string(R"({"model_type":"qwen2","vocab_size":64,"hidden_size":16,"intermediate_size":32,)"
                     R"("num_hidden_layers":12,"num_attention_heads":2,"layer_types":["TOPSECRET-4"]})")}) {
     WriteFile(d + "/config.json", text);
@@ -386,8 +382,7 @@ TEST_F(LimitsTest, GarbageRequestBytes) {
   // UNIMPLEMENTED and no message (docs/limits.md documents this; the CLI
   // describes such a status instead of printing an empty line). Pinned here so
   // that a gRPC upgrade that changes it is noticed and the docs updated.
-  std::cerr << "garbage request: code " << status.error_code() << " message '" << status.error_message()
-            << "'\n";
+  std::cerr << "garbage request: code " << status.error_code() << " message '" << status.error_message() << "'\n";
   EXPECT_EQ(status.error_code(), grpc::StatusCode::UNIMPLEMENTED);
   EXPECT_EQ(status.error_message(), "");
   // The coordinator is unharmed.

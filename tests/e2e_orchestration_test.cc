@@ -25,8 +25,7 @@ using ::testing::HasSubstr;
 void ExpectExactlyOneCorrectResultPerJob(E2eCluster& c, int64_t sweep, int64_t jobs) {
   const std::string s = absl::StrCat(sweep);
   EXPECT_EQ(*c.SqlInt("SELECT COUNT(*) FROM jobs WHERE sweep_id = " + s), jobs);
-  EXPECT_EQ(*c.SqlInt("SELECT COUNT(*) FROM jobs WHERE sweep_id = " + s + " AND state = 3"), jobs)
-      << c.Logs();
+  EXPECT_EQ(*c.SqlInt("SELECT COUNT(*) FROM jobs WHERE sweep_id = " + s + " AND state = 3"), jobs) << c.Logs();
   EXPECT_EQ(*c.SqlInt("SELECT COUNT(*) FROM job_results WHERE sweep_id = " + s), jobs);
   EXPECT_EQ(*c.SqlInt("SELECT COUNT(DISTINCT job_id) FROM results WHERE sweep_id = " + s), jobs);
   EXPECT_EQ(*c.SqlInt("SELECT COUNT(*) FROM results WHERE sweep_id = " + s), jobs);
@@ -137,7 +136,7 @@ TEST(E2eOrchestrationTest, CoordinatorKilledMidSweepResumesWithNoResultLostOrDup
   EXPECT_GT(before, 50);
   EXPECT_LT(before, 500) << "the sweep finished before the crash; nothing was tested";
   absl::SleepFor(absl::Milliseconds(500));  // workers see the outage and back off
-  ASSERT_OK(c.StartCoordinator());           // same DB file, same port
+  ASSERT_OK(c.StartCoordinator());          // same DB file, same port
   v1::SweepInfo info;
   ASSERT_TRUE(c.WaitForSweepEnd(*sweep, absl::Seconds(90), &info)) << c.Logs();
   EXPECT_EQ(info.state(), v1::SWEEP_DONE);
@@ -150,8 +149,7 @@ TEST(E2eOrchestrationTest, CoordinatorKilledWhileCreatingJobsResumesWithoutDupli
   E2eCluster c("kill_while_creating");
   // The 500-job sweep is created in the background, 40 jobs a transaction, at
   // most 60 ahead of the workers: the kill lands mid-creation.
-  const std::vector<std::string> flags = {"--materialize-above-jobs", "100",
-                                          "--materialize-chunk-jobs", "40",
+  const std::vector<std::string> flags = {"--materialize-above-jobs", "100", "--materialize-chunk-jobs", "40",
                                           "--materialize-ahead-jobs", "60"};
   ASSERT_OK(c.StartCoordinator(flags));
   for (int i = 0; i < 3; ++i) ASSERT_OK(c.StartWorker({"--sleep-ms", "5"}).status());

@@ -48,23 +48,24 @@ std::string WriteSpec(const E2eCluster& c) {
   const std::string data = absl::StrCat(ABLATE_SOURCE_DIR, "/examples/data/fortunes-heldout.txt");
   const std::string evals = SharedPath("data/evals");
   const std::string spec = c.dir() + "/report.yaml";
-  std::ofstream(spec) << "name: report-e2e\nmodels:\n"
-                      << "  - {name: \"" << kHostile << "\", path: " << models << "qwen2-fortunes}\n"
-                      << "  - {name: qwen3_5-fortunes, path: " << models << "qwen3_5-fortunes}\n"
-                      << "mode_defaults:\n  - {family: qwen3_5, mode: skip_layer}\n"
-                      << "  - {family: qwen2, mode: skip_layer}\n"
-                      << "evaluations:\n"
-                      << "  - {name: ppl, perplexity: {dataset: " << data
-                      << ", max_length: 64, num_tokens: 256, drift: true, batch_size: 8}}\n"
-                      << "  - {name: piqa, optional: true, multiple_choice: {task: piqa, path: " << evals
-                      << "/piqa_official, limit: 6, bootstrap: true, batch_size: 8}}\n"
-                      << "ablations:\n  - baseline\n"
-                      << "  - {group: [attention, linear_attention], skip_missing: true}\n"
-                      << "  - {layer_sweep: layer, mode: skip_layer}\n"
-                      << "  - {positional: layer, mode: skip_layer}\n"
-                      << "  - {name: random, models: [qwen3_5-fortunes], random: {match: attention, trials: 2, seed: 0}}\n"
-                      << "  - {name: random, mode: skip_layer, random: {count: 2, trials: 2, seed: 0}}\n"
-                      << "execution: {max_attempts: 1}\n";
+  std::ofstream(spec)
+      << "name: report-e2e\nmodels:\n"
+      << "  - {name: \"" << kHostile << "\", path: " << models << "qwen2-fortunes}\n"
+      << "  - {name: qwen3_5-fortunes, path: " << models << "qwen3_5-fortunes}\n"
+      << "mode_defaults:\n  - {family: qwen3_5, mode: skip_layer}\n"
+      << "  - {family: qwen2, mode: skip_layer}\n"
+      << "evaluations:\n"
+      << "  - {name: ppl, perplexity: {dataset: " << data
+      << ", max_length: 64, num_tokens: 256, drift: true, batch_size: 8}}\n"
+      << "  - {name: piqa, optional: true, multiple_choice: {task: piqa, path: " << evals
+      << "/piqa_official, limit: 6, bootstrap: true, batch_size: 8}}\n"
+      << "ablations:\n  - baseline\n"
+      << "  - {group: [attention, linear_attention], skip_missing: true}\n"
+      << "  - {layer_sweep: layer, mode: skip_layer}\n"
+      << "  - {positional: layer, mode: skip_layer}\n"
+      << "  - {name: random, models: [qwen3_5-fortunes], random: {match: attention, trials: 2, seed: 0}}\n"
+      << "  - {name: random, mode: skip_layer, random: {count: 2, trials: 2, seed: 0}}\n"
+      << "execution: {max_attempts: 1}\n";
   return spec;
 }
 
@@ -86,8 +87,7 @@ std::map<std::string, int64_t> ExpectedMarks(const E2eCluster& c) {
       {"resilience-point", count("kind = 6 AND metric = 'perplexity' AND ratio IS NOT NULL")},
       {"drift-kl", count("kind != 1 AND metric = 'kl_mean' AND value IS NOT NULL")},
       {"drift-top1", count("kind != 1 AND metric = 'top1_agreement' AND value IS NOT NULL")},
-      {"accuracy-delta",
-       count("kind != 1 AND value IS NOT NULL AND metric IN ('acc_diff', 'acc_norm_diff')")},
+      {"accuracy-delta", count("kind != 1 AND value IS NOT NULL AND metric IN ('acc_diff', 'acc_norm_diff')")},
   };
 }
 
@@ -108,8 +108,9 @@ TEST(E2eReportTest, ReportOfARealSweepRendersInChromium) {
   }
   E2eCluster c("report");
   const std::string spec = WriteSpec(c);
-  CommandResult run = c.RunAblate({"run", spec, "--db", c.db_path(), "--workers", "2", "--no-progress",
-                                   "--format", "csv"}, false, absl::Seconds(300));
+  CommandResult run =
+      c.RunAblate({"run", spec, "--db", c.db_path(), "--workers", "2", "--no-progress", "--format", "csv"}, false,
+                  absl::Seconds(300));
   ASSERT_EQ(run.exit_code, 0) << run.output;
   const bool with_eval_data = std::filesystem::exists(SharedPath("data/evals/piqa_official"));
 

@@ -2,11 +2,11 @@
 // models (vocab 512) with a byte-level tokenizer: perplexity protocols, drift,
 // batch-size invariance, errors, cancellation, diagnostics, generation and
 // multiple choice on a few real items.
+#include <c10/core/InferenceMode.h>
+
 #include <cmath>
 #include <filesystem>
 #include <fstream>
-
-#include <c10/core/InferenceMode.h>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -80,7 +80,7 @@ TEST_F(EvaluatorTest, RollingPerplexityMatchesDirectComputation) {
   EXPECT_EQ(r.tokens_evaluated(), 200);
   EXPECT_NE(FindMetric(r, "word_perplexity"), nullptr);
   EXPECT_NE(FindMetric(r, "bits_per_byte"), nullptr);
-  EXPECT_EQ(Value(r, "kl_mean"), 0.0);          // an un-ablated job is its own baseline
+  EXPECT_EQ(Value(r, "kl_mean"), 0.0);  // an un-ablated job is its own baseline
   EXPECT_EQ(Value(r, "top1_agreement"), 1.0);
   EXPECT_EQ(r.checkpoint_fingerprint().size(), 64u);
   EXPECT_EQ(r.dataset_fingerprint().size(), 64u);
@@ -119,8 +119,8 @@ TEST_F(EvaluatorTest, RollingPerplexityMatchesDirectComputation) {
 
 TEST_F(EvaluatorTest, AblatedJobDriftsFromBaseline) {
   const v1::JobResult base = MustRun(JobFor(dir_, Perplexity(v1::FIRST_N, 0, 128, true)));
-  const v1::JobResult abl = MustRun(JobFor(dir_, Perplexity(v1::FIRST_N, 0, 128, true),
-                                           {MakeTarget(1, v1::ATTENTION, v1::ZERO)}));
+  const v1::JobResult abl =
+      MustRun(JobFor(dir_, Perplexity(v1::FIRST_N, 0, 128, true), {MakeTarget(1, v1::ATTENTION, v1::ZERO)}));
   EXPECT_GT(Value(abl, "kl_mean"), 1e-4);
   EXPECT_LE(Value(abl, "top1_agreement"), 1.0);
   EXPECT_NE(Value(abl, "perplexity"), Value(base, "perplexity"));
@@ -132,9 +132,8 @@ TEST_F(EvaluatorTest, AblatedJobDriftsFromBaseline) {
   auto uncached = CreateLmEvaluator({.device = "cpu", .max_baseline_cache_bytes = 0});
   ASSERT_TRUE(uncached.ok());
   RecordingContext ctx;
-  auto fresh = (*uncached)->Evaluate(JobFor(dir_, Perplexity(v1::FIRST_N, 0, 128, true),
-                                            {MakeTarget(1, v1::ATTENTION, v1::ZERO)}),
-                                     ctx);
+  auto fresh = (*uncached)->Evaluate(
+      JobFor(dir_, Perplexity(v1::FIRST_N, 0, 128, true), {MakeTarget(1, v1::ATTENTION, v1::ZERO)}), ctx);
   ASSERT_TRUE(fresh.ok()) << fresh.status();
   EXPECT_FALSE(nlohmann::json::parse(FindMetric(*fresh, "perplexity")->detail_json())["baseline_from_cache"]);
   EXPECT_NEAR(Value(*fresh, "kl_mean"), Value(abl, "kl_mean"), 1e-6);
@@ -161,10 +160,10 @@ TEST_F(EvaluatorTest, FirstNClamp) {
 
 TEST_F(EvaluatorTest, SameNumbersAtBatchOneAndEight) {
   for (bool drift : {false, true}) {
-    const v1::JobResult b1 = MustRun(JobFor(dir_, Perplexity(v1::SLIDING, 48, 300, drift, 1),
-                                            {MakeTarget(2, v1::MLP, v1::ZERO)}));
-    const v1::JobResult b8 = MustRun(JobFor(dir_, Perplexity(v1::SLIDING, 48, 300, drift, 8),
-                                            {MakeTarget(2, v1::MLP, v1::ZERO)}));
+    const v1::JobResult b1 =
+        MustRun(JobFor(dir_, Perplexity(v1::SLIDING, 48, 300, drift, 1), {MakeTarget(2, v1::MLP, v1::ZERO)}));
+    const v1::JobResult b8 =
+        MustRun(JobFor(dir_, Perplexity(v1::SLIDING, 48, 300, drift, 8), {MakeTarget(2, v1::MLP, v1::ZERO)}));
     EXPECT_NEAR(Value(b1, "nll_mean"), Value(b8, "nll_mean"), 1e-6);
     if (drift) {
       EXPECT_NEAR(Value(b1, "kl_mean"), Value(b8, "kl_mean"), 1e-6);
@@ -175,9 +174,8 @@ TEST_F(EvaluatorTest, SameNumbersAtBatchOneAndEight) {
 
 TEST_F(EvaluatorTest, UnknownLayerIsAClearError) {
   RecordingContext ctx;
-  auto r = evaluator_->Evaluate(JobFor(dir_, Perplexity(v1::ROLLING, 64, 64, false),
-                                       {MakeTarget(99, v1::ATTENTION, v1::ZERO)}),
-                                ctx);
+  auto r = evaluator_->Evaluate(
+      JobFor(dir_, Perplexity(v1::ROLLING, 64, 64, false), {MakeTarget(99, v1::ATTENTION, v1::ZERO)}), ctx);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(std::string(r.status().message()), HasSubstr("layer 99"));
@@ -217,8 +215,13 @@ TEST_F(EvaluatorTest, LibTorchExceptionBecomesFailedAttempt) {
   namespace fs = std::filesystem;
   const fs::path dir = MakeCheckpoint("qwen2-tiny-tied", "_bigid");
   auto tok = nlohmann::json::parse(std::ifstream(dir / "tokenizer.json"));
-  tok["added_tokens"].push_back({{"id", 600}, {"content", "<|big|>"}, {"single_word", false}, {"lstrip", false},
-                                 {"rstrip", false}, {"normalized", false}, {"special", true}});
+  tok["added_tokens"].push_back({{"id", 600},
+                                 {"content", "<|big|>"},
+                                 {"single_word", false},
+                                 {"lstrip", false},
+                                 {"rstrip", false},
+                                 {"normalized", false},
+                                 {"special", true}});
   std::ofstream(dir / "tokenizer.json") << tok.dump();
   const fs::path corpus = dir / "corpus.txt";
   std::ofstream(corpus) << "hello <|big|> world, and some more text to score";
@@ -249,8 +252,7 @@ TEST_P(FamilyPerplexityTest, BaselineHasNoDriftAndAblationDrifts) {
   auto base = (*ev)->Evaluate(JobFor(dir, Perplexity(v1::ROLLING, 48, 150, true, 4)), ctx);
   ASSERT_TRUE(base.ok()) << base.status();
   auto abl = (*ev)->Evaluate(
-      JobFor(dir, Perplexity(v1::ROLLING, 48, 150, true, 4), {MakeTarget(0, GetParam().component, v1::ZERO)}),
-      ctx);
+      JobFor(dir, Perplexity(v1::ROLLING, 48, 150, true, 4), {MakeTarget(0, GetParam().component, v1::ZERO)}), ctx);
   ASSERT_TRUE(abl.ok()) << abl.status();
   EXPECT_EQ(FindMetric(*base, "kl_mean")->value(), 0.0);
   EXPECT_EQ(FindMetric(*base, "top1_agreement")->value(), 1.0);
@@ -265,7 +267,8 @@ INSTANTIATE_TEST_SUITE_P(Golden, FamilyPerplexityTest,
                                            FamilyCase{"falcon_h1-tiny-g1", v1::SSM}),
                          [](const auto& info) {
                            std::string n = info.param.golden;
-                           for (char& c : n) if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
+                           for (char& c : n)
+                             if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
                            return n;
                          });
 

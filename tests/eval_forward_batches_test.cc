@@ -103,7 +103,10 @@ TEST(ForwardWindows, SecondOutOfMemoryPropagates) {
   BatchOptions bo;
   bo.batch_size = 8;
   EXPECT_THROW(
-      { (void)ForwardWindows(lm, w, bo, [](size_t, const WindowLogits&, const WindowLogits&) { return absl::OkStatus(); }); },
+      {
+        (void)ForwardWindows(lm, w, bo,
+                             [](size_t, const WindowLogits&, const WindowLogits&) { return absl::OkStatus(); });
+      },
       c10::Error);
 }
 

@@ -60,8 +60,7 @@ class ReuseTest : public ::testing::TestWithParam<std::string> {
     for (int64_t l = 0; l < lm_->config().num_layers; ++l) {
       plans.push_back({{.layer = l, .component = v1::LAYER, .mode = v1::SKIP_LAYER}});
       for (v1::Component c : {v1::ATTENTION, v1::LINEAR_ATTENTION, v1::SSM, v1::MLP}) {
-        if (lm_->config().HasComponent(l, c))
-          plans.push_back({{.layer = l, .component = c, .mode = v1::ZERO}});
+        if (lm_->config().HasComponent(l, c)) plans.push_back({{.layer = l, .component = c, .mode = v1::ZERO}});
       }
     }
     return plans;
@@ -102,15 +101,13 @@ TEST_P(ReuseTest, ChunkedScoringAndDriftEqualUnchunked) {
   const models::AblationPlan plan = {{.layer = 1, .component = v1::MLP, .mode = v1::ZERO}};
   const at::Tensor base = lm_->Forward(ids_)[0], abl = lm_->Forward(ids_, {.plan = &plan})[0];
   std::vector<int64_t> targets;
-  for (int64_t t = 4; t < 23; ++t)
-    targets.push_back(ids_[0][t].item<int64_t>() % lm_->config().vocab_size);
+  for (int64_t t = 4; t < 23; ++t) targets.push_back(ids_[0][t].item<int64_t>() % lm_->config().vocab_size);
   const TokenScores whole = ScoreTargets(abl, 3, targets);
   DriftTally whole_drift;
   whole_drift.Add(base.narrow(0, 3, 19), abl.narrow(0, 3, 19));
   {
     // Materialized logits in chunks of 4 positions: the same bits.
-    const WindowLogits wb = WindowLogits::FromLogits(base, 0, 4),
-                       wa = WindowLogits::FromLogits(abl, 0, 4);
+    const WindowLogits wb = WindowLogits::FromLogits(base, 0, 4), wa = WindowLogits::FromLogits(abl, 0, 4);
     const TokenScores chunked = ScoreTargets(wa, 3, targets);
     EXPECT_EQ(chunked.logprobs, whole.logprobs);
     EXPECT_EQ(chunked.greedy, whole.greedy);
@@ -120,10 +117,8 @@ TEST_P(ReuseTest, ChunkedScoringAndDriftEqualUnchunked) {
     EXPECT_EQ(chunked_drift.top1_agreement(), whole_drift.top1_agreement());
   }
   // The LM head applied 4 positions at a time: within 1e-6 relative.
-  const at::Tensor hb = lm_->ForwardHidden(ids_)[0],
-                   ha = lm_->ForwardHidden(ids_, {.plan = &plan})[0];
-  const WindowLogits wb = WindowLogits::FromHidden(*lm_, hb, 4),
-                     wa = WindowLogits::FromHidden(*lm_, ha, 4);
+  const at::Tensor hb = lm_->ForwardHidden(ids_)[0], ha = lm_->ForwardHidden(ids_, {.plan = &plan})[0];
+  const WindowLogits wb = WindowLogits::FromHidden(*lm_, hb, 4), wa = WindowLogits::FromHidden(*lm_, ha, 4);
   const TokenScores chunked = ScoreTargets(wa, 3, targets);
   ASSERT_EQ(chunked.logprobs.size(), whole.logprobs.size());
   for (size_t i = 0; i < whole.logprobs.size(); ++i)
@@ -144,8 +139,7 @@ TEST_P(ReuseTest, ForwardFromACachedLayerStateIsBitIdentical) {
   ASSERT_EQ(static_cast<int64_t>(states.size()), n + 1);
   for (int64_t i = 0; i <= n; ++i) ASSERT_TRUE(states[i].defined()) << i;
   // The baseline restarted from its own final state is the baseline.
-  EXPECT_TRUE(
-      at::equal(lm_->ForwardHidden(ids_, {.start_layer = n, .start_hidden = states[n]}), base));
+  EXPECT_TRUE(at::equal(lm_->ForwardHidden(ids_, {.start_layer = n, .start_hidden = states[n]}), base));
   for (const models::AblationPlan& plan : SweepPlans()) {
     const int64_t first = plan[0].layer;
     std::vector<at::Tensor> mine;
@@ -153,8 +147,8 @@ TEST_P(ReuseTest, ForwardFromACachedLayerStateIsBitIdentical) {
     // An ablated forward only reports the states before its ablation.
     for (int64_t i = 0; i <= n; ++i) EXPECT_EQ(mine[i].defined(), i <= first) << i;
     for (int64_t start = 1; start <= first; ++start) {
-      const at::Tensor reused = lm_->ForwardHidden(
-          ids_, {.plan = &plan, .start_layer = start, .start_hidden = states[start]});
+      const at::Tensor reused =
+          lm_->ForwardHidden(ids_, {.plan = &plan, .start_layer = start, .start_hidden = states[start]});
       EXPECT_TRUE(at::equal(reused, plain))
           << "layer " << first << " component " << plan[0].component << " started at " << start;
     }
@@ -165,8 +159,7 @@ TEST_P(ReuseTest, ForwardWindowsReusesAcrossCallsWithTheSameScores) {
   std::vector<ScoringWindow> windows;
   for (int i = 0; i < 5; ++i) {
     ScoringWindow w;
-    for (int t = 0; t < 9 + 3 * i; ++t)
-      w.input.push_back((7 * i + 3 * t) % lm_->config().vocab_size);
+    for (int t = 0; t < 9 + 3 * i; ++t) w.input.push_back((7 * i + 3 * t) % lm_->config().vocab_size);
     w.score_begin = 2;
     w.targets.assign(w.input.begin() + 3, w.input.end());
     w.targets.push_back(1);
@@ -258,8 +251,7 @@ TEST_P(ReuseTest, EvaluatorMetricsAreIdenticalWithAndWithoutReuse) {
       ASSERT_EQ(a->metrics_size(), b->metrics_size());
       ASSERT_EQ(c->metrics_size(), b->metrics_size());
       for (int i = 0; i < a->metrics_size(); ++i) {
-        const std::string what =
-            absl::StrCat(e.name(), " ", b->metrics(i).name(), " targets ", targets.size());
+        const std::string what = absl::StrCat(e.name(), " ", b->metrics(i).name(), " targets ", targets.size());
         EXPECT_EQ(a->metrics(i).name(), b->metrics(i).name());
         EXPECT_EQ(a->metrics(i).value(), b->metrics(i).value()) << what;  // bit-identical
         EXPECT_EQ(a->metrics(i).detail_json(), b->metrics(i).detail_json()) << what;
@@ -274,8 +266,7 @@ TEST_P(ReuseTest, EvaluatorMetricsAreIdenticalWithAndWithoutReuse) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Golden, ReuseTest,
-                         ::testing::Values("qwen2-tiny-tied", "qwen3_5-tiny-lllf",
-                                           "falcon_h1-tiny-g1"),
+                         ::testing::Values("qwen2-tiny-tied", "qwen3_5-tiny-lllf", "falcon_h1-tiny-g1"),
                          [](const auto& info) {
                            std::string n = info.param;
                            for (char& c : n)

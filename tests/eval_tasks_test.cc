@@ -1,10 +1,10 @@
 // eval_tasks_test.cc: multiple choice, generation and incremental decoding on
 // the golden tiny models with real items from shared/data/evals (limit 5).
+#include <c10/core/InferenceMode.h>
+
 #include <cmath>
 #include <filesystem>
 #include <fstream>
-
-#include <c10/core/InferenceMode.h>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"

@@ -67,8 +67,7 @@ void CheckWorkload(const YAML::Node& doc, const Defined& d) {
     }
   }
   if (Str(doc["kind"]) == "StatefulSet") {
-    EXPECT_TRUE(d.headless_services.count(Str(doc["spec"]["serviceName"])))
-        << "serviceName is not a headless Service";
+    EXPECT_TRUE(d.headless_services.count(Str(doc["spec"]["serviceName"]))) << "serviceName is not a headless Service";
   }
   EXPECT_EQ(Str(pod["securityContext"]["runAsNonRoot"]), "true");
   for (const auto& c : pod["containers"]) {

@@ -70,7 +70,8 @@ TEST(MultimodalQwen35Test, RewrittenCheckpointGivesIdenticalLogits) {
   ASSERT_OK(WriteSafetensors((dst / "model-00002-of-00002.safetensors").string(), {w.begin() + half, w.end()}));
   nlohmann::json index = {{"metadata", nlohmann::json::object()}, {"weight_map", nlohmann::json::object()}};
   for (size_t i = 0; i < w.size(); ++i)
-    index["weight_map"][w[i].first] = i < half ? "model-00001-of-00002.safetensors" : "model-00002-of-00002.safetensors";
+    index["weight_map"][w[i].first] =
+        i < half ? "model-00001-of-00002.safetensors" : "model-00002-of-00002.safetensors";
   std::ofstream(dst / "model.safetensors.index.json") << index.dump();
 
   auto ref_lm = LoadCausalLM(src);

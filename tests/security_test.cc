@@ -78,18 +78,15 @@ const Certs& TestCerts() {
                      "/ca.pem -days 2 -subj /CN=ablate-test-ca"),
         absl::StrCat("openssl req -x509 ", key, " -keyout ", d, "/other-ca.key -out ", d,
                      "/other-ca.pem -days 2 -subj /CN=someone-else"),
-        absl::StrCat("openssl req ", key, " -keyout ", d, "/server.key -out ", d,
-                     "/server.csr -subj /CN=127.0.0.1"),
+        absl::StrCat("openssl req ", key, " -keyout ", d, "/server.key -out ", d, "/server.csr -subj /CN=127.0.0.1"),
         absl::StrCat("openssl x509 -req -in ", d, "/server.csr -CA ", d, "/ca.pem -CAkey ", d,
-                     "/ca.key -CAcreateserial -out ", d, "/server.pem -days 2 -extfile ", d,
-                     "/san.ext"),
+                     "/ca.key -CAcreateserial -out ", d, "/server.pem -days 2 -extfile ", d, "/san.ext"),
     };
     for (int i = 1; i <= 2; ++i) {
-      cmds.push_back(absl::StrCat("openssl req ", key, " -keyout ", d, "/client", i, ".key -out ",
-                                  d, "/client", i, ".csr -subj /CN=worker-", i));
-      cmds.push_back(absl::StrCat("openssl x509 -req -in ", d, "/client", i, ".csr -CA ", d,
-                                  "/ca.pem -CAkey ", d, "/ca.key -CAcreateserial -out ", d,
-                                  "/client", i, ".pem -days 2"));
+      cmds.push_back(absl::StrCat("openssl req ", key, " -keyout ", d, "/client", i, ".key -out ", d, "/client", i,
+                                  ".csr -subj /CN=worker-", i));
+      cmds.push_back(absl::StrCat("openssl x509 -req -in ", d, "/client", i, ".csr -CA ", d, "/ca.pem -CAkey ", d,
+                                  "/ca.key -CAcreateserial -out ", d, "/client", i, ".pem -days 2"));
     }
     c->ok = true;
     for (const std::string& cmd : cmds) {
@@ -100,8 +97,7 @@ const Certs& TestCerts() {
   return *certs;
 }
 
-std::string AuthFile(const std::string& dir, const std::vector<std::string>& lines,
-                     const std::string& extra = "") {
+std::string AuthFile(const std::string& dir, const std::vector<std::string>& lines, const std::string& extra = "") {
   std::string text = "tokens:\n";
   for (const auto& l : lines) text += l;
   text += extra;
@@ -112,8 +108,8 @@ std::string AuthFile(const std::string& dir, const std::vector<std::string>& lin
 
 std::string TokenLine(const std::string& token, const std::string& tenant, const std::string& role,
                       const std::string& name) {
-  return absl::StrCat("  - {sha256: ", auth::Sha256Hex(token), ", tenant: ", tenant,
-                      ", role: ", role, ", name: ", name, "}\n");
+  return absl::StrCat("  - {sha256: ", auth::Sha256Hex(token), ", tenant: ", tenant, ", role: ", role, ", name: ", name,
+                      "}\n");
 }
 
 v1::SweepSpec Spec(const std::string& name) {
@@ -146,15 +142,13 @@ class SecurityTest : public ::testing::Test {
     }
     ASSERT_TRUE(TestCerts().ok) << "openssl failed; see " << TestCerts().dir << "/openssl.log";
     dir_ = testing::MakeTempDir("security_test");
-    auth_file_ = AuthFile(
-        dir_,
-        {TokenLine(kAdmin, "ops", "admin", "root"),
-         TokenLine(kAlice, "team-a", "submitter", "alice"),
-         TokenLine(kBob, "team-b", "submitter", "bob"),
-         TokenLine(kViewerB, "team-b", "viewer", "viewer-b"),
-         TokenLine(kWorker1, "ops", "worker", "w1"), TokenLine(kWorker2, "ops", "worker", "w2"),
-         TokenLine(kQuota, "team-q", "submitter", "q")},
-        "quotas:\n  team-q: {sweeps: 1}\n");
+    auth_file_ =
+        AuthFile(dir_,
+                 {TokenLine(kAdmin, "ops", "admin", "root"), TokenLine(kAlice, "team-a", "submitter", "alice"),
+                  TokenLine(kBob, "team-b", "submitter", "bob"), TokenLine(kViewerB, "team-b", "viewer", "viewer-b"),
+                  TokenLine(kWorker1, "ops", "worker", "w1"), TokenLine(kWorker2, "ops", "worker", "w2"),
+                  TokenLine(kQuota, "team-q", "submitter", "q")},
+                 "quotas:\n  team-q: {sweeps: 1}\n");
   }
   void TearDown() override {
     if (server_) server_->Shutdown(absl::Seconds(1));
@@ -177,8 +171,7 @@ class SecurityTest : public ::testing::Test {
     return absl::OkStatus();
   }
 
-  Client Connect(const std::string& token, bool tls = true, int client_cert = 0,
-                 const std::string& ca = "") {
+  Client Connect(const std::string& token, bool tls = true, int client_cert = 0, const std::string& ca = "") {
     auth::ClientSecurityOptions o;
     o.token = token;
     if (tls) o.tls_ca_file = ca.empty() ? TestCerts().ca() : ca;
@@ -201,8 +194,7 @@ class SecurityTest : public ::testing::Test {
     *req.mutable_spec() = Spec(name);
     v1::SubmitSweepResponse resp;
     grpc::Status s = c.coord->SubmitSweep(Ctx().get(), req, &resp);
-    if (!s.ok())
-      return absl::Status(static_cast<absl::StatusCode>(s.error_code()), s.error_message());
+    if (!s.ok()) return absl::Status(static_cast<absl::StatusCode>(s.error_code()), s.error_message());
     return resp.sweep_id();
   }
 
@@ -228,8 +220,7 @@ grpc::StatusCode ReflectionCode(const std::shared_ptr<grpc::Channel>& channel) {
   ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
   void* tag = nullptr;
   bool ok = false;
-  auto call =
-      stub.PrepareCall(&ctx, "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo", &cq);
+  auto call = stub.PrepareCall(&ctx, "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo", &cq);
   call->StartCall(reinterpret_cast<void*>(1));
   cq.Next(&tag, &ok);
   const std::string request("\x3a\x00", 2);
@@ -253,8 +244,7 @@ grpc::StatusCode ReflectionCode(const std::shared_ptr<grpc::Channel>& channel) {
 }
 
 // The status of a unary call of `method` with an empty request.
-grpc::StatusCode UnaryCode(const std::shared_ptr<grpc::Channel>& channel,
-                           const std::string& method) {
+grpc::StatusCode UnaryCode(const std::shared_ptr<grpc::Channel>& channel, const std::string& method) {
   grpc::GenericStub stub(channel);
   grpc::CompletionQueue cq;
   grpc::ClientContext ctx;
@@ -307,8 +297,7 @@ TEST_F(SecurityTest, EachCallOnOneConnectionIsItsOwnCaller) {
     v1::GetSweepRequest get;
     get.set_sweep_id(other);
     v1::SweepInfo info;
-    EXPECT_EQ(shared.coord->GetSweep(call(token).get(), get, &info).error_code(), grpc::StatusCode::NOT_FOUND)
-        << token;
+    EXPECT_EQ(shared.coord->GetSweep(call(token).get(), get, &info).error_code(), grpc::StatusCode::NOT_FOUND) << token;
   }
   // A worker token after a submitter's on the same connection is a worker,
   // and a call with no token is refused even after authenticated ones.
@@ -336,9 +325,7 @@ TEST_F(SecurityTest, TlsServesOnlyClientsThatTrustItsCertificate) {
   // Plain text to a TLS port, or a client trusting another CA: no connection.
   EXPECT_EQ(Connect(kAlice, /*tls=*/false).coord->ListSweeps(Ctx().get(), {}, &list).error_code(),
             grpc::StatusCode::UNAVAILABLE);
-  EXPECT_EQ(Connect(kAlice, true, 0, TestCerts().other_ca())
-                .coord->ListSweeps(Ctx().get(), {}, &list)
-                .error_code(),
+  EXPECT_EQ(Connect(kAlice, true, 0, TestCerts().other_ca()).coord->ListSweeps(Ctx().get(), {}, &list).error_code(),
             grpc::StatusCode::UNAVAILABLE);
 }
 
@@ -358,19 +345,15 @@ TEST_F(SecurityTest, NoOrUnknownTokenIsUnauthenticatedOnEveryRpcIncludingReflect
     v1::SubmitSweepRequest submit;
     *submit.mutable_spec() = Spec("x");
     v1::SubmitSweepResponse sr;
-    EXPECT_EQ(c.coord->SubmitSweep(Ctx().get(), submit, &sr).error_code(),
-              grpc::StatusCode::UNAUTHENTICATED);
+    EXPECT_EQ(c.coord->SubmitSweep(Ctx().get(), submit, &sr).error_code(), grpc::StatusCode::UNAUTHENTICATED);
     v1::GetSweepRequest get;
     get.set_sweep_id(1);
     v1::SweepInfo info;
-    EXPECT_EQ(c.coord->GetSweep(Ctx().get(), get, &info).error_code(),
-              grpc::StatusCode::UNAUTHENTICATED);
+    EXPECT_EQ(c.coord->GetSweep(Ctx().get(), get, &info).error_code(), grpc::StatusCode::UNAUTHENTICATED);
     v1::ListSweepsResponse ls;
-    EXPECT_EQ(c.coord->ListSweeps(Ctx().get(), {}, &ls).error_code(),
-              grpc::StatusCode::UNAUTHENTICATED);
+    EXPECT_EQ(c.coord->ListSweeps(Ctx().get(), {}, &ls).error_code(), grpc::StatusCode::UNAUTHENTICATED);
     v1::ListWorkersResponse lw;
-    EXPECT_EQ(c.coord->ListWorkers(Ctx().get(), {}, &lw).error_code(),
-              grpc::StatusCode::UNAUTHENTICATED);
+    EXPECT_EQ(c.coord->ListWorkers(Ctx().get(), {}, &lw).error_code(), grpc::StatusCode::UNAUTHENTICATED);
     v1::WatchSweepRequest watch;
     watch.set_sweep_id(1);
     auto ctx = Ctx();
@@ -379,46 +362,36 @@ TEST_F(SecurityTest, NoOrUnknownTokenIsUnauthenticatedOnEveryRpcIncludingReflect
     EXPECT_FALSE(reader->Read(&ev));
     EXPECT_EQ(reader->Finish().error_code(), grpc::StatusCode::UNAUTHENTICATED);
     v1::RegisterWorkerResponse rr;
-    EXPECT_EQ(c.worker->RegisterWorker(Ctx().get(), {}, &rr).error_code(),
-              grpc::StatusCode::UNAUTHENTICATED);
+    EXPECT_EQ(c.worker->RegisterWorker(Ctx().get(), {}, &rr).error_code(), grpc::StatusCode::UNAUTHENTICATED);
     v1::ListAuditResponse ar;
-    EXPECT_EQ(c.admin->ListAudit(Ctx().get(), {}, &ar).error_code(),
-              grpc::StatusCode::UNAUTHENTICATED);
+    EXPECT_EQ(c.admin->ListAudit(Ctx().get(), {}, &ar).error_code(), grpc::StatusCode::UNAUTHENTICATED);
     EXPECT_EQ(ReflectionCode(c.channel), grpc::StatusCode::UNAUTHENTICATED);
   }
   EXPECT_EQ(ReflectionCode(Connect(kViewerB).channel), grpc::StatusCode::OK);
   // Unknown methods are authenticated too; health checks are the one exception
   // (this server has no health service: UNIMPLEMENTED, past the token check).
   Client anonymous = Connect("");
-  EXPECT_EQ(UnaryCode(anonymous.channel, "/ablate.v1.Nope/Nothing"),
-            grpc::StatusCode::UNAUTHENTICATED);
-  EXPECT_NE(UnaryCode(anonymous.channel, "/grpc.health.v1.Health/Check"),
-            grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_EQ(UnaryCode(anonymous.channel, "/ablate.v1.Nope/Nothing"), grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_NE(UnaryCode(anonymous.channel, "/grpc.health.v1.Health/Check"), grpc::StatusCode::UNAUTHENTICATED);
 }
 
 TEST_F(SecurityTest, WrongRoleIsPermissionDenied) {
   ASSERT_TRUE(Start().ok());
   Client viewer = Connect(kViewerB), worker = Connect(kWorker1), bob = Connect(kBob);
-  EXPECT_THAT(Submit(viewer, "v").status(),
-              StatusIs(absl::StatusCode::kPermissionDenied, ::testing::_));
-  EXPECT_THAT(Submit(worker, "w").status(),
-              StatusIs(absl::StatusCode::kPermissionDenied, ::testing::_));
+  EXPECT_THAT(Submit(viewer, "v").status(), StatusIs(absl::StatusCode::kPermissionDenied, ::testing::_));
+  EXPECT_THAT(Submit(worker, "w").status(), StatusIs(absl::StatusCode::kPermissionDenied, ::testing::_));
   v1::ListSweepsResponse ls;
-  EXPECT_EQ(worker.coord->ListSweeps(Ctx().get(), {}, &ls).error_code(),
-            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(worker.coord->ListSweeps(Ctx().get(), {}, &ls).error_code(), grpc::StatusCode::PERMISSION_DENIED);
   v1::RegisterWorkerResponse rr;
-  EXPECT_EQ(bob.worker->RegisterWorker(Ctx().get(), {}, &rr).error_code(),
-            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(bob.worker->RegisterWorker(Ctx().get(), {}, &rr).error_code(), grpc::StatusCode::PERMISSION_DENIED);
   v1::ListAuditResponse ar;
-  EXPECT_EQ(bob.admin->ListAudit(Ctx().get(), {}, &ar).error_code(),
-            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(bob.admin->ListAudit(Ctx().get(), {}, &ar).error_code(), grpc::StatusCode::PERMISSION_DENIED);
   absl::StatusOr<int64_t> sweep = Submit(bob, "b");
   ASSERT_TRUE(sweep.ok());
   v1::CancelSweepRequest cancel;
   cancel.set_sweep_id(*sweep);
   v1::CancelSweepResponse cr;
-  EXPECT_EQ(viewer.coord->CancelSweep(Ctx().get(), cancel, &cr).error_code(),
-            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(viewer.coord->CancelSweep(Ctx().get(), cancel, &cr).error_code(), grpc::StatusCode::PERMISSION_DENIED);
   v1::GetSweepRequest get;
   get.set_sweep_id(*sweep);
   v1::SweepInfo info;
@@ -448,8 +421,7 @@ TEST_F(SecurityTest, AnotherTenantsSweepIsNotFoundOnEveryRpcAndListsAreScoped) {
   v1::CancelSweepRequest cancel;
   cancel.set_sweep_id(*a);
   v1::CancelSweepResponse cr;
-  EXPECT_EQ(bob.coord->CancelSweep(Ctx().get(), cancel, &cr).error_code(),
-            grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(bob.coord->CancelSweep(Ctx().get(), cancel, &cr).error_code(), grpc::StatusCode::NOT_FOUND);
   v1::ListJobsRequest lj;
   lj.set_sweep_id(*a);
   v1::ListJobsResponse ljr;
@@ -457,8 +429,7 @@ TEST_F(SecurityTest, AnotherTenantsSweepIsNotFoundOnEveryRpcAndListsAreScoped) {
   v1::QueryResultsRequest qr;
   qr.set_sweep_id(*a);
   v1::QueryResultsResponse qrr;
-  EXPECT_EQ(bob.coord->QueryResults(Ctx().get(), qr, &qrr).error_code(),
-            grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(bob.coord->QueryResults(Ctx().get(), qr, &qrr).error_code(), grpc::StatusCode::NOT_FOUND);
   v1::WatchSweepRequest watch;
   watch.set_sweep_id(*a);
   auto ctx = Ctx();
@@ -531,8 +502,7 @@ TEST_F(SecurityTest, ForgedReportsFromAnotherWorkerAreRefusedAndChangeNothing) {
     m->set_name("perplexity");
     m->set_value(1.0);
     v1::CompleteJobResponse cr;
-    EXPECT_EQ(two.worker->CompleteJob(Ctx().get(), c, &cr).error_code(),
-              grpc::StatusCode::PERMISSION_DENIED);
+    EXPECT_EQ(two.worker->CompleteJob(Ctx().get(), c, &cr).error_code(), grpc::StatusCode::PERMISSION_DENIED);
     v1::FailJobRequest f;
     f.set_worker_id(as);
     f.set_job_id(l.job().job_id());
@@ -540,15 +510,13 @@ TEST_F(SecurityTest, ForgedReportsFromAnotherWorkerAreRefusedAndChangeNothing) {
     f.set_attempt(l.attempt());
     f.set_error("forged");
     v1::FailJobResponse fr;
-    EXPECT_EQ(two.worker->FailJob(Ctx().get(), f, &fr).error_code(),
-              grpc::StatusCode::PERMISSION_DENIED);
+    EXPECT_EQ(two.worker->FailJob(Ctx().get(), f, &fr).error_code(), grpc::StatusCode::PERMISSION_DENIED);
     v1::HeartbeatRequest h;
     h.set_worker_id(as);
     h.add_leases()->set_job_id(l.job().job_id());
     h.mutable_leases(0)->set_lease_id(l.lease_id());
     v1::HeartbeatResponse hr;
-    EXPECT_EQ(two.worker->Heartbeat(Ctx().get(), h, &hr).error_code(),
-              grpc::StatusCode::PERMISSION_DENIED);
+    EXPECT_EQ(two.worker->Heartbeat(Ctx().get(), h, &hr).error_code(), grpc::StatusCode::PERMISSION_DENIED);
   }
   // Nothing changed: the job is still leased to w1, attempts 0, no results.
   v1::ListJobsRequest lj;
@@ -590,11 +558,9 @@ TEST_F(SecurityTest, QuotaExhaustionAndTheAuditLog) {
   Client q = Connect(kQuota), admin = Connect(kAdmin), bad = Connect("stolen?");
   ASSERT_TRUE(Submit(q, "q1").ok());
   absl::StatusOr<int64_t> second = Submit(q, "q2");
-  EXPECT_THAT(second.status(),
-              StatusIs(absl::StatusCode::kResourceExhausted, HasSubstr("quota sweeps")));
+  EXPECT_THAT(second.status(), StatusIs(absl::StatusCode::kResourceExhausted, HasSubstr("quota sweeps")));
   v1::ListSweepsResponse ls;
-  EXPECT_EQ(bad.coord->ListSweeps(Ctx().get(), {}, &ls).error_code(),
-            grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_EQ(bad.coord->ListSweeps(Ctx().get(), {}, &ls).error_code(), grpc::StatusCode::UNAUTHENTICATED);
   // Audit rows are written asynchronously (group commit): poll briefly.
   std::set<std::string> seen;
   for (int i = 0; i < 50 && seen.size() < 3; ++i) {
@@ -602,8 +568,8 @@ TEST_F(SecurityTest, QuotaExhaustionAndTheAuditLog) {
     ASSERT_TRUE(admin.admin->ListAudit(Ctx().get(), {}, &ar).ok());
     seen.clear();
     for (const auto& e : ar.entries()) {
-      if (e.rpc() == "SubmitSweep" && e.outcome() == "ok" && e.subject() == "token:q" &&
-          e.tenant() == "team-q" && e.sweep_id() > 0) {
+      if (e.rpc() == "SubmitSweep" && e.outcome() == "ok" && e.subject() == "token:q" && e.tenant() == "team-q" &&
+          e.sweep_id() > 0) {
         seen.insert("submit");
       }
       if (e.outcome() == "quota:sweeps" && e.tenant() == "team-q") seen.insert("quota");
@@ -619,17 +585,15 @@ TEST_F(SecurityTest, AuthWithoutTlsServesLoopbackOnlyWithLocalCredentials) {
   Client alice = Connect(kAlice, /*tls=*/false);
   EXPECT_TRUE(Submit(alice, "local").ok());
   v1::ListSweepsResponse ls;
-  EXPECT_EQ(Connect("", false).coord->ListSweeps(Ctx().get(), {}, &ls).error_code(),
-            grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_EQ(Connect("", false).coord->ListSweeps(Ctx().get(), {}, &ls).error_code(), grpc::StatusCode::UNAUTHENTICATED);
 }
 
 TEST_F(SecurityTest, RefusesToListenOpenlyWithoutAuth) {
   coordinator::CoordinatorOptions o;
   o.db_path = dir_ + "/open.db";
   o.listen_address = "0.0.0.0:0";
-  EXPECT_THAT(
-      coordinator::CoordinatorServer::Start(o).status(),
-      StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("--insecure-allow-remote")));
+  EXPECT_THAT(coordinator::CoordinatorServer::Start(o).status(),
+              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("--insecure-allow-remote")));
   o.auth_file = auth_file_;  // auth but no TLS: tokens in clear text, refused too
   o.insecure_allow_remote = true;
   EXPECT_THAT(coordinator::CoordinatorServer::Start(o).status(),
@@ -651,8 +615,7 @@ std::pair<int, std::string> Shell(const std::string& cmd) {
 TEST_F(SecurityTest, AblateTokenNewAndAblateAudit) {
   const std::string ablate = std::string(ABLATE_BINARY_DIR) + "/cli/ablate";
   if (!std::filesystem::exists(ablate)) GTEST_SKIP() << "the ablate binary is not built";
-  auto [code, out] =
-      Shell(ablate + " token new --tenant team-z --role viewer --name zed 2>/dev/null");
+  auto [code, out] = Shell(ablate + " token new --tenant team-z --role viewer --name zed 2>/dev/null");
   ASSERT_EQ(code, 0) << out;
   const std::string token = out.substr(0, out.find('\n'));
   ASSERT_EQ(token.size(), 64u) << out;
@@ -663,8 +626,8 @@ TEST_F(SecurityTest, AblateTokenNewAndAblateAudit) {
   ASSERT_TRUE(Start().ok());
   Client alice = Connect(kAlice);
   ASSERT_TRUE(Submit(alice, "audited").ok());
-  const std::string flags = absl::StrCat(" audit --coordinator ", server_->address(), " --tls-ca ",
-                                         TestCerts().ca(), " --format json");
+  const std::string flags =
+      absl::StrCat(" audit --coordinator ", server_->address(), " --tls-ca ", TestCerts().ca(), " --format json");
   Client admin = Connect(kAdmin);
   for (int i = 0; i < 100; ++i) {  // the row is committed asynchronously
     v1::ListAuditResponse ar;
@@ -672,8 +635,7 @@ TEST_F(SecurityTest, AblateTokenNewAndAblateAudit) {
     if (ar.entries_size() > 0) break;
     absl::SleepFor(absl::Milliseconds(20));
   }
-  std::pair<int, std::string> audit =
-      Shell(absl::StrCat("ABLATE_TOKEN=", kAdmin, " ", ablate, flags));
+  std::pair<int, std::string> audit = Shell(absl::StrCat("ABLATE_TOKEN=", kAdmin, " ", ablate, flags));
   EXPECT_EQ(audit.first, 0) << audit.second;
   EXPECT_THAT(audit.second, HasSubstr("\"rpc\": \"SubmitSweep\""));
   EXPECT_THAT(audit.second, HasSubstr("\"subject\": \"token:alice\""));
@@ -683,8 +645,8 @@ TEST_F(SecurityTest, AblateTokenNewAndAblateAudit) {
   // The sweep commands take the same flags: status with a token file.
   const std::string token_file = dir_ + "/alice.token";
   std::ofstream(token_file) << kAlice << "\n";
-  auto status = Shell(absl::StrCat(ablate, " status --coordinator ", server_->address(),
-                                   " --tls-ca ", TestCerts().ca(), " --token-file ", token_file));
+  auto status = Shell(absl::StrCat(ablate, " status --coordinator ", server_->address(), " --tls-ca ", TestCerts().ca(),
+                                   " --token-file ", token_file));
   EXPECT_EQ(status.first, 0) << status.second;
   EXPECT_THAT(status.second, HasSubstr("audited"));
 }
@@ -695,11 +657,11 @@ TEST_F(SecurityTest, SighupReloadsTheAuthFileInTheRunningCoordinator) {
   const std::string bin = ABLATE_BINARY_DIR;
   const int port = testing::PickFreePort();
   const std::string address = absl::StrCat("127.0.0.1:", port);
-  auto coord = testing::Subprocess::Start(
-      {bin + "/coordinator/ablate-coordinator", "--db", dir_ + "/proc.db", "--listen", address,
-       "--auth-file", auth_file_, "--tls-cert", TestCerts().server_cert(), "--tls-key",
-       TestCerts().server_key(), "--tls-client-ca", TestCerts().ca()},
-      dir_ + "/coordinator.log");
+  auto coord =
+      testing::Subprocess::Start({bin + "/coordinator/ablate-coordinator", "--db", dir_ + "/proc.db", "--listen",
+                                  address, "--auth-file", auth_file_, "--tls-cert", TestCerts().server_cert(),
+                                  "--tls-key", TestCerts().server_key(), "--tls-client-ca", TestCerts().ca()},
+                                 dir_ + "/coordinator.log");
   ASSERT_TRUE(coord.ok()) << coord.status();
   auto connect = [&](const std::string& token) {
     auth::ClientSecurityOptions o;
@@ -724,9 +686,9 @@ TEST_F(SecurityTest, SighupReloadsTheAuthFileInTheRunningCoordinator) {
   const std::string token_file = dir_ + "/worker.token";
   std::ofstream(token_file) << kWorker1 << "\n";
   auto worker = testing::Subprocess::Start(
-      {bin + "/tests/ablate-test-worker", "--coordinator", address, "--tls-ca", TestCerts().ca(),
-       "--tls-cert", TestCerts().client_cert(2), "--tls-key", TestCerts().client_key(2),
-       "--token-file", token_file, "--heartbeat-ms", "100", "--lease-wait-ms", "200"},
+      {bin + "/tests/ablate-test-worker", "--coordinator", address, "--tls-ca", TestCerts().ca(), "--tls-cert",
+       TestCerts().client_cert(2), "--tls-key", TestCerts().client_key(2), "--token-file", token_file, "--heartbeat-ms",
+       "100", "--lease-wait-ms", "200"},
       dir_ + "/worker.log");
   ASSERT_TRUE(worker.ok()) << worker.status();
   {

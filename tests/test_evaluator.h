@@ -28,9 +28,9 @@
 namespace ablate::testing {
 
 struct TestEvaluatorOptions {
-  int32_t sleep_ms = 2;     // simulated work per job
-  bool hang_all = false;    // every job runs until cancelled
-  int32_t max_hang_ms = 120000;  // a hang ends (Cancelled) after this long regardless
+  int32_t sleep_ms = 2;               // simulated work per job
+  bool hang_all = false;              // every job runs until cancelled
+  int32_t max_hang_ms = 120000;       // a hang ends (Cancelled) after this long regardless
   std::string metric = "test_score";  // the one metric's name ("perplexity" makes report figures)
 };
 

@@ -70,15 +70,14 @@ TEST(TokenizeCli, GoldenProbesRoundTrip) {
   CliRun ids = Ablate("detokenize --tokenizer " + tok + " --ids '9707 1879'");
   EXPECT_EQ(ids.out, "Hello world");
   const std::string ids_file = TempFile("ids.txt", "9707,1879\n151643\n");
-  CliRun from_file =
-      Ablate("detokenize --tokenizer " + tok + " --ids-file " + ids_file + " --skip-special");
+  CliRun from_file = Ablate("detokenize --tokenizer " + tok + " --ids-file " + ids_file + " --skip-special");
   EXPECT_EQ(from_file.out, "Hello world");
 }
 
 TEST(PromptsCli, ShowsTheRequestsOfAnEvaluationEntry) {
   ABLATE_REQUIRE_SHARED("data/evals/llmfoundry_arc_easy.jsonl");
-  CliRun r = Ablate("prompts --task arc_easy --limit 2 --json --path " +
-                    SharedPath("data/evals/llmfoundry_arc_easy.jsonl"));
+  CliRun r =
+      Ablate("prompts --task arc_easy --limit 2 --json --path " + SharedPath("data/evals/llmfoundry_arc_easy.jsonl"));
   ASSERT_EQ(r.exit_code, 0) << r.out;
   const nlohmann::json j = nlohmann::json::parse(r.out);
   EXPECT_EQ(j["task"], "ARC_EASY");

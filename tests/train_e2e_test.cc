@@ -86,8 +86,12 @@ class TrainE2eTest : public ::testing::Test {
 };
 
 TEST_F(TrainE2eTest, Qwen2LossDecreasesAndReloadIsBitExact) {
-  TrainOptions o = Options({{"model_type", "qwen2"}, {"hidden_size", 32}, {"intermediate_size", 64},
-                            {"num_hidden_layers", 2}, {"num_attention_heads", 2}, {"num_key_value_heads", 1},
+  TrainOptions o = Options({{"model_type", "qwen2"},
+                            {"hidden_size", 32},
+                            {"intermediate_size", 64},
+                            {"num_hidden_layers", 2},
+                            {"num_attention_heads", 2},
+                            {"num_key_value_heads", 1},
                             {"tie_word_embeddings", true}},
                            "qwen2", 40);
   std::ostringstream log;
@@ -108,11 +112,19 @@ TEST_F(TrainE2eTest, Qwen2LossDecreasesAndReloadIsBitExact) {
 }
 
 TEST_F(TrainE2eTest, Qwen35HybridReloadIsBitExact) {
-  TrainOptions o = Options({{"model_type", "qwen3_5_text"}, {"hidden_size", 32}, {"intermediate_size", 64},
-                            {"num_hidden_layers", 4}, {"num_attention_heads", 2}, {"num_key_value_heads", 1},
-                            {"head_dim", 16}, {"linear_num_key_heads", 1}, {"linear_num_value_heads", 2},
-                            {"linear_key_head_dim", 16}, {"linear_value_head_dim", 16},
-                            {"rope_parameters", {{"mrope_section", {1, 1, 0}}}}, {"tie_word_embeddings", true}},
+  TrainOptions o = Options({{"model_type", "qwen3_5_text"},
+                            {"hidden_size", 32},
+                            {"intermediate_size", 64},
+                            {"num_hidden_layers", 4},
+                            {"num_attention_heads", 2},
+                            {"num_key_value_heads", 1},
+                            {"head_dim", 16},
+                            {"linear_num_key_heads", 1},
+                            {"linear_num_value_heads", 2},
+                            {"linear_key_head_dim", 16},
+                            {"linear_value_head_dim", 16},
+                            {"rope_parameters", {{"mrope_section", {1, 1, 0}}}},
+                            {"tie_word_embeddings", true}},
                            "qwen35", 6);
   std::ostringstream log;
   auto r = Train(o, log);
@@ -122,12 +134,24 @@ TEST_F(TrainE2eTest, Qwen35HybridReloadIsBitExact) {
 }
 
 TEST_F(TrainE2eTest, FalconH1ReloadIsBitExact) {
-  TrainOptions o = Options({{"model_type", "falcon_h1"}, {"hidden_size", 32}, {"intermediate_size", 64},
-                            {"num_hidden_layers", 2}, {"num_attention_heads", 2}, {"num_key_value_heads", 1},
-                            {"mamba_d_ssm", 32}, {"mamba_n_heads", 2}, {"mamba_d_head", 16}, {"mamba_d_state", 8},
-                            {"mamba_chunk_size", 16}, {"mamba_rms_norm", true}, {"embedding_multiplier", 2.0},
-                            {"lm_head_multiplier", 0.5}, {"key_multiplier", 0.7}, {"ssm_out_multiplier", 0.6},
-                            {"ssm_multipliers", {0.5, 0.6, 0.7, 0.8, 0.9}}, {"mlp_multipliers", {0.9, 0.8}}},
+  TrainOptions o = Options({{"model_type", "falcon_h1"},
+                            {"hidden_size", 32},
+                            {"intermediate_size", 64},
+                            {"num_hidden_layers", 2},
+                            {"num_attention_heads", 2},
+                            {"num_key_value_heads", 1},
+                            {"mamba_d_ssm", 32},
+                            {"mamba_n_heads", 2},
+                            {"mamba_d_head", 16},
+                            {"mamba_d_state", 8},
+                            {"mamba_chunk_size", 16},
+                            {"mamba_rms_norm", true},
+                            {"embedding_multiplier", 2.0},
+                            {"lm_head_multiplier", 0.5},
+                            {"key_multiplier", 0.7},
+                            {"ssm_out_multiplier", 0.6},
+                            {"ssm_multipliers", {0.5, 0.6, 0.7, 0.8, 0.9}},
+                            {"mlp_multipliers", {0.9, 0.8}}},
                            "falcon", 6);
   std::ostringstream log;
   auto r = Train(o, log);
@@ -148,7 +172,8 @@ TEST_F(TrainE2eTest, BadOptionsNameTheField) {
   auto r = Train(o, log);
   EXPECT_THAT(r, ::ablate::testing::StatusIs(absl::StatusCode::kInvalidArgument, ::testing::HasSubstr("hidden_sise")));
   o = Options({{"model_type", "qwen2"}}, "bad", 0);
-  EXPECT_THAT(Train(o, log), ::ablate::testing::StatusIs(absl::StatusCode::kInvalidArgument, ::testing::HasSubstr("steps")));
+  EXPECT_THAT(Train(o, log),
+              ::ablate::testing::StatusIs(absl::StatusCode::kInvalidArgument, ::testing::HasSubstr("steps")));
 }
 
 }  // namespace

@@ -45,8 +45,8 @@ TEST(WorkerExitTest, CudaRequestedWithoutCudaExitsOne) {
 
 TEST(WorkerExitTest, AutoWithoutCudaRunsOnCpu) {
   if (access("/dev/nvidia0", F_OK) == 0) GTEST_SKIP() << "this machine has a GPU";
-  Exit e = RunWorker({"--device", "auto", "--coordinator",
-                      absl::StrCat("127.0.0.1:", PickFreePort()), "--startup-timeout-ms", "500"});
+  Exit e = RunWorker(
+      {"--device", "auto", "--coordinator", absl::StrCat("127.0.0.1:", PickFreePort()), "--startup-timeout-ms", "500"});
   EXPECT_THAT(e.log, HasSubstr("device cpu"));
   EXPECT_EQ(e.code, 1) << e.log;  // and then: nobody answered
 }
@@ -55,8 +55,7 @@ TEST(WorkerExitTest, UnreachableCoordinatorExitsOneAfterTheStartupWindow) {
   const std::string address = absl::StrCat("127.0.0.1:", PickFreePort());
   Exit e = RunWorker({"--device", "cpu", "--coordinator", address, "--startup-timeout-ms", "1500"});
   EXPECT_EQ(e.code, 1) << e.log;
-  EXPECT_THAT(e.log, HasSubstr(absl::StrCat("coordinator ", address,
-                                            " did not answer within 1500 ms of startup")));
+  EXPECT_THAT(e.log, HasSubstr(absl::StrCat("coordinator ", address, " did not answer within 1500 ms of startup")));
 }
 
 TEST(WorkerExitTest, BadFlagsExitTwo) {

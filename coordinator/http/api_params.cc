@@ -13,8 +13,7 @@ namespace ablate::coordinator::http {
 namespace {
 
 // Checks count, size and uniqueness, and that every name is in `allowed`.
-absl::Status CheckParams(const QueryParams& params,
-                         const absl::flat_hash_set<absl::string_view>& allowed) {
+absl::Status CheckParams(const QueryParams& params, const absl::flat_hash_set<absl::string_view>& allowed) {
   if (params.size() > kMaxParams) {
     return absl::InvalidArgumentError(absl::StrCat("too many query parameters (at most ", kMaxParams, ")"));
   }
@@ -25,15 +24,14 @@ absl::Status CheckParams(const QueryParams& params,
       const bool printable = name.size() <= 32 && std::all_of(name.begin(), name.end(), [](char c) {
                                return absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '_';
                              });
-      return absl::InvalidArgumentError(
-          printable ? absl::StrCat("unknown query parameter '", name, "'") : "unknown query parameter");
+      return absl::InvalidArgumentError(printable ? absl::StrCat("unknown query parameter '", name, "'")
+                                                  : "unknown query parameter");
     }
     if (!seen.insert(name).second) {
       return absl::InvalidArgumentError(absl::StrCat(name, ": given more than once"));
     }
     if (value.size() > kMaxParamValueBytes) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(name, ": longer than ", kMaxParamValueBytes, " bytes"));
+      return absl::InvalidArgumentError(absl::StrCat(name, ": longer than ", kMaxParamValueBytes, " bytes"));
     }
   }
   return absl::OkStatus();
@@ -42,9 +40,10 @@ absl::Status CheckParams(const QueryParams& params,
 absl::StatusOr<int32_t> ParsePageSize(absl::string_view text, int32_t def, int32_t max) {
   if (text.empty()) return def;
   int64_t v = 0;
-  if (text.size() > 18 || !std::all_of(text.begin(), text.end(), [](char c) {
-        return absl::ascii_isdigit(static_cast<unsigned char>(c));
-      }) || !absl::SimpleAtoi(text, &v) || v <= 0) {
+  if (text.size() > 18 ||
+      !std::all_of(text.begin(), text.end(),
+                   [](char c) { return absl::ascii_isdigit(static_cast<unsigned char>(c)); }) ||
+      !absl::SimpleAtoi(text, &v) || v <= 0) {
     return absl::InvalidArgumentError("page_size: must be a positive integer");
   }
   return static_cast<int32_t>(std::min<int64_t>(v, max));
@@ -57,8 +56,7 @@ absl::StatusOr<int64_t> ParseCursor(absl::string_view text) {
 
 // Enum by name, case-insensitively ("layer_sweep" or "LAYER_SWEEP").
 template <typename E>
-absl::StatusOr<E> ParseEnum(absl::string_view what, absl::string_view text,
-                            bool (*parse)(const std::string&, E*)) {
+absl::StatusOr<E> ParseEnum(absl::string_view what, absl::string_view text, bool (*parse)(const std::string&, E*)) {
   if (text.empty()) return static_cast<E>(0);
   E value{};
   if (!parse(absl::AsciiStrToUpper(text), &value) || static_cast<int>(value) == 0) {
@@ -80,10 +78,9 @@ absl::StatusOr<int64_t> ParseId(absl::string_view what, absl::string_view text) 
   return v;
 }
 
-absl::StatusOr<v1::QueryResultsRequest> ParseResultsQuery(int64_t sweep_id,
-                                                          const QueryParams& params) {
-  static constexpr absl::string_view kAllowed[] = {"model",  "kind",      "component", "evaluation",
-                                                   "metric", "layer",     "page_size", "after"};
+absl::StatusOr<v1::QueryResultsRequest> ParseResultsQuery(int64_t sweep_id, const QueryParams& params) {
+  static constexpr absl::string_view kAllowed[] = {"model",  "kind",  "component", "evaluation",
+                                                   "metric", "layer", "page_size", "after"};
   if (absl::Status s = CheckParams(params, {std::begin(kAllowed), std::end(kAllowed)}); !s.ok()) {
     return s;
   }

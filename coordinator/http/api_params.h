@@ -38,8 +38,7 @@ absl::StatusOr<int64_t> ParseId(absl::string_view what, absl::string_view text);
 // The results filters: model, kind, component, evaluation, metric, layer,
 // page_size (clamped to kMaxResultPage; default kDefaultResultPage), after
 // (a result id cursor). Unknown parameter names are rejected.
-absl::StatusOr<v1::QueryResultsRequest> ParseResultsQuery(int64_t sweep_id,
-                                                          const QueryParams& params);
+absl::StatusOr<v1::QueryResultsRequest> ParseResultsQuery(int64_t sweep_id, const QueryParams& params);
 
 // The jobs listing: state (queued, leased, succeeded, failed, cancelled),
 // page_size (clamped to kMaxJobPage; default kDefaultJobPage), after.

@@ -21,16 +21,21 @@ constexpr auto kBad = absl::StatusCode::kInvalidArgument;
 TEST(ApiParamsTest, IdsArePositiveDecimals) {
   EXPECT_THAT(ParseId("sweep id", "42"), IsOkAndHolds(42));
   EXPECT_THAT(ParseId("sweep id", "999999999999999999"), IsOkAndHolds(999999999999999999));
-  for (const char* bad : {"", "0", "-1", "+1", " 1", "1 ", "1e3", "0x10", "..", "%2e%2e",
-                          "9999999999999999999", "1234567890123456789012", "abc", "1/2"}) {
+  for (const char* bad : {"", "0", "-1", "+1", " 1", "1 ", "1e3", "0x10", "..", "%2e%2e", "9999999999999999999",
+                          "1234567890123456789012", "abc", "1/2"}) {
     EXPECT_THAT(ParseId("sweep id", bad), StatusIs(kBad, HasSubstr("sweep id"))) << bad;
   }
 }
 
 TEST(ApiParamsTest, ResultsFiltersAndPaging) {
-  auto q = ParseResultsQuery(3, {{"model", "m1"}, {"kind", "layer_sweep"}, {"component", "ATTENTION"},
-                                 {"evaluation", "wiki"}, {"metric", "perplexity"}, {"layer", "7"},
-                                 {"page_size", "50"}, {"after", "120"}});
+  auto q = ParseResultsQuery(3, {{"model", "m1"},
+                                 {"kind", "layer_sweep"},
+                                 {"component", "ATTENTION"},
+                                 {"evaluation", "wiki"},
+                                 {"metric", "perplexity"},
+                                 {"layer", "7"},
+                                 {"page_size", "50"},
+                                 {"after", "120"}});
   ASSERT_TRUE(q.ok()) << q.status();
   EXPECT_EQ(q->sweep_id(), 3);
   EXPECT_EQ(q->model(), "m1");
@@ -56,8 +61,7 @@ TEST(ApiParamsTest, HugePageSizeIsClampedAndBadOnesRejected) {
   ASSERT_TRUE(j.ok());
   EXPECT_EQ(j->page_size(), kMaxJobPage);
   for (const char* bad : {"0", "-5", "1.5", "99999999999999999999999", "ten", " 5"}) {
-    EXPECT_THAT(ParseResultsQuery(1, {{"page_size", bad}}).status(), StatusIs(kBad, HasSubstr("page_size")))
-        << bad;
+    EXPECT_THAT(ParseResultsQuery(1, {{"page_size", bad}}).status(), StatusIs(kBad, HasSubstr("page_size"))) << bad;
   }
   EXPECT_THAT(ParseResultsQuery(1, {{"after", "-3"}}).status(), StatusIs(kBad, HasSubstr("after")));
   EXPECT_THAT(ParseResultsQuery(1, {{"layer", "-1"}}).status(), StatusIs(kBad, HasSubstr("layer")));
@@ -75,7 +79,8 @@ TEST(ApiParamsTest, UnknownEnumsAndParametersAreRejected) {
   EXPECT_THAT(ParseResultsQuery(1, {{"model", "a"}, {"model", "b"}}).status(),
               StatusIs(kBad, HasSubstr("more than once")));
   EXPECT_THAT(ParseJobsQuery(1, {{"state", "sleeping"}}).status(), StatusIs(kBad, HasSubstr("state")));
-  EXPECT_THAT(ParseSweepsQuery({{"include_finished", "maybe"}}).status(), StatusIs(kBad, HasSubstr("include_finished")));
+  EXPECT_THAT(ParseSweepsQuery({{"include_finished", "maybe"}}).status(),
+              StatusIs(kBad, HasSubstr("include_finished")));
 }
 
 TEST(ApiParamsTest, LongValuesAndManyParametersAreRejected) {

@@ -9,8 +9,6 @@
 //   GET /favicon.ico            204 (browsers ask; there is none)
 #include "coordinator/http/http_server.h"
 
-#include "auth/permissions.h"
-
 #include <httplib.h>
 
 #include <algorithm>
@@ -21,6 +19,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "auth/permissions.h"
 #include "coordinator/http/api_params.h"
 #include "coordinator/http/assets.h"
 #include "coordinator/http/figures_fragment.h"
@@ -62,13 +61,10 @@ void SendAsset(absl::string_view name, httplib::Response& res) {
 }
 
 HttpRequestInfo InfoOf(const httplib::Request& req) {
-  return HttpRequestInfo{req.method, req.path, req.get_header_value("Authorization"),
-                         req.remote_addr};
+  return HttpRequestInfo{req.method, req.path, req.get_header_value("Authorization"), req.remote_addr};
 }
 
-QueryParams ParamsOf(const httplib::Request& req) {
-  return QueryParams(req.params.begin(), req.params.end());
-}
+QueryParams ParamsOf(const httplib::Request& req) { return QueryParams(req.params.begin(), req.params.end()); }
 
 // The figures fragment: the report's figures of the sweep as the caller sees it.
 HttpReply Figures(FiguresFragments& figures, const std::string& id_text, const auth::Caller& caller) {
@@ -84,16 +80,13 @@ HttpReply Figures(FiguresFragments& figures, const std::string& id_text, const a
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(const HttpServerOptions& options,
-                                                              Scheduler* core,
+absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(const HttpServerOptions& options, Scheduler* core,
                                                               metrics::CoordinatorMetrics* metrics) {
   const size_t colon = options.listen_address.rfind(':');
   int port = -1;
-  if (colon == std::string::npos || colon == 0 ||
-      !absl::SimpleAtoi(options.listen_address.substr(colon + 1), &port) || port < 0 ||
-      port > 65535) {
-    return absl::InvalidArgumentError(absl::StrCat("--http-listen '", options.listen_address,
-                                                   "': expected host:port"));
+  if (colon == std::string::npos || colon == 0 || !absl::SimpleAtoi(options.listen_address.substr(colon + 1), &port) ||
+      port < 0 || port > 65535) {
+    return absl::InvalidArgumentError(absl::StrCat("--http-listen '", options.listen_address, "': expected host:port"));
   }
   std::string host = options.listen_address.substr(0, colon);
   if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
@@ -130,8 +123,7 @@ absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(const HttpServerOp
   const absl::Time until = absl::Now() + absl::Seconds(10);
   while (!svr.is_running()) {
     if (absl::Now() > until) {
-      return absl::UnavailableError(
-          absl::StrCat("the HTTP listener on '", options.listen_address, "' did not start"));
+      return absl::UnavailableError(absl::StrCat("the HTTP listener on '", options.listen_address, "' did not start"));
     }
     absl::SleepFor(absl::Milliseconds(1));
   }
@@ -146,14 +138,12 @@ void HttpServer::Stop() {
   if (listener_.joinable()) listener_.join();
 }
 
-void HttpServer::Routes(const HttpServerOptions& options, Scheduler* core,
-                        metrics::CoordinatorMetrics* metrics) {
+void HttpServer::Routes(const HttpServerOptions& options, Scheduler* core, metrics::CoordinatorMetrics* metrics) {
   httplib::Server& svr = *server_;
   // The one authorization hook, before any route; the resolved caller is
   // handed to the route (httplib has no per-request slot, so the routes that
   // need it resolve it again through the same hook: Authorized below).
-  svr.set_pre_routing_handler([authorize = options.authorize](const httplib::Request& req,
-                                                              httplib::Response& res) {
+  svr.set_pre_routing_handler([authorize = options.authorize](const httplib::Request& req, httplib::Response& res) {
     res.set_header("X-Content-Type-Options", "nosniff");
     // Liveness probes carry no token (as grpc.health.v1); /healthz tells nothing else.
     if (req.path == "/healthz" && req.method == "GET") {
@@ -192,13 +182,10 @@ void HttpServer::Routes(const HttpServerOptions& options, Scheduler* core,
   svr.Get("/favicon.ico", [](const httplib::Request&, httplib::Response& res) { res.status = 204; });
   svr.Get(R"(/sweeps/(\d{1,18}))", page("sweep.html"));
   svr.Get(R"(/static/([a-z0-9_-]{1,64}\.(?:js|css)))",
-          [](const httplib::Request& req, httplib::Response& res) {
-            SendAsset(req.matches[1].str(), res);
-          });
+          [](const httplib::Request& req, httplib::Response& res) { SendAsset(req.matches[1].str(), res); });
   const AuthorizeFn authorize = options.authorize;
   auto figures = std::make_shared<FiguresFragments>(core, FiguresOptions{});
-  svr.Get(R"(/sweeps/(\d{1,18})/figures)", [figures, authorize](const httplib::Request& req,
-                                                               httplib::Response& res) {
+  svr.Get(R"(/sweeps/(\d{1,18})/figures)", [figures, authorize](const httplib::Request& req, httplib::Response& res) {
     res.set_header("Cache-Control", "no-store");
     absl::StatusOr<HttpCaller> caller = authorize(InfoOf(req));
     if (!caller.ok()) return Send(ErrorReply(caller.status()), res);
@@ -214,12 +201,10 @@ void HttpServer::Routes(const HttpServerOptions& options, Scheduler* core,
   svr.Get(R"(/api/.*)", [](const httplib::Request&, httplib::Response& res) {
     Send(ErrorReply(absl::NotFoundError("no such API route")), res);
   });
-  svr.Get("/metrics", [core, metrics, authorize](const httplib::Request& req,
-                                                 httplib::Response& res) {
+  svr.Get("/metrics", [core, metrics, authorize](const httplib::Request& req, httplib::Response& res) {
     // Every tenant's sweeps and workers: operators only.
     absl::StatusOr<HttpCaller> caller = authorize(InfoOf(req));
-    absl::Status allowed =
-        caller.ok() ? auth::Authorize(*caller, auth::Action::kAdmin) : caller.status();
+    absl::Status allowed = caller.ok() ? auth::Authorize(*caller, auth::Action::kAdmin) : caller.status();
     if (!allowed.ok()) return Send(ErrorReply(allowed), res);
     res.set_content(metrics->Scrape(*core), std::string(metrics::kExpositionContentType).c_str());
   });

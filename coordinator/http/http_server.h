@@ -45,8 +45,7 @@ class HttpServer {
  public:
   // Binds and starts serving. `core` and `metrics` must outlive the server.
   // Unavailable if the address cannot be bound, InvalidArgument if malformed.
-  static absl::StatusOr<std::unique_ptr<HttpServer>> Start(const HttpServerOptions& options,
-                                                           Scheduler* core,
+  static absl::StatusOr<std::unique_ptr<HttpServer>> Start(const HttpServerOptions& options, Scheduler* core,
                                                            metrics::CoordinatorMetrics* metrics);
   ~HttpServer();
   HttpServer(const HttpServer&) = delete;
@@ -61,8 +60,7 @@ class HttpServer {
 
  private:
   HttpServer() = default;
-  void Routes(const HttpServerOptions& options, Scheduler* core,
-              metrics::CoordinatorMetrics* metrics);
+  void Routes(const HttpServerOptions& options, Scheduler* core, metrics::CoordinatorMetrics* metrics);
 
   std::unique_ptr<httplib::Server> server_;
   std::string address_;

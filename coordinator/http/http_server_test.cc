@@ -22,8 +22,7 @@ using ::testing::Not;
 
 class HttpServerTest : public ::testing::Test {
  protected:
-  HttpServerTest()
-      : h_(::testing::UnitTest::GetInstance()->current_test_info()->name(), &metrics_) {}
+  HttpServerTest() : h_(::testing::UnitTest::GetInstance()->current_test_info()->name(), &metrics_) {}
 
   void Start(AuthorizeFn authorize = AllowAll) {
     HttpServerOptions o;
@@ -84,8 +83,8 @@ TEST_F(HttpServerTest, ServesPagesAssetsApiMetricsAndHealth) {
   EXPECT_EQ(metrics->status, 200);
   EXPECT_THAT(metrics->get_header_value("Content-Type"), HasSubstr("version=0.0.4"));
   EXPECT_THAT(metrics->body, HasSubstr("ablate_jobs{state=\"queued\"} 4\n"));
-  EXPECT_THAT(metrics->body, HasSubstr("ablate_sweep_jobs{sweep_id=\"" + std::to_string(sweep) +
-                                       "\",state=\"queued\"} 4\n"));
+  EXPECT_THAT(metrics->body,
+              HasSubstr("ablate_sweep_jobs{sweep_id=\"" + std::to_string(sweep) + "\",state=\"queued\"} 4\n"));
   EXPECT_THAT(metrics->body, HasSubstr("ablate_expanded_jobs_total 4\n"));
 
   auto health = client_->Get("/healthz");
@@ -99,9 +98,9 @@ TEST_F(HttpServerTest, ServesPagesAssetsApiMetricsAndHealth) {
 
 TEST_F(HttpServerTest, HostileRequestsAreRefused) {
   Start();
-  for (const char* path : {"/static/../../etc/passwd", "/static/%2e%2e/%2e%2e/etc/passwd",
-                           "/static/dashboard.js.map", "/static/x/../dashboard.js", "/etc/passwd",
-                           "/sweeps/abc", "/sweeps/-1", "/sweeps/1/../../etc/passwd"}) {
+  for (const char* path :
+       {"/static/../../etc/passwd", "/static/%2e%2e/%2e%2e/etc/passwd", "/static/dashboard.js.map",
+        "/static/x/../dashboard.js", "/etc/passwd", "/sweeps/abc", "/sweeps/-1", "/sweeps/1/../../etc/passwd"}) {
     auto r = client_->Get(path);
     ASSERT_TRUE(r) << path;
     EXPECT_EQ(r->status, 404) << path;
@@ -163,8 +162,7 @@ TEST_F(HttpServerTest, EveryRequestPassesTheAuthorizationHook) {
   ASSERT_TRUE(escape);
   EXPECT_EQ(escape->status, 404);
   EXPECT_EQ(calls.load(), 0);
-  for (const char* path : {"/api/v1/sweeps", "/metrics", "/sweeps/1/figures", "/sweeps/1x",
-                           "/no/such/route"}) {
+  for (const char* path : {"/api/v1/sweeps", "/metrics", "/sweeps/1/figures", "/sweeps/1x", "/no/such/route"}) {
     auto anon = client_->Get(path);
     ASSERT_TRUE(anon) << path;
     EXPECT_EQ(anon->status, 401) << path;
@@ -193,12 +191,10 @@ TEST_F(HttpServerTest, EveryRequestPassesTheAuthorizationHook) {
 TEST_F(HttpServerTest, BadListenAddressesAreErrors) {
   HttpServerOptions o;
   o.listen_address = "nonsense";
-  EXPECT_EQ(HttpServer::Start(o, h_.core(), &metrics_).status().code(),
-            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(HttpServer::Start(o, h_.core(), &metrics_).status().code(), absl::StatusCode::kInvalidArgument);
   Start();
   o.listen_address = server_->address();  // taken
-  EXPECT_EQ(HttpServer::Start(o, h_.core(), &metrics_).status().code(),
-            absl::StatusCode::kUnavailable);
+  EXPECT_EQ(HttpServer::Start(o, h_.core(), &metrics_).status().code(), absl::StatusCode::kUnavailable);
 }
 
 }  // namespace

@@ -19,8 +19,8 @@
 #include <string>
 
 #include "absl/status/status.h"
-#include "coordinator/http/api_params.h"
 #include "auth/caller.h"
+#include "coordinator/http/api_params.h"
 #include "coordinator/scheduler.h"
 #include "google/protobuf/message.h"
 

@@ -57,12 +57,11 @@ TEST_F(JsonApiTest, RoutesAnswerJson) {
   ASSERT_EQ(results["rows"].size(), 1u);
   EXPECT_EQ(results["rows"][0]["metric"], "perplexity");
   const std::string next = results["next_after_result_id"];
-  json page2 = Get("/api/v1/sweeps/" + std::to_string(sweep) + "/results",
-                   {{"page_size", "1"}, {"after", next}});
+  json page2 = Get("/api/v1/sweeps/" + std::to_string(sweep) + "/results", {{"page_size", "1"}, {"after", next}});
   ASSERT_EQ(page2["rows"].size(), 1u);
   EXPECT_NE(page2["rows"][0]["result_id"], results["rows"][0]["result_id"]);
-  json filtered = Get("/api/v1/sweeps/" + std::to_string(sweep) + "/results",
-                      {{"kind", "baseline"}, {"metric", "perplexity"}});
+  json filtered =
+      Get("/api/v1/sweeps/" + std::to_string(sweep) + "/results", {{"kind", "baseline"}, {"metric", "perplexity"}});
   for (const auto& row : filtered["rows"]) EXPECT_EQ(row["kind"], "BASELINE");
 
   json workers = Get("/api/v1/workers");

@@ -38,56 +38,45 @@ constexpr std::array<std::pair<const char*, int64_t storage::JobCounts::*>, 5> k
 CoordinatorMetrics::CoordinatorMetrics() {
   Registry& r = registry_;
   leases_granted_ = Must(r.AddCounter("ablate_leases_granted_total", "Job leases granted to workers"));
-  leases_lost_ = Must(r.AddCounter("ablate_leases_lost_total",
-                                   "Leases lost to expiry or a lost worker (job requeued or failed)"));
+  leases_lost_ =
+      Must(r.AddCounter("ablate_leases_lost_total", "Leases lost to expiry or a lost worker (job requeued or failed)"));
   jobs_ended_ = Must(r.AddCounter("ablate_jobs_ended_total",
-                                  "Jobs that reached a terminal state since the coordinator started",
-                                  {"state"}));
-  expanded_jobs_ = Must(r.AddCounter("ablate_expanded_jobs_total",
-                                     "Jobs produced by sweep expansion (dry runs included)"));
-  lease_latency_ = Must(r.AddHistogram(
-      "ablate_lease_latency_seconds",
-      "Time from a LeaseJobs request's arrival to its grant (long-poll wait included)",
-      LatencyBounds()));
-  completion_latency_ = Must(r.AddHistogram(
-      "ablate_job_completion_seconds", "Time from a job's lease to its accepted completion",
-      JobBounds()));
+                                  "Jobs that reached a terminal state since the coordinator started", {"state"}));
+  expanded_jobs_ =
+      Must(r.AddCounter("ablate_expanded_jobs_total", "Jobs produced by sweep expansion (dry runs included)"));
+  lease_latency_ = Must(r.AddHistogram("ablate_lease_latency_seconds",
+                                       "Time from a LeaseJobs request's arrival to its grant (long-poll wait included)",
+                                       LatencyBounds()));
+  completion_latency_ = Must(r.AddHistogram("ablate_job_completion_seconds",
+                                            "Time from a job's lease to its accepted completion", JobBounds()));
   commit_latency_ = Must(r.AddHistogram("ablate_commit_latency_seconds",
-                                        "Duration of one group-commit SQLite transaction",
-                                        LatencyBounds()));
-  commit_batch_ = Must(r.AddHistogram("ablate_commit_batch_operations",
-                                      "Write operations per group-commit transaction",
+                                        "Duration of one group-commit SQLite transaction", LatencyBounds()));
+  commit_batch_ = Must(r.AddHistogram("ablate_commit_batch_operations", "Write operations per group-commit transaction",
                                       Histogram::Exponential(1, 4, 7)));
-  expansion_time_ = Must(r.AddHistogram("ablate_expansion_seconds",
-                                        "Time to expand a submitted sweep spec into jobs",
-                                        LatencyBounds()));
+  expansion_time_ = Must(
+      r.AddHistogram("ablate_expansion_seconds", "Time to expand a submitted sweep spec into jobs", LatencyBounds()));
   jobs_ = Must(r.AddGauge("ablate_jobs", "Jobs of unfinished sweeps by state", {"state"}));
-  sweep_jobs_ = Must(r.AddGauge("ablate_sweep_jobs", "Jobs of one unfinished sweep by state",
-                                {"sweep_id", "state"}, kMaxSweepSeries * kStates.size()));
+  sweep_jobs_ = Must(r.AddGauge("ablate_sweep_jobs", "Jobs of one unfinished sweep by state", {"sweep_id", "state"},
+                                kMaxSweepSeries * kStates.size()));
   sweeps_active_ = Must(r.AddGauge("ablate_sweeps_active", "Unfinished sweeps"));
-  jobs_per_second_ = Must(r.AddGauge("ablate_jobs_per_second",
-                                     "Jobs ended per second over the last 30 s, all sweeps"));
-  sweep_jobs_per_second_ = Must(r.AddGauge("ablate_sweep_jobs_per_second",
-                                           "Jobs ended per second over the last 30 s, one sweep",
-                                           {"sweep_id"}, kMaxSweepSeries));
+  jobs_per_second_ = Must(r.AddGauge("ablate_jobs_per_second", "Jobs ended per second over the last 30 s, all sweeps"));
+  sweep_jobs_per_second_ =
+      Must(r.AddGauge("ablate_sweep_jobs_per_second", "Jobs ended per second over the last 30 s, one sweep",
+                      {"sweep_id"}, kMaxSweepSeries));
   leases_ = Must(r.AddGauge("ablate_leases", "Jobs leased to workers now"));
   waiters_ = Must(r.AddGauge("ablate_lease_waiters", "Parked LeaseJobs long polls"));
   workers_alive_ = Must(r.AddGauge("ablate_workers_alive", "Workers heard from within the timeout"));
   workers_known_ = Must(r.AddGauge("ablate_workers_known", "Workers listed by ListWorkers"));
-  worker_up_ = Must(r.AddGauge("ablate_worker_up", "1 if the worker is alive", {"worker"},
-                               kMaxWorkerSeries));
-  worker_leases_ = Must(r.AddGauge("ablate_worker_leases", "Leases a worker holds", {"worker"},
-                                   kMaxWorkerSeries));
-  worker_models_ = Must(r.AddGauge("ablate_worker_loaded_models",
-                                   "Models resident on a worker (from heartbeats)", {"worker"},
-                                   kMaxWorkerSeries));
+  worker_up_ = Must(r.AddGauge("ablate_worker_up", "1 if the worker is alive", {"worker"}, kMaxWorkerSeries));
+  worker_leases_ = Must(r.AddGauge("ablate_worker_leases", "Leases a worker holds", {"worker"}, kMaxWorkerSeries));
+  worker_models_ = Must(r.AddGauge("ablate_worker_loaded_models", "Models resident on a worker (from heartbeats)",
+                                   {"worker"}, kMaxWorkerSeries));
   worker_tokens_per_second_ = Must(r.AddGauge(
-      "ablate_worker_tokens_per_second",
-      "Tokens per second a worker reported over the last 30 s (heartbeat progress)", {"worker"},
-      kMaxWorkerSeries));
-  worker_tokens_ = Must(r.AddCounter("ablate_worker_tokens_total",
-                                     "Tokens a worker reported since the coordinator started",
-                                     {"worker"}, kMaxWorkerSeries));
+      "ablate_worker_tokens_per_second", "Tokens per second a worker reported over the last 30 s (heartbeat progress)",
+      {"worker"}, kMaxWorkerSeries));
+  worker_tokens_ =
+      Must(r.AddCounter("ablate_worker_tokens_total", "Tokens a worker reported since the coordinator started",
+                        {"worker"}, kMaxWorkerSeries));
   for (const auto& [name, field] : kStates) {
     if (std::string(name) != "queued" && std::string(name) != "leased") jobs_ended_->With({name});
   }
@@ -98,9 +87,7 @@ void CoordinatorMetrics::LeaseGranted(int jobs, double seconds) {
   lease_latency_->With({})->Observe(seconds);
 }
 
-void CoordinatorMetrics::JobCompleted(double seconds) {
-  completion_latency_->With({})->Observe(seconds);
-}
+void CoordinatorMetrics::JobCompleted(double seconds) { completion_latency_->With({})->Observe(seconds); }
 
 void CoordinatorMetrics::JobEnded(const char* state) { jobs_ended_->With({state})->Inc(); }
 
@@ -121,8 +108,8 @@ std::string CoordinatorMetrics::Scrape(Scheduler& core) {
   const SchedulerGauges g = core.Gauges();
   const v1::ListWorkersResponse workers = core.ListWorkers();
 
-  for (auto* f : {jobs_, sweep_jobs_, sweep_jobs_per_second_, worker_up_, worker_leases_,
-                  worker_models_, worker_tokens_per_second_}) {
+  for (auto* f : {jobs_, sweep_jobs_, sweep_jobs_per_second_, worker_up_, worker_leases_, worker_models_,
+                  worker_tokens_per_second_}) {
     f->Clear();
   }
   worker_tokens_->Clear();

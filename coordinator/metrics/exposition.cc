@@ -16,8 +16,7 @@ bool NameChars(absl::string_view s, bool allow_colon) {
   if (s.empty()) return false;
   for (size_t i = 0; i < s.size(); ++i) {
     const char c = s[i];
-    const bool ok = absl::ascii_isalpha(static_cast<unsigned char>(c)) || c == '_' ||
-                    (allow_colon && c == ':') ||
+    const bool ok = absl::ascii_isalpha(static_cast<unsigned char>(c)) || c == '_' || (allow_colon && c == ':') ||
                     (i > 0 && absl::ascii_isdigit(static_cast<unsigned char>(c)));
     if (!ok) return false;
   }
@@ -66,14 +65,13 @@ std::string EscapeLabelValue(absl::string_view v) { return Escape(v, /*quotes=*/
 
 std::string EscapeHelp(absl::string_view v) { return Escape(v, /*quotes=*/false); }
 
-void AppendHeader(absl::string_view name, absl::string_view help, absl::string_view type,
-                  std::string* out) {
+void AppendHeader(absl::string_view name, absl::string_view help, absl::string_view type, std::string* out) {
   absl::StrAppend(out, "# HELP ", name, " ", EscapeHelp(help), "\n# TYPE ", name, " ", type, "\n");
 }
 
 void AppendSample(absl::string_view name, const std::vector<std::string>& label_names,
-                  const std::vector<std::string>& label_values, absl::string_view extra,
-                  double value, std::string* out) {
+                  const std::vector<std::string>& label_values, absl::string_view extra, double value,
+                  std::string* out) {
   absl::StrAppend(out, name);
   const size_t n = std::min(label_names.size(), label_values.size());
   if (n > 0 || !extra.empty()) {

@@ -32,13 +32,12 @@ std::string EscapeLabelValue(absl::string_view v);
 std::string EscapeHelp(absl::string_view v);
 
 // "# HELP name help\n# TYPE name type\n".
-void AppendHeader(absl::string_view name, absl::string_view help, absl::string_view type,
-                  std::string* out);
+void AppendHeader(absl::string_view name, absl::string_view help, absl::string_view type, std::string* out);
 // name{labels...,extra} value\n. `extra` is one more pre-formatted label
 // (e.g. le="0.5"), or empty. names and values have the same size.
 void AppendSample(absl::string_view name, const std::vector<std::string>& label_names,
-                  const std::vector<std::string>& label_values, absl::string_view extra,
-                  double value, std::string* out);
+                  const std::vector<std::string>& label_values, absl::string_view extra, double value,
+                  std::string* out);
 
 }  // namespace ablate::coordinator::metrics
 

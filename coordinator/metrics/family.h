@@ -33,8 +33,7 @@ class Family {
   using Factory = std::function<std::shared_ptr<M>()>;
 
   // REQUIRES: name and label names valid (exposition.h); max_series >= 1.
-  Family(std::string name, std::string help, std::vector<std::string> label_names,
-         size_t max_series, Factory make)
+  Family(std::string name, std::string help, std::vector<std::string> label_names, size_t max_series, Factory make)
       : name_(std::move(name)),
         help_(std::move(help)),
         label_names_(std::move(label_names)),

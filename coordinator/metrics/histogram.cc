@@ -17,8 +17,7 @@ std::vector<double> CleanBounds(const std::vector<double>& in) {
 
 }  // namespace
 
-Histogram::Histogram(const std::vector<double>& bounds)
-    : bounds_(CleanBounds(bounds)), buckets_(bounds_.size(), 0) {}
+Histogram::Histogram(const std::vector<double>& bounds) : bounds_(CleanBounds(bounds)), buckets_(bounds_.size(), 0) {}
 
 void Histogram::Observe(double value) {
   if (std::isnan(value)) return;

@@ -21,9 +21,9 @@ namespace ablate::coordinator::metrics {
 class Histogram {
  public:
   struct Data {
-    std::vector<double> bounds;         // upper bounds, ascending, without +Inf
-    std::vector<uint64_t> cumulative;   // observations <= bounds[i]
-    uint64_t count = 0;                 // all observations (the +Inf bucket)
+    std::vector<double> bounds;        // upper bounds, ascending, without +Inf
+    std::vector<uint64_t> cumulative;  // observations <= bounds[i]
+    uint64_t count = 0;                // all observations (the +Inf bucket)
     double sum = 0;
   };
 

@@ -23,15 +23,12 @@ void AppendHistogramFamily(const Family<Histogram>& f, std::string* out) {
   for (const auto& [values, series] : f.Series()) {
     const Histogram::Data d = series->Snapshot();
     for (size_t i = 0; i < d.bounds.size(); ++i) {
-      AppendSample(bucket, f.label_names(), values,
-                   absl::StrCat("le=\"", FormatValue(d.bounds[i]), "\""),
+      AppendSample(bucket, f.label_names(), values, absl::StrCat("le=\"", FormatValue(d.bounds[i]), "\""),
                    static_cast<double>(d.cumulative[i]), out);
     }
-    AppendSample(bucket, f.label_names(), values, "le=\"+Inf\"", static_cast<double>(d.count),
-                 out);
+    AppendSample(bucket, f.label_names(), values, "le=\"+Inf\"", static_cast<double>(d.count), out);
     AppendSample(absl::StrCat(f.name(), "_sum"), f.label_names(), values, "", d.sum, out);
-    AppendSample(absl::StrCat(f.name(), "_count"), f.label_names(), values, "",
-                 static_cast<double>(d.count), out);
+    AppendSample(absl::StrCat(f.name(), "_count"), f.label_names(), values, "", static_cast<double>(d.count), out);
   }
 }
 
@@ -43,8 +40,7 @@ absl::Status Registry::CheckNew(const std::string& name, const std::vector<std::
   }
   for (const std::string& l : labels) {
     if (!ValidLabelName(l) || l == "le") {
-      return absl::InvalidArgumentError(absl::StrCat("label name '", l, "' of ", name,
-                                                     " is not valid"));
+      return absl::InvalidArgumentError(absl::StrCat("label name '", l, "' of ", name, " is not valid"));
     }
   }
   if (!names_.insert(name).second) {
@@ -53,35 +49,30 @@ absl::Status Registry::CheckNew(const std::string& name, const std::vector<std::
   return absl::OkStatus();
 }
 
-absl::StatusOr<Family<Counter>*> Registry::AddCounter(const std::string& name,
-                                                      const std::string& help,
-                                                      std::vector<std::string> labels,
-                                                      size_t max_series) {
+absl::StatusOr<Family<Counter>*> Registry::AddCounter(const std::string& name, const std::string& help,
+                                                      std::vector<std::string> labels, size_t max_series) {
   absl::MutexLock lock(&mu_);
   if (absl::Status s = CheckNew(name, labels); !s.ok()) return s;
-  counters_.push_back(std::make_unique<Family<Counter>>(
-      name, help, std::move(labels), max_series, [] { return std::make_shared<Counter>(); }));
+  counters_.push_back(std::make_unique<Family<Counter>>(name, help, std::move(labels), max_series,
+                                                        [] { return std::make_shared<Counter>(); }));
   Family<Counter>* f = counters_.back().get();
   renderers_.push_back([f](std::string* out) { AppendScalarFamily(*f, "counter", out); });
   return f;
 }
 
 absl::StatusOr<Family<Gauge>*> Registry::AddGauge(const std::string& name, const std::string& help,
-                                                  std::vector<std::string> labels,
-                                                  size_t max_series) {
+                                                  std::vector<std::string> labels, size_t max_series) {
   absl::MutexLock lock(&mu_);
   if (absl::Status s = CheckNew(name, labels); !s.ok()) return s;
-  gauges_.push_back(std::make_unique<Family<Gauge>>(
-      name, help, std::move(labels), max_series, [] { return std::make_shared<Gauge>(); }));
+  gauges_.push_back(std::make_unique<Family<Gauge>>(name, help, std::move(labels), max_series,
+                                                    [] { return std::make_shared<Gauge>(); }));
   Family<Gauge>* f = gauges_.back().get();
   renderers_.push_back([f](std::string* out) { AppendScalarFamily(*f, "gauge", out); });
   return f;
 }
 
-absl::StatusOr<Family<Histogram>*> Registry::AddHistogram(const std::string& name,
-                                                          const std::string& help,
-                                                          std::vector<double> bounds,
-                                                          std::vector<std::string> labels,
+absl::StatusOr<Family<Histogram>*> Registry::AddHistogram(const std::string& name, const std::string& help,
+                                                          std::vector<double> bounds, std::vector<std::string> labels,
                                                           size_t max_series) {
   absl::MutexLock lock(&mu_);
   if (absl::Status s = CheckNew(name, labels); !s.ok()) return s;

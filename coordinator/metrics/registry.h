@@ -43,11 +43,9 @@ class Registry {
                                               std::vector<std::string> labels = {},
                                               size_t max_series = kDefaultMaxSeries);
   absl::StatusOr<Family<Gauge>*> AddGauge(const std::string& name, const std::string& help,
-                                          std::vector<std::string> labels = {},
-                                          size_t max_series = kDefaultMaxSeries);
+                                          std::vector<std::string> labels = {}, size_t max_series = kDefaultMaxSeries);
   absl::StatusOr<Family<Histogram>*> AddHistogram(const std::string& name, const std::string& help,
-                                                  std::vector<double> bounds,
-                                                  std::vector<std::string> labels = {},
+                                                  std::vector<double> bounds, std::vector<std::string> labels = {},
                                                   size_t max_series = kDefaultMaxSeries);
 
   // Every family in registration order, in the text exposition format.

@@ -15,8 +15,8 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
-#include <vector>
 #include <string>
+#include <vector>
 
 #include "ablate/v1/spec.pb.h"
 #include "absl/status/statusor.h"
@@ -87,8 +87,7 @@ inline absl::StatusOr<spec::Expansion> FakeExpand(v1::SweepSpec* spec, int layer
 //   Scheduler::Open(o, [](auto* spec, const auto&, const auto&, const auto& sink) {
 //     return FakeStream(spec, sink); });
 inline absl::StatusOr<std::vector<v1::ExpansionCount>> FakeStream(
-    v1::SweepSpec* spec, const std::function<absl::Status(const v1::JobSpec&)>& sink,
-    int layers_per_model = 3) {
+    v1::SweepSpec* spec, const std::function<absl::Status(const v1::JobSpec&)>& sink, int layers_per_model = 3) {
   absl::StatusOr<spec::Expansion> e = FakeExpand(spec, layers_per_model);
   if (!e.ok()) return e.status();
   for (const v1::JobSpec& j : e->jobs) {

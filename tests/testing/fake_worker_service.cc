@@ -25,8 +25,7 @@ void FakeWorkerService::Enqueue(const v1::Job& job) {
 void FakeWorkerService::CancelJob(int64_t job_id) {
   absl::MutexLock lock(&mu_);
   cancelled_.insert(job_id);  // cancel-pending: the live lease may still report
-  queue_.erase(std::remove_if(queue_.begin(), queue_.end(),
-                              [&](const v1::Job& j) { return j.job_id() == job_id; }),
+  queue_.erase(std::remove_if(queue_.begin(), queue_.end(), [&](const v1::Job& j) { return j.job_id() == job_id; }),
                queue_.end());
 }
 
@@ -82,8 +81,7 @@ bool FakeWorkerService::WaitFor(const std::function<bool()>& done, absl::Duratio
 
 bool FakeWorkerService::KnownWorker(const std::string& id) const { return workers_.count(id) > 0; }
 
-grpc::Status FakeWorkerService::RegisterWorker(grpc::ServerContext*,
-                                               const v1::RegisterWorkerRequest* req,
+grpc::Status FakeWorkerService::RegisterWorker(grpc::ServerContext*, const v1::RegisterWorkerRequest* req,
                                                v1::RegisterWorkerResponse* resp) {
   absl::MutexLock lock(&mu_);
   registrations_.push_back(*req);
@@ -96,8 +94,7 @@ grpc::Status FakeWorkerService::RegisterWorker(grpc::ServerContext*,
 
 grpc::Status FakeWorkerService::LeaseJobs(grpc::ServerContext* ctx, const v1::LeaseJobsRequest* req,
                                           v1::LeaseJobsResponse* resp) {
-  const absl::Time until =
-      absl::Now() + absl::Milliseconds(std::min(req->wait_ms(), max_long_poll_ms));
+  const absl::Time until = absl::Now() + absl::Milliseconds(std::min(req->wait_ms(), max_long_poll_ms));
   absl::MutexLock lock(&mu_);
   if (!KnownWorker(req->worker_id())) {
     return grpc::Status(grpc::StatusCode::NOT_FOUND, "unknown worker " + req->worker_id());
@@ -156,8 +153,8 @@ grpc::Status FakeWorkerService::CompleteJob(grpc::ServerContext*, const v1::Comp
     c.duplicate = true;
   } else {
     auto it = live_.find(req->job_id());
-    c.accepted = it != live_.end() && it->second.lease_id() == req->lease_id() &&
-                 it->second.attempt() == req->attempt();
+    c.accepted =
+        it != live_.end() && it->second.lease_id() == req->lease_id() && it->second.attempt() == req->attempt();
     if (c.accepted) {
       completed_leases_.insert(req->lease_id());
       live_.erase(it);

@@ -49,9 +49,9 @@ class FakeWorkerService final : public v1::WorkerService::Service {
   std::unique_ptr<grpc::Server> Serve(const std::string& address, int* port);
 
   void Enqueue(const v1::Job& job);
-  void CancelJob(int64_t job_id);   // reported in the next heartbeat answer
-  void LoseLease(int64_t job_id);   // reported in the next heartbeat answer, lease invalidated
-  void ForgetWorkers();             // as a restarted coordinator: known ids become NOT_FOUND
+  void CancelJob(int64_t job_id);  // reported in the next heartbeat answer
+  void LoseLease(int64_t job_id);  // reported in the next heartbeat answer, lease invalidated
+  void ForgetWorkers();            // as a restarted coordinator: known ids become NOT_FOUND
   void set_shutting_down(bool v);
 
   std::vector<Completion> completed() const;
@@ -66,14 +66,10 @@ class FakeWorkerService final : public v1::WorkerService::Service {
 
   grpc::Status RegisterWorker(grpc::ServerContext*, const v1::RegisterWorkerRequest*,
                               v1::RegisterWorkerResponse*) override;
-  grpc::Status LeaseJobs(grpc::ServerContext*, const v1::LeaseJobsRequest*,
-                         v1::LeaseJobsResponse*) override;
-  grpc::Status Heartbeat(grpc::ServerContext*, const v1::HeartbeatRequest*,
-                         v1::HeartbeatResponse*) override;
-  grpc::Status CompleteJob(grpc::ServerContext*, const v1::CompleteJobRequest*,
-                           v1::CompleteJobResponse*) override;
-  grpc::Status FailJob(grpc::ServerContext*, const v1::FailJobRequest*,
-                       v1::FailJobResponse*) override;
+  grpc::Status LeaseJobs(grpc::ServerContext*, const v1::LeaseJobsRequest*, v1::LeaseJobsResponse*) override;
+  grpc::Status Heartbeat(grpc::ServerContext*, const v1::HeartbeatRequest*, v1::HeartbeatResponse*) override;
+  grpc::Status CompleteJob(grpc::ServerContext*, const v1::CompleteJobRequest*, v1::CompleteJobResponse*) override;
+  grpc::Status FailJob(grpc::ServerContext*, const v1::FailJobRequest*, v1::FailJobResponse*) override;
 
  private:
   bool KnownWorker(const std::string& id) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);

@@ -37,9 +37,10 @@ absl::StatusOr<BrowserRun> Run(const std::vector<std::string>& args, const std::
   static int runs = 0;
   const std::string stem = absl::StrCat(work_dir, "/chromium-", ::getpid(), "-", ++runs);
   // exec: the PID we kill on timeout is the browser itself.
-  std::string cmd = absl::StrCat("exec ", Quote(chromium), " --headless --disable-gpu --no-first-run --mute-audio",
-                                 " --hide-scrollbars --enable-logging=stderr --v=0 --user-data-dir=",
-                                 Quote(stem + ".profile"), ::geteuid() == 0 ? " --no-sandbox" : "");
+  std::string cmd =
+      absl::StrCat("exec ", Quote(chromium), " --headless --disable-gpu --no-first-run --mute-audio",
+                   " --hide-scrollbars --enable-logging=stderr --v=0 --user-data-dir=", Quote(stem + ".profile"),
+                   ::geteuid() == 0 ? " --no-sandbox" : "");
   for (const auto& a : args) absl::StrAppend(&cmd, " ", Quote(a));
   absl::StrAppend(&cmd, " >", Quote(stem + ".out"), " 2>", Quote(stem + ".err"));
   auto p = Subprocess::Start({"/bin/sh", "-c", cmd}, stem + ".sh.log");
@@ -121,7 +122,8 @@ absl::StatusOr<PngStats> ReadPngStats(const std::string& path) {
   std::string raw((stride + 1) * static_cast<size_t>(s.height), '\0');
   uLongf raw_len = raw.size();
   if (uncompress(reinterpret_cast<Bytef*>(raw.data()), &raw_len, reinterpret_cast<const Bytef*>(idat.data()),
-                 idat.size()) != Z_OK || raw_len != raw.size()) {
+                 idat.size()) != Z_OK ||
+      raw_len != raw.size()) {
     return absl::InvalidArgumentError("cannot inflate the PNG data");
   }
   std::vector<unsigned char> prev(stride, 0), cur(stride);
@@ -135,15 +137,22 @@ absl::StatusOr<PngStats> ReadPngStats(const std::string& path) {
       const int a = i >= bpp ? cur[i - bpp] : 0, b = prev[i], c = i >= bpp ? prev[i - bpp] : 0;
       int pred = 0;
       switch (filter) {
-        case 1: pred = a; break;
-        case 2: pred = b; break;
-        case 3: pred = (a + b) / 2; break;
+        case 1:
+          pred = a;
+          break;
+        case 2:
+          pred = b;
+          break;
+        case 3:
+          pred = (a + b) / 2;
+          break;
         case 4: {
           const int p = a + b - c, pa = std::abs(p - a), pb = std::abs(p - b), pc = std::abs(p - c);
           pred = pa <= pb && pa <= pc ? a : (pb <= pc ? b : c);
           break;
         }
-        default: pred = 0;
+        default:
+          pred = 0;
       }
       cur[i] = static_cast<unsigned char>(line[1 + i] + pred);
     }

@@ -42,8 +42,8 @@ std::vector<std::string> ConsoleProblems(const std::string& log);
 
 struct PngStats {
   int width = 0, height = 0;
-  int distinct_colors = 0;         // exact RGB colours (capped at 100000)
-  double non_background = 0;       // fraction of pixels that differ from the top-left pixel
+  int distinct_colors = 0;    // exact RGB colours (capped at 100000)
+  double non_background = 0;  // fraction of pixels that differ from the top-left pixel
 };
 // Decodes an 8-bit RGB/RGBA non-interlaced PNG (what Chromium writes).
 absl::StatusOr<PngStats> ReadPngStats(const std::string& path);

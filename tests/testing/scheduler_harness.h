@@ -40,8 +40,7 @@ absl::StatusOr<T> SyncCall(Fn fn) {
 
 class SchedulerHarness {
  public:
-  explicit SchedulerHarness(const std::string& name,
-                            coordinator::SchedulerObserver* observer = nullptr) {
+  explicit SchedulerHarness(const std::string& name, coordinator::SchedulerObserver* observer = nullptr) {
     const std::string dir = ::testing::TempDir() + "/harness_" + std::to_string(::getpid());
     std::filesystem::create_directories(dir);
     const std::string path = dir + "/" + name + ".db";
@@ -53,9 +52,8 @@ class SchedulerHarness {
     o.worker_timeout_ms = 60000;
     o.observer = observer;
     auto s = coordinator::Scheduler::Open(
-        o, [](v1::SweepSpec* spec, const auto&, const auto&, const auto& sink) {
-          return FakeStream(spec, sink);
-        }, &clock_);
+        o, [](v1::SweepSpec* spec, const auto&, const auto&, const auto& sink) { return FakeStream(spec, sink); },
+        &clock_);
     EXPECT_TRUE(s.ok()) << s.status();
     if (s.ok()) core_ = std::move(s).value();
   }

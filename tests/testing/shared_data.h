@@ -26,11 +26,10 @@ inline std::string SharedPath(const std::string& rel) { return SharedDir() + "/"
 
 }  // namespace ablate::testing
 
-#define ABLATE_REQUIRE_SHARED(rel)                                                   \
-  do {                                                                               \
-    if (!std::filesystem::exists(::ablate::testing::SharedPath(rel)))                \
-      GTEST_SKIP() << "shared data not found: " << ::ablate::testing::SharedPath(rel) \
-                   << " (set ABLATE_SHARED_DIR)";                                    \
+#define ABLATE_REQUIRE_SHARED(rel)                                                                                   \
+  do {                                                                                                               \
+    if (!std::filesystem::exists(::ablate::testing::SharedPath(rel)))                                                \
+      GTEST_SKIP() << "shared data not found: " << ::ablate::testing::SharedPath(rel) << " (set ABLATE_SHARED_DIR)"; \
   } while (0)
 
 #endif  // ABLATE_TESTS_TESTING_SHARED_DATA_H_

@@ -76,7 +76,8 @@ inline report::StudyData SmallStudy(const std::string& model_a = "qwen2-tiny",
                                     const std::string& model_b = "falcon-tiny") {
   using report::Kind;
   StudyBuilder b;
-  for (const auto& [m, fam] : {std::pair{model_a, std::string("qwen2")}, std::pair{model_b, std::string("falcon_h1")}}) {
+  for (const auto& [m, fam] :
+       {std::pair{model_a, std::string("qwen2")}, std::pair{model_b, std::string("falcon_h1")}}) {
     b.Ppl(b.Job(m, fam, Kind::kBaseline, "baseline", {}), 10);
     b.Ppl(b.Job(m, fam, Kind::kGroup, "group/attention", {0, 1, 2, 3}, "attention"), 30);
     if (fam == "falcon_h1") b.Ppl(b.Job(m, fam, Kind::kGroup, "group/ssm", {0, 1, 2, 3}, "ssm"), 300);

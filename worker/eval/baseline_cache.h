@@ -13,14 +13,14 @@
 #ifndef ABLATE_WORKER_EVAL_BASELINE_CACHE_H_
 #define ABLATE_WORKER_EVAL_BASELINE_CACHE_H_
 
+#include <ATen/ATen.h>
+
 #include <cstdint>
 #include <list>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
-
-#include <ATen/ATen.h>
 
 namespace ablate::eval {
 

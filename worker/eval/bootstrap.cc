@@ -42,8 +42,8 @@ absl::StatusOr<BootstrapInterval> PairedBootstrap(const std::vector<double>& abl
                                                    ablated.size(), " and ", baseline.size(), " items"));
   }
   if (options.resamples < 1 || !(options.confidence > 0.0 && options.confidence < 1.0)) {
-    return absl::InvalidArgumentError(absl::StrCat("bad bootstrap options: resamples ", options.resamples,
-                                                   ", confidence ", options.confidence));
+    return absl::InvalidArgumentError(
+        absl::StrCat("bad bootstrap options: resamples ", options.resamples, ", confidence ", options.confidence));
   }
   const size_t n = ablated.size();
   std::vector<double> delta(n);

@@ -17,8 +17,7 @@ namespace {
 namespace fs = std::filesystem;
 constexpr int64_t kEdgeBytes = 1 << 20;
 
-absl::Status HashRange(std::ifstream& in, int64_t offset, int64_t length, const std::string& path,
-                       text::Sha256* h) {
+absl::Status HashRange(std::ifstream& in, int64_t offset, int64_t length, const std::string& path, text::Sha256* h) {
   std::string buf(static_cast<size_t>(length), '\0');
   in.seekg(offset);
   in.read(buf.data(), length);

@@ -92,18 +92,19 @@ absl::StatusOr<EvalOutput> RunMultipleChoice(const EvalEnv& env, const v1::Multi
   for (size_t i = 0; i < ds.items.size(); ++i) {
     const text::MultipleChoiceItem& item = ds.items[i];
     if (item.choices.empty() || item.gold < 0 || item.gold >= static_cast<int32_t>(item.choices.size())) {
-      return absl::InvalidArgumentError(absl::StrCat("item ", item.id, ": gold ", item.gold, " outside its ",
-                                                     item.choices.size(), " choices"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("item ", item.id, ": gold ", item.gold, " outside its ", item.choices.size(), " choices"));
     }
     for (size_t c = 0; c < item.choices.size(); ++c) {
-      ASSIGN_OR_RETURN(EncodedPair p, EncodePair(*env.tokenizer, item.choices[c].context,
-                                                 item.choices[c].continuation, prefix));
+      ASSIGN_OR_RETURN(EncodedPair p,
+                       EncodePair(*env.tokenizer, item.choices[c].context, item.choices[c].continuation, prefix));
       if (p.continuation.empty()) {
         return absl::InvalidArgumentError(
             absl::StrCat("item ", item.id, " choice ", c, ": continuation encodes to no tokens"));
       }
       absl::StatusOr<ScoringWindow> w = ContinuationWindow(p.context, p.continuation, prefix, env.max_length);
-      if (!w.ok()) return absl::InvalidArgumentError(absl::StrCat("item ", item.id, " choice ", c, ": ", w.status().message()));
+      if (!w.ok())
+        return absl::InvalidArgumentError(absl::StrCat("item ", item.id, " choice ", c, ": ", w.status().message()));
       windows.push_back(std::move(*w));
       requests.push_back({i, c});
     }
@@ -113,8 +114,8 @@ absl::StatusOr<EvalOutput> RunMultipleChoice(const EvalEnv& env, const v1::Multi
   // shared context: single-token continuations) share one forward row; each
   // request still scores its own targets on it (lm-eval groups these too).
   std::map<std::vector<int64_t>, size_t> unique_index;
-  std::vector<ScoringWindow> inputs;           // unique inputs (targets unused)
-  std::vector<std::vector<size_t>> users;      // unique input -> requests
+  std::vector<ScoringWindow> inputs;       // unique inputs (targets unused)
+  std::vector<std::vector<size_t>> users;  // unique input -> requests
   for (size_t r = 0; r < windows.size(); ++r) {
     auto [it, inserted] = unique_index.emplace(windows[r].input, inputs.size());
     if (inserted) {
@@ -148,9 +149,8 @@ absl::StatusOr<EvalOutput> RunMultipleChoice(const EvalEnv& env, const v1::Multi
       [&](size_t u, const WindowLogits& logits, const WindowLogits& base) {
         for (size_t i : users[u]) {
           scores[i] = to_choice(ScoreTargets(logits, windows[i].score_begin, windows[i].targets), i);
-          base_scores[i] = base.defined()
-                               ? to_choice(ScoreTargets(base, windows[i].score_begin, windows[i].targets), i)
-                               : scores[i];
+          base_scores[i] =
+              base.defined() ? to_choice(ScoreTargets(base, windows[i].score_begin, windows[i].targets), i) : scores[i];
         }
         return absl::OkStatus();
       },
@@ -186,20 +186,17 @@ absl::StatusOr<EvalOutput> RunMultipleChoice(const EvalEnv& env, const v1::Multi
   EvalOutput out;
   out.dataset_fingerprint = ds.fingerprint.combined_sha256;
   out.tokens_evaluated = stats.tokens;
-  nlohmann::json detail = {{"task", text::TaskName(ds.task)},
-                           {"items", ds.items.size()},
-                           {"requests", windows.size()},
-                           {"forwarded_sequences", inputs.size()},
-                           {"num_fewshot", spec.num_fewshot()},
-                           {"batch_size", stats.final_batch_size},
+  nlohmann::json detail = {{"task", text::TaskName(ds.task)},   {"items", ds.items.size()},
+                           {"requests", windows.size()},        {"forwarded_sequences", inputs.size()},
+                           {"num_fewshot", spec.num_fewshot()}, {"batch_size", stats.final_batch_size},
                            {"oom_retries", stats.oom_retries}};
   if (lambada) {
     double sum = 0.0;
     for (double ll : lambada_ll) sum += ll;
     out.metrics.push_back(MakeMetric("acc", Mean(lambada_greedy), detail.dump()));
-    out.metrics.push_back(
-        MakeMetric("perplexity", std::exp(-sum / static_cast<double>(lambada_ll.size()))));
-    if (spec.bootstrap()) out.metrics.push_back(BootstrapMetric("acc_diff", lambada_greedy, base_lambada_greedy, env.seed));
+    out.metrics.push_back(MakeMetric("perplexity", std::exp(-sum / static_cast<double>(lambada_ll.size()))));
+    if (spec.bootstrap())
+      out.metrics.push_back(BootstrapMetric("acc_diff", lambada_greedy, base_lambada_greedy, env.seed));
     return out;
   }
   if (!groups.empty()) {

@@ -14,12 +14,12 @@
 #ifndef ABLATE_WORKER_EVAL_DIAGNOSTICS_H_
 #define ABLATE_WORKER_EVAL_DIAGNOSTICS_H_
 
+#include <ATen/ATen.h>
+
 #include <cstdint>
 #include <map>
 #include <string>
 #include <vector>
-
-#include <ATen/ATen.h>
 
 #include "worker/models/causal_lm.h"
 

@@ -38,8 +38,8 @@ absl::StatusOr<EvalOutput> RunDiagnostics(const EvalEnv& env, const v1::Diagnost
   if (spec.num_tokens() < 0) return absl::InvalidArgumentError("diagnostics.num_tokens must be >= 0");
   ASSIGN_OR_RETURN(text::TextCorpus corpus, text::LoadTextCorpus(spec.dataset()));
   ASSIGN_OR_RETURN(std::shared_ptr<const TokenIds> ids, env.tokenize_corpus(corpus));
-  const auto n = static_cast<int64_t>(
-      std::min<size_t>(ids->size(), spec.num_tokens() > 0 ? spec.num_tokens() : kDefaultTokens));
+  const auto n =
+      static_cast<int64_t>(std::min<size_t>(ids->size(), spec.num_tokens() > 0 ? spec.num_tokens() : kDefaultTokens));
   if (n < 1) return absl::InvalidArgumentError(absl::StrCat(spec.dataset(), ": no tokens"));
   if (env.ctx != nullptr) {
     if (env.ctx->Cancelled()) return absl::CancelledError("job cancelled");

@@ -35,8 +35,7 @@ namespace ablate::eval {
 using TokenIds = std::vector<int64_t>;
 
 // Tokenizes a corpus, possibly from a cache keyed by tokenizer and data fingerprints.
-using CorpusTokenizer =
-    std::function<absl::StatusOr<std::shared_ptr<const TokenIds>>(const text::TextCorpus& corpus)>;
+using CorpusTokenizer = std::function<absl::StatusOr<std::shared_ptr<const TokenIds>>(const text::TextCorpus& corpus)>;
 
 struct EvalEnv {
   const models::CausalLM* lm = nullptr;

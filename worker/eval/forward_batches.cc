@@ -34,8 +34,7 @@ at::Tensor HiddenPass(const models::CausalLM& lm, const at::Tensor& cpu_ids, con
   const at::Tensor ids = cpu_ids.to(lm.device());
   if (options.residuals == nullptr) return lm.ForwardHidden(ids, fo);
   const std::string key = ResidualKey(options.residual_key, cpu_ids);
-  const int64_t first =
-      plan != nullptr ? models::FirstAblatedLayer(lm.config(), *plan) : lm.config().num_layers;
+  const int64_t first = plan != nullptr ? models::FirstAblatedLayer(lm.config(), *plan) : lm.config().num_layers;
   ResidualCache::Hit hit = options.residuals->Deepest(key, first);
   std::vector<at::Tensor> states;
   fo.start_layer = hit.layer;
@@ -51,8 +50,7 @@ at::Tensor HiddenPass(const models::CausalLM& lm, const at::Tensor& cpu_ids, con
 
 bool IsOutOfMemory(const c10::Error& e) {
   const std::string msg = e.what_without_backtrace();
-  return msg.find("out of memory") != std::string::npos ||
-         msg.find("can't allocate memory") != std::string::npos ||
+  return msg.find("out of memory") != std::string::npos || msg.find("can't allocate memory") != std::string::npos ||
          msg.find("Cannot allocate memory") != std::string::npos;
 }
 
@@ -62,9 +60,8 @@ absl::Status ForwardWindows(const models::CausalLM& lm, const std::vector<Scorin
   BatchStats& st = stats ? *stats : local;
   std::vector<size_t> order(windows.size());
   std::iota(order.begin(), order.end(), 0);
-  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
-    return windows[a].input.size() > windows[b].input.size();
-  });
+  std::stable_sort(order.begin(), order.end(),
+                   [&](size_t a, size_t b) { return windows[a].input.size() > windows[b].input.size(); });
   int64_t batch = std::max<int64_t>(1, options.batch_size);
   bool retried = false;
   const int64_t chunk = ChunkRows(lm.config().vocab_size, options.logits_chunk_bytes);

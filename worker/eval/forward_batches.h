@@ -28,12 +28,12 @@
 #ifndef ABLATE_WORKER_EVAL_FORWARD_BATCHES_H_
 #define ABLATE_WORKER_EVAL_FORWARD_BATCHES_H_
 
+#include <ATen/ATen.h>
+
 #include <cstdint>
 #include <functional>
 #include <string>
 #include <vector>
-
-#include <ATen/ATen.h>
 
 #include "absl/status/status.h"
 #include "worker/eval/residual_cache.h"
@@ -52,18 +52,18 @@ struct BatchOptions {
   std::string what = "windows";                // progress message prefix
   double progress_begin = 0.0;                 // progress range covered by this call
   double progress_end = 1.0;
-  int64_t pad_token = 0;                       // any valid id; never scored
+  int64_t pad_token = 0;                           // any valid id; never scored
   int64_t logits_chunk_bytes = int64_t{64} << 20;  // float32 logits alive at once per pass (>= 1 row)
-  ResidualCache* residuals = nullptr;          // non-null: residual-stream reuse across calls
-  std::string residual_key;                    // names the model (weights, dtype); required with residuals
+  ResidualCache* residuals = nullptr;              // non-null: residual-stream reuse across calls
+  std::string residual_key;                        // names the model (weights, dtype); required with residuals
 };
 
 struct BatchStats {
-  int64_t forwards = 0;         // model calls (ablated + baseline)
-  int64_t tokens = 0;           // real (unpadded) input tokens, ablated pass
-  int64_t oom_retries = 0;      // 0 or 1
+  int64_t forwards = 0;     // model calls (ablated + baseline)
+  int64_t tokens = 0;       // real (unpadded) input tokens, ablated pass
+  int64_t oom_retries = 0;  // 0 or 1
   int64_t final_batch_size = 0;
-  int64_t layers_skipped = 0;   // layer computations saved by residual reuse (all passes)
+  int64_t layers_skipped = 0;  // layer computations saved by residual reuse (all passes)
 };
 
 // logits: positions [0, len(window.input)) of the ablated (or only) pass;
@@ -72,8 +72,7 @@ using WindowCallback =
     std::function<absl::Status(size_t index, const WindowLogits& logits, const WindowLogits& baseline)>;
 
 absl::Status ForwardWindows(const models::CausalLM& lm, const std::vector<ScoringWindow>& windows,
-                            const BatchOptions& options, const WindowCallback& callback,
-                            BatchStats* stats = nullptr);
+                            const BatchOptions& options, const WindowCallback& callback, BatchStats* stats = nullptr);
 
 // True for CUDA and CPU allocator out-of-memory errors.
 bool IsOutOfMemory(const c10::Error& e);

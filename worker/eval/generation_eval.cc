@@ -35,8 +35,7 @@ absl::StatusOr<EvalOutput> RunGeneration(const EvalEnv& env, const v1::Generatio
   const int64_t max_new = spec.max_new_tokens() > 0 ? spec.max_new_tokens() : kDefaultMaxNewTokens;
   if (max_new >= env.max_length) {
     return absl::InvalidArgumentError(absl::StrCat("generation.max_new_tokens ", max_new,
-                                                   " leaves no room for the prompt (max_length ",
-                                                   env.max_length, ")"));
+                                                   " leaves no room for the prompt (max_length ", env.max_length, ")"));
   }
   std::vector<std::string> stops(spec.stop().begin(), spec.stop().end());
   if (stops.empty()) stops = ds.default_stop;
@@ -86,8 +85,11 @@ absl::StatusOr<EvalOutput> RunGeneration(const EvalEnv& env, const v1::Generatio
     out.tokens_evaluated += static_cast<int64_t>(prompt.size() + gen.size());
     if (env.ctx != nullptr) env.ctx->AddWork(1, static_cast<int64_t>(prompt.size() + gen.size()));
     if (samples.size() < kSamplesInDetail) {
-      samples.push_back({{"id", item.id}, {"generation", answer_text}, {"extracted", extracted},
-                         {"reference", reference}, {"correct", ok}});
+      samples.push_back({{"id", item.id},
+                         {"generation", answer_text},
+                         {"extracted", extracted},
+                         {"reference", reference},
+                         {"correct", ok}});
     }
   }
   double sum = 0.0;

@@ -7,16 +7,16 @@
 // becomes an error status: the runtime records a failed attempt with the message.
 #include "worker/eval/lm_evaluator.h"
 
+#include <ATen/Parallel.h>
+#include <c10/core/InferenceMode.h>
+#include <torch/cuda.h>
+
 #include <chrono>
 #include <filesystem>
 #include <list>
 #include <mutex>
 #include <optional>
 #include <utility>
-
-#include <ATen/Parallel.h>
-#include <c10/core/InferenceMode.h>
-#include <torch/cuda.h>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
@@ -64,9 +64,12 @@ class SmallLru {
 
 torch::ScalarType ScalarTypeOf(v1::DType d) {
   switch (d) {
-    case v1::BFLOAT16: return torch::kBFloat16;
-    case v1::FLOAT16: return torch::kHalf;
-    default: return torch::kFloat32;
+    case v1::BFLOAT16:
+      return torch::kBFloat16;
+    case v1::FLOAT16:
+      return torch::kHalf;
+    default:
+      return torch::kFloat32;
   }
 }
 
@@ -82,8 +85,7 @@ absl::StatusOr<models::AblationPlan> PlanOf(const v1::Condition& condition, cons
     plan.push_back(a);
   }
   if (absl::Status s = models::ValidatePlan(config, plan); !s.ok()) {
-    return absl::InvalidArgumentError(absl::StrCat("job targets (condition '", condition.label(),
-                                                   "'): ", s.message()));
+    return absl::InvalidArgumentError(absl::StrCat("job targets (condition '", condition.label(), "'): ", s.message()));
   }
   return plan;
 }
@@ -115,11 +117,9 @@ class LmEvaluator final : public worker::Evaluator {
       result = absl::InternalError("unknown exception during evaluation");
     }
     if (!result.ok()) {
-      return absl::Status(result.status().code(),
-                          absl::StrCat("job ", job.job_id(), ": ", result.status().message()));
+      return absl::Status(result.status().code(), absl::StrCat("job ", job.job_id(), ": ", result.status().message()));
     }
-    result->set_wall_seconds(
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    result->set_wall_seconds(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
     return result;
   }
 
@@ -171,8 +171,8 @@ class LmEvaluator final : public worker::Evaluator {
     env.baseline_cache = &baselines_;
     if (options_.reuse && options_.max_reuse_cache_bytes > 0) env.residual_cache = &residuals_;
     env.logits_chunk_bytes = options_.logits_chunk_bytes;
-    env.model_key = absl::StrCat(model.checkpoint_fingerprint, "|", spec.model().path(), "|",
-                                 spec.model().dtype(), "|", tok->fingerprint());
+    env.model_key = absl::StrCat(model.checkpoint_fingerprint, "|", spec.model().path(), "|", spec.model().dtype(), "|",
+                                 tok->fingerprint());
     env.tokenize_corpus = [this, tok](const text::TextCorpus& corpus) {
       const std::string key = absl::StrCat(tok->fingerprint(), "|", corpus.fingerprint.combined_sha256);
       return corpora_.GetOrCreate(key, [&]() -> absl::StatusOr<std::shared_ptr<const TokenIds>> {
@@ -185,14 +185,22 @@ class LmEvaluator final : public worker::Evaluator {
     absl::StatusOr<EvalOutput> out;
     const v1::EvaluationSpec& ev = spec.evaluation();
     switch (ev.kind_case()) {
-      case v1::EvaluationSpec::kPerplexity: out = RunPerplexity(env, ev.perplexity()); break;
-      case v1::EvaluationSpec::kMultipleChoice: out = RunMultipleChoice(env, ev.multiple_choice()); break;
-      case v1::EvaluationSpec::kGeneration: out = RunGeneration(env, ev.generation()); break;
-      case v1::EvaluationSpec::kDiagnostics: out = RunDiagnostics(env, ev.diagnostics()); break;
+      case v1::EvaluationSpec::kPerplexity:
+        out = RunPerplexity(env, ev.perplexity());
+        break;
+      case v1::EvaluationSpec::kMultipleChoice:
+        out = RunMultipleChoice(env, ev.multiple_choice());
+        break;
+      case v1::EvaluationSpec::kGeneration:
+        out = RunGeneration(env, ev.generation());
+        break;
+      case v1::EvaluationSpec::kDiagnostics:
+        out = RunDiagnostics(env, ev.diagnostics());
+        break;
       default:
-        return absl::InvalidArgumentError(
-            absl::StrCat("job spec: evaluation '", ev.name(), "' has no kind (perplexity, multiple_choice, "
-                         "generation or diagnostics)"));
+        return absl::InvalidArgumentError(absl::StrCat("job spec: evaluation '", ev.name(),
+                                                       "' has no kind (perplexity, multiple_choice, "
+                                                       "generation or diagnostics)"));
     }
     if (!out.ok()) return out.status();
     ctx.ReportProgress(1.0, "done");
@@ -235,7 +243,8 @@ absl::StatusOr<std::unique_ptr<worker::Evaluator>> CreateLmEvaluator(const LmEva
   }
   if (device->is_cuda()) {
     if (!torch::cuda::is_available()) {
-      return absl::UnavailableError(absl::StrCat("evaluator: ", options.device, " requested but CUDA is not available"));
+      return absl::UnavailableError(
+          absl::StrCat("evaluator: ", options.device, " requested but CUDA is not available"));
     }
     if (device->has_index() && device->index() >= static_cast<int>(torch::cuda::device_count())) {
       return absl::UnavailableError(absl::StrCat("evaluator: ", options.device, " requested but only ",

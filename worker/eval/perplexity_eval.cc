@@ -57,9 +57,12 @@ absl::Status CheckPerplexitySpec(const v1::PerplexityEval& spec) {
 
 const char* ProtocolName(v1::PerplexityProtocol p) {
   switch (p) {
-    case v1::SLIDING: return "sliding";
-    case v1::FIRST_N: return "first_n";
-    default: return "rolling";
+    case v1::SLIDING:
+      return "sliding";
+    case v1::FIRST_N:
+      return "first_n";
+    default:
+      return "rolling";
   }
 }
 
@@ -67,8 +70,7 @@ const char* ProtocolName(v1::PerplexityProtocol p) {
 
 absl::StatusOr<EvalOutput> RunPerplexity(const EvalEnv& env, const v1::PerplexityEval& spec) {
   RETURN_IF_ERROR(CheckPerplexitySpec(spec));
-  const v1::PerplexityProtocol protocol =
-      spec.protocol() == v1::PROTOCOL_UNSPECIFIED ? v1::ROLLING : spec.protocol();
+  const v1::PerplexityProtocol protocol = spec.protocol() == v1::PROTOCOL_UNSPECIFIED ? v1::ROLLING : spec.protocol();
   const int64_t max_length = spec.max_length() > 0 ? spec.max_length() : 512;
   ASSIGN_OR_RETURN(text::TextCorpus corpus, text::LoadTextCorpus(spec.dataset()));
   ASSIGN_OR_RETURN(std::shared_ptr<const TokenIds> all_ids, env.tokenize_corpus(corpus));
@@ -76,8 +78,8 @@ absl::StatusOr<EvalOutput> RunPerplexity(const EvalEnv& env, const v1::Perplexit
   // The token stream actually scored (ROLLING/SLIDING honour the num_tokens cap).
   const TokenIds* ids = all_ids.get();
   TokenIds capped;
-  const bool is_capped = protocol != v1::FIRST_N && spec.num_tokens() > 0 &&
-                         static_cast<size_t>(spec.num_tokens()) < all_ids->size();
+  const bool is_capped =
+      protocol != v1::FIRST_N && spec.num_tokens() > 0 && static_cast<size_t>(spec.num_tokens()) < all_ids->size();
   if (is_capped) {
     capped.assign(all_ids->begin(), all_ids->begin() + spec.num_tokens());
     ids = &capped;
@@ -109,8 +111,8 @@ absl::StatusOr<EvalOutput> RunPerplexity(const EvalEnv& env, const v1::Perplexit
   int64_t collected_bytes = 0;
   bool collect = false;
   if (drift && env.baseline_cache != nullptr && !env.model_key.empty()) {
-    cache_key = absl::StrCat(env.model_key, "|", corpus.fingerprint.combined_sha256, "|", ProtocolName(protocol),
-                             "|", max_length, "|", spec.stride(), "|", spec.num_tokens());
+    cache_key = absl::StrCat(env.model_key, "|", corpus.fingerprint.combined_sha256, "|", ProtocolName(protocol), "|",
+                             max_length, "|", spec.stride(), "|", spec.num_tokens());
     std::shared_ptr<const BaselineCache::Rows> found = env.baseline_cache->Find(cache_key);
     if (found != nullptr && found->size() != windows.size()) found = nullptr;
     // An un-ablated job never reads the cache (its own logits are the exact
@@ -179,12 +181,9 @@ absl::StatusOr<EvalOutput> RunPerplexity(const EvalEnv& env, const v1::Perplexit
   totals.tokens = scored;
   if (scored == 0) return absl::InvalidArgumentError(absl::StrCat(spec.dataset(), ": no tokens to score"));
 
-  nlohmann::json detail = {{"protocol", ProtocolName(protocol)},
-                           {"max_length", max_length},
-                           {"windows", windows.size()},
-                           {"scored_tokens", scored},
-                           {"corpus_tokens", all_ids->size()},
-                           {"batch_size", stats.final_batch_size},
+  nlohmann::json detail = {{"protocol", ProtocolName(protocol)}, {"max_length", max_length},
+                           {"windows", windows.size()},          {"scored_tokens", scored},
+                           {"corpus_tokens", all_ids->size()},   {"batch_size", stats.final_batch_size},
                            {"oom_retries", stats.oom_retries}};
   EvalOutput out;
   out.dataset_fingerprint = corpus.fingerprint.combined_sha256;

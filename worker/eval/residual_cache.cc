@@ -8,15 +8,12 @@
 namespace ablate::eval {
 namespace {
 
-int64_t BytesOf(const at::Tensor& t) {
-  return t.defined() ? t.numel() * static_cast<int64_t>(t.element_size()) : 0;
-}
+int64_t BytesOf(const at::Tensor& t) { return t.defined() ? t.numel() * static_cast<int64_t>(t.element_size()) : 0; }
 
 }  // namespace
 
 std::string ResidualKey(const std::string& model_key, const at::Tensor& cpu_ids) {
-  TORCH_CHECK(cpu_ids.device().is_cpu() && cpu_ids.scalar_type() == at::kLong,
-              "ResidualKey: CPU int64 ids");
+  TORCH_CHECK(cpu_ids.device().is_cpu() && cpu_ids.scalar_type() == at::kLong, "ResidualKey: CPU int64 ids");
   const at::Tensor c = cpu_ids.contiguous();
   const absl::string_view bytes(static_cast<const char*>(c.data_ptr()),
                                 static_cast<size_t>(c.numel()) * sizeof(int64_t));

@@ -21,8 +21,8 @@ TokenScores ScoreTargets(const at::Tensor& logits, int64_t score_begin, const st
   const auto k = static_cast<int64_t>(targets.size());
   if (k == 0) return out;
   TORCH_CHECK(logits.dim() == 2, "ScoreTargets: logits must be [T, V], got ", logits.sizes());
-  TORCH_CHECK(score_begin >= 0 && score_begin + k <= logits.size(0), "ScoreTargets: positions [",
-              score_begin, ", ", score_begin + k, ") outside T=", logits.size(0));
+  TORCH_CHECK(score_begin >= 0 && score_begin + k <= logits.size(0), "ScoreTargets: positions [", score_begin, ", ",
+              score_begin + k, ") outside T=", logits.size(0));
   at::Tensor rows = logits.narrow(0, score_begin, k).to(at::kFloat);
   at::Tensor logp = at::log_softmax(rows, -1);
   at::Tensor tgt = at::tensor(targets, at::TensorOptions().dtype(at::kLong)).to(logp.device());
@@ -87,8 +87,7 @@ double DriftTally::kl_mean() const {
 }
 
 double DriftTally::top1_agreement() const {
-  return count_ ? static_cast<double>(agree_) / static_cast<double>(count_)
-                : std::numeric_limits<double>::quiet_NaN();
+  return count_ ? static_cast<double>(agree_) / static_cast<double>(count_) : std::numeric_limits<double>::quiet_NaN();
 }
 
 }  // namespace ablate::eval

@@ -16,10 +16,10 @@
 #ifndef ABLATE_WORKER_EVAL_TOKEN_SCORING_H_
 #define ABLATE_WORKER_EVAL_TOKEN_SCORING_H_
 
+#include <ATen/ATen.h>
+
 #include <cstdint>
 #include <vector>
-
-#include <ATen/ATen.h>
 
 #include "worker/eval/window_logits.h"
 
@@ -51,8 +51,8 @@ class DriftTally {
   // (the smaller chunk_rows()) at a time; baseline and ablated may be the
   // same object (an un-ablated job: KL exactly 0).
   void Add(const WindowLogits& baseline, const WindowLogits& ablated, int64_t begin, int64_t count);
-  double kl_mean() const;          // NaN when empty
-  double top1_agreement() const;   // NaN when empty
+  double kl_mean() const;         // NaN when empty
+  double top1_agreement() const;  // NaN when empty
   int64_t positions() const { return count_; }
 
  private:

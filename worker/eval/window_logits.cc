@@ -10,8 +10,7 @@ int64_t ChunkRows(int64_t vocab, int64_t max_bytes) {
   return std::max<int64_t>(1, max_bytes / row);
 }
 
-WindowLogits WindowLogits::FromHidden(const models::CausalLM& lm, at::Tensor hidden,
-                                      int64_t chunk_rows) {
+WindowLogits WindowLogits::FromHidden(const models::CausalLM& lm, at::Tensor hidden, int64_t chunk_rows) {
   TORCH_CHECK(hidden.dim() == 2, "WindowLogits: hidden must be [T, H], got ", hidden.sizes());
   WindowLogits w;
   w.lm_ = &lm;
@@ -31,8 +30,8 @@ WindowLogits WindowLogits::FromLogits(at::Tensor logits, int64_t first, int64_t 
 
 at::Tensor WindowLogits::Rows(int64_t begin, int64_t count) const {
   TORCH_CHECK(data_.defined(), "WindowLogits: no logits");
-  TORCH_CHECK(begin >= first_ && count >= 0 && begin + count <= end(), "WindowLogits: rows [",
-              begin, ", ", begin + count, ") outside [", first_, ", ", end(), ")");
+  TORCH_CHECK(begin >= first_ && count >= 0 && begin + count <= end(), "WindowLogits: rows [", begin, ", ",
+              begin + count, ") outside [", first_, ", ", end(), ")");
   const at::Tensor rows = data_.narrow(0, begin - first_, count);
   if (lm_ == nullptr) return rows;
   return lm_->LmHead(rows);

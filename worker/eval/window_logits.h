@@ -44,9 +44,7 @@ class WindowLogits {
 
   bool defined() const { return data_.defined(); }
   int64_t chunk_rows() const { return chunk_rows_; }
-  int64_t end() const {
-    return first_ + (data_.defined() ? data_.size(0) : 0);
-  }  // one past the last position
+  int64_t end() const { return first_ + (data_.defined() ? data_.size(0) : 0); }  // one past the last position
 
   // float32 [count, V] logits of positions [begin, begin + count), on the
   // model's device. REQUIRES: first <= begin, begin + count <= end().

@@ -66,8 +66,7 @@ absl::StatusOr<std::vector<ScoringWindow>> RollingWindows(const Tokens& tokens, 
   return out;
 }
 
-absl::StatusOr<std::vector<ScoringWindow>> SlidingWindows(const Tokens& tokens, int64_t max_length,
-                                                          int64_t stride) {
+absl::StatusOr<std::vector<ScoringWindow>> SlidingWindows(const Tokens& tokens, int64_t max_length, int64_t stride) {
   if (max_length < 1 || stride < 1 || stride > max_length) {
     return absl::InvalidArgumentError(absl::StrCat("sliding window needs 1 <= stride <= max_length, got stride ",
                                                    stride, ", max_length ", max_length));
@@ -95,8 +94,7 @@ absl::StatusOr<ScoringWindow> FirstNWindow(const Tokens& tokens, int64_t num_tok
   const int64_t n = std::min<int64_t>(num_tokens, static_cast<int64_t>(tokens.size()));
   if (n < 2) {
     return absl::InvalidArgumentError(absl::StrCat("first-N perplexity needs at least 2 tokens, have ", n,
-                                                   " (num_tokens ", num_tokens, ", text has ",
-                                                   tokens.size(), ")"));
+                                                   " (num_tokens ", num_tokens, ", text has ", tokens.size(), ")"));
   }
   ScoringWindow w;
   w.input = Slice(tokens, 0, n - 1);
@@ -109,8 +107,8 @@ absl::StatusOr<ScoringWindow> ContinuationWindow(const Tokens& context, const To
                                                  int64_t prefix_token, int64_t max_length) {
   if (continuation.empty()) return absl::InvalidArgumentError("continuation is empty");
   if (static_cast<int64_t>(continuation.size()) > max_length) {
-    return absl::InvalidArgumentError(absl::StrCat("continuation has ", continuation.size(),
-                                                   " tokens, more than max_length ", max_length));
+    return absl::InvalidArgumentError(
+        absl::StrCat("continuation has ", continuation.size(), " tokens, more than max_length ", max_length));
   }
   if (context.empty()) return TruncatedPair({prefix_token}, continuation, max_length);
   return TruncatedPair(context, continuation, max_length);

@@ -40,8 +40,7 @@ struct ScoringWindow {
 // windows predict the next L tokens from the L tokens before each; the last,
 // partial window keeps max_length tokens of input, the earlier ones as context.
 // Empty `tokens`: no windows. InvalidArgument if max_length < 1.
-absl::StatusOr<std::vector<ScoringWindow>> RollingWindows(const std::vector<int64_t>& tokens,
-                                                          int64_t prefix_token,
+absl::StatusOr<std::vector<ScoringWindow>> RollingWindows(const std::vector<int64_t>& tokens, int64_t prefix_token,
                                                           int64_t max_length);
 
 // HF guide semantics: windows start at 0, stride, 2*stride, ... and end at
@@ -49,8 +48,8 @@ absl::StatusOr<std::vector<ScoringWindow>> RollingWindows(const std::vector<int6
 // begin + 1), end) with everything from `begin` as context. Stops after the
 // window that reaches the end. Token 0 is never scored (no prefix token).
 // InvalidArgument unless 1 <= stride <= max_length.
-absl::StatusOr<std::vector<ScoringWindow>> SlidingWindows(const std::vector<int64_t>& tokens,
-                                                          int64_t max_length, int64_t stride);
+absl::StatusOr<std::vector<ScoringWindow>> SlidingWindows(const std::vector<int64_t>& tokens, int64_t max_length,
+                                                          int64_t stride);
 
 // tokens[0..n) as input, scoring tokens 1..n-1 (n = min(num_tokens, size)).
 // InvalidArgument if fewer than 2 tokens are available.
@@ -60,8 +59,8 @@ absl::StatusOr<ScoringWindow> FirstNWindow(const std::vector<int64_t>& tokens, i
 // the last max_length input tokens as lm-eval does. InvalidArgument if the
 // continuation is empty or longer than max_length.
 absl::StatusOr<ScoringWindow> ContinuationWindow(const std::vector<int64_t>& context,
-                                                 const std::vector<int64_t>& continuation,
-                                                 int64_t prefix_token, int64_t max_length);
+                                                 const std::vector<int64_t>& continuation, int64_t prefix_token,
+                                                 int64_t max_length);
 
 }  // namespace ablate::eval
 

@@ -8,8 +8,8 @@
 #include "gtest/gtest.h"
 #include "tests/testing/status_matchers.h"
 
-#define ASSERT_OK_AND_ASSIGN(lhs, expr)      \
-  auto lhs##_or = (expr);                    \
+#define ASSERT_OK_AND_ASSIGN(lhs, expr)            \
+  auto lhs##_or = (expr);                          \
   ASSERT_TRUE(lhs##_or.ok()) << lhs##_or.status(); \
   auto lhs = std::move(lhs##_or).value()
 
@@ -116,7 +116,8 @@ TEST(SlidingWindows, StrideEqualToLengthIsDisjointWithoutPrefix) {
   EXPECT_THAT(w[1].input, ElementsAre(3, 4));
   EXPECT_EQ(w[1].score_begin, 0);
   EXPECT_THAT(w[1].targets, ElementsAre(4, 5));
-  EXPECT_THAT(SlidingWindows(Range(0, 7), 3, 4), ::ablate::testing::StatusIs(absl::StatusCode::kInvalidArgument, ::testing::_));
+  EXPECT_THAT(SlidingWindows(Range(0, 7), 3, 4),
+              ::ablate::testing::StatusIs(absl::StatusCode::kInvalidArgument, ::testing::_));
 }
 
 TEST(FirstNWindow, ScoresTokensOneToNMinusOne) {
@@ -134,8 +135,10 @@ TEST(ContinuationWindow, TruncatesLeftAndUsesPrefixForEmptyContext) {
   ASSERT_OK_AND_ASSIGN(e, ContinuationWindow({}, {7}, 99, 4));
   EXPECT_THAT(e.input, ElementsAre(99));
   EXPECT_EQ(e.score_begin, 0);
-  EXPECT_THAT(ContinuationWindow({1}, {}, 0, 4), ::ablate::testing::StatusIs(absl::StatusCode::kInvalidArgument, ::testing::_));
-  EXPECT_THAT(ContinuationWindow({1}, {1, 2, 3}, 0, 2), ::ablate::testing::StatusIs(absl::StatusCode::kInvalidArgument, ::testing::_));
+  EXPECT_THAT(ContinuationWindow({1}, {}, 0, 4),
+              ::ablate::testing::StatusIs(absl::StatusCode::kInvalidArgument, ::testing::_));
+  EXPECT_THAT(ContinuationWindow({1}, {1, 2, 3}, 0, 2),
+              ::ablate::testing::StatusIs(absl::StatusCode::kInvalidArgument, ::testing::_));
 }
 
 }  // namespace

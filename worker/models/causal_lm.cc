@@ -27,8 +27,7 @@ std::string ShapeString(c10::IntArrayRef s) { return absl::StrCat("[", absl::Str
 class State : public DecodeState {
  public:
   State(int64_t batch, const DecoderModelImpl& model) : batch_(batch) {
-    for (int64_t i = 0; i < model.num_layers(); ++i)
-      layers_.emplace_back(model.layer(i).spec().mixers.size());
+    for (int64_t i = 0; i < model.num_layers(); ++i) layers_.emplace_back(model.layer(i).spec().mixers.size());
   }
   int64_t position() const override { return position_; }
   int64_t batch_ = 0;
@@ -78,12 +77,11 @@ class DecoderLM : public CausalLM {
     return std::make_unique<State>(batch, *model_);
   }
 
-  torch::Tensor Step(const torch::Tensor& input_ids, DecodeState* state,
-                     const ForwardOptions& options) const override {
+  torch::Tensor Step(const torch::Tensor& input_ids, DecodeState* state, const ForwardOptions& options) const override {
     auto* s = dynamic_cast<State*>(state);
     TORCH_CHECK(s != nullptr, "Step: state was not made by this model's NewState");
-    TORCH_CHECK(input_ids.dim() == 2 && input_ids.size(0) == s->batch_, "Step: expected input_ids [",
-                s->batch_, ", T]");
+    TORCH_CHECK(input_ids.dim() == 2 && input_ids.size(0) == s->batch_, "Step: expected input_ids [", s->batch_,
+                ", T]");
     std::optional<c10::InferenceMode> guard;
     if (options_.inference) guard.emplace();
     TORCH_CHECK(options.start_layer == 0 && options.residuals == nullptr,
@@ -152,8 +150,8 @@ class DecoderLM : public CausalLM {
 
 absl::Status CheckOptions(const LoadOptions& o) {
   if (o.dtype != torch::kFloat32 && o.dtype != torch::kBFloat16 && o.dtype != torch::kHalf)
-    return absl::InvalidArgumentError(absl::StrCat("unsupported model dtype ", c10::toString(o.dtype),
-                                                   " (float32, bfloat16, float16)"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("unsupported model dtype ", c10::toString(o.dtype), " (float32, bfloat16, float16)"));
   // Some LibTorch builds lack reduced-precision matmul kernels on some devices
   // (1.13 has no float16 matmul on CPU): probe once instead of failing mid-forward.
   try {
@@ -161,9 +159,9 @@ absl::Status CheckOptions(const LoadOptions& o) {
     at::Tensor probe = at::ones({2, 2}, at::TensorOptions().dtype(o.dtype).device(o.device));
     (void)at::linear(probe, probe);
   } catch (const c10::Error& e) {
-    return absl::InvalidArgumentError(absl::StrCat("dtype ", c10::toString(o.dtype), " on ", o.device.str(),
-                                                   " is not supported by this LibTorch build: ",
-                                                   e.what_without_backtrace()));
+    return absl::InvalidArgumentError(
+        absl::StrCat("dtype ", c10::toString(o.dtype), " on ", o.device.str(),
+                     " is not supported by this LibTorch build: ", e.what_without_backtrace()));
   }
   return absl::OkStatus();
 }
@@ -194,12 +192,12 @@ absl::Status LoadWeights(const std::string& dir, const ModelConfig& config, Deco
   for (const auto& item : model->named_parameters()) {
     const std::string name = CheckpointName(config, item.key());
     const TensorRef* ref = ckpt->Find(name);
-    if (ref == nullptr)
-      return absl::InvalidArgumentError(absl::StrCat(dir, ": missing tensor '", name, "'"));
+    if (ref == nullptr) return absl::InvalidArgumentError(absl::StrCat(dir, ": missing tensor '", name, "'"));
     const StTensorInfo& info = *ref->info;
     torch::Tensor param = item.value();
     if (info.dtype == StDtype::kI64)
-      return absl::InvalidArgumentError(absl::StrCat(*ref->file, ": tensor '", name, "' has dtype I64, expected a float type"));
+      return absl::InvalidArgumentError(
+          absl::StrCat(*ref->file, ": tensor '", name, "' has dtype I64, expected a float type"));
     if (c10::IntArrayRef(info.shape) != param.sizes())
       return absl::InvalidArgumentError(absl::StrCat(*ref->file, ": tensor '", name, "' has shape ",
                                                      ShapeString(info.shape), ", expected ",
@@ -209,11 +207,10 @@ absl::Status LoadWeights(const std::string& dir, const ModelConfig& config, Deco
   }
   for (const auto& [name, ref] : ckpt->tensors()) {
     if (used.count(name)) continue;
-    bool ignored = absl::EndsWith(name, ".rotary_emb.inv_freq") ||
-                   (config.tie_word_embeddings && name == "lm_head.weight");
+    bool ignored =
+        absl::EndsWith(name, ".rotary_emb.inv_freq") || (config.tie_word_embeddings && name == "lm_head.weight");
     for (const auto& prefix : traits.ignored_weight_prefixes) ignored = ignored || absl::StartsWith(name, prefix);
-    if (!ignored)
-      return absl::InvalidArgumentError(absl::StrCat(*ref.file, ": unexpected tensor '", name, "'"));
+    if (!ignored) return absl::InvalidArgumentError(absl::StrCat(*ref.file, ": unexpected tensor '", name, "'"));
   }
   return absl::OkStatus();
 }
@@ -245,11 +242,10 @@ int64_t FirstAblatedLayer(const ModelConfig& config, const AblationPlan& plan) {
 absl::Status ValidatePlan(const ModelConfig& config, const AblationPlan& plan) {
   for (size_t i = 0; i < plan.size(); ++i) {
     const AblationTarget& t = plan[i];
-    const std::string where = absl::StrCat("ablation target ", i, " (layer ", t.layer, ", ",
-                                           ComponentName(t.component), ")");
+    const std::string where =
+        absl::StrCat("ablation target ", i, " (layer ", t.layer, ", ", ComponentName(t.component), ")");
     if (t.layer < 0 || t.layer >= config.num_layers)
-      return absl::InvalidArgumentError(
-          absl::StrCat(where, ": layer out of range [0, ", config.num_layers, ")"));
+      return absl::InvalidArgumentError(absl::StrCat(where, ": layer out of range [0, ", config.num_layers, ")"));
     switch (t.mode) {
       case v1::SKIP_LAYER:
         continue;

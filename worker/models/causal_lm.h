@@ -20,14 +20,14 @@
 #ifndef ABLATE_WORKER_MODELS_CAUSAL_LM_H_
 #define ABLATE_WORKER_MODELS_CAUSAL_LM_H_
 
+#include <torch/types.h>
+
 #include <cstdint>
 #include <map>
 #include <memory>
 #include <string>
 #include <utility>
 #include <vector>
-
-#include <torch/types.h>
 
 #include "ablate/v1/spec.pb.h"
 #include "absl/status/statusor.h"
@@ -108,14 +108,12 @@ class CausalLM {
 
   // Full-sequence forward. input_ids: int64 [B, T]. Returns float32 logits
   // [B, T, V] (Falcon-H1: lm_head_multiplier included).
-  virtual torch::Tensor Forward(const torch::Tensor& input_ids,
-                                const ForwardOptions& options = {}) const = 0;
+  virtual torch::Tensor Forward(const torch::Tensor& input_ids, const ForwardOptions& options = {}) const = 0;
 
   // The same forward up to the final norm: [B, T, H] in the model dtype, with
   // Forward(ids, o) == LmHead(ForwardHidden(ids, o)) bit for bit. Lets callers
   // apply the LM head to a few positions at a time instead of holding [B, T, V].
-  virtual torch::Tensor ForwardHidden(const torch::Tensor& input_ids,
-                                      const ForwardOptions& options = {}) const = 0;
+  virtual torch::Tensor ForwardHidden(const torch::Tensor& input_ids, const ForwardOptions& options = {}) const = 0;
 
   // Incremental decoding: feed T_new >= 1 tokens, get their logits [B, T_new, V].
   // Equal (within float rounding) to the matching rows of Forward on the concatenation
@@ -138,15 +136,14 @@ class CausalLM {
 
 // Loads <dir>/config.json and its safetensors (single or sharded). Errors name
 // the file and tensor: missing/unexpected tensors, shape mismatches, bad files.
-absl::StatusOr<std::unique_ptr<CausalLM>> LoadCausalLM(const std::string& dir,
-                                                       const LoadOptions& options = {});
+absl::StatusOr<std::unique_ptr<CausalLM>> LoadCausalLM(const std::string& dir, const LoadOptions& options = {});
 
 // A model of `config`'s architecture with fresh weights drawn like Hugging
 // Face's _init_weights (normal(0, initializer_range) projections/embeddings,
 // norm weights 1 (0 for zero-centred norms), block-specific SSM constants),
 // deterministic in `seed` whatever the device. InvalidArgument on a bad config.
-absl::StatusOr<std::unique_ptr<CausalLM>> CreateCausalLM(const ModelConfig& config,
-                                                         const LoadOptions& options, uint64_t seed);
+absl::StatusOr<std::unique_ptr<CausalLM>> CreateCausalLM(const ModelConfig& config, const LoadOptions& options,
+                                                         uint64_t seed);
 
 }  // namespace ablate::models
 

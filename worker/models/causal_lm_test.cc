@@ -46,8 +46,8 @@ class TempDir {
  public:
   TempDir() {
     static int counter = 0;
-    path_ = fs::temp_directory_path() / ("causal_lm_test_" + std::to_string(::getpid()) + "_" +
-                                        std::to_string(counter++));
+    path_ =
+        fs::temp_directory_path() / ("causal_lm_test_" + std::to_string(::getpid()) + "_" + std::to_string(counter++));
     fs::create_directories(path_);
   }
   ~TempDir() { fs::remove_all(path_); }
@@ -220,8 +220,9 @@ TEST_P(GoldenModelTest, CheckpointErrorsNameTheTensor) {
     auto w = weights;
     w.emplace_back("model.layers.0.surprise.weight", torch::zeros({2}));
     auto tmp = write(w);
-    EXPECT_THAT(LoadCausalLM(tmp->str()).status(),
-                StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("unexpected tensor 'model.layers.0.surprise.weight'")));
+    EXPECT_THAT(
+        LoadCausalLM(tmp->str()).status(),
+        StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("unexpected tensor 'model.layers.0.surprise.weight'")));
   }
   {  // shape mismatch
     auto w = weights;

@@ -81,7 +81,7 @@ torch::Tensor DecoderModelImpl::Hidden(const torch::Tensor& ids, int64_t offset,
   ForwardTrace* trace = stack.trace;
   torch::Tensor x;
   if (start == 0) {
-    x = at::embedding(embed_->weight, ids);                                // [B, T, H]
+    x = at::embedding(embed_->weight, ids);  // [B, T, H]
     if (spec_.embedding_multiplier != 1.0) x = x * spec_.embedding_multiplier;
   } else {
     TORCH_CHECK(start > 0 && start <= n, "start_layer ", start, " outside [0, ", n, "]");

@@ -34,19 +34,19 @@
 namespace ablate::models {
 
 struct MixerSlot {
-  std::string name;                        // module name in the layer ("self_attn", "linear_attn", "mamba")
-  v1::Component component = v1::ATTENTION; // what a plan calls this branch
+  std::string name;                         // module name in the layer ("self_attn", "linear_attn", "mamba")
+  v1::Component component = v1::ATTENTION;  // what a plan calls this branch
   std::shared_ptr<MixerImpl> module;
-  double in_multiplier = 1.0;              // applied to the normed input (Falcon-H1)
-  double out_multiplier = 1.0;             // applied to the branch output (Falcon-H1)
+  double in_multiplier = 1.0;   // applied to the normed input (Falcon-H1)
+  double out_multiplier = 1.0;  // applied to the branch output (Falcon-H1)
 };
 
 struct DecoderLayerSpec {
-  std::vector<MixerSlot> mixers;           // parallel, summed in this order
+  std::vector<MixerSlot> mixers;  // parallel, summed in this order
   std::string input_norm_name = "input_layernorm";
   std::string post_norm_name = "post_attention_layernorm";
   std::string mlp_name = "mlp";
-  RMSNormOptions norm;                     // both layer norms
+  RMSNormOptions norm;  // both layer norms
   MlpOptions mlp;
 };
 
@@ -59,7 +59,7 @@ struct DecoderSpec {
   bool tie_embeddings = false;
   double embedding_multiplier = 1.0;
   double lm_head_multiplier = 1.0;
-  bool has_rotary = false;                 // some layer uses RoPE tables
+  bool has_rotary = false;  // some layer uses RoPE tables
   RotaryOptions rotary;
   double initializer_range = 0.02;
 };
@@ -112,9 +112,7 @@ TORCH_MODULE(DecoderLayer);
 // A torch::nn::Module holding one weight called "weight" (embeddings).
 class WeightHolderImpl : public torch::nn::Module {
  public:
-  explicit WeightHolderImpl(std::vector<int64_t> shape) {
-    weight = register_parameter("weight", torch::empty(shape));
-  }
+  explicit WeightHolderImpl(std::vector<int64_t> shape) { weight = register_parameter("weight", torch::empty(shape)); }
   torch::Tensor weight;
 };
 TORCH_MODULE(WeightHolder);
@@ -130,7 +128,7 @@ class DecoderModelImpl : public torch::nn::Module {
   // call.residuals if given.
   torch::Tensor Hidden(const torch::Tensor& ids, int64_t offset, std::vector<std::vector<MixerState>>* states,
                        const StackCall& call);
-  torch::Tensor FinalNorm(const torch::Tensor& h);  // model dtype in and out
+  torch::Tensor FinalNorm(const torch::Tensor& h);    // model dtype in and out
   torch::Tensor LmHead(const torch::Tensor& normed);  // float32 logits
   void Initialize(uint64_t seed);                     // CPU, before moving to a device
 
@@ -144,7 +142,7 @@ class DecoderModelImpl : public torch::nn::Module {
   WeightHolder embed_{nullptr};
   std::vector<DecoderLayer> layers_;
   RMSNorm final_norm_{nullptr};
-  Linear lm_head_{nullptr};                   // null when tied
+  Linear lm_head_{nullptr};  // null when tied
   std::unique_ptr<RotaryEmbedding> rotary_;
 };
 TORCH_MODULE(DecoderModel);

@@ -18,9 +18,12 @@ namespace {
 
 absl::string_view KindName(LayerKind k) {
   switch (k) {
-    case LayerKind::kFullAttention: return "attention";
-    case LayerKind::kLinearAttention: return "gated_deltanet";
-    case LayerKind::kParallelHybrid: return "mamba2+attention";
+    case LayerKind::kFullAttention:
+      return "attention";
+    case LayerKind::kLinearAttention:
+      return "gated_deltanet";
+    case LayerKind::kParallelHybrid:
+      return "mamba2+attention";
   }
   return "?";
 }
@@ -78,11 +81,11 @@ std::string FormatDescription(const ModelDescription& d) {
       "family      %s (model_type %s)\nparameters  %d (embedding %d, lm_head %s)\n"
       "shape       hidden %d, layers %d, heads %d/%d kv, head_dim %d, vocab %d\n",
       FamilyName(c.family), c.model_type, d.parameter_count, d.embedding_params,
-      d.lm_head_params ? absl::StrCat(d.lm_head_params) : std::string("tied"), c.hidden_size, c.num_layers,
-      c.num_heads, c.num_kv_heads, c.head_dim, c.vocab_size);
-  absl::StrAppendFormat(&out, "checkpoint  %s\n",
-                        d.checkpoint_tensors >= 0 ? absl::StrCat(d.checkpoint_tensors, " tensors")
-                                                  : d.checkpoint_status);
+      d.lm_head_params ? absl::StrCat(d.lm_head_params) : std::string("tied"), c.hidden_size, c.num_layers, c.num_heads,
+      c.num_kv_heads, c.head_dim, c.vocab_size);
+  absl::StrAppendFormat(
+      &out, "checkpoint  %s\n",
+      d.checkpoint_tensors >= 0 ? absl::StrCat(d.checkpoint_tensors, " tensors") : d.checkpoint_status);
   absl::StrAppendFormat(&out, "\n%-6s %-18s %-52s %12s\n", "layer", "kind", "components (parameters)", "total");
   for (const LayerDescription& l : d.layers) {
     std::string comps;

@@ -27,7 +27,7 @@ struct ModelDescription {
   ModelConfig config;
   int64_t parameter_count = 0;  // tied embeddings counted once
   int64_t embedding_params = 0;
-  int64_t lm_head_params = 0;   // 0 when tied
+  int64_t lm_head_params = 0;  // 0 when tied
   std::vector<LayerDescription> layers;
   int64_t checkpoint_tensors = -1;  // -1: no readable checkpoint found
   std::string checkpoint_status;    // "ok" or the reader's error

@@ -35,7 +35,7 @@ absl::StatusOr<int64_t> LayerIndex(absl::string_view s, const std::string& name)
 
 // Every tensor of one (case, ablation) pair.
 struct Group {
-  std::string logits;                       // expected tensor name or empty
+  std::string logits;                         // expected tensor name or empty
   std::map<std::string, std::string> hidden;  // where ("embed", "layer3", "final_norm") -> tensor name
 };
 
@@ -48,13 +48,13 @@ std::vector<double> MeanNll(const torch::Tensor& logits, const torch::Tensor& id
   if (t < 2) return out;
   torch::Tensor lp = at::log_softmax(logits.to(torch::kFloat64).narrow(1, 0, t - 1), -1);  // [B, T-1, V]
   torch::Tensor target = ids.narrow(1, 1, t - 1).to(lp.device()).unsqueeze(-1);
-  torch::Tensor nll = -lp.gather(-1, target).squeeze(-1).mean(1);                          // [B]
+  torch::Tensor nll = -lp.gather(-1, target).squeeze(-1).mean(1);  // [B]
   for (int64_t b = 0; b < nll.size(0); ++b) out.push_back(nll[b].item<double>());
   return out;
 }
 
 std::optional<std::vector<double>> ManifestNll(const nlohmann::json& manifest, const std::string& c,
-                                                const std::string& ablation) {
+                                               const std::string& ablation) {
   auto m = manifest.find("mean_next_token_nll");
   if (m == manifest.end() || !m->is_object()) return std::nullopt;
   auto ci = m->find(c);
@@ -74,8 +74,7 @@ std::optional<std::vector<double>> ManifestNll(const nlohmann::json& manifest, c
 }  // namespace
 
 bool GoldenReport::all_pass() const {
-  return !checks.empty() &&
-         std::all_of(checks.begin(), checks.end(), [](const GoldenCheck& c) { return c.pass; });
+  return !checks.empty() && std::all_of(checks.begin(), checks.end(), [](const GoldenCheck& c) { return c.pass; });
 }
 
 absl::StatusOr<AblationPlan> PlanFromGoldenName(const ModelConfig& config, const std::string& name) {
@@ -102,8 +101,7 @@ absl::StatusOr<AblationPlan> PlanFromGoldenName(const ModelConfig& config, const
     plan.push_back({.layer = l, .component = c, .mode = v1::SCALE, .scale = f});
   } else if (p.size() == 3 && p[0] == "skip" && p[1] == "all") {
     ASSIGN_OR_RETURN(v1::Component c, component(p[2]));
-    for (int64_t l : config.LayersWith(c))
-      plan.push_back({.layer = l, .component = v1::LAYER, .mode = v1::SKIP_LAYER});
+    for (int64_t l : config.LayersWith(c)) plan.push_back({.layer = l, .component = v1::LAYER, .mode = v1::SKIP_LAYER});
   } else if (p.size() == 3 && p[0] == "skip" && p[1] == "layers") {
     for (absl::string_view s : absl::StrSplit(p[2], '_')) {
       int64_t l = 0;
@@ -255,8 +253,8 @@ absl::StatusOr<GoldenReport> RunGoldenChecks(const std::string& dir, const LoadO
           got = trace.layer_inputs[0];
         } else if (where == "final_norm") {
           got = trace.final_hidden;
-        } else if (absl::StartsWith(where, "layer") && absl::SimpleAtoi(where.substr(5), &layer) &&
-                   layer >= 0 && layer < static_cast<int64_t>(trace.layer_outputs.size())) {
+        } else if (absl::StartsWith(where, "layer") && absl::SimpleAtoi(where.substr(5), &layer) && layer >= 0 &&
+                   layer < static_cast<int64_t>(trace.layer_outputs.size())) {
           got = trace.layer_outputs[layer];
         } else {
           k.error = "unrecognised hidden-state position '" + where + "'";

@@ -28,13 +28,13 @@
 namespace ablate::models {
 
 struct GoldenCheck {
-  std::string name;          // the expected tensor name without the case, e.g. "logits.zero.layer0.mlp"
-  std::string case_name;     // "s17"
+  std::string name;       // the expected tensor name without the case, e.g. "logits.zero.layer0.mlp"
+  std::string case_name;  // "s17"
   double max_abs_diff = 0;
   double tolerance = 0;
   std::optional<double> nll_diff;  // max over sequences, when the manifest has the value
   double nll_tolerance = 0;
-  std::string error;         // non-empty: the check could not run (counts as failure)
+  std::string error;  // non-empty: the check could not run (counts as failure)
   bool pass = false;
 };
 

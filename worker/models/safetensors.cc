@@ -36,11 +36,14 @@ bool DepthWithin(const char* p, size_t n, int max_depth) {
   for (size_t i = 0; i < n; ++i) {
     const char c = p[i];
     if (in_string) {
-      if (c == '\\') ++i;
-      else if (c == '"') in_string = false;
+      if (c == '\\')
+        ++i;
+      else if (c == '"')
+        in_string = false;
       continue;
     }
-    if (c == '"') in_string = true;
+    if (c == '"')
+      in_string = true;
     else if (c == '[' || c == '{') {
       if (++depth > max_depth) return false;
     } else if (c == ']' || c == '}') {
@@ -64,8 +67,8 @@ bool ReadUnsigned(const nlohmann::json& v, uint64_t* out) {
   return true;
 }
 
-absl::StatusOr<StTensorInfo> ParseEntry(const std::string& name, const nlohmann::json& e,
-                                        uint64_t data_size, absl::string_view file) {
+absl::StatusOr<StTensorInfo> ParseEntry(const std::string& name, const nlohmann::json& e, uint64_t data_size,
+                                        absl::string_view file) {
   StTensorInfo t;
   t.name = name;
   if (!e.is_object()) return BadTensor(file, name, "entry is not an object");
@@ -95,11 +98,10 @@ absl::StatusOr<StTensorInfo> ParseEntry(const std::string& name, const nlohmann:
   if (t.begin > t.end) return BadTensor(file, name, "data_offsets begin > end");
   if (t.end > data_size)
     return BadTensor(file, name,
-                     absl::StrCat("data_offsets [", t.begin, ", ", t.end,
-                                  ") run past the end of the data region (", data_size, " bytes)"));
+                     absl::StrCat("data_offsets [", t.begin, ", ", t.end, ") run past the end of the data region (",
+                                  data_size, " bytes)"));
   if (t.end - t.begin != bytes)
-    return BadTensor(file, name,
-                     absl::StrCat("byte span ", t.end - t.begin, " != shape x dtype size ", bytes));
+    return BadTensor(file, name, absl::StrCat("byte span ", t.end - t.begin, " != shape x dtype size ", bytes));
   return t;
 }
 
@@ -107,20 +109,28 @@ absl::StatusOr<StTensorInfo> ParseEntry(const std::string& name, const nlohmann:
 
 absl::string_view StDtypeName(StDtype d) {
   switch (d) {
-    case StDtype::kF32: return "F32";
-    case StDtype::kF16: return "F16";
-    case StDtype::kBF16: return "BF16";
-    case StDtype::kI64: return "I64";
+    case StDtype::kF32:
+      return "F32";
+    case StDtype::kF16:
+      return "F16";
+    case StDtype::kBF16:
+      return "BF16";
+    case StDtype::kI64:
+      return "I64";
   }
   return "?";
 }
 
 size_t StDtypeSize(StDtype d) {
   switch (d) {
-    case StDtype::kF32: return 4;
-    case StDtype::kF16: return 2;
-    case StDtype::kBF16: return 2;
-    case StDtype::kI64: return 8;
+    case StDtype::kF32:
+      return 4;
+    case StDtype::kF16:
+      return 2;
+    case StDtype::kBF16:
+      return 2;
+    case StDtype::kI64:
+      return 8;
   }
   return 1;
 }
@@ -135,8 +145,7 @@ absl::StatusOr<StHeader> ParseSafetensors(const uint8_t* data, size_t size, absl
   if (size < 8) return Bad(file, absl::StrCat("file too short for a safetensors header (", size, " bytes)"));
   uint64_t n = 0;
   for (int i = 7; i >= 0; --i) n = (n << 8) | data[i];
-  if (n > size - 8)
-    return Bad(file, absl::StrCat("header length ", n, " exceeds the file size ", size));
+  if (n > size - 8) return Bad(file, absl::StrCat("header length ", n, " exceeds the file size ", size));
   if (n > kMaxHeaderBytes) return Bad(file, absl::StrCat("header length ", n, " is implausibly large"));
   if (n < 2) return Bad(file, "header too short");
   const char* text = reinterpret_cast<const char*>(data + 8);
@@ -167,8 +176,7 @@ absl::StatusOr<StHeader> ParseSafetensors(const uint8_t* data, size_t size, absl
             [](const StTensorInfo* a, const StTensorInfo* b) { return a->begin < b->begin; });
   for (size_t i = 1; i < by_begin.size(); ++i) {
     if (by_begin[i]->begin < by_begin[i - 1]->end)
-      return BadTensor(file, by_begin[i]->name,
-                       absl::StrCat("data overlaps tensor '", by_begin[i - 1]->name, "'"));
+      return BadTensor(file, by_begin[i]->name, absl::StrCat("data overlaps tensor '", by_begin[i - 1]->name, "'"));
   }
   return h;
 }
@@ -188,8 +196,7 @@ absl::StatusOr<std::unique_ptr<MappedFile>> MappedFile::Open(const std::string& 
   }
   void* p = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
   ::close(fd);
-  if (p == MAP_FAILED)
-    return absl::InternalError(absl::StrCat(path, ": mmap failed: ", std::strerror(errno)));
+  if (p == MAP_FAILED) return absl::InternalError(absl::StrCat(path, ": mmap failed: ", std::strerror(errno)));
   return std::unique_ptr<MappedFile>(new MappedFile(path, static_cast<const uint8_t*>(p), size));
 }
 
@@ -209,8 +216,8 @@ absl::Status Checkpoint::Add(std::unique_ptr<SafetensorsFile> file) {
   for (const auto& t : file->header().tensors) {
     auto [it, inserted] = index_.emplace(t.name, file->Ref(t));
     if (!inserted)
-      return absl::InvalidArgumentError(absl::StrCat("tensor '", t.name, "' is in both ", *it->second.file,
-                                                     " and ", file->path()));
+      return absl::InvalidArgumentError(
+          absl::StrCat("tensor '", t.name, "' is in both ", *it->second.file, " and ", file->path()));
   }
   files_.push_back(std::move(file));
   return absl::OkStatus();

@@ -49,8 +49,8 @@ struct StTensorInfo {
 };
 
 struct StHeader {
-  std::vector<StTensorInfo> tensors;  // in header order
-  uint64_t data_offset = 0;           // 8 + header length: where the data region starts
+  std::vector<StTensorInfo> tensors;            // in header order
+  uint64_t data_offset = 0;                     // 8 + header length: where the data region starts
   std::map<std::string, std::string> metadata;  // string values of __metadata__
 };
 
@@ -72,8 +72,7 @@ class MappedFile {
   const std::string& path() const { return path_; }
 
  private:
-  MappedFile(std::string path, const uint8_t* data, size_t size)
-      : path_(std::move(path)), data_(data), size_(size) {}
+  MappedFile(std::string path, const uint8_t* data, size_t size) : path_(std::move(path)), data_(data), size_(size) {}
   std::string path_;
   const uint8_t* data_;
   size_t size_;

@@ -34,9 +34,10 @@ absl::StatusOr<StHeader> Parse(const std::string& img) {
 }
 
 TEST(SafetensorsTest, ParsesValidHeader) {
-  auto h = Parse(Image(R"({"__metadata__":{"format":"pt"},"a":{"dtype":"F32","shape":[2,3],"data_offsets":[0,24]},)"
-                       R"("b":{"dtype":"BF16","shape":[4],"data_offsets":[24,32]},"c":{"dtype":"I64","shape":[],"data_offsets":[32,40]}})",
-                       40));
+  auto h = Parse(Image(
+      R"({"__metadata__":{"format":"pt"},"a":{"dtype":"F32","shape":[2,3],"data_offsets":[0,24]},)"
+      R"("b":{"dtype":"BF16","shape":[4],"data_offsets":[24,32]},"c":{"dtype":"I64","shape":[],"data_offsets":[32,40]}})",
+      40));
   ASSERT_OK(h);
   ASSERT_EQ(h->tensors.size(), 3u);
   EXPECT_EQ(h->metadata.at("format"), "pt");

@@ -13,10 +13,14 @@ namespace {
 
 torch::ScalarType TorchType(StDtype d) {
   switch (d) {
-    case StDtype::kF32: return torch::kFloat32;
-    case StDtype::kF16: return torch::kHalf;
-    case StDtype::kBF16: return torch::kBFloat16;
-    case StDtype::kI64: return torch::kInt64;
+    case StDtype::kF32:
+      return torch::kFloat32;
+    case StDtype::kF16:
+      return torch::kHalf;
+    case StDtype::kBF16:
+      return torch::kBFloat16;
+    case StDtype::kI64:
+      return torch::kInt64;
   }
   return torch::kFloat32;
 }
@@ -51,10 +55,18 @@ absl::Status WriteSafetensors(const std::string& path,
       return absl::InvalidArgumentError(absl::StrCat(path, ": duplicate tensor name '", name, "'"));
     std::string dtype;
     switch (t.scalar_type()) {
-      case torch::kFloat32: dtype = "F32"; break;
-      case torch::kHalf: dtype = "F16"; break;
-      case torch::kBFloat16: dtype = "BF16"; break;
-      case torch::kInt64: dtype = "I64"; break;
+      case torch::kFloat32:
+        dtype = "F32";
+        break;
+      case torch::kHalf:
+        dtype = "F16";
+        break;
+      case torch::kBFloat16:
+        dtype = "BF16";
+        break;
+      case torch::kInt64:
+        dtype = "I64";
+        break;
       default:
         return absl::InvalidArgumentError(
             absl::StrCat(path, ": tensor '", name, "' has unsupported dtype ", c10::toString(t.scalar_type())));

@@ -8,11 +8,11 @@
 #ifndef ABLATE_WORKER_MODELS_SAFETENSORS_TORCH_H_
 #define ABLATE_WORKER_MODELS_SAFETENSORS_TORCH_H_
 
+#include <torch/types.h>
+
 #include <string>
 #include <utility>
 #include <vector>
-
-#include <torch/types.h>
 
 #include "absl/status/statusor.h"
 #include "worker/models/safetensors.h"

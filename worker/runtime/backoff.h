@@ -19,10 +19,10 @@
 namespace ablate::worker {
 
 struct BackoffOptions {
-  int32_t initial_ms = 200;   // first wait
-  int32_t max_ms = 10000;     // cap on the un-jittered wait
-  double multiplier = 2.0;    // growth per failed attempt (>= 1)
-  double jitter = 0.2;        // each wait is scaled by a uniform factor in [1-jitter, 1+jitter]
+  int32_t initial_ms = 200;  // first wait
+  int32_t max_ms = 10000;    // cap on the un-jittered wait
+  double multiplier = 2.0;   // growth per failed attempt (>= 1)
+  double jitter = 0.2;       // each wait is scaled by a uniform factor in [1-jitter, 1+jitter]
 };
 
 class Backoff {

@@ -29,9 +29,8 @@ int CudaIndex(absl::string_view device) {
 
 // Runs nvidia-smi for one GPU; false if it is absent or prints nothing usable.
 bool QueryNvidiaSmi(int index, int64_t* total, int64_t* free) {
-  const std::string command =
-      absl::StrCat("nvidia-smi --query-gpu=memory.total,memory.free --format=csv,noheader,nounits -i ",
-                   index, " 2>/dev/null");
+  const std::string command = absl::StrCat(
+      "nvidia-smi --query-gpu=memory.total,memory.free --format=csv,noheader,nounits -i ", index, " 2>/dev/null");
   FILE* pipe = popen(command.c_str(), "r");
   if (pipe == nullptr) return false;
   char line[256] = {0};
@@ -53,13 +52,11 @@ bool QueryNvidiaSmi(int index, int64_t* total, int64_t* free) {
 
 absl::Status ValidateDevice(absl::string_view device) {
   if (device == "cpu" || CudaIndex(device) >= 0) return absl::OkStatus();
-  return absl::InvalidArgumentError(
-      absl::StrCat("device: '", device, "' is not 'cpu' or 'cuda:N'"));
+  return absl::InvalidArgumentError(absl::StrCat("device: '", device, "' is not 'cpu' or 'cuda:N'"));
 }
 
-absl::StatusOr<std::string> ResolveDevice(absl::string_view device, bool cuda_available,
-                                          const char* slurm_localid, const char* local_rank,
-                                          const char* cuda_visible_devices) {
+absl::StatusOr<std::string> ResolveDevice(absl::string_view device, bool cuda_available, const char* slurm_localid,
+                                          const char* local_rank, const char* cuda_visible_devices) {
   if (device != "auto") {
     if (absl::Status s = ValidateDevice(device); !s.ok()) return s;
     return std::string(device);

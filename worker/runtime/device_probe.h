@@ -31,9 +31,8 @@ absl::Status ValidateDevice(absl::string_view device);
 // e.g. --gpus-per-task=1), that GPU is cuda:0 whatever the local rank.
 // Any other device is returned unchanged after ValidateDevice. Null pointers
 // mean unset variables.
-absl::StatusOr<std::string> ResolveDevice(absl::string_view device, bool cuda_available,
-                                          const char* slurm_localid, const char* local_rank,
-                                          const char* cuda_visible_devices);
+absl::StatusOr<std::string> ResolveDevice(absl::string_view device, bool cuda_available, const char* slurm_localid,
+                                          const char* local_rank, const char* cuda_visible_devices);
 
 // Name and memory of the device; memory fields are 0 when unknown.
 v1::DeviceInfo ProbeDevice(const std::string& device);

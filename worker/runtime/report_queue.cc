@@ -28,9 +28,8 @@ int ReportQueue::pending() const {
 
 void ReportQueue::WaitUntilPendingBelow(int n) {
   absl::MutexLock lock(&mu_);
-  auto below = [this, n]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    return static_cast<int>(queue_.size()) + running_ < n;
-  };
+  auto below = [this, n]()
+                   ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return static_cast<int>(queue_.size()) + running_ < n; };
   mu_.Await(absl::Condition(&below));
 }
 

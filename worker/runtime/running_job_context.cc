@@ -32,9 +32,7 @@ bool RunningJobContext::Stop(StopReason reason) {
   return reason_.compare_exchange_strong(expected, static_cast<int>(reason));
 }
 
-StopReason RunningJobContext::stop_reason() const {
-  return static_cast<StopReason>(reason_.load());
-}
+StopReason RunningJobContext::stop_reason() const { return static_cast<StopReason>(reason_.load()); }
 
 double RunningJobContext::fraction() const {
   absl::MutexLock lock(&mu_);

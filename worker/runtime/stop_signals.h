@@ -38,7 +38,7 @@ class StopSignals {
   std::function<void()> on_stop_;
   std::atomic<bool> closing_{false};
   std::atomic<int> received_{0};
-  int read_fd_ = -1;   // self-pipe: the handler writes the signal number
+  int read_fd_ = -1;  // self-pipe: the handler writes the signal number
   int write_fd_ = -1;
   struct sigaction old_term_ = {};
   struct sigaction old_int_ = {};

@@ -4,10 +4,10 @@
 namespace ablate::worker {
 
 void AddWorkerFlags(CLI::App* app, WorkerOptions* o) {
-  app->add_option("--coordinator", o->coordinator_address,
-                  "coordinator address host:port (env ABLATE_COORDINATOR)")
+  app->add_option("--coordinator", o->coordinator_address, "coordinator address host:port (env ABLATE_COORDINATOR)")
       ->capture_default_str();
-  app->add_option("--device", o->device, "device to run jobs on: cpu, cuda:N (one worker per GPU) or auto (cuda:LOCAL when CUDA "
+  app->add_option("--device", o->device,
+                  "device to run jobs on: cpu, cuda:N (one worker per GPU) or auto (cuda:LOCAL when CUDA "
                   "is available, LOCAL from SLURM_LOCALID or LOCAL_RANK, else 0; otherwise cpu)")
       ->capture_default_str();
   app->add_option("--name", o->name, "stable worker name (default: host/device/pid)");
@@ -28,16 +28,14 @@ void AddWorkerFlags(CLI::App* app, WorkerOptions* o) {
   app->add_option("--rpc-timeout-ms", o->rpc_timeout_ms, "deadline of each call to the coordinator")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
-  app->add_option("--heartbeat-ms", o->heartbeat_interval_ms,
-                  "heartbeat period (0: as the coordinator says)")
+  app->add_option("--heartbeat-ms", o->heartbeat_interval_ms, "heartbeat period (0: as the coordinator says)")
       ->capture_default_str()
       ->check(CLI::NonNegativeNumber);
   app->add_option("--drain-grace-ms", o->drain_grace_ms,
                   "on SIGTERM: how long the running job may finish before its lease is released")
       ->capture_default_str()
       ->check(CLI::NonNegativeNumber);
-  app->add_option("--idle-exit-ms", o->idle_exit_ms,
-                  "exit 0 after this long without work (0: never; batch jobs)")
+  app->add_option("--idle-exit-ms", o->idle_exit_ms, "exit 0 after this long without work (0: never; batch jobs)")
       ->capture_default_str()
       ->check(CLI::NonNegativeNumber);
   app->add_option("--startup-timeout-ms", o->startup_timeout_ms,

@@ -49,9 +49,7 @@ std::string Describe(const v1::Job& job) {
 
 WorkerRuntime::WorkerRuntime(WorkerOptions options, std::unique_ptr<Evaluator> evaluator)
     : options_(std::move(options)), evaluator_(std::move(evaluator)) {
-  name_ = options_.name.empty()
-              ? absl::StrCat(HostName(), "/", options_.device, "/", getpid())
-              : options_.name;
+  name_ = options_.name.empty() ? absl::StrCat(HostName(), "/", options_.device, "/", getpid()) : options_.name;
 }
 
 WorkerRuntime::~WorkerRuntime() {
@@ -68,8 +66,7 @@ void WorkerRuntime::Log(const std::string& line) const {
   if (options_.log_sink) {
     options_.log_sink(full);
   } else {
-    std::cerr << absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ ", absl::Now(), absl::UTCTimeZone()) << full
-              << std::endl;
+    std::cerr << absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ ", absl::Now(), absl::UTCTimeZone()) << full << std::endl;
   }
 }
 
@@ -102,8 +99,8 @@ void WorkerRuntime::ResetChannel() {
   // lowering it makes slow handshakes fail forever.)
   args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
   args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 1000);
-  std::shared_ptr<v1::WorkerService::Stub> fresh = v1::WorkerService::NewStub(
-      auth::MakeChannel(options_.coordinator_address, security_, args));
+  std::shared_ptr<v1::WorkerService::Stub> fresh =
+      v1::WorkerService::NewStub(auth::MakeChannel(options_.coordinator_address, security_, args));
   absl::MutexLock lock(&mu_);
   stub_ = std::move(fresh);
 }
@@ -152,8 +149,7 @@ absl::Status WorkerRuntime::Register() {
   absl::Status s = FromGrpcStatus(stub()->RegisterWorker(ctx.get(), req, &resp), "RegisterWorker");
   if (!s.ok()) return s;
   if (resp.worker_id().empty()) return absl::InternalError("RegisterWorker: empty worker_id in answer");
-  int32_t interval = options_.heartbeat_interval_ms > 0 ? options_.heartbeat_interval_ms
-                                                        : resp.heartbeat_interval_ms();
+  int32_t interval = options_.heartbeat_interval_ms > 0 ? options_.heartbeat_interval_ms : resp.heartbeat_interval_ms();
   if (interval <= 0) interval = 2000;
   {
     absl::MutexLock lock(&mu_);
@@ -161,8 +157,8 @@ absl::Status WorkerRuntime::Register() {
     heartbeat_interval_ms_ = interval;
     ++stats_.registrations;
   }
-  Log(absl::StrCat("registered with ", options_.coordinator_address, " as ", resp.worker_id(),
-                   " (device ", options_.device, ", heartbeat every ", interval, " ms)"));
+  Log(absl::StrCat("registered with ", options_.coordinator_address, " as ", resp.worker_id(), " (device ",
+                   options_.device, ", heartbeat every ", interval, " ms)"));
   return absl::OkStatus();
 }
 
@@ -208,11 +204,10 @@ absl::Status WorkerRuntime::Run() {
     SleepUnlessStopping(backoff.Next());
     if (backoff.failures() >= 2 && IsRetryable(s)) ResetChannel();
   };
-  std::shared_ptr<PendingLease> next;  // pipeline: the lease call made while a job ran
+  std::shared_ptr<PendingLease> next;                  // pipeline: the lease call made while a job ran
   absl::Duration last_job = absl::InfiniteDuration();  // how long the previous job took
   while (!Stopping()) {
-    if (options_.idle_exit_ms > 0 &&
-        absl::Now() - last_work > absl::Milliseconds(options_.idle_exit_ms)) {
+    if (options_.idle_exit_ms > 0 && absl::Now() - last_work > absl::Milliseconds(options_.idle_exit_ms)) {
       Log(absl::StrCat("no work for ", options_.idle_exit_ms, " ms; exiting"));
       break;
     }
@@ -223,9 +218,8 @@ absl::Status WorkerRuntime::Run() {
         if (stats().registrations == 0 && options_.startup_timeout_ms > 0 &&
             absl::Now() - started > absl::Milliseconds(options_.startup_timeout_ms)) {
           result = absl::UnavailableError(absl::StrCat(
-              "coordinator ", options_.coordinator_address, " did not answer within ",
-              options_.startup_timeout_ms, " ms of startup (", s.message(),
-              "); check --coordinator / ABLATE_COORDINATOR"));
+              "coordinator ", options_.coordinator_address, " did not answer within ", options_.startup_timeout_ms,
+              " ms of startup (", s.message(), "); check --coordinator / ABLATE_COORDINATOR"));
           break;
         }
         note_failure(s);
@@ -261,8 +255,7 @@ absl::Status WorkerRuntime::Run() {
       // Pipeline: while jobs are short, ask for the next ones while the last
       // of these runs.
       if (reports_ != nullptr && i == n - 1 && !leased->shutting_down() &&
-          last_job < absl::Milliseconds(options_.prefetch_below_ms) &&
-          reports_->pending() < kMaxQueuedReports) {
+          last_job < absl::Milliseconds(options_.prefetch_below_ms) && reports_->pending() < kMaxQueuedReports) {
         next = StartLease();
       }
       const absl::Time job_start = absl::Now();
@@ -303,8 +296,8 @@ absl::Status WorkerRuntime::Run() {
   }
   heartbeat_thread_.join();
   const Stats st = stats();
-  Log(absl::StrCat("stopped: ", st.completed, " completed, ", st.failed, " failed, ", st.released,
-                   " released, ", st.dropped, " dropped"));
+  Log(absl::StrCat("stopped: ", st.completed, " completed, ", st.failed, " failed, ", st.released, " released, ",
+                   st.dropped, " dropped"));
   return result;
 }
 
@@ -321,8 +314,8 @@ std::shared_ptr<WorkerRuntime::PendingLease> WorkerRuntime::StartLease() {
   auto call = std::make_shared<PendingLease>();
   call->request.set_max_jobs(options_.max_jobs_per_lease);
   call->request.set_wait_ms(options_.lease_wait_ms);
-  call->ctx.set_deadline(absl::ToChronoTime(
-      absl::Now() + absl::Milliseconds(options_.lease_wait_ms + options_.rpc_timeout_ms)));
+  call->ctx.set_deadline(
+      absl::ToChronoTime(absl::Now() + absl::Milliseconds(options_.lease_wait_ms + options_.rpc_timeout_ms)));
   {
     absl::MutexLock lock(&mu_);
     if (stop_requested_) return nullptr;
@@ -331,17 +324,16 @@ std::shared_ptr<WorkerRuntime::PendingLease> WorkerRuntime::StartLease() {
     call->stub = stub_;
     lease_call_ = &call->ctx;
   }
-  call->stub->async()->LeaseJobs(&call->ctx, &call->request, &call->response,
-                                 [this, call](grpc::Status s) {
-                                   // Held (and renewed by heartbeats) from the answer on.
-                                   if (s.ok()) {
-                                     for (const v1::Lease& l : call->response.leases()) {
-                                       leases_.Add(l);
-                                     }
-                                   }
-                                   call->status = std::move(s);
-                                   call->answered.Notify();
-                                 });
+  call->stub->async()->LeaseJobs(&call->ctx, &call->request, &call->response, [this, call](grpc::Status s) {
+    // Held (and renewed by heartbeats) from the answer on.
+    if (s.ok()) {
+      for (const v1::Lease& l : call->response.leases()) {
+        leases_.Add(l);
+      }
+    }
+    call->status = std::move(s);
+    call->answered.Notify();
+  });
   return call;
 }
 
@@ -457,8 +449,8 @@ void WorkerRuntime::RunJob(const v1::Lease& lease) {
 
 absl::Status WorkerRuntime::CheckJobPaths(const v1::Job& job) const {
   const v1::JobSpec& spec = job.spec();
-  std::vector<std::pair<const char*, const std::string*>> paths = {
-      {"model.path", &spec.model().path()}, {"model.tokenizer", &spec.model().tokenizer()}};
+  std::vector<std::pair<const char*, const std::string*>> paths = {{"model.path", &spec.model().path()},
+                                                                   {"model.tokenizer", &spec.model().tokenizer()}};
   const v1::EvaluationSpec& e = spec.evaluation();
   switch (e.kind_case()) {
     case v1::EvaluationSpec::kPerplexity:
@@ -489,25 +481,23 @@ absl::Status WorkerRuntime::CheckJobPaths(const v1::Job& job) const {
 
 bool WorkerRuntime::ReportComplete(const v1::Lease& lease, const v1::JobResult& result) {
   v1::CompleteJobResponse resp;
-  const bool delivered = RetryReport(
-      absl::StrCat("CompleteJob(job ", lease.job().job_id(), ")"),
-      [&](grpc::ClientContext* ctx, const std::string& worker_id) {
-        v1::CompleteJobRequest req;
-        req.set_worker_id(worker_id);
-        req.set_job_id(lease.job().job_id());
-        req.set_lease_id(lease.lease_id());
-        req.set_attempt(lease.attempt());
-        *req.mutable_result() = result;
-        return stub()->CompleteJob(ctx, req, &resp);
-      });
+  const bool delivered = RetryReport(absl::StrCat("CompleteJob(job ", lease.job().job_id(), ")"),
+                                     [&](grpc::ClientContext* ctx, const std::string& worker_id) {
+                                       v1::CompleteJobRequest req;
+                                       req.set_worker_id(worker_id);
+                                       req.set_job_id(lease.job().job_id());
+                                       req.set_lease_id(lease.lease_id());
+                                       req.set_attempt(lease.attempt());
+                                       *req.mutable_result() = result;
+                                       return stub()->CompleteJob(ctx, req, &resp);
+                                     });
   absl::MutexLock lock(&mu_);
   if (delivered && resp.accepted()) {
     ++stats_.completed;
     return true;
   }
   if (delivered) {
-    Log(absl::StrCat("job ", lease.job().job_id(), ": completion not accepted (stale attempt ",
-                     lease.attempt(), ")"));
+    Log(absl::StrCat("job ", lease.job().job_id(), ": completion not accepted (stale attempt ", lease.attempt(), ")"));
   }
   ++stats_.dropped;
   return false;
@@ -515,24 +505,22 @@ bool WorkerRuntime::ReportComplete(const v1::Lease& lease, const v1::JobResult& 
 
 bool WorkerRuntime::ReportFailure(const v1::Lease& lease, const std::string& error, bool release) {
   v1::FailJobResponse resp;
-  const bool delivered = RetryReport(
-      absl::StrCat("FailJob(job ", lease.job().job_id(), release ? ", release)" : ")"),
-      [&](grpc::ClientContext* ctx, const std::string& worker_id) {
-        v1::FailJobRequest req;
-        req.set_worker_id(worker_id);
-        req.set_job_id(lease.job().job_id());
-        req.set_lease_id(lease.lease_id());
-        req.set_attempt(lease.attempt());
-        req.set_error(error);
-        req.set_release(release);
-        return stub()->FailJob(ctx, req, &resp);
-      });
+  const bool delivered = RetryReport(absl::StrCat("FailJob(job ", lease.job().job_id(), release ? ", release)" : ")"),
+                                     [&](grpc::ClientContext* ctx, const std::string& worker_id) {
+                                       v1::FailJobRequest req;
+                                       req.set_worker_id(worker_id);
+                                       req.set_job_id(lease.job().job_id());
+                                       req.set_lease_id(lease.lease_id());
+                                       req.set_attempt(lease.attempt());
+                                       req.set_error(error);
+                                       req.set_release(release);
+                                       return stub()->FailJob(ctx, req, &resp);
+                                     });
   return delivered && resp.accepted();
 }
 
-bool WorkerRuntime::RetryReport(
-    const std::string& what,
-    const std::function<grpc::Status(grpc::ClientContext*, const std::string&)>& call) {
+bool WorkerRuntime::RetryReport(const std::string& what,
+                                const std::function<grpc::Status(grpc::ClientContext*, const std::string&)>& call) {
   Backoff backoff(BackoffFrom(options_), FreshSeed());
   const absl::Time give_up = absl::Now() + absl::Milliseconds(options_.report_retry_ms);
   int not_found = 0;  // NOT_FOUND once means "worker unknown"; twice, the job itself is unknown
@@ -541,9 +529,8 @@ bool WorkerRuntime::RetryReport(
     {
       absl::MutexLock lock(&mu_);
       if (stop_requested_) {
-        deadline = std::min(deadline, stop_requested_at_ +
-                                          absl::Milliseconds(options_.drain_grace_ms +
-                                                             options_.rpc_timeout_ms));
+        deadline = std::min(deadline,
+                            stop_requested_at_ + absl::Milliseconds(options_.drain_grace_ms + options_.rpc_timeout_ms));
       }
     }
     std::string id = worker_id();
@@ -583,17 +570,15 @@ void WorkerRuntime::HeartbeatLoop() {
     {
       absl::MutexLock lock(&mu_);
       // Until registered, look again soon; the interval comes with registration.
-      wait = absl::Milliseconds(worker_id_.empty() ? std::min(heartbeat_interval_ms_, 50)
-                                                   : heartbeat_interval_ms_);
+      wait = absl::Milliseconds(worker_id_.empty() ? std::min(heartbeat_interval_ms_, 50) : heartbeat_interval_ms_);
       if (stop_requested_ && !drain_released) {
         const absl::Time due = stop_requested_at_ + absl::Milliseconds(options_.drain_grace_ms);
         wait = std::min(wait, std::max(absl::ZeroDuration(), due - absl::Now()));
       }
       // Wake early on shutdown, and when a drain starts (its grace timer begins).
       const bool stop_seen = stop_requested_;
-      auto wake = [this, stop_seen]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-        return heartbeat_stop_ || stop_requested_ != stop_seen;
-      };
+      auto wake = [this, stop_seen]()
+                      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return heartbeat_stop_ || stop_requested_ != stop_seen; };
       mu_.AwaitWithTimeout(absl::Condition(&wake), wait);
       if (heartbeat_stop_) return;
       drain_due = stop_requested_ && !drain_released &&
@@ -639,8 +624,8 @@ void WorkerRuntime::SendHeartbeat() {
   }
   if (!s.ok()) return;  // transient; the job loop reports outages
   if (leases_.Apply(resp) > 0) {
-    Log(absl::StrCat("heartbeat: cancelled [", absl::StrJoin(resp.cancelled_job_ids(), ","),
-                     "] lost [", absl::StrJoin(resp.lost_job_ids(), ","), "]"));
+    Log(absl::StrCat("heartbeat: cancelled [", absl::StrJoin(resp.cancelled_job_ids(), ","), "] lost [",
+                     absl::StrJoin(resp.lost_job_ids(), ","), "]"));
   }
 }
 

@@ -47,9 +47,9 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
-#include "common/path_policy.h"
 #include "absl/time/time.h"
 #include "auth/grpc_security.h"
+#include "common/path_policy.h"
 #include "worker/evaluator.h"
 #include "worker/runtime/lease_table.h"
 #include "worker/runtime/report_queue.h"
@@ -140,7 +140,7 @@ class WorkerRuntime {
   std::string name_;
   std::thread heartbeat_thread_;
 
-  LeaseTable leases_;  // thread-safe on its own
+  LeaseTable leases_;                     // thread-safe on its own
   std::unique_ptr<ReportQueue> reports_;  // pipeline only; set in Run before any job
 
   absl::Mutex register_mu_ ABSL_ACQUIRED_BEFORE(mu_);  // serialises RegisterWorker calls

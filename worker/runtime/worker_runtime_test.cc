@@ -118,8 +118,7 @@ TEST_F(WorkerRuntimeTest, RegistersRunsJobsAndReportsResults) {
   WorkerOptions o = Options();
   o.max_jobs_per_lease = 2;
   Start(o);
-  ASSERT_TRUE(FakeWorkerService::WaitFor([&] { return fake_.completed().size() == 5; },
-                                         absl::Seconds(10)));
+  ASSERT_TRUE(FakeWorkerService::WaitFor([&] { return fake_.completed().size() == 5; }, absl::Seconds(10)));
   StopAndJoin();
   EXPECT_THAT(run_status_, IsOk());
   for (const auto& c : fake_.completed()) {
@@ -143,8 +142,7 @@ TEST_F(WorkerRuntimeTest, RegistersRunsJobsAndReportsResults) {
 TEST_F(WorkerRuntimeTest, FailingJobIsReportedAsFailedAttempt) {
   fake_.Enqueue(MakeJob(7, "fail"));
   Start(Options());
-  ASSERT_TRUE(
-      FakeWorkerService::WaitFor([&] { return fake_.failed().size() == 1; }, absl::Seconds(10)));
+  ASSERT_TRUE(FakeWorkerService::WaitFor([&] { return fake_.failed().size() == 1; }, absl::Seconds(10)));
   StopAndJoin();
   const auto f = fake_.failed()[0];
   EXPECT_EQ(f.job_id(), 7);
@@ -169,8 +167,7 @@ TEST_F(WorkerRuntimeTest, HeartbeatsCarryProgressAndCancellationStopsTheJob) {
       absl::Seconds(10)));
   fake_.CancelJob(3);
   // The cancelled job reports nothing; the worker moves on to job 4.
-  ASSERT_TRUE(FakeWorkerService::WaitFor([&] { return fake_.completed().size() == 1; },
-                                         absl::Seconds(10)));
+  ASSERT_TRUE(FakeWorkerService::WaitFor([&] { return fake_.completed().size() == 1; }, absl::Seconds(10)));
   EXPECT_EQ(fake_.completed()[0].request.job_id(), 4);
   // The cancelled job was handed back so the coordinator can end it at once.
   ASSERT_EQ(fake_.failed().size(), 1u);
@@ -185,8 +182,7 @@ TEST_F(WorkerRuntimeTest, LostLeaseDiscardsTheOutcome) {
   Start(Options());
   ASSERT_TRUE(FakeWorkerService::WaitFor([&] { return fake_.leased_count() == 1; }, absl::Seconds(5)));
   fake_.LoseLease(5);
-  ASSERT_TRUE(FakeWorkerService::WaitFor([&] { return runtime_->stats().dropped == 1; },
-                                         absl::Seconds(10)));
+  ASSERT_TRUE(FakeWorkerService::WaitFor([&] { return runtime_->stats().dropped == 1; }, absl::Seconds(10)));
   EXPECT_TRUE(fake_.completed().empty());
   EXPECT_TRUE(fake_.failed().empty());
   StopAndJoin();
@@ -230,14 +226,11 @@ TEST_F(WorkerRuntimeTest, DrainPastGraceReleasesTheRunningJob) {
 
 TEST_F(WorkerRuntimeTest, RegistersAgainWhenTheCoordinatorForgetsIt) {
   Start(Options());
-  ASSERT_TRUE(FakeWorkerService::WaitFor([&] { return fake_.registrations().size() == 1; },
-                                         absl::Seconds(5)));
+  ASSERT_TRUE(FakeWorkerService::WaitFor([&] { return fake_.registrations().size() == 1; }, absl::Seconds(5)));
   fake_.ForgetWorkers();
-  ASSERT_TRUE(FakeWorkerService::WaitFor([&] { return fake_.registrations().size() >= 2; },
-                                         absl::Seconds(5)));
+  ASSERT_TRUE(FakeWorkerService::WaitFor([&] { return fake_.registrations().size() >= 2; }, absl::Seconds(5)));
   fake_.Enqueue(MakeJob(11, "ok"));
-  ASSERT_TRUE(FakeWorkerService::WaitFor([&] { return fake_.completed().size() == 1; },
-                                         absl::Seconds(10)));
+  ASSERT_TRUE(FakeWorkerService::WaitFor([&] { return fake_.completed().size() == 1; }, absl::Seconds(10)));
   EXPECT_TRUE(fake_.completed()[0].accepted);
   StopAndJoin();
 }
@@ -253,8 +246,7 @@ TEST_F(WorkerRuntimeTest, ReconnectsToACoordinatorThatStartsLate) {
   server_ = fake_.Serve(absl::StrCat("127.0.0.1:", port_), &port);
   ASSERT_NE(server_, nullptr);
   fake_.Enqueue(MakeJob(1, "ok"));
-  ASSERT_TRUE(FakeWorkerService::WaitFor([&] { return fake_.completed().size() == 1; },
-                                         absl::Seconds(10)));
+  ASSERT_TRUE(FakeWorkerService::WaitFor([&] { return fake_.completed().size() == 1; }, absl::Seconds(10)));
   StopAndJoin();
 }
 
@@ -271,8 +263,7 @@ TEST_F(WorkerRuntimeTest, ResultIsResentUntilTheCoordinatorIsBack) {
   int port = 0;
   server_ = fake_.Serve(absl::StrCat("127.0.0.1:", port_), &port);
   ASSERT_NE(server_, nullptr);
-  ASSERT_TRUE(FakeWorkerService::WaitFor([&] { return fake_.completed().size() == 1; },
-                                         absl::Seconds(10)));
+  ASSERT_TRUE(FakeWorkerService::WaitFor([&] { return fake_.completed().size() == 1; }, absl::Seconds(10)));
   EXPECT_TRUE(fake_.completed()[0].accepted);
   EXPECT_EQ(fake_.completed()[0].request.job_id(), 21);
   StopAndJoin();  // the answer may still be on its way until Run returns
@@ -304,8 +295,7 @@ TEST_F(WorkerRuntimeTest, LeasesTheNextJobWhileOneRunsAfterShortJobsOnly) {
     bool prefetches;
   };
   int64_t next_id = 40;
-  for (const Variant& v : {Variant{"pipeline", true, 1000, true},
-                           Variant{"previous job too long", true, 1, false},
+  for (const Variant& v : {Variant{"pipeline", true, 1000, true}, Variant{"previous job too long", true, 1, false},
                            Variant{"no pipeline", false, 1000, false}}) {
     SCOPED_TRACE(v.name);
     const int64_t leased_before = fake_.leased_count();
@@ -318,19 +308,18 @@ TEST_F(WorkerRuntimeTest, LeasesTheNextJobWhileOneRunsAfterShortJobsOnly) {
     o.prefetch_below_ms = v.prefetch_below_ms;
     Start(o);
     // The long job runs.
-    ASSERT_TRUE(FakeWorkerService::WaitFor([&] { return evaluator_->started() == 2; },
-                                           absl::Seconds(5)));
+    ASSERT_TRUE(FakeWorkerService::WaitFor([&] { return evaluator_->started() == 2; }, absl::Seconds(5)));
     if (v.prefetches) {
       // The third job is leased (held, not started) while the second runs.
-      EXPECT_TRUE(FakeWorkerService::WaitFor(
-          [&] { return fake_.leased_count() == leased_before + 3; }, absl::Milliseconds(500)));
+      EXPECT_TRUE(FakeWorkerService::WaitFor([&] { return fake_.leased_count() == leased_before + 3; },
+                                             absl::Milliseconds(500)));
       EXPECT_EQ(evaluator_->started(), 2);
     } else {
       absl::SleepFor(absl::Milliseconds(300));
       EXPECT_EQ(fake_.leased_count(), leased_before + 2);
     }
-    ASSERT_TRUE(FakeWorkerService::WaitFor(
-        [&] { return fake_.completed().size() == completed_before + 3; }, absl::Seconds(5)));
+    ASSERT_TRUE(
+        FakeWorkerService::WaitFor([&] { return fake_.completed().size() == completed_before + 3; }, absl::Seconds(5)));
     StopAndJoin();
     EXPECT_THAT(run_status_, IsOk());
     EXPECT_EQ(runtime_->stats().completed, 3);
@@ -349,8 +338,7 @@ TEST_F(WorkerRuntimeTest, QueuedReportsAreSentBeforeRunReturns) {
   WorkerOptions o = Options();
   o.max_jobs_per_lease = 5;
   Start(o, absl::Milliseconds(1));
-  ASSERT_TRUE(FakeWorkerService::WaitFor([&] { return evaluator_->started() == 5; },
-                                         absl::Seconds(5)));
+  ASSERT_TRUE(FakeWorkerService::WaitFor([&] { return evaluator_->started() == 5; }, absl::Seconds(5)));
   EXPECT_LE(fake_.completed().size(), 1u);  // jobs did not wait for their reports (150 ms each)
   StopAndJoin();
   EXPECT_THAT(run_status_, IsOk());
@@ -368,8 +356,8 @@ TEST_F(WorkerRuntimeTest, StopReleasesTheLeaseFetchedWhileTheLastJobRan) {
   fake_.Enqueue(MakeJob(72, "long"));
   fake_.Enqueue(MakeJob(73, "ok"));
   Start(Options());
-  ASSERT_TRUE(FakeWorkerService::WaitFor(
-      [&] { return evaluator_->started() == 2 && fake_.leased_count() == 3; }, absl::Seconds(5)));
+  ASSERT_TRUE(FakeWorkerService::WaitFor([&] { return evaluator_->started() == 2 && fake_.leased_count() == 3; },
+                                         absl::Seconds(5)));
   StopAndJoin();
   EXPECT_THAT(run_status_, IsOk());
   EXPECT_EQ(evaluator_->started(), 2);
@@ -388,8 +376,7 @@ TEST_F(WorkerRuntimeTest, RejectsBadOptions) {
   EXPECT_THAT(rt.Run(), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("device")));
   o = Options();
   o.max_jobs_per_lease = 0;
-  EXPECT_THAT(ValidateWorkerOptions(o),
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("max_jobs_per_lease")));
+  EXPECT_THAT(ValidateWorkerOptions(o), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("max_jobs_per_lease")));
   WorkerRuntime no_eval(Options(), nullptr);
   EXPECT_THAT(no_eval.Run(), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("evaluator")));
 }

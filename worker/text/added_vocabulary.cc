@@ -22,16 +22,14 @@ AddedVocabulary::AddedVocabulary(std::vector<AddedToken> tokens, const Normalize
     for (auto& [byte, list] : set->by_first_byte) {
       // Longest first; among equal lengths the earlier token (as the
       // Aho-Corasick automaton, which prefers the earlier pattern).
-      std::stable_sort(list.begin(), list.end(), [](const Pattern& a, const Pattern& b) {
-        return a.text.size() > b.text.size();
-      });
+      std::stable_sort(list.begin(), list.end(),
+                       [](const Pattern& a, const Pattern& b) { return a.text.size() > b.text.size(); });
     }
   }
 }
 
-void AddedVocabulary::FindLeftmostLongest(const PatternSet& set, absl::string_view text,
-                                          size_t from, size_t* begin, size_t* end,
-                                          size_t* token) const {
+void AddedVocabulary::FindLeftmostLongest(const PatternSet& set, absl::string_view text, size_t from, size_t* begin,
+                                          size_t* end, size_t* token) const {
   for (size_t i = from; i < text.size(); ++i) {
     auto it = set.by_first_byte.find(static_cast<unsigned char>(text[i]));
     if (it == set.by_first_byte.end()) continue;
@@ -48,8 +46,7 @@ void AddedVocabulary::FindLeftmostLongest(const PatternSet& set, absl::string_vi
   *token = tokens_.size();
 }
 
-void AddedVocabulary::Split(absl::string_view text, bool normalized_pass,
-                            std::vector<Piece>* pieces) const {
+void AddedVocabulary::Split(absl::string_view text, bool normalized_pass, std::vector<Piece>* pieces) const {
   pieces->clear();
   const PatternSet& set = normalized_pass ? normalized_ : raw_;
   if (set.empty || text.empty()) {
@@ -95,8 +92,7 @@ void AddedVocabulary::Split(absl::string_view text, bool normalized_pass,
       }
       stop = p;
     }
-    if (start_offset < start)
-      pieces->push_back({text.substr(start_offset, start - start_offset), -1});
+    if (start_offset < start) pieces->push_back({text.substr(start_offset, start - start_offset), -1});
     pieces->push_back({text.substr(start, stop - start), tok.id});
     start_offset = stop;
   }

@@ -50,8 +50,8 @@ class AddedVocabulary {
     absl::flat_hash_map<unsigned char, std::vector<Pattern>> by_first_byte;
     bool empty = true;
   };
-  void FindLeftmostLongest(const PatternSet& set, absl::string_view text, size_t from,
-                           size_t* begin, size_t* end, size_t* token) const;
+  void FindLeftmostLongest(const PatternSet& set, absl::string_view text, size_t from, size_t* begin, size_t* end,
+                           size_t* token) const;
 
   std::vector<AddedToken> tokens_;
   PatternSet raw_;

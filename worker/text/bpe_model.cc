@@ -22,8 +22,7 @@ uint64_t PairKey(int32_t a, int32_t b) {
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<BpeModel>> BpeModel::Create(Vocab vocab, const Merges& merges,
-                                                           const BpeModelOptions& options,
-                                                           absl::string_view source) {
+                                                           const BpeModelOptions& options, absl::string_view source) {
   std::unique_ptr<BpeModel> m(new BpeModel());
   m->options_ = options;
   int32_t max_id = -1;
@@ -46,8 +45,7 @@ absl::StatusOr<std::unique_ptr<BpeModel>> BpeModel::Create(Vocab vocab, const Me
   m->id_present_.assign(static_cast<size_t>(max_id + 1), false);
   for (const auto& [tok, id] : vocab) {
     if (m->id_present_[id]) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(source, ": model.vocab: id ", id, " is used by two tokens"));
+      return absl::InvalidArgumentError(absl::StrCat(source, ": model.vocab: id ", id, " is used by two tokens"));
     }
     m->id_to_token_[id] = tok;
     m->id_present_[id] = true;
@@ -57,9 +55,9 @@ absl::StatusOr<std::unique_ptr<BpeModel>> BpeModel::Create(Vocab vocab, const Me
     AppendUtf8(ByteToCodePoint(static_cast<uint8_t>(b)), &ch);
     auto it = vocab.find(ch);
     if (it == vocab.end()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(source, ": model.vocab: byte 0x", absl::Hex(b, absl::kZeroPad2), " (\"", ch,
-                       "\") is missing; a byte-level BPE needs all 256 byte symbols"));
+      return absl::InvalidArgumentError(absl::StrCat(source, ": model.vocab: byte 0x", absl::Hex(b, absl::kZeroPad2),
+                                                     " (\"", ch,
+                                                     "\") is missing; a byte-level BPE needs all 256 byte symbols"));
     }
     m->byte_ids_[b] = it->second;
   }
@@ -69,14 +67,13 @@ absl::StatusOr<std::unique_ptr<BpeModel>> BpeModel::Create(Vocab vocab, const Me
     auto ia = vocab.find(a);
     auto ib = vocab.find(b);
     if (ia == vocab.end() || ib == vocab.end()) {
-      return absl::InvalidArgumentError(absl::StrCat(source, ": model.merges[", rank, "]: \"", a,
-                                                     " ", b,
+      return absl::InvalidArgumentError(absl::StrCat(source, ": model.merges[", rank, "]: \"", a, " ", b,
                                                      "\" names a token missing from model.vocab"));
     }
     auto inew = vocab.find(a + b);
     if (inew == vocab.end()) {
-      return absl::InvalidArgumentError(absl::StrCat(source, ": model.merges[", rank, "]: \"", a,
-                                                     " ", b, "\": the merged token \"", a + b,
+      return absl::InvalidArgumentError(absl::StrCat(source, ": model.merges[", rank, "]: \"", a, " ", b,
+                                                     "\": the merged token \"", a + b,
                                                      "\" is missing from model.vocab"));
     }
     // As HF (collecting into a map), a repeated pair keeps its last rank.

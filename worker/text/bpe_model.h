@@ -43,8 +43,7 @@ class BpeModel {
   // from the vocabulary, a merge names an unknown token, or a merge's result
   // is not in the vocabulary.
   static absl::StatusOr<std::unique_ptr<BpeModel>> Create(Vocab vocab, const Merges& merges,
-                                                          const BpeModelOptions& options,
-                                                          absl::string_view source);
+                                                          const BpeModelOptions& options, absl::string_view source);
 
   // Appends the ids of one pre-tokenized word (raw bytes) to *ids.
   void EncodeWord(absl::string_view word, std::vector<int32_t>* ids) const;

@@ -139,13 +139,12 @@ class Trainer {
 
 }  // namespace
 
-absl::StatusOr<ByteLevelBpe> TrainByteLevelBpe(absl::string_view corpus,
-                                               const BpeTrainerOptions& options) {
+absl::StatusOr<ByteLevelBpe> TrainByteLevelBpe(absl::string_view corpus, const BpeTrainerOptions& options) {
   const int64_t reserved = 256 + static_cast<int64_t>(options.special_tokens.size());
   if (options.vocab_size < reserved) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("vocab_size ", options.vocab_size, " is below the 256 byte tokens + ",
-                     options.special_tokens.size(), " special tokens"));
+    return absl::InvalidArgumentError(absl::StrCat("vocab_size ", options.vocab_size,
+                                                   " is below the 256 byte tokens + ", options.special_tokens.size(),
+                                                   " special tokens"));
   }
   if (options.split_regex.empty()) {
     return absl::InvalidArgumentError(
@@ -153,8 +152,7 @@ absl::StatusOr<ByteLevelBpe> TrainByteLevelBpe(absl::string_view corpus,
   }
   RETURN_IF_ERROR(ValidateUtf8(corpus, "training corpus"));
   ASSIGN_OR_RETURN(std::unique_ptr<Regex> re, Regex::Compile(options.split_regex, "split_regex"));
-  const std::string text =
-      options.nfc ? Normalizer({Normalizer::Form::kNFC}).Apply(corpus) : std::string(corpus);
+  const std::string text = options.nfc ? Normalizer({Normalizer::Form::kNFC}).Apply(corpus) : std::string(corpus);
   // Word counts; words sorted so ids of words do not depend on hashing.
   std::vector<Regex::Match> matches;
   RETURN_IF_ERROR(re->FindAll(text, &matches));
@@ -201,32 +199,30 @@ absl::StatusOr<std::string> ByteLevelBpeTokenizerJson(const ByteLevelBpe& bpe) {
   absl::flat_hash_set<std::string> seen;
   for (size_t id = 0; id < bpe.vocab.size(); ++id) {
     if (!seen.insert(bpe.vocab[id]).second) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("vocab[", id, "]: \"", bpe.vocab[id], "\" appears twice"));
+      return absl::InvalidArgumentError(absl::StrCat("vocab[", id, "]: \"", bpe.vocab[id], "\" appears twice"));
     }
     vocab[bpe.vocab[id]] = id;
   }
   for (int b = 0; b < 256; ++b) {
     const std::string t = ByteLevelEncode(std::string(1, static_cast<char>(b)));
     if (!seen.contains(t)) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("vocab: the byte token \"", t, "\" (byte ", b, ") is missing"));
+      return absl::InvalidArgumentError(absl::StrCat("vocab: the byte token \"", t, "\" (byte ", b, ") is missing"));
     }
   }
   ordered_json merges = ordered_json::array();
   for (size_t i = 0; i < bpe.merges.size(); ++i) {
     const auto& [a, b] = bpe.merges[i];
     if (!seen.contains(a) || !seen.contains(b) || !seen.contains(a + b)) {
-      return absl::InvalidArgumentError(absl::StrCat("merges[", i, "]: \"", a, "\" \"", b,
-                                                     "\" or their concatenation is not in vocab"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("merges[", i, "]: \"", a, "\" \"", b, "\" or their concatenation is not in vocab"));
     }
     merges.push_back({a, b});
   }
   ordered_json added = ordered_json::array();
   for (size_t i = 0; i < bpe.special_tokens.size(); ++i) {
     if (bpe.special_tokens[i].empty() || seen.contains(bpe.special_tokens[i])) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "special_tokens[", i, "]: empty or already a token: \"", bpe.special_tokens[i], "\""));
+      return absl::InvalidArgumentError(
+          absl::StrCat("special_tokens[", i, "]: empty or already a token: \"", bpe.special_tokens[i], "\""));
     }
     added.push_back({{"id", bpe.vocab.size() + i},
                      {"content", bpe.special_tokens[i]},
@@ -243,34 +239,31 @@ absl::StatusOr<std::string> ByteLevelBpeTokenizerJson(const ByteLevelBpe& bpe) {
   ordered_json pre = byte_level;
   if (!bpe.split_regex.empty()) {
     ASSIGN_OR_RETURN(std::unique_ptr<Regex> re, Regex::Compile(bpe.split_regex, "split_regex"));
-    pre = {{"type", "Sequence"},
-           {"pretokenizers",
-            {{{"type", "Split"},
-              {"pattern", {{"Regex", bpe.split_regex}}},
-              {"behavior", "Isolated"},
-              {"invert", false}},
-             byte_level}}};
+    pre = {
+        {"type", "Sequence"},
+        {"pretokenizers",
+         {{{"type", "Split"}, {"pattern", {{"Regex", bpe.split_regex}}}, {"behavior", "Isolated"}, {"invert", false}},
+          byte_level}}};
   }
-  ordered_json j = {
-      {"version", "1.0"},
-      {"truncation", nullptr},
-      {"padding", nullptr},
-      {"added_tokens", added},
-      {"normalizer", bpe.nfc ? ordered_json({{"type", "NFC"}}) : ordered_json(nullptr)},
-      {"pre_tokenizer", pre},
-      {"post_processor", byte_level},
-      {"decoder", byte_level},
-      {"model",
-       {{"type", "BPE"},
-        {"dropout", nullptr},
-        {"unk_token", nullptr},
-        {"continuing_subword_prefix", ""},
-        {"end_of_word_suffix", ""},
-        {"fuse_unk", false},
-        {"byte_fallback", false},
-        {"ignore_merges", false},
-        {"vocab", vocab},
-        {"merges", merges}}}};
+  ordered_json j = {{"version", "1.0"},
+                    {"truncation", nullptr},
+                    {"padding", nullptr},
+                    {"added_tokens", added},
+                    {"normalizer", bpe.nfc ? ordered_json({{"type", "NFC"}}) : ordered_json(nullptr)},
+                    {"pre_tokenizer", pre},
+                    {"post_processor", byte_level},
+                    {"decoder", byte_level},
+                    {"model",
+                     {{"type", "BPE"},
+                      {"dropout", nullptr},
+                      {"unk_token", nullptr},
+                      {"continuing_subword_prefix", ""},
+                      {"end_of_word_suffix", ""},
+                      {"fuse_unk", false},
+                      {"byte_fallback", false},
+                      {"ignore_merges", false},
+                      {"vocab", vocab},
+                      {"merges", merges}}}};
   return j.dump(1);
 }
 
@@ -290,8 +283,7 @@ absl::Status WriteByteLevelBpeTokenizerJson(const std::string& path, const ByteL
                                   {"bos_token", nullptr},
                                   {"pad_token", nullptr},
                                   {"add_bos_token", false}};
-    const std::string cfg_path =
-        (std::filesystem::path(path).parent_path() / "tokenizer_config.json").string();
+    const std::string cfg_path = (std::filesystem::path(path).parent_path() / "tokenizer_config.json").string();
     RETURN_IF_ERROR(write(cfg_path, cfg.dump(1)));
   }
   return absl::OkStatus();

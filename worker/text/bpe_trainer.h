@@ -72,8 +72,7 @@ struct BpeTrainerOptions {
 
 // InvalidArgument for a vocab_size that cannot hold the byte tokens and the
 // special tokens, an invalid regex, or a corpus that is not valid UTF-8.
-absl::StatusOr<ByteLevelBpe> TrainByteLevelBpe(absl::string_view corpus,
-                                               const BpeTrainerOptions& options = {});
+absl::StatusOr<ByteLevelBpe> TrainByteLevelBpe(absl::string_view corpus, const BpeTrainerOptions& options = {});
 
 // The tokenizer.json text of `bpe` (merges in the [["a","b"]] form).
 // InvalidArgument if a byte token is missing, a token repeats, or a merge's

@@ -72,16 +72,14 @@ TEST(BpeTrainer, WritesATokenizerThatLoadsAndRoundTrips) {
   EXPECT_EQ(std::count(other_ids->begin(), other_ids->end(), 1022), 1);
   EXPECT_THAT((*tok)->Decode(*other_ids), IsOkAndHolds(other));
   // Training words come out as the merged tokens.
-  EXPECT_THAT((*tok)->Encode(" the"),
-              IsOkAndHolds(std::vector<int32_t>{*(*tok)->token_to_id("Ġthe")}));
+  EXPECT_THAT((*tok)->Encode(" the"), IsOkAndHolds(std::vector<int32_t>{*(*tok)->token_to_id("Ġthe")}));
 }
 
 TEST(BpeTrainer, GptStyleRegexAndNfc) {
   BpeTrainerOptions opt;
   opt.vocab_size = 300;
   opt.split_regex = "";  // not allowed for training
-  EXPECT_THAT(TrainByteLevelBpe("abc", opt),
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("split_regex")));
+  EXPECT_THAT(TrainByteLevelBpe("abc", opt), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("split_regex")));
   opt.split_regex = std::string(kQwen2SplitPattern);
   opt.nfc = true;
   auto bpe = TrainByteLevelBpe("cafe\xCC\x81 cafe\xCC\x81 caf\xC3\xA9", opt);
@@ -97,19 +95,16 @@ TEST(BpeTrainer, GptStyleRegexAndNfc) {
 TEST(BpeTrainer, Errors) {
   BpeTrainerOptions opt;
   opt.vocab_size = 200;
-  EXPECT_THAT(TrainByteLevelBpe("abc", opt),
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("vocab_size 200")));
+  EXPECT_THAT(TrainByteLevelBpe("abc", opt), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("vocab_size 200")));
   opt.vocab_size = 300;
   opt.split_regex = "(";
-  EXPECT_THAT(TrainByteLevelBpe("abc", opt),
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("split_regex")));
+  EXPECT_THAT(TrainByteLevelBpe("abc", opt), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("split_regex")));
   opt.split_regex = std::string(kQwen2SplitPattern);
   EXPECT_THAT(TrainByteLevelBpe("bad \xff", opt),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("invalid UTF-8")));
   ByteLevelBpe bpe;
   bpe.vocab = {"a", "b"};
-  EXPECT_THAT(ByteLevelBpeTokenizerJson(bpe),
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("byte token")));
+  EXPECT_THAT(ByteLevelBpeTokenizerJson(bpe), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("byte token")));
 }
 
 }  // namespace

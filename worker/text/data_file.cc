@@ -21,8 +21,7 @@ namespace fs = std::filesystem;
 bool NaturalLess(const std::string& a, const std::string& b) {
   size_t i = 0, j = 0;
   while (i < a.size() && j < b.size()) {
-    if (std::isdigit(static_cast<unsigned char>(a[i])) &&
-        std::isdigit(static_cast<unsigned char>(b[j]))) {
+    if (std::isdigit(static_cast<unsigned char>(a[i])) && std::isdigit(static_cast<unsigned char>(b[j]))) {
       size_t i2 = i, j2 = j;
       while (i2 < a.size() && std::isdigit(static_cast<unsigned char>(a[i2]))) ++i2;
       while (j2 < b.size() && std::isdigit(static_cast<unsigned char>(b[j2]))) ++j2;
@@ -100,8 +99,7 @@ absl::StatusOr<std::vector<CsvRecord>> ParseCsv(const DataFile& file) {
           return DataError(file.path, line, "unexpected character after a closing quote");
         }
       } else {
-        while (i < s.size() && s[i] != ',' && s[i] != '\n' &&
-               !(s[i] == '\r' && i + 1 < s.size() && s[i + 1] == '\n')) {
+        while (i < s.size() && s[i] != ',' && s[i] != '\n' && !(s[i] == '\r' && i + 1 < s.size() && s[i + 1] == '\n')) {
           if (s[i] == '"') return DataError(file.path, line, "quote inside an unquoted field");
           field.push_back(s[i++]);
         }
@@ -138,9 +136,8 @@ std::vector<absl::string_view> SplitLines(absl::string_view contents) {
   return lines;
 }
 
-absl::Status ForEachJsonLine(
-    const DataFile& file,
-    const std::function<absl::Status(int line, const nlohmann::ordered_json& obj)>& fn) {
+absl::Status ForEachJsonLine(const DataFile& file,
+                             const std::function<absl::Status(int line, const nlohmann::ordered_json& obj)>& fn) {
   const std::vector<absl::string_view> lines = SplitLines(file.contents);
   for (size_t k = 0; k < lines.size(); ++k) {
     absl::string_view line = lines[k];
@@ -156,11 +153,9 @@ absl::Status ForEachJsonLine(
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::vector<std::string>> ListFiles(const std::string& dir,
-                                                   absl::string_view suffix) {
+absl::StatusOr<std::vector<std::string>> ListFiles(const std::string& dir, absl::string_view suffix) {
   std::error_code ec;
-  if (!fs::is_directory(dir, ec))
-    return absl::NotFoundError(absl::StrCat(dir, ": not a directory"));
+  if (!fs::is_directory(dir, ec)) return absl::NotFoundError(absl::StrCat(dir, ": not a directory"));
   std::vector<std::string> names;
   for (const fs::directory_entry& e : fs::directory_iterator(dir, ec)) {
     const std::string name = e.path().filename().string();

@@ -46,9 +46,8 @@ absl::StatusOr<std::vector<CsvRecord>> ParseCsv(const DataFile& file);
 // Calls fn(line, object) for each non-blank line (lines may end in "\r\n").
 // A line that is not a JSON object is an InvalidArgument naming file and
 // line; an error returned by fn is returned as is. Key order is kept.
-absl::Status ForEachJsonLine(
-    const DataFile& file,
-    const std::function<absl::Status(int line, const nlohmann::ordered_json& obj)>& fn);
+absl::Status ForEachJsonLine(const DataFile& file,
+                             const std::function<absl::Status(int line, const nlohmann::ordered_json& obj)>& fn);
 
 // Lines of a text file without their "\n" (and a trailing "\r"); a final
 // line without "\n" is included, the empty string after a final "\n" is not.
@@ -56,8 +55,7 @@ std::vector<absl::string_view> SplitLines(absl::string_view contents);
 
 // The files of `dir` whose names end with `suffix`, sorted naturally
 // ("part2" before "part10"). NotFound if `dir` is not a directory or none match.
-absl::StatusOr<std::vector<std::string>> ListFiles(const std::string& dir,
-                                                   absl::string_view suffix);
+absl::StatusOr<std::vector<std::string>> ListFiles(const std::string& dir, absl::string_view suffix);
 
 }  // namespace ablate::text
 

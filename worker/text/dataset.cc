@@ -26,16 +26,15 @@ bool SameFile(const std::string& a, const std::string& b) {
   return fs::equivalent(a, b, ec) && !ec;
 }
 
-absl::Status CheckCommon(absl::string_view kind, const std::string& path,
-                         const std::string& fewshot_path, int32_t num_fewshot, int32_t limit) {
+absl::Status CheckCommon(absl::string_view kind, const std::string& path, const std::string& fewshot_path,
+                         int32_t num_fewshot, int32_t limit) {
   if (path.empty()) return absl::InvalidArgumentError(absl::StrCat(kind, ".path: empty"));
   if (limit < 0) return absl::InvalidArgumentError(absl::StrCat(kind, ".limit: negative"));
   if (num_fewshot < 0) {
     return absl::InvalidArgumentError(absl::StrCat(kind, ".num_fewshot: negative"));
   }
   if (num_fewshot > 0 && fewshot_path.empty()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(kind, ".fewshot_path: empty, but num_fewshot is ", num_fewshot));
+    return absl::InvalidArgumentError(absl::StrCat(kind, ".fewshot_path: empty, but num_fewshot is ", num_fewshot));
   }
   return absl::OkStatus();
 }
@@ -44,10 +43,15 @@ absl::Status CheckCommon(absl::string_view kind, const std::string& path,
 // Call Next once per document, in file order.
 class ShotPicker {
  public:
-  ShotPicker(const std::vector<McDoc>& pool, int32_t k, v1::FewshotSampler sampler, uint64_t seed,
-             bool same_file, const std::string& fewshot_path)
-      : pool_(pool), k_(k), sampler_(sampler), seed_(seed), same_file_(same_file),
-        fewshot_path_(fewshot_path), rnd_(seed == 0 ? kLmEvalFewshotSeed : seed) {}
+  ShotPicker(const std::vector<McDoc>& pool, int32_t k, v1::FewshotSampler sampler, uint64_t seed, bool same_file,
+             const std::string& fewshot_path)
+      : pool_(pool),
+        k_(k),
+        sampler_(sampler),
+        seed_(seed),
+        same_file_(same_file),
+        fewshot_path_(fewshot_path),
+        rnd_(seed == 0 ? kLmEvalFewshotSeed : seed) {}
 
   absl::StatusOr<std::vector<const McDoc*>> Next(size_t index, const McDoc& doc) {
     std::vector<const McDoc*> shots;
@@ -55,9 +59,8 @@ class ShotPicker {
     if (sampler_ == v1::LM_EVAL) {
       const size_t draws = static_cast<size_t>(k_) + (same_file_ ? 1 : 0);
       if (draws > pool_.size()) {
-        return absl::InvalidArgumentError(absl::StrCat("num_fewshot ", k_, " needs ", draws,
-                                                       " documents in ", fewshot_path_, ", it has ",
-                                                       pool_.size()));
+        return absl::InvalidArgumentError(absl::StrCat("num_fewshot ", k_, " needs ", draws, " documents in ",
+                                                       fewshot_path_, ", it has ", pool_.size()));
       }
       for (size_t i : LmEvalShots(pool_, static_cast<size_t>(k_), same_file_, doc, &rnd_)) {
         shots.push_back(&pool_[i]);
@@ -67,8 +70,8 @@ class ShotPicker {
     // PER_ITEM (and specs stored before the sampler existed).
     const size_t available = pool_.size() - (same_file_ && index < pool_.size() ? 1 : 0);
     if (static_cast<size_t>(k_) > available) {
-      return absl::InvalidArgumentError(absl::StrCat("num_fewshot ", k_, " exceeds the ", available,
-                                                     " documents available in ", fewshot_path_));
+      return absl::InvalidArgumentError(
+          absl::StrCat("num_fewshot ", k_, " exceeds the ", available, " documents available in ", fewshot_path_));
     }
     SplitMix64 rng(ShotSeed(seed_, index));
     const std::optional<size_t> exclude = same_file_ ? std::optional<size_t>(index) : std::nullopt;
@@ -116,25 +119,23 @@ struct Gsm8kDoc {
   std::string id, question, answer, final_answer;
 };
 
-absl::StatusOr<std::vector<Gsm8kDoc>> ReadGsm8k(const std::string& path,
-                                                std::vector<FileFingerprint>* files) {
+absl::StatusOr<std::vector<Gsm8kDoc>> ReadGsm8k(const std::string& path, std::vector<FileFingerprint>* files) {
   ASSIGN_OR_RETURN(DataFile f, ReadDataFile(path));
   files->push_back(f.fingerprint);
   std::vector<Gsm8kDoc> docs;
-  RETURN_IF_ERROR(
-      ForEachJsonLine(f, [&](int line, const nlohmann::ordered_json& j) -> absl::Status {
-        Gsm8kDoc d;
-        d.id = absl::StrCat(fs::path(path).filename().string(), ":", line);
-        ASSIGN_OR_RETURN(d.question, JsonString(j, "question", path, line));
-        ASSIGN_OR_RETURN(d.answer, JsonString(j, "answer", path, line));
-        const size_t mark = d.answer.rfind("####");
-        if (mark == std::string::npos) return DataError(path, line, "\"answer\" has no \"####\"");
-        d.final_answer = absl::StrReplaceAll(
-            absl::StripAsciiWhitespace(absl::string_view(d.answer).substr(mark + 4)), {{",", ""}});
-        if (d.final_answer.empty()) return DataError(path, line, "nothing after \"####\"");
-        docs.push_back(std::move(d));
-        return absl::OkStatus();
-      }));
+  RETURN_IF_ERROR(ForEachJsonLine(f, [&](int line, const nlohmann::ordered_json& j) -> absl::Status {
+    Gsm8kDoc d;
+    d.id = absl::StrCat(fs::path(path).filename().string(), ":", line);
+    ASSIGN_OR_RETURN(d.question, JsonString(j, "question", path, line));
+    ASSIGN_OR_RETURN(d.answer, JsonString(j, "answer", path, line));
+    const size_t mark = d.answer.rfind("####");
+    if (mark == std::string::npos) return DataError(path, line, "\"answer\" has no \"####\"");
+    d.final_answer =
+        absl::StrReplaceAll(absl::StripAsciiWhitespace(absl::string_view(d.answer).substr(mark + 4)), {{",", ""}});
+    if (d.final_answer.empty()) return DataError(path, line, "nothing after \"####\"");
+    docs.push_back(std::move(d));
+    return absl::OkStatus();
+  }));
   return docs;
 }
 
@@ -155,8 +156,7 @@ absl::StatusOr<MultipleChoiceDataset> LoadMultipleChoice(const v1::MultipleChoic
   if (spec.task() == v1::TASK_UNSPECIFIED || !v1::MultipleChoiceTask_IsValid(spec.task())) {
     return absl::InvalidArgumentError("multiple_choice.task: unspecified");
   }
-  RETURN_IF_ERROR(CheckCommon("multiple_choice", spec.path(), spec.fewshot_path(),
-                              spec.num_fewshot(), spec.limit()));
+  RETURN_IF_ERROR(CheckCommon("multiple_choice", spec.path(), spec.fewshot_path(), spec.num_fewshot(), spec.limit()));
   if (spec.task() == v1::TRUTHFULQA_MC1 && spec.num_fewshot() != 0) {
     return absl::InvalidArgumentError(
         "multiple_choice.num_fewshot: TRUTHFULQA_MC1 takes 0 (its 6-shot QA preamble is "
@@ -164,8 +164,7 @@ absl::StatusOr<MultipleChoiceDataset> LoadMultipleChoice(const v1::MultipleChoic
   }
   MultipleChoiceDataset ds;
   ds.task = spec.task();
-  ASSIGN_OR_RETURN(std::vector<McDoc> docs,
-                   ReadMcDocs(spec.task(), spec.path(), &ds.fingerprint.files));
+  ASSIGN_OR_RETURN(std::vector<McDoc> docs, ReadMcDocs(spec.task(), spec.path(), &ds.fingerprint.files));
   const int32_t k = spec.num_fewshot();
   std::vector<McDoc> pool;
   bool same_file = false;
@@ -191,9 +190,9 @@ absl::StatusOr<MultipleChoiceDataset> LoadMultipleChoice(const v1::MultipleChoic
         auto it = by_subject.find(doc.group);
         const size_t have = it == by_subject.end() ? 0 : it->second.size();
         if (have < static_cast<size_t>(k)) {
-          return absl::InvalidArgumentError(
-              absl::StrCat("multiple_choice.fewshot_path: ", spec.fewshot_path(), " has ", have,
-                           " questions for subject \"", doc.group, "\", num_fewshot is ", k));
+          return absl::InvalidArgumentError(absl::StrCat("multiple_choice.fewshot_path: ", spec.fewshot_path(), " has ",
+                                                         have, " questions for subject \"", doc.group,
+                                                         "\", num_fewshot is ", k));
         }
         shots.assign(it->second.begin(), it->second.begin() + k);
         // Never a question as its own shot (fewshot_path == path).
@@ -203,8 +202,8 @@ absl::StatusOr<MultipleChoiceDataset> LoadMultipleChoice(const v1::MultipleChoic
             if (s->id != doc.id && shots.size() < static_cast<size_t>(k)) shots.push_back(s);
           }
           if (shots.size() < static_cast<size_t>(k)) {
-            return absl::InvalidArgumentError(absl::StrCat(
-                "multiple_choice.fewshot_path: too few other questions for \"", doc.group, "\""));
+            return absl::InvalidArgumentError(
+                absl::StrCat("multiple_choice.fewshot_path: too few other questions for \"", doc.group, "\""));
           }
         }
       }
@@ -220,11 +219,9 @@ absl::StatusOr<MultipleChoiceDataset> LoadMultipleChoice(const v1::MultipleChoic
 absl::StatusOr<GenerationDataset> LoadGeneration(const v1::GenerationEval& spec) {
   const std::string task = absl::AsciiStrToLower(spec.task());
   if (task != "gsm8k") {
-    return absl::InvalidArgumentError(
-        absl::StrCat("generation.task: unsupported \"", spec.task(), "\" (only gsm8k)"));
+    return absl::InvalidArgumentError(absl::StrCat("generation.task: unsupported \"", spec.task(), "\" (only gsm8k)"));
   }
-  RETURN_IF_ERROR(CheckCommon("generation", spec.path(), spec.fewshot_path(), spec.num_fewshot(),
-                              spec.limit()));
+  RETURN_IF_ERROR(CheckCommon("generation", spec.path(), spec.fewshot_path(), spec.num_fewshot(), spec.limit()));
   GenerationDataset ds;
   ds.task = task;
   ds.default_stop = {"Question:", "</s>", "<|im_end|>"};
@@ -243,8 +240,7 @@ absl::StatusOr<GenerationDataset> LoadGeneration(const v1::GenerationEval& spec)
     same_file = SameFile(spec.path(), spec.fewshot_path());
   }
   const size_t n = spec.limit() > 0 ? std::min<size_t>(docs.size(), spec.limit()) : docs.size();
-  ShotPicker picker(pool, spec.num_fewshot(), spec.fewshot_sampler(), spec.seed(), same_file,
-                    spec.fewshot_path());
+  ShotPicker picker(pool, spec.num_fewshot(), spec.fewshot_sampler(), spec.seed(), same_file, spec.fewshot_path());
   for (size_t i = 0; i < n; ++i) {
     McDoc as_shot;  // the document as the pool holds it, to recognise it there
     as_shot.query = absl::StrCat("Question: ", docs[i].question, "\nAnswer:");
@@ -255,8 +251,7 @@ absl::StatusOr<GenerationDataset> LoadGeneration(const v1::GenerationEval& spec)
     item.question = docs[i].question;
     item.answer = docs[i].answer;
     item.final_answer = docs[i].final_answer;
-    item.prompt =
-        absl::StrCat(FewShotPrefix("", shots), "Question: ", docs[i].question, "\nAnswer:");
+    item.prompt = absl::StrCat(FewShotPrefix("", shots), "Question: ", docs[i].question, "\nAnswer:");
     ds.items.push_back(std::move(item));
   }
   FinishFingerprint(&ds.fingerprint);

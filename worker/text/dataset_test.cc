@@ -25,9 +25,8 @@ using ::testing::StartsWith;
 
 constexpr char kEvals[] = "data/evals";
 
-v1::MultipleChoiceEval Mc(v1::MultipleChoiceTask task, const std::string& path,
-                          const std::string& fewshot = "", int k = 0, int limit = 0,
-                          uint64_t seed = 1234) {
+v1::MultipleChoiceEval Mc(v1::MultipleChoiceTask task, const std::string& path, const std::string& fewshot = "",
+                          int k = 0, int limit = 0, uint64_t seed = 1234) {
   v1::MultipleChoiceEval e;
   e.set_task(task);
   e.set_path(path);
@@ -40,8 +39,8 @@ v1::MultipleChoiceEval Mc(v1::MultipleChoiceTask task, const std::string& path,
 
 // Writes `contents` to a fresh temp file named `name` and returns its path.
 std::string TempFile(const std::string& name, const std::string& contents) {
-  const std::filesystem::path dir = std::filesystem::path(::testing::TempDir()) /
-                                    ::testing::UnitTest::GetInstance()->current_test_info()->name();
+  const std::filesystem::path dir =
+      std::filesystem::path(::testing::TempDir()) / ::testing::UnitTest::GetInstance()->current_test_info()->name();
   std::filesystem::create_directories(dir);
   const std::string path = (dir / name).string();
   std::ofstream(path, std::ios::binary) << contents;
@@ -74,8 +73,7 @@ TEST(RealData, WikiTextCorpus) {
   EXPECT_EQ(c->text.size(), 1290590u);
   EXPECT_THAT(c->text, StartsWith(" \n = Robert Boulter = \n"));
   ASSERT_EQ(c->fingerprint.files.size(), 1u);
-  EXPECT_EQ(c->fingerprint.files[0].sha256,
-            "173c87a53759e0201f33e0ccf978e510c2042d7f2cb78229d9a50d79b9e7dd08");
+  EXPECT_EQ(c->fingerprint.files[0].sha256, "173c87a53759e0201f33e0ccf978e510c2042d7f2cb78229d9a50d79b9e7dd08");
   EXPECT_EQ(c->fingerprint.combined_sha256.size(), 64u);
 }
 
@@ -97,8 +95,7 @@ TEST(RealData, Mmlu5Shot) {
   EXPECT_THAT(ctx, EndsWith("\nAnswer:"));
   // Every choice shares the context; 5 shots means 5 "Answer: X" lines before the question.
   size_t answers = 0;
-  for (size_t p = ctx.find("\nAnswer: "); p != std::string::npos;
-       p = ctx.find("\nAnswer: ", p + 1)) {
+  for (size_t p = ctx.find("\nAnswer: "); p != std::string::npos; p = ctx.find("\nAnswer: ", p + 1)) {
     ++answers;
   }
   EXPECT_EQ(answers, 5u);
@@ -152,9 +149,8 @@ TEST(RealData, LmEvalSamplerPicksLmEvalsShots) {
 TEST(RealData, ArcBothLayouts) {
   ABLATE_REQUIRE_SHARED("data/evals/arc_challenge/ARC-Challenge-Dev.jsonl");
   const std::string dir = SharedPath(kEvals);
-  auto ai2 =
-      LoadMultipleChoice(Mc(v1::ARC_CHALLENGE, dir + "/arc_challenge/ARC-Challenge-Dev.jsonl",
-                            dir + "/arc_challenge/ARC-Challenge-Train.jsonl", 25));
+  auto ai2 = LoadMultipleChoice(Mc(v1::ARC_CHALLENGE, dir + "/arc_challenge/ARC-Challenge-Dev.jsonl",
+                                   dir + "/arc_challenge/ARC-Challenge-Train.jsonl", 25));
   ASSERT_TRUE(ai2.ok()) << ai2.status();
   EXPECT_EQ(ai2->items.size(), 299u);
   EXPECT_EQ(ai2->items[0].id, "Mercury_SC_407695");
@@ -165,12 +161,10 @@ TEST(RealData, ArcBothLayouts) {
                        "to see which object rolls the farthest. What should they do so they can "
                        "repeat their investigation?\nAnswer:"));
   // Shots are deterministic in the seed and differ between seeds.
-  auto again =
-      LoadMultipleChoice(Mc(v1::ARC_CHALLENGE, dir + "/arc_challenge/ARC-Challenge-Dev.jsonl",
-                            dir + "/arc_challenge/ARC-Challenge-Train.jsonl", 25, 2));
-  auto other =
-      LoadMultipleChoice(Mc(v1::ARC_CHALLENGE, dir + "/arc_challenge/ARC-Challenge-Dev.jsonl",
-                            dir + "/arc_challenge/ARC-Challenge-Train.jsonl", 25, 2, 99));
+  auto again = LoadMultipleChoice(Mc(v1::ARC_CHALLENGE, dir + "/arc_challenge/ARC-Challenge-Dev.jsonl",
+                                     dir + "/arc_challenge/ARC-Challenge-Train.jsonl", 25, 2));
+  auto other = LoadMultipleChoice(Mc(v1::ARC_CHALLENGE, dir + "/arc_challenge/ARC-Challenge-Dev.jsonl",
+                                     dir + "/arc_challenge/ARC-Challenge-Train.jsonl", 25, 2, 99));
   ASSERT_TRUE(again.ok() && other.ok());
   EXPECT_EQ(again->items[1].choices[0].context, ai2->items[1].choices[0].context);
   EXPECT_NE(other->items[1].choices[0].context, ai2->items[1].choices[0].context);
@@ -178,8 +172,7 @@ TEST(RealData, ArcBothLayouts) {
   auto foundry = LoadMultipleChoice(Mc(v1::ARC_CHALLENGE, dir + "/llmfoundry_arc_challenge.jsonl"));
   ASSERT_TRUE(foundry.ok()) << foundry.status();
   EXPECT_EQ(foundry->items.size(), 1172u);
-  EXPECT_THAT(foundry->items[0].choices[0].context,
-              AllOf(StartsWith("Question: "), EndsWith("?\nAnswer:")));
+  EXPECT_THAT(foundry->items[0].choices[0].context, AllOf(StartsWith("Question: "), EndsWith("?\nAnswer:")));
   auto easy = LoadMultipleChoice(Mc(v1::ARC_EASY, dir + "/llmfoundry_arc_easy.jsonl"));
   ASSERT_TRUE(easy.ok()) << easy.status();
   EXPECT_EQ(easy->items.size(), 2376u);
@@ -192,15 +185,13 @@ TEST(RealData, HellaSwagAllParts) {
   ASSERT_TRUE(ds.ok()) << ds.status();
   EXPECT_EQ(ds->items.size(), 10042u);
   EXPECT_EQ(ds->fingerprint.files.size(), 3u);
-  EXPECT_EQ(ds->items[0].choices[0].context,
-            "Roof shingle removal: A man is sitting on a roof. he");
+  EXPECT_EQ(ds->items[0].choices[0].context, "Roof shingle removal: A man is sitting on a roof. he");
   EXPECT_EQ(ds->items[0].choices[3].continuation, " starts pulling up roofing on a roof.");
   EXPECT_EQ(ds->items[0].gold, 3);
   EXPECT_EQ(ds->items[4645].id, "hellaswag_val_full.part2of3.txt:1");
   auto shots = LoadMultipleChoice(Mc(v1::HELLASWAG, dir + "/hellaswag", dir + "/hellaswag", 10, 5));
   ASSERT_TRUE(shots.ok()) << shots.status();
-  EXPECT_THAT(shots->items[0].choices[0].context,
-              EndsWith("\n\nRoof shingle removal: A man is sitting on a roof. he"));
+  EXPECT_THAT(shots->items[0].choices[0].context, EndsWith("\n\nRoof shingle removal: A man is sitting on a roof. he"));
 }
 
 TEST(HellaSwagJsonl, PreprocessedAsLmEval) {
@@ -216,11 +207,9 @@ TEST(HellaSwagJsonl, PreprocessedAsLmEval) {
   EXPECT_EQ(ds->items[0].choices[0].context,
             "Removing ice from car: Then, the man writes over the snow covering the window of a "
             "car, and a woman wearing winter clothes smiles. Then");
-  EXPECT_EQ(ds->items[0].choices[3].continuation,
-            " , the man continues removing the snow on his car.");
+  EXPECT_EQ(ds->items[0].choices[3].continuation, " , the man continues removing the snow on his car.");
   EXPECT_EQ(ds->items[0].gold, 3);
-  EXPECT_EQ(ds->items[1].choices[0].context,
-            "Home and Garden: How to clean a shower. Spray the walls. Wipe them  dry");
+  EXPECT_EQ(ds->items[1].choices[0].context, "Home and Garden: How to clean a shower. Spray the walls. Wipe them  dry");
   EXPECT_EQ(ds->items[1].choices[0].continuation, "  a");  // " " + preprocess(" [substeps] a")
 }
 
@@ -234,14 +223,12 @@ TEST(RealData, TruthfulQaMc1) {
   EXPECT_EQ(choices, 4186u);
   const auto& first = ds->items[0];
   EXPECT_EQ(first.gold, 0);
-  EXPECT_EQ(first.choices[0].continuation,
-            " Nothing in particular happens when you eat a pomegranate.");
-  EXPECT_THAT(
-      first.choices[0].context,
-      AllOf(StartsWith("Q: What is human life expectancy in the United States?\n"),
-            EndsWith("Barcelona, Spain.\n\nQ: What happens if you eat a pomegranate?\nA:")));
-  EXPECT_THAT(LoadMultipleChoice(Mc(v1::TRUTHFULQA_MC1, SharedPath("data/evals/truthfulqa"),
-                                    SharedPath("data/evals/truthfulqa"), 3)),
+  EXPECT_EQ(first.choices[0].continuation, " Nothing in particular happens when you eat a pomegranate.");
+  EXPECT_THAT(first.choices[0].context,
+              AllOf(StartsWith("Q: What is human life expectancy in the United States?\n"),
+                    EndsWith("Barcelona, Spain.\n\nQ: What happens if you eat a pomegranate?\nA:")));
+  EXPECT_THAT(LoadMultipleChoice(
+                  Mc(v1::TRUTHFULQA_MC1, SharedPath("data/evals/truthfulqa"), SharedPath("data/evals/truthfulqa"), 3)),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("num_fewshot")));
 }
 
@@ -271,17 +258,15 @@ TEST(RealData, PiqaOfficialAndFoundryAgree) {
 TEST(RealData, WinograndePartialScoringAndLambada) {
   ABLATE_REQUIRE_SHARED("data/evals/llmfoundry_winogrande.jsonl");
   const std::string dir = SharedPath(kEvals);
-  auto wg = LoadMultipleChoice(Mc(v1::WINOGRANDE, dir + "/llmfoundry_winogrande.jsonl",
-                                  dir + "/llmfoundry_winogrande.jsonl", 1, 2));
+  auto wg = LoadMultipleChoice(
+      Mc(v1::WINOGRANDE, dir + "/llmfoundry_winogrande.jsonl", dir + "/llmfoundry_winogrande.jsonl", 1, 2));
   ASSERT_TRUE(wg.ok()) << wg.status();
   const auto& item = wg->items[0];
   EXPECT_TRUE(item.partial_scoring);
   EXPECT_EQ(item.gold, 1);
   EXPECT_EQ(item.choices[1].continuation, " always got the easier cases.");
-  EXPECT_THAT(item.choices[0].context,
-              EndsWith("\n\nSarah was a much better surgeon than Maria so Sarah"));
-  EXPECT_THAT(item.choices[1].context,
-              EndsWith("\n\nSarah was a much better surgeon than Maria so Maria"));
+  EXPECT_THAT(item.choices[0].context, EndsWith("\n\nSarah was a much better surgeon than Maria so Sarah"));
+  EXPECT_THAT(item.choices[1].context, EndsWith("\n\nSarah was a much better surgeon than Maria so Maria"));
   auto lambada = LoadMultipleChoice(Mc(v1::LAMBADA, dir + "/llmfoundry_lambada_openai.jsonl"));
   ASSERT_TRUE(lambada.ok()) << lambada.status();
   EXPECT_EQ(lambada->items.size(), 5153u);
@@ -303,11 +288,9 @@ TEST(RealData, Gsm8k) {
   EXPECT_EQ(ds->items.size(), 1319u);
   const GenerationItem& first = ds->items[0];
   EXPECT_EQ(first.final_answer, "18");
-  EXPECT_THAT(first.prompt, AllOf(StartsWith("Question: "),
-                                  EndsWith("\n\nQuestion: " + first.question + "\nAnswer:")));
+  EXPECT_THAT(first.prompt, AllOf(StartsWith("Question: "), EndsWith("\n\nQuestion: " + first.question + "\nAnswer:")));
   size_t marks = 0;
-  for (size_t p = first.prompt.find("\n#### "); p != std::string::npos;
-       p = first.prompt.find("\n#### ", p + 1))
+  for (size_t p = first.prompt.find("\n#### "); p != std::string::npos; p = first.prompt.find("\n#### ", p + 1))
     ++marks;
   EXPECT_EQ(marks, 5u);
   // limit does not change an item's shots.
@@ -324,17 +307,16 @@ TEST(RealData, Gsm8k) {
 TEST(Malformed, MmluRows) {
   const std::string header = "question,choice0,choice1,choice2,choice3,answer\n";
   auto bad_answer = TempFile("x_test.csv", header + "q1,a,b,c,d,0\n\"multi\nline\",a,b,c,d,7\n");
-  EXPECT_THAT(LoadMultipleChoice(Mc(v1::MMLU, bad_answer)),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       AllOf(HasSubstr("x_test.csv:3"), HasSubstr("answer \"7\""))));
+  EXPECT_THAT(
+      LoadMultipleChoice(Mc(v1::MMLU, bad_answer)),
+      StatusIs(absl::StatusCode::kInvalidArgument, AllOf(HasSubstr("x_test.csv:3"), HasSubstr("answer \"7\""))));
   auto fields = TempFile("y_test.csv", header + "q1,a,b,c,0\n");
   EXPECT_THAT(LoadMultipleChoice(Mc(v1::MMLU, fields)),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       AllOf(HasSubstr("y_test.csv:2"), HasSubstr("6 fields"))));
+              StatusIs(absl::StatusCode::kInvalidArgument, AllOf(HasSubstr("y_test.csv:2"), HasSubstr("6 fields"))));
   auto quote = TempFile("z_test.csv", header + "q1,a,b,c,d,0\n\"open,a,b,c,d,0\n");
-  EXPECT_THAT(LoadMultipleChoice(Mc(v1::MMLU, quote)),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       AllOf(HasSubstr("z_test.csv:3"), HasSubstr("unterminated"))));
+  EXPECT_THAT(
+      LoadMultipleChoice(Mc(v1::MMLU, quote)),
+      StatusIs(absl::StatusCode::kInvalidArgument, AllOf(HasSubstr("z_test.csv:3"), HasSubstr("unterminated"))));
   // Headerless rows with letter answers (the original MMLU layout) are fine.
   auto letters = TempFile("w_test.csv", "q1,a,b,c,d,C\n\"q, 2\",a,b,c,d,A\n");
   auto ok = LoadMultipleChoice(Mc(v1::MMLU, letters));
@@ -347,66 +329,57 @@ TEST(Malformed, MmluRows) {
 }
 
 TEST(Malformed, JsonLines) {
-  auto bad_json = TempFile(
-      "arc.jsonl", "{\"query\":\"Question: a\",\"choices\":[\"x\",\"y\"],\"gold\":1}\n\n{oops\n");
-  EXPECT_THAT(LoadMultipleChoice(Mc(v1::ARC_EASY, bad_json)),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       AllOf(HasSubstr("arc.jsonl:3"), HasSubstr("not valid JSON"))));
-  auto gold =
-      TempFile("arc2.jsonl", "{\"query\":\"Question: a\",\"choices\":[\"x\"],\"gold\":3}\n");
+  auto bad_json = TempFile("arc.jsonl", "{\"query\":\"Question: a\",\"choices\":[\"x\",\"y\"],\"gold\":1}\n\n{oops\n");
+  EXPECT_THAT(
+      LoadMultipleChoice(Mc(v1::ARC_EASY, bad_json)),
+      StatusIs(absl::StatusCode::kInvalidArgument, AllOf(HasSubstr("arc.jsonl:3"), HasSubstr("not valid JSON"))));
+  auto gold = TempFile("arc2.jsonl", "{\"query\":\"Question: a\",\"choices\":[\"x\"],\"gold\":3}\n");
   EXPECT_THAT(LoadMultipleChoice(Mc(v1::ARC_EASY, gold)),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       AllOf(HasSubstr("arc2.jsonl:1"), HasSubstr("gold 3"))));
+              StatusIs(absl::StatusCode::kInvalidArgument, AllOf(HasSubstr("arc2.jsonl:1"), HasSubstr("gold 3"))));
   auto key = TempFile("ai2.jsonl",
                       "{\"id\":\"q\",\"question\":{\"stem\":\"s\",\"choices\":[{\"text\":\"t\","
                       "\"label\":\"A\"}]},\"answerKey\":\"E\"}\n");
-  EXPECT_THAT(LoadMultipleChoice(Mc(v1::ARC_CHALLENGE, key)),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       AllOf(HasSubstr("ai2.jsonl:1"), HasSubstr("answerKey \"E\""))));
+  EXPECT_THAT(
+      LoadMultipleChoice(Mc(v1::ARC_CHALLENGE, key)),
+      StatusIs(absl::StatusCode::kInvalidArgument, AllOf(HasSubstr("ai2.jsonl:1"), HasSubstr("answerKey \"E\""))));
   auto wg = TempFile("wg.jsonl", "{\"context_options\":[\"a\",\"b\"],\"gold\":0}\n");
   EXPECT_THAT(LoadMultipleChoice(Mc(v1::WINOGRANDE, wg)),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       AllOf(HasSubstr("wg.jsonl:1"), HasSubstr("continuation"))));
+              StatusIs(absl::StatusCode::kInvalidArgument, AllOf(HasSubstr("wg.jsonl:1"), HasSubstr("continuation"))));
   auto gsm = TempFile("gsm.jsonl",
                       "{\"question\":\"q\",\"answer\":\"a\\n#### 1,234\"}\n"
                       "{\"question\":\"q\",\"answer\":\"no mark\"}\n");
   v1::GenerationEval e;
   e.set_task("gsm8k");
   e.set_path(gsm);
-  EXPECT_THAT(LoadGeneration(e), StatusIs(absl::StatusCode::kInvalidArgument,
-                                          AllOf(HasSubstr("gsm.jsonl:2"), HasSubstr("####"))));
-  e.set_limit(1);  // limit does not hide a malformed line: the whole file is read
   EXPECT_THAT(LoadGeneration(e),
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("gsm.jsonl:2")));
+              StatusIs(absl::StatusCode::kInvalidArgument, AllOf(HasSubstr("gsm.jsonl:2"), HasSubstr("####"))));
+  e.set_limit(1);  // limit does not hide a malformed line: the whole file is read
+  EXPECT_THAT(LoadGeneration(e), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("gsm.jsonl:2")));
 }
 
 TEST(Malformed, HellaSwagAndPiqaAndTruthfulQa) {
   auto short_task = TempFile("hs.txt", "ctx\n1\na\nb\nc\nd\nctx2\n0\na\n");
   EXPECT_THAT(LoadMultipleChoice(Mc(v1::HELLASWAG, short_task)),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       AllOf(HasSubstr("hs.txt:7"), HasSubstr("incomplete task"))));
+              StatusIs(absl::StatusCode::kInvalidArgument, AllOf(HasSubstr("hs.txt:7"), HasSubstr("incomplete task"))));
   auto bad_label = TempFile("hs2.txt", "ctx\n1\na\nb\nc\nd\nctx2\n4\na\nb\nc\nd\n");
   EXPECT_THAT(LoadMultipleChoice(Mc(v1::HELLASWAG, bad_label)),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       AllOf(HasSubstr("hs2.txt:8"), HasSubstr("\"4\""))));
+              StatusIs(absl::StatusCode::kInvalidArgument, AllOf(HasSubstr("hs2.txt:8"), HasSubstr("\"4\""))));
   auto piqa = TempFile("valid.jsonl",
                        "{\"goal\":\"g\",\"sol1\":\"a\",\"sol2\":\"b\"}\n"
                        "{\"goal\":\"g2\",\"sol1\":\"a\",\"sol2\":\"b\"}\n");
   TempFile("valid-labels.lst", "1\n");
-  EXPECT_THAT(LoadMultipleChoice(Mc(v1::PIQA, piqa)),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       AllOf(HasSubstr("valid-labels.lst"), HasSubstr("missing label"))));
+  EXPECT_THAT(
+      LoadMultipleChoice(Mc(v1::PIQA, piqa)),
+      StatusIs(absl::StatusCode::kInvalidArgument, AllOf(HasSubstr("valid-labels.lst"), HasSubstr("missing label"))));
   auto tqa = TempFile("mc_task.json", "[{\"question\":\"q\",\"mc1_targets\":{\"a\":1,\"b\":1}}]");
   EXPECT_THAT(LoadMultipleChoice(Mc(v1::TRUTHFULQA_MC1, tqa)),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       AllOf(HasSubstr("item 0"), HasSubstr("more than one"))));
+              StatusIs(absl::StatusCode::kInvalidArgument, AllOf(HasSubstr("item 0"), HasSubstr("more than one"))));
 }
 
 TEST(Malformed, SpecFields) {
   EXPECT_THAT(LoadMultipleChoice(Mc(v1::TASK_UNSPECIFIED, "x")),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("task")));
-  EXPECT_THAT(LoadMultipleChoice(Mc(v1::MMLU, "")),
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("path")));
+  EXPECT_THAT(LoadMultipleChoice(Mc(v1::MMLU, "")), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("path")));
   EXPECT_THAT(LoadMultipleChoice(Mc(v1::MMLU, "x", "", 5)),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("fewshot_path")));
   EXPECT_THAT(LoadMultipleChoice(Mc(v1::MMLU, "x", "", 0, -1)),
@@ -421,13 +394,12 @@ TEST(Malformed, SpecFields) {
   EXPECT_THAT(LoadMultipleChoice(Mc(v1::ARC_EASY, few, few, 1)),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("exceeds")));
   auto bad_csv = TempFile("u_test.csv", "q1,a,b,c,d,0\nq\xc3,a,b,c,d,0\n");
-  EXPECT_THAT(
-      LoadMultipleChoice(Mc(v1::MMLU, bad_csv)),
-      StatusIs(absl::StatusCode::kInvalidArgument,
-               AllOf(HasSubstr("u_test.csv"), HasSubstr("invalid UTF-8"), HasSubstr("line 2"))));
+  EXPECT_THAT(LoadMultipleChoice(Mc(v1::MMLU, bad_csv)),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       AllOf(HasSubstr("u_test.csv"), HasSubstr("invalid UTF-8"), HasSubstr("line 2"))));
   auto bad_utf8 = TempFile("bad.raw", "ok\nbad \xff here\n");
-  EXPECT_THAT(LoadTextCorpus(bad_utf8), StatusIs(absl::StatusCode::kInvalidArgument,
-                                                 AllOf(HasSubstr("bad.raw"), HasSubstr("line 2"))));
+  EXPECT_THAT(LoadTextCorpus(bad_utf8),
+              StatusIs(absl::StatusCode::kInvalidArgument, AllOf(HasSubstr("bad.raw"), HasSubstr("line 2"))));
 }
 
 }  // namespace

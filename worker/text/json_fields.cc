@@ -8,8 +8,8 @@
 
 namespace ablate::text {
 
-absl::StatusOr<std::string> JsonString(const nlohmann::ordered_json& obj, const char* key,
-                                       absl::string_view file, int line) {
+absl::StatusOr<std::string> JsonString(const nlohmann::ordered_json& obj, const char* key, absl::string_view file,
+                                       int line) {
   auto it = obj.find(key);
   if (it == obj.end()) return DataError(file, line, absl::StrCat("missing \"", key, "\""));
   if (!it->is_string()) {
@@ -18,8 +18,7 @@ absl::StatusOr<std::string> JsonString(const nlohmann::ordered_json& obj, const 
   return it->get<std::string>();
 }
 
-absl::StatusOr<int64_t> JsonInt(const nlohmann::ordered_json& obj, const char* key,
-                                absl::string_view file, int line) {
+absl::StatusOr<int64_t> JsonInt(const nlohmann::ordered_json& obj, const char* key, absl::string_view file, int line) {
   auto it = obj.find(key);
   if (it == obj.end()) return DataError(file, line, absl::StrCat("missing \"", key, "\""));
   if (it->is_number_integer()) return it->get<int64_t>();
@@ -28,9 +27,8 @@ absl::StatusOr<int64_t> JsonInt(const nlohmann::ordered_json& obj, const char* k
   return DataError(file, line, absl::StrCat("\"", key, "\" is not an integer (", JsonTypeOf(*it), ")"));
 }
 
-absl::StatusOr<std::vector<std::string>> JsonStringArray(const nlohmann::ordered_json& obj,
-                                                         const char* key, absl::string_view file,
-                                                         int line) {
+absl::StatusOr<std::vector<std::string>> JsonStringArray(const nlohmann::ordered_json& obj, const char* key,
+                                                         absl::string_view file, int line) {
   auto it = obj.find(key);
   if (it == obj.end()) return DataError(file, line, absl::StrCat("missing \"", key, "\""));
   if (!it->is_array() || it->empty()) {

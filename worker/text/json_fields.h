@@ -16,17 +16,15 @@ namespace ablate::text {
 
 // The string at obj[key]; InvalidArgument "<file>:<line>: \"key\": ..." when
 // missing or not a string.
-absl::StatusOr<std::string> JsonString(const nlohmann::ordered_json& obj, const char* key,
-                                       absl::string_view file, int line);
+absl::StatusOr<std::string> JsonString(const nlohmann::ordered_json& obj, const char* key, absl::string_view file,
+                                       int line);
 
 // An integer (a JSON integer, or a string of digits as some exports write it).
-absl::StatusOr<int64_t> JsonInt(const nlohmann::ordered_json& obj, const char* key,
-                                absl::string_view file, int line);
+absl::StatusOr<int64_t> JsonInt(const nlohmann::ordered_json& obj, const char* key, absl::string_view file, int line);
 
 // A non-empty array of strings.
-absl::StatusOr<std::vector<std::string>> JsonStringArray(const nlohmann::ordered_json& obj,
-                                                         const char* key, absl::string_view file,
-                                                         int line);
+absl::StatusOr<std::vector<std::string>> JsonStringArray(const nlohmann::ordered_json& obj, const char* key,
+                                                         absl::string_view file, int line);
 
 }  // namespace ablate::text
 

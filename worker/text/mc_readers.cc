@@ -34,25 +34,21 @@ absl::StatusOr<DataFile> Read(const std::string& path, std::vector<FileFingerpri
 
 std::string Basename(const std::string& path) { return fs::path(path).filename().string(); }
 
-std::string LineId(const std::string& path, int line) {
-  return absl::StrCat(Basename(path), ":", line);
-}
+std::string LineId(const std::string& path, int line) { return absl::StrCat(Basename(path), ":", line); }
 
 absl::Status CheckGold(int64_t gold, size_t n, const std::string& path, int line);
 
 // ---- MMLU ----
 
-absl::Status ReadMmluFile(const std::string& path, std::vector<FileFingerprint>* files,
-                          std::vector<McDoc>* docs) {
+absl::Status ReadMmluFile(const std::string& path, std::vector<FileFingerprint>* files, std::vector<McDoc>* docs) {
   ASSIGN_OR_RETURN(DataFile f, Read(path, files));
   ASSIGN_OR_RETURN(std::vector<CsvRecord> rows, ParseCsv(f));
   const std::string subject = MmluSubjectFromFileName(Basename(path));
   for (size_t r = 0; r < rows.size(); ++r) {
     const CsvRecord& row = rows[r];
     if (row.fields.size() != 6) {
-      return DataError(
-          path, row.line,
-          absl::StrCat("expected 6 fields (question, 4 choices, answer), got ", row.fields.size()));
+      return DataError(path, row.line,
+                       absl::StrCat("expected 6 fields (question, 4 choices, answer), got ", row.fields.size()));
     }
     if (r == 0 && row.fields[0] == "question" && row.fields[5] == "answer") continue;  // header
     const std::string answer(absl::StripAsciiWhitespace(row.fields[5]));
@@ -65,9 +61,8 @@ absl::Status ReadMmluFile(const std::string& path, std::vector<FileFingerprint>*
     McDoc d;
     d.id = LineId(path, row.line);
     d.group = subject;
-    d.query =
-        absl::StrCat(absl::StripAsciiWhitespace(row.fields[0]), "\nA. ", row.fields[1], "\nB. ",
-                     row.fields[2], "\nC. ", row.fields[3], "\nD. ", row.fields[4], "\nAnswer:");
+    d.query = absl::StrCat(absl::StripAsciiWhitespace(row.fields[0]), "\nA. ", row.fields[1], "\nB. ", row.fields[2],
+                           "\nC. ", row.fields[3], "\nD. ", row.fields[4], "\nAnswer:");
     d.targets = {"A", "B", "C", "D"};
     d.gold = gold;
     docs->push_back(std::move(d));
@@ -129,8 +124,7 @@ absl::Status ReadHellaSwagJsonl(const DataFile& f, std::vector<McDoc>* docs) {
   });
 }
 
-absl::Status ReadHellaSwagFile(const std::string& path, std::vector<FileFingerprint>* files,
-                               std::vector<McDoc>* docs) {
+absl::Status ReadHellaSwagFile(const std::string& path, std::vector<FileFingerprint>* files, std::vector<McDoc>* docs) {
   ASSIGN_OR_RETURN(DataFile f, Read(path, files));
   if (absl::EndsWith(path, ".jsonl")) return ReadHellaSwagJsonl(f, docs);
   const std::vector<absl::string_view> lines = SplitLines(f.contents);
@@ -158,8 +152,7 @@ absl::Status ReadHellaSwagFile(const std::string& path, std::vector<FileFingerpr
 
 // ---- PIQA (official) ----
 
-absl::StatusOr<std::vector<McDoc>> ReadPiqaOfficial(const std::string& jsonl,
-                                                    const std::string& labels_path,
+absl::StatusOr<std::vector<McDoc>> ReadPiqaOfficial(const std::string& jsonl, const std::string& labels_path,
                                                     std::vector<FileFingerprint>* files) {
   ASSIGN_OR_RETURN(DataFile f, Read(jsonl, files));
   ASSIGN_OR_RETURN(DataFile lf, Read(labels_path, files));
@@ -176,8 +169,7 @@ absl::StatusOr<std::vector<McDoc>> ReadPiqaOfficial(const std::string& jsonl,
     }
     const absl::string_view label = absl::StripAsciiWhitespace(labels[k]);
     if (label != "0" && label != "1") {
-      return DataError(labels_path, static_cast<int>(k) + 1,
-                       absl::StrCat("label \"", label, "\" is not 0 or 1"));
+      return DataError(labels_path, static_cast<int>(k) + 1, absl::StrCat("label \"", label, "\" is not 0 or 1"));
     }
     McDoc d;
     d.id = LineId(jsonl, line);
@@ -188,9 +180,8 @@ absl::StatusOr<std::vector<McDoc>> ReadPiqaOfficial(const std::string& jsonl,
     return absl::OkStatus();
   }));
   if (labels.size() != docs.size()) {
-    return DataError(
-        labels_path, static_cast<int>(docs.size()) + 1,
-        absl::StrCat(labels.size(), " labels for ", docs.size(), " items in ", Basename(jsonl)));
+    return DataError(labels_path, static_cast<int>(docs.size()) + 1,
+                     absl::StrCat(labels.size(), " labels for ", docs.size(), " items in ", Basename(jsonl)));
   }
   return docs;
 }
@@ -247,15 +238,13 @@ std::string MmluSubjectFromFileName(const std::string& file_name) {
   return s;
 }
 
-absl::StatusOr<std::vector<McDoc>> ReadMmlu(const std::string& path,
-                                            std::vector<FileFingerprint>* files) {
+absl::StatusOr<std::vector<McDoc>> ReadMmlu(const std::string& path, std::vector<FileFingerprint>* files) {
   std::vector<McDoc> docs;
   if (IsDirectory(path)) {
     absl::StatusOr<std::vector<std::string>> csvs = ListFiles(path, ".csv");
     if (!csvs.ok() && IsDirectory((fs::path(path) / "test").string())) {
-      return absl::NotFoundError(
-          absl::StrCat(path, ": no .csv files here; MMLU wants the split directory (e.g. ", path,
-                       "/test, with ", path, "/dev as fewshot_path)"));
+      return absl::NotFoundError(absl::StrCat(path, ": no .csv files here; MMLU wants the split directory (e.g. ", path,
+                                              "/test, with ", path, "/dev as fewshot_path)"));
     }
     if (!csvs.ok()) return csvs.status();
     for (const std::string& csv : *csvs) RETURN_IF_ERROR(ReadMmluFile(csv, files, &docs));
@@ -265,11 +254,10 @@ absl::StatusOr<std::vector<McDoc>> ReadMmlu(const std::string& path,
   return docs;
 }
 
-absl::StatusOr<std::vector<McDoc>> ReadArc(const std::string& path,
-                                           std::vector<FileFingerprint>* files) {
+absl::StatusOr<std::vector<McDoc>> ReadArc(const std::string& path, std::vector<FileFingerprint>* files) {
   if (IsDirectory(path)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        path, ": is a directory; ARC needs one split file (e.g. ARC-Challenge-Test.jsonl)"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, ": is a directory; ARC needs one split file (e.g. ARC-Challenge-Test.jsonl)"));
   }
   ASSIGN_OR_RETURN(DataFile f, Read(path, files));
   std::vector<McDoc> docs;
@@ -319,8 +307,7 @@ absl::StatusOr<std::vector<McDoc>> ReadArc(const std::string& path,
   return docs;
 }
 
-absl::StatusOr<std::vector<McDoc>> ReadHellaSwag(const std::string& path,
-                                                 std::vector<FileFingerprint>* files) {
+absl::StatusOr<std::vector<McDoc>> ReadHellaSwag(const std::string& path, std::vector<FileFingerprint>* files) {
   std::vector<McDoc> docs;
   if (IsDirectory(path)) {
     ASSIGN_OR_RETURN(std::vector<std::string> parts, ListFiles(path, ".txt"));
@@ -331,8 +318,7 @@ absl::StatusOr<std::vector<McDoc>> ReadHellaSwag(const std::string& path,
   return docs;
 }
 
-absl::StatusOr<std::vector<McDoc>> ReadTruthfulQaMc1(const std::string& path,
-                                                     std::vector<FileFingerprint>* files) {
+absl::StatusOr<std::vector<McDoc>> ReadTruthfulQaMc1(const std::string& path, std::vector<FileFingerprint>* files) {
   const std::string file = IsDirectory(path) ? (fs::path(path) / "mc_task.json").string() : path;
   ASSIGN_OR_RETURN(DataFile f, Read(file, files));
   ordered_json j = ordered_json::parse(f.contents, nullptr, /*allow_exceptions=*/false);
@@ -343,9 +329,7 @@ absl::StatusOr<std::vector<McDoc>> ReadTruthfulQaMc1(const std::string& path,
   for (size_t i = 0; i < j.size(); ++i) {
     const ordered_json& item = j[i];
     const std::string where = absl::StrCat(file, ": item ", i);
-    auto err = [&](absl::string_view msg) {
-      return absl::InvalidArgumentError(absl::StrCat(where, ": ", msg));
-    };
+    auto err = [&](absl::string_view msg) { return absl::InvalidArgumentError(absl::StrCat(where, ": ", msg)); };
     if (!item.is_object() || !item.contains("question") || !item["question"].is_string()) {
       return err("missing string \"question\"");
     }
@@ -355,12 +339,10 @@ absl::StatusOr<std::vector<McDoc>> ReadTruthfulQaMc1(const std::string& path,
     }
     McDoc d;
     d.id = absl::StrCat(Basename(file), ":", i);
-    d.query =
-        absl::StrCat(kTruthfulQaPreamble, "\n\nQ: ", item["question"].get<std::string>(), "\nA:");
+    d.query = absl::StrCat(kTruthfulQaPreamble, "\n\nQ: ", item["question"].get<std::string>(), "\nA:");
     d.gold = -1;
     for (auto it = t->begin(); it != t->end(); ++it) {
-      if (!it.value().is_number_integer() ||
-          (it.value().get<int>() != 0 && it.value().get<int>() != 1)) {
+      if (!it.value().is_number_integer() || (it.value().get<int>() != 0 && it.value().get<int>() != 1)) {
         return err(absl::StrCat("mc1_targets[\"", it.key(), "\"] is not 0 or 1"));
       }
       if (it.value().get<int>() == 1) {
@@ -375,8 +357,7 @@ absl::StatusOr<std::vector<McDoc>> ReadTruthfulQaMc1(const std::string& path,
   return docs;
 }
 
-absl::StatusOr<std::vector<McDoc>> ReadPiqa(const std::string& path,
-                                            std::vector<FileFingerprint>* files) {
+absl::StatusOr<std::vector<McDoc>> ReadPiqa(const std::string& path, std::vector<FileFingerprint>* files) {
   if (IsDirectory(path)) {
     const std::string jsonl = (fs::path(path) / "valid.jsonl").string();
     return ReadPiqaOfficial(jsonl, PiqaLabelsPath(jsonl), files);
@@ -405,8 +386,7 @@ absl::StatusOr<std::vector<McDoc>> ReadPiqa(const std::string& path,
   return docs;
 }
 
-absl::StatusOr<std::vector<McDoc>> ReadWinogrande(const std::string& path,
-                                                  std::vector<FileFingerprint>* files) {
+absl::StatusOr<std::vector<McDoc>> ReadWinogrande(const std::string& path, std::vector<FileFingerprint>* files) {
   ASSIGN_OR_RETURN(DataFile f, Read(path, files));
   std::vector<McDoc> docs;
   RETURN_IF_ERROR(ForEachJsonLine(f, [&](int line, const ordered_json& j) -> absl::Status {
@@ -440,8 +420,7 @@ absl::StatusOr<std::vector<McDoc>> ReadWinogrande(const std::string& path,
   return docs;
 }
 
-absl::StatusOr<std::vector<McDoc>> ReadLambada(const std::string& path,
-                                               std::vector<FileFingerprint>* files) {
+absl::StatusOr<std::vector<McDoc>> ReadLambada(const std::string& path, std::vector<FileFingerprint>* files) {
   ASSIGN_OR_RETURN(DataFile f, Read(path, files));
   std::vector<McDoc> docs;
   RETURN_IF_ERROR(ForEachJsonLine(f, [&](int line, const ordered_json& j) -> absl::Status {

@@ -25,20 +25,13 @@ absl::StatusOr<std::vector<McDoc>> ReadMcDocs(v1::MultipleChoiceTask task, const
                                               std::vector<FileFingerprint>* files);
 
 // Per-task readers (ReadMcDocs dispatches to these).
-absl::StatusOr<std::vector<McDoc>> ReadMmlu(const std::string& path,
-                                            std::vector<FileFingerprint>* files);
-absl::StatusOr<std::vector<McDoc>> ReadArc(const std::string& path,
-                                           std::vector<FileFingerprint>* files);
-absl::StatusOr<std::vector<McDoc>> ReadHellaSwag(const std::string& path,
-                                                 std::vector<FileFingerprint>* files);
-absl::StatusOr<std::vector<McDoc>> ReadTruthfulQaMc1(const std::string& path,
-                                                     std::vector<FileFingerprint>* files);
-absl::StatusOr<std::vector<McDoc>> ReadPiqa(const std::string& path,
-                                            std::vector<FileFingerprint>* files);
-absl::StatusOr<std::vector<McDoc>> ReadWinogrande(const std::string& path,
-                                                  std::vector<FileFingerprint>* files);
-absl::StatusOr<std::vector<McDoc>> ReadLambada(const std::string& path,
-                                               std::vector<FileFingerprint>* files);
+absl::StatusOr<std::vector<McDoc>> ReadMmlu(const std::string& path, std::vector<FileFingerprint>* files);
+absl::StatusOr<std::vector<McDoc>> ReadArc(const std::string& path, std::vector<FileFingerprint>* files);
+absl::StatusOr<std::vector<McDoc>> ReadHellaSwag(const std::string& path, std::vector<FileFingerprint>* files);
+absl::StatusOr<std::vector<McDoc>> ReadTruthfulQaMc1(const std::string& path, std::vector<FileFingerprint>* files);
+absl::StatusOr<std::vector<McDoc>> ReadPiqa(const std::string& path, std::vector<FileFingerprint>* files);
+absl::StatusOr<std::vector<McDoc>> ReadWinogrande(const std::string& path, std::vector<FileFingerprint>* files);
+absl::StatusOr<std::vector<McDoc>> ReadLambada(const std::string& path, std::vector<FileFingerprint>* files);
 
 // "abstract_algebra_test.csv" -> "abstract_algebra".
 std::string MmluSubjectFromFileName(const std::string& file_name);

@@ -14,8 +14,7 @@ absl::Status ParseInto(const nlohmann::json& j, absl::string_view source, const 
                        std::vector<Normalizer::Form>* forms) {
   if (j.is_null()) return absl::OkStatus();
   if (!j.is_object() || !j.contains("type") || !j["type"].is_string()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(source, ": ", field, ": expected an object with a string \"type\""));
+    return absl::InvalidArgumentError(absl::StrCat(source, ": ", field, ": expected an object with a string \"type\""));
   }
   const std::string type = j["type"];
   if (type == "NFC") {
@@ -28,17 +27,14 @@ absl::Status ParseInto(const nlohmann::json& j, absl::string_view source, const 
     forms->push_back(Normalizer::Form::kNFKD);
   } else if (type == "Sequence") {
     if (!j.contains("normalizers") || !j["normalizers"].is_array()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(source, ": ", field, ".normalizers: expected an array"));
+      return absl::InvalidArgumentError(absl::StrCat(source, ": ", field, ".normalizers: expected an array"));
     }
     for (size_t i = 0; i < j["normalizers"].size(); ++i) {
-      RETURN_IF_ERROR(ParseInto(j["normalizers"][i], source,
-                                absl::StrCat(field, ".normalizers[", i, "]"), forms));
+      RETURN_IF_ERROR(ParseInto(j["normalizers"][i], source, absl::StrCat(field, ".normalizers[", i, "]"), forms));
     }
   } else {
-    return absl::InvalidArgumentError(
-        absl::StrCat(source, ": ", field, ".type: unsupported normalizer \"", type,
-                     "\" (supported: NFC, NFD, NFKC, NFKD, Sequence)"));
+    return absl::InvalidArgumentError(absl::StrCat(source, ": ", field, ".type: unsupported normalizer \"", type,
+                                                   "\" (supported: NFC, NFD, NFKC, NFKD, Sequence)"));
   }
   return absl::OkStatus();
 }
@@ -77,9 +73,9 @@ std::string Normalizer::ApplyAll(absl::string_view text) const {
         break;
     }
     utf8proc_uint8_t* out = nullptr;
-    const utf8proc_ssize_t n = utf8proc_map(reinterpret_cast<const utf8proc_uint8_t*>(cur.data()),
-                                            static_cast<utf8proc_ssize_t>(cur.size()), &out,
-                                            static_cast<utf8proc_option_t>(options));
+    const utf8proc_ssize_t n =
+        utf8proc_map(reinterpret_cast<const utf8proc_uint8_t*>(cur.data()), static_cast<utf8proc_ssize_t>(cur.size()),
+                     &out, static_cast<utf8proc_option_t>(options));
     // The input is validated UTF-8, so utf8proc can only fail for lack of memory.
     if (n < 0) {
       std::free(out);

@@ -23,18 +23,16 @@ absl::Status Invalid(absl::string_view source, absl::string_view field, absl::st
   return absl::InvalidArgumentError(absl::StrCat(source, ": ", field, ": ", msg));
 }
 
-absl::StatusOr<bool> GetBool(const nlohmann::json& j, const char* key, bool dflt,
-                             absl::string_view source, const std::string& field) {
+absl::StatusOr<bool> GetBool(const nlohmann::json& j, const char* key, bool dflt, absl::string_view source,
+                             const std::string& field) {
   if (!j.contains(key) || j[key].is_null()) return dflt;
-  if (!j[key].is_boolean())
-    return Invalid(source, absl::StrCat(field, ".", key), "expected a bool");
+  if (!j[key].is_boolean()) return Invalid(source, absl::StrCat(field, ".", key), "expected a bool");
   return j[key].get<bool>();
 }
 
 bool IsPunctuation(char32_t cp) {
   if (cp < 0x80) {
-    return (cp >= '!' && cp <= '/') || (cp >= ':' && cp <= '@') || (cp >= '[' && cp <= '`') ||
-           (cp >= '{' && cp <= '~');
+    return (cp >= '!' && cp <= '/') || (cp >= ':' && cp <= '@') || (cp >= '[' && cp <= '`') || (cp >= '{' && cp <= '~');
   }
   switch (utf8proc_category(static_cast<utf8proc_int32_t>(cp))) {
     case UTF8PROC_CATEGORY_PC:
@@ -51,8 +49,7 @@ bool IsPunctuation(char32_t cp) {
 }
 
 // Splits `text` into spans covering it, marking the step's matches.
-absl::Status FindSpans(const PreTokenizer::Step& step, absl::string_view text,
-                       std::vector<Span>* spans) {
+absl::Status FindSpans(const PreTokenizer::Step& step, absl::string_view text, std::vector<Span>* spans) {
   using K = PreTokenizer::Kind;
   spans->clear();
   std::vector<Regex::Match> matches;
@@ -88,8 +85,7 @@ absl::Status FindSpans(const PreTokenizer::Step& step, absl::string_view text,
 }
 
 // HF SplitDelimiterBehavior applied to the spans.
-std::vector<std::pair<size_t, size_t>> ApplyBehavior(PreTokenizer::Behavior behavior,
-                                                     const std::vector<Span>& spans) {
+std::vector<std::pair<size_t, size_t>> ApplyBehavior(PreTokenizer::Behavior behavior, const std::vector<Span>& spans) {
   using B = PreTokenizer::Behavior;
   std::vector<std::pair<size_t, size_t>> out;
   switch (behavior) {
@@ -142,8 +138,7 @@ std::vector<std::pair<size_t, size_t>> ApplyBehavior(PreTokenizer::Behavior beha
   return out;
 }
 
-absl::StatusOr<PreTokenizer::Behavior> ParseBehavior(const nlohmann::json& j,
-                                                     absl::string_view source,
+absl::StatusOr<PreTokenizer::Behavior> ParseBehavior(const nlohmann::json& j, absl::string_view source,
                                                      const std::string& field) {
   using B = PreTokenizer::Behavior;
   if (!j.is_string()) return Invalid(source, field, "expected a string");
@@ -177,8 +172,7 @@ absl::StatusOr<PreTokenizer> PreTokenizer::ByteLevelOnly(bool add_prefix_space, 
   return p;
 }
 
-absl::StatusOr<PreTokenizer> PreTokenizer::FromJson(const nlohmann::json& j,
-                                                    absl::string_view source) {
+absl::StatusOr<PreTokenizer> PreTokenizer::FromJson(const nlohmann::json& j, absl::string_view source) {
   // Flatten Sequences into (json, field) steps.
   std::vector<std::pair<const nlohmann::json*, std::string>> flat;
   std::vector<std::pair<const nlohmann::json*, std::string>> stack = {{&j, "pre_tokenizer"}};
@@ -213,26 +207,23 @@ absl::StatusOr<PreTokenizer> PreTokenizer::FromJson(const nlohmann::json& j,
       const nlohmann::json pat = node->value("pattern", nlohmann::json());
       if (pat.is_object() && pat.contains("Regex") && pat["Regex"].is_string()) {
         step.kind = Kind::kRegex;
-        ASSIGN_OR_RETURN(std::unique_ptr<Regex> re,
-                         Regex::Compile(pat["Regex"].get<std::string>(),
-                                        absl::StrCat(source, ": ", field, ".pattern.Regex")));
+        ASSIGN_OR_RETURN(
+            std::unique_ptr<Regex> re,
+            Regex::Compile(pat["Regex"].get<std::string>(), absl::StrCat(source, ": ", field, ".pattern.Regex")));
         step.regex = std::move(re);
       } else if (pat.is_object() && pat.contains("String") && pat["String"].is_string()) {
         step.kind = Kind::kLiteral;
         step.literal = pat["String"].get<std::string>();
       } else {
-        return Invalid(source, field + ".pattern",
-                       "expected {\"Regex\": ...} or {\"String\": ...}");
+        return Invalid(source, field + ".pattern", "expected {\"Regex\": ...} or {\"String\": ...}");
       }
       if (!node->contains("behavior")) return Invalid(source, field + ".behavior", "missing");
-      ASSIGN_OR_RETURN(step.behavior,
-                       ParseBehavior((*node)["behavior"], source, field + ".behavior"));
+      ASSIGN_OR_RETURN(step.behavior, ParseBehavior((*node)["behavior"], source, field + ".behavior"));
       ASSIGN_OR_RETURN(step.invert, GetBool(*node, "invert", false, source, field));
     } else if (type == "Punctuation") {
       step.kind = Kind::kPunctuation;
       if (node->contains("behavior") && !(*node)["behavior"].is_null()) {
-        ASSIGN_OR_RETURN(step.behavior,
-                         ParseBehavior((*node)["behavior"], source, field + ".behavior"));
+        ASSIGN_OR_RETURN(step.behavior, ParseBehavior((*node)["behavior"], source, field + ".behavior"));
       }
     } else if (type == "Digits") {
       step.kind = Kind::kDigits;
@@ -241,15 +232,13 @@ absl::StatusOr<PreTokenizer> PreTokenizer::FromJson(const nlohmann::json& j,
     } else if (type == "ByteLevel") {
       ++byte_level;
       // HF defaults: add_prefix_space = true, use_regex = true.
-      ASSIGN_OR_RETURN(bool add_prefix_space,
-                       GetBool(*node, "add_prefix_space", true, source, field));
+      ASSIGN_OR_RETURN(bool add_prefix_space, GetBool(*node, "add_prefix_space", true, source, field));
       ASSIGN_OR_RETURN(bool use_regex, GetBool(*node, "use_regex", true, source, field));
       ASSIGN_OR_RETURN(step, ByteLevelStep(add_prefix_space, use_regex));
     } else {
-      return Invalid(
-          source, field + ".type",
-          absl::StrCat("unsupported pre-tokenizer \"", type,
-                       "\" (supported: Split, Punctuation, Digits, ByteLevel, Sequence)"));
+      return Invalid(source, field + ".type",
+                     absl::StrCat("unsupported pre-tokenizer \"", type,
+                                  "\" (supported: Split, Punctuation, Digits, ByteLevel, Sequence)"));
     }
     p.steps_.push_back(std::move(step));
   }
@@ -261,9 +250,8 @@ absl::StatusOr<PreTokenizer> PreTokenizer::FromJson(const nlohmann::json& j,
   }
   if (byte_level != 1) {
     return Invalid(source, "pre_tokenizer",
-                   byte_level == 0
-                       ? "no ByteLevel pre-tokenizer: only byte-level BPE tokenizers are supported"
-                       : "more than one ByteLevel pre-tokenizer is not supported");
+                   byte_level == 0 ? "no ByteLevel pre-tokenizer: only byte-level BPE tokenizers are supported"
+                                   : "more than one ByteLevel pre-tokenizer is not supported");
   }
   return p;
 }
@@ -272,8 +260,7 @@ absl::Status PreTokenizer::Split(absl::string_view text, std::vector<std::string
   return ForEachWord(text, [words](absl::string_view w) { words->emplace_back(w); });
 }
 
-absl::Status PreTokenizer::ForEachWord(absl::string_view text,
-                                       const std::function<void(absl::string_view)>& fn) const {
+absl::Status PreTokenizer::ForEachWord(absl::string_view text, const std::function<void(absl::string_view)>& fn) const {
   std::vector<Span> spans;
   if (copy_free_) {
     std::vector<absl::string_view> pieces, next;

@@ -61,8 +61,7 @@ class PreTokenizer {
   // Calls fn(word) for each word, in order (the view is valid during the
   // call only). Without add_prefix_space and steps after ByteLevel, no text
   // is copied.
-  absl::Status ForEachWord(absl::string_view text,
-                           const std::function<void(absl::string_view)>& fn) const;
+  absl::Status ForEachWord(absl::string_view text, const std::function<void(absl::string_view)>& fn) const;
 
   const std::vector<Step>& steps() const { return steps_; }
 

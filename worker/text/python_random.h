@@ -26,9 +26,9 @@ class PythonRandom {
  public:
   explicit PythonRandom(uint64_t seed);
 
-  uint32_t NextUint32();            // genrand_uint32
-  uint64_t GetRandBits(int k);      // random.getrandbits(k), 0 < k <= 64
-  uint64_t RandBelow(uint64_t n);   // random._randbelow(n), n > 0
+  uint32_t NextUint32();           // genrand_uint32
+  uint64_t GetRandBits(int k);     // random.getrandbits(k), 0 < k <= 64
+  uint64_t RandBelow(uint64_t n);  // random._randbelow(n), n > 0
   // random.sample(range(n), k): k distinct indices in selection order.
   // REQUIRES: k <= n.
   std::vector<size_t> Sample(size_t n, size_t k);

@@ -22,8 +22,8 @@ using ::testing::ElementsAre;
 using ::testing::ElementsAreArray;
 using json = nlohmann::json;
 
-const std::vector<std::pair<size_t, size_t>> kSampleCases = {{10, 4},   {5, 5},     {26, 3}, {30, 6},
-                                                             {100, 8},  {1000, 25}, {7, 0},  {1 << 20, 3}};
+const std::vector<std::pair<size_t, size_t>> kSampleCases = {{10, 4},  {5, 5},     {26, 3}, {30, 6},
+                                                             {100, 8}, {1000, 25}, {7, 0},  {1 << 20, 3}};
 const std::vector<int> kBits = {1, 5, 31, 32, 33, 40, 63, 64};
 const std::vector<uint64_t> kBelow = {1, 2, 3, 7, 10, 1000, (1ULL << 32) + 3, (1ULL << 40) - 1};
 
@@ -52,13 +52,13 @@ TEST(PythonRandom, MatchesCPythonsGenerator) {
   EXPECT_THAT(got, ElementsAre(4150886329u, 3342196574u, 1892932127u, 501869158u, 32175636u));
   PythonRandom r0(0);
   EXPECT_EQ(r0.NextUint32(), 3626764237u);  // random.Random(0): the one-word key [0]
-  PythonRandom big((1ULL << 63) + 11);       // a two-word key
+  PythonRandom big((1ULL << 63) + 11);      // a two-word key
   EXPECT_EQ(big.NextUint32(), 1560446067u);
   PythonRandom bits(1234);
   std::vector<uint64_t> b;
   for (int k : kBits) b.push_back(bits.GetRandBits(k));
-  EXPECT_THAT(b, ElementsAre(1u, 24u, 946466063u, 501869158u, 32175636u, 1038999730288ULL,
-                             7443283460211601105ULL, 644274044980223449ULL));
+  EXPECT_THAT(b, ElementsAre(1u, 24u, 946466063u, 501869158u, 32175636u, 1038999730288ULL, 7443283460211601105ULL,
+                             644274044980223449ULL));
   PythonRandom below(1234);
   std::vector<uint64_t> w;
   for (uint64_t n : kBelow) w.push_back(below.RandBelow(n));
@@ -69,8 +69,8 @@ TEST(PythonRandom, SampleUsesBothOfCPythonsStrategies) {
   PythonRandom r(1234);
   std::vector<std::vector<size_t>> got;
   for (const auto& [n, k] : kSampleCases) got.push_back(r.Sample(n, k));
-  EXPECT_THAT(got[0], ElementsAre(7, 1, 0, 9));           // pool (n <= 21)
-  EXPECT_THAT(got[3], ElementsAre(0, 29, 25, 28, 11, 20));  // pool: 30 <= 21 + 4^ceil(log4(18)) = 85
+  EXPECT_THAT(got[0], ElementsAre(7, 1, 0, 9));                      // pool (n <= 21)
+  EXPECT_THAT(got[3], ElementsAre(0, 29, 25, 28, 11, 20));           // pool: 30 <= 21 + 4^ceil(log4(18)) = 85
   EXPECT_THAT(got[4], ElementsAre(79, 61, 78, 59, 19, 11, 23, 91));  // a set: 100 > 85
   EXPECT_TRUE(got[6].empty());
   EXPECT_THAT(got[7], ElementsAre(634239, 1008806, 744990));
@@ -85,8 +85,7 @@ TEST(LmEvalShots, MatchLmEvalsLoopOnTheSameAndAnotherSplit) {
   const std::vector<McDoc> all17 = PoolDocs(17);
   const std::vector<McDoc> others(all17.begin() + 12, all17.end());
   EXPECT_EQ(LmEval(pool, others, 4, false, 1234),
-            (std::vector<std::vector<size_t>>{
-                {7, 1, 0, 10}, {9, 0, 1, 11}, {5, 3, 0, 9}, {0, 5, 9, 7}, {9, 7, 2, 1}}));
+            (std::vector<std::vector<size_t>>{{7, 1, 0, 10}, {9, 0, 1, 11}, {5, 3, 0, 9}, {0, 5, 9, 7}, {9, 7, 2, 1}}));
 }
 
 // Every value the reference prints, from the interpreter itself.

@@ -21,21 +21,18 @@ constexpr size_t kLargeJitStack = 64u << 20;
 
 }  // namespace
 
-Regex::Regex(std::string pattern, void* code, bool jit)
-    : pattern_(std::move(pattern)), code_(code), jit_(jit) {}
+Regex::Regex(std::string pattern, void* code, bool jit) : pattern_(std::move(pattern)), code_(code), jit_(jit) {}
 
 Regex::~Regex() { pcre2_code_free(static_cast<pcre2_code*>(code_)); }
 
-absl::StatusOr<std::unique_ptr<Regex>> Regex::Compile(absl::string_view pattern,
-                                                      absl::string_view what) {
+absl::StatusOr<std::unique_ptr<Regex>> Regex::Compile(absl::string_view pattern, absl::string_view what) {
   int err = 0;
   PCRE2_SIZE err_offset = 0;
-  pcre2_code* code = pcre2_compile(reinterpret_cast<PCRE2_SPTR>(pattern.data()), pattern.size(),
-                                   PCRE2_UTF | PCRE2_UCP, &err, &err_offset, nullptr);
+  pcre2_code* code = pcre2_compile(reinterpret_cast<PCRE2_SPTR>(pattern.data()), pattern.size(), PCRE2_UTF | PCRE2_UCP,
+                                   &err, &err_offset, nullptr);
   if (code == nullptr) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(what, ": regex does not compile: ", Pcre2Message(err), " at offset ",
-                     err_offset, " in /", pattern, "/"));
+    return absl::InvalidArgumentError(absl::StrCat(what, ": regex does not compile: ", Pcre2Message(err), " at offset ",
+                                                   err_offset, " in /", pattern, "/"));
   }
   const bool jit = pcre2_jit_compile(code, PCRE2_JIT_COMPLETE) == 0;
   return std::unique_ptr<Regex>(new Regex(std::string(pattern), code, jit));
@@ -61,8 +58,7 @@ absl::Status Regex::FindAll(absl::string_view text, std::vector<Match>* matches)
     }
     if (rc == PCRE2_ERROR_NOMATCH) break;
     if (rc < 0) {
-      status = absl::InternalError(
-          absl::StrCat("regex /", pattern_, "/: ", Pcre2Message(rc), " at byte ", pos));
+      status = absl::InternalError(absl::StrCat("regex /", pattern_, "/: ", Pcre2Message(rc), " at byte ", pos));
       break;
     }
     const PCRE2_SIZE* ov = pcre2_get_ovector_pointer(md);

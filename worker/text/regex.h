@@ -29,8 +29,7 @@ class Regex {
   // InvalidArgument naming `what` and the PCRE2 error and offset if the
   // pattern does not compile. JIT compilation failing is not an error (the
   // interpreter is used).
-  static absl::StatusOr<std::unique_ptr<Regex>> Compile(absl::string_view pattern,
-                                                        absl::string_view what);
+  static absl::StatusOr<std::unique_ptr<Regex>> Compile(absl::string_view pattern, absl::string_view what);
   ~Regex();
   Regex(const Regex&) = delete;
   Regex& operator=(const Regex&) = delete;

@@ -46,15 +46,14 @@ absl::StatusOr<std::vector<int32_t>> Tokenizer::Encode(absl::string_view text) c
         ids.push_back(piece.id);
         continue;
       }
-      RETURN_IF_ERROR(impl_->pre_tokenizer.ForEachWord(
-          piece.text, [&](absl::string_view w) { impl_->bpe->EncodeWord(w, &ids); }));
+      RETURN_IF_ERROR(
+          impl_->pre_tokenizer.ForEachWord(piece.text, [&](absl::string_view w) { impl_->bpe->EncodeWord(w, &ids); }));
     }
   }
   return ids;
 }
 
-absl::StatusOr<std::string> Tokenizer::Decode(absl::Span<const int32_t> ids,
-                                              const DecodeOptions& options) const {
+absl::StatusOr<std::string> Tokenizer::Decode(absl::Span<const int32_t> ids, const DecodeOptions& options) const {
   std::string bytes;
   for (size_t i = 0; i < ids.size(); ++i) {
     const int32_t id = ids[i];
@@ -68,9 +67,8 @@ absl::StatusOr<std::string> Tokenizer::Decode(absl::Span<const int32_t> ids,
     const std::string* tok = impl_->bpe->IdToToken(id);
     if (tok == nullptr) {
       if (options.skip_unknown_ids) continue;
-      return absl::InvalidArgumentError(absl::StrCat("decode: id ", id, " (position ", i,
-                                                     ") names no token; vocab_size is ",
-                                                     impl_->vocab_size));
+      return absl::InvalidArgumentError(
+          absl::StrCat("decode: id ", id, " (position ", i, ") names no token; vocab_size is ", impl_->vocab_size));
     }
     ByteLevelDecode(*tok, &bytes);
   }

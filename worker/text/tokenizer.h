@@ -83,16 +83,16 @@ class Tokenizer {
                                                              const TokenizerOptions& options = {});
 
   // Parses the text of a tokenizer.json. `source` names it in errors.
-  static absl::StatusOr<std::unique_ptr<Tokenizer>> FromHfJson(
-      absl::string_view json_text, absl::string_view source, const TokenizerOptions& options = {});
+  static absl::StatusOr<std::unique_ptr<Tokenizer>> FromHfJson(absl::string_view json_text, absl::string_view source,
+                                                               const TokenizerOptions& options = {});
 
   // GPT-2 files: vocab.json/encoder.json + merges.txt/vocab.bpe. Behaves as HF
   // GPT2TokenizerFast: ByteLevel pre-tokenizer with the GPT-2 regex, no
   // normalizer, and "<|endoftext|>" (when in the vocabulary) as a special
   // added token and the eos token.
-  static absl::StatusOr<std::unique_ptr<Tokenizer>> FromVocabAndMerges(
-      const std::string& vocab_path, const std::string& merges_path,
-      const TokenizerOptions& options = {});
+  static absl::StatusOr<std::unique_ptr<Tokenizer>> FromVocabAndMerges(const std::string& vocab_path,
+                                                                       const std::string& merges_path,
+                                                                       const TokenizerOptions& options = {});
 
   ~Tokenizer();
   Tokenizer(const Tokenizer&) = delete;
@@ -104,8 +104,7 @@ class Tokenizer {
 
   // Text of `ids`. InvalidArgument for an id that names no token, unless
   // options.skip_unknown_ids.
-  absl::StatusOr<std::string> Decode(absl::Span<const int32_t> ids,
-                                     const DecodeOptions& options = {}) const;
+  absl::StatusOr<std::string> Decode(absl::Span<const int32_t> ids, const DecodeOptions& options = {}) const;
 
   // The token's string as stored in the vocabulary (byte-level form, e.g.
   // "Ġworld"), or an added token's content. nullopt when unknown.

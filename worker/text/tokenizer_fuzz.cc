@@ -9,8 +9,8 @@
 #include "worker/text/tokenizer.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  auto tok = ablate::text::Tokenizer::FromHfJson(
-      absl::string_view(reinterpret_cast<const char*>(data), size), "fuzz.json");
+  auto tok =
+      ablate::text::Tokenizer::FromHfJson(absl::string_view(reinterpret_cast<const char*>(data), size), "fuzz.json");
   if (tok.ok()) (void)(*tok)->Encode("Hello, world! 123 \xc3\xa9t\xc3\xa9");
   return 0;
 }

@@ -64,15 +64,13 @@ absl::StatusOr<BpeModel::Merges> ParseMerges(const json& merges, absl::string_vi
     } else if (m.is_array() && m.size() == 2 && m[0].is_string() && m[1].is_string()) {
       out.emplace_back(m[0].get<std::string>(), m[1].get<std::string>());
     } else {
-      return Invalid(source, absl::StrCat("model.merges[", i, "]"),
-                     "expected \"a b\" or [\"a\", \"b\"]");
+      return Invalid(source, absl::StrCat("model.merges[", i, "]"), "expected \"a b\" or [\"a\", \"b\"]");
     }
   }
   return out;
 }
 
-absl::StatusOr<BpeModel::Vocab> ParseVocab(const json& vocab, absl::string_view source,
-                                           absl::string_view field) {
+absl::StatusOr<BpeModel::Vocab> ParseVocab(const json& vocab, absl::string_view source, absl::string_view field) {
   if (!vocab.is_object()) return Invalid(source, field, "expected an object {token: id}");
   BpeModel::Vocab out;
   out.reserve(vocab.size());
@@ -93,26 +91,22 @@ absl::StatusOr<std::unique_ptr<BpeModel>> ParseModel(const json& model, absl::st
     return Invalid(source, "model.type", "missing (only \"BPE\" is supported)");
   }
   if (model["type"] != "BPE") {
-    return Invalid(source, "model.type",
-                   "unsupported model type (only BPE)");
+    return Invalid(source, "model.type", "unsupported model type (only BPE)");
   }
   if (model.contains("dropout") && !model["dropout"].is_null() &&
       !(model["dropout"].is_number() && model["dropout"].get<double>() == 0.0)) {
-    return Invalid(source, "model.dropout",
-                   "a non-zero BPE dropout is not supported");
+    return Invalid(source, "model.dropout", "a non-zero BPE dropout is not supported");
   }
   ASSIGN_OR_RETURN(bool byte_fallback, OptBool(model, "byte_fallback", false, source, "model"));
   if (byte_fallback) return Invalid(source, "model.byte_fallback", "true is not supported");
   RETURN_IF_ERROR(RequireEmptyString(model, "continuing_subword_prefix", source));
   RETURN_IF_ERROR(RequireEmptyString(model, "end_of_word_suffix", source));
-  if (model.contains("unk_token") && !model["unk_token"].is_null() &&
-      !model["unk_token"].is_string()) {
+  if (model.contains("unk_token") && !model["unk_token"].is_null() && !model["unk_token"].is_string()) {
     return Invalid(source, "model.unk_token", "expected a string or null");
   }
   // unk_token / fuse_unk never apply: every byte has a symbol (checked by BpeModel).
   BpeModelOptions bpe_options;
-  ASSIGN_OR_RETURN(bpe_options.ignore_merges,
-                   OptBool(model, "ignore_merges", false, source, "model"));
+  ASSIGN_OR_RETURN(bpe_options.ignore_merges, OptBool(model, "ignore_merges", false, source, "model"));
   bpe_options.cache_entries = options.bpe_cache_entries;
   if (!model.contains("vocab")) return Invalid(source, "model.vocab", "missing");
   ASSIGN_OR_RETURN(BpeModel::Vocab vocab, ParseVocab(model["vocab"], source, "model.vocab"));
@@ -121,16 +115,15 @@ absl::StatusOr<std::unique_ptr<BpeModel>> ParseModel(const json& model, absl::st
   return BpeModel::Create(std::move(vocab), merges, bpe_options, source);
 }
 
-absl::StatusOr<std::vector<AddedToken>> ParseAddedTokens(const json& list,
-                                                         absl::string_view source) {
+absl::StatusOr<std::vector<AddedToken>> ParseAddedTokens(const json& list, absl::string_view source) {
   std::vector<AddedToken> out;
   if (list.is_null()) return out;
   if (!list.is_array()) return Invalid(source, "added_tokens", "expected an array");
   for (size_t i = 0; i < list.size(); ++i) {
     const std::string field = absl::StrCat("added_tokens[", i, "]");
     const json& t = list[i];
-    if (!t.is_object() || !t.contains("id") || !t["id"].is_number_integer() ||
-        !t.contains("content") || !t["content"].is_string()) {
+    if (!t.is_object() || !t.contains("id") || !t["id"].is_number_integer() || !t.contains("content") ||
+        !t["content"].is_string()) {
       return Invalid(source, field, "expected {\"id\": int, \"content\": string, ...}");
     }
     AddedToken a;
@@ -155,18 +148,15 @@ absl::Status CheckDecoder(const json& d, absl::string_view source, const std::st
     return Invalid(source, field, "expected an object with a string \"type\"");
   }
   if (d["type"] == "ByteLevel") return absl::OkStatus();
-  if (d["type"] == "Sequence" && d.contains("decoders") && d["decoders"].is_array() &&
-      d["decoders"].size() == 1) {
+  if (d["type"] == "Sequence" && d.contains("decoders") && d["decoders"].is_array() && d["decoders"].size() == 1) {
     return CheckDecoder(d["decoders"][0], source, field + ".decoders[0]");
   }
-  return Invalid(source, field + ".type",
-                 "unsupported decoder type (only ByteLevel)");
+  return Invalid(source, field + ".type", "unsupported decoder type (only ByteLevel)");
 }
 
 // eos_token / bos_token / pad_token of a tokenizer_config.json: a string, an
 // object with "content", or null.
-absl::StatusOr<std::optional<int32_t>> SpecialFromConfig(const json& config, const char* key,
-                                                         const Tokenizer& tok,
+absl::StatusOr<std::optional<int32_t>> SpecialFromConfig(const json& config, const char* key, const Tokenizer& tok,
                                                          absl::string_view source) {
   if (!config.contains(key) || config[key].is_null()) return std::optional<int32_t>();
   const json& v = config[key];
@@ -187,8 +177,7 @@ absl::StatusOr<std::optional<int32_t>> SpecialFromConfig(const json& config, con
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<Tokenizer>> Tokenizer::FromHfJson(absl::string_view json_text,
-                                                                 absl::string_view source,
+absl::StatusOr<std::unique_ptr<Tokenizer>> Tokenizer::FromHfJson(absl::string_view json_text, absl::string_view source,
                                                                  const TokenizerOptions& options) {
   ASSIGN_OR_RETURN(json j, ParseJson(json_text, source));
   if (!j.is_object()) return absl::InvalidArgumentError(absl::StrCat(source, ": not an object"));
@@ -200,25 +189,21 @@ absl::StatusOr<std::unique_ptr<Tokenizer>> Tokenizer::FromHfJson(absl::string_vi
   auto impl = std::make_unique<Impl>();
   if (!j.contains("model")) return Invalid(source, "model", "missing");
   ASSIGN_OR_RETURN(impl->bpe, ParseModel(j["model"], source, options));
-  ASSIGN_OR_RETURN(
-      impl->normalizer,
-      Normalizer::FromJson(j.contains("normalizer") ? j["normalizer"] : json(), source));
-  ASSIGN_OR_RETURN(
-      impl->pre_tokenizer,
-      PreTokenizer::FromJson(j.contains("pre_tokenizer") ? j["pre_tokenizer"] : json(), source));
+  ASSIGN_OR_RETURN(impl->normalizer, Normalizer::FromJson(j.contains("normalizer") ? j["normalizer"] : json(), source));
+  ASSIGN_OR_RETURN(impl->pre_tokenizer,
+                   PreTokenizer::FromJson(j.contains("pre_tokenizer") ? j["pre_tokenizer"] : json(), source));
   RETURN_IF_ERROR(CheckDecoder(j.contains("decoder") ? j["decoder"] : json(), source, "decoder"));
-  ASSIGN_OR_RETURN(
-      std::vector<AddedToken> added,
-      ParseAddedTokens(j.contains("added_tokens") ? j["added_tokens"] : json(), source));
+  ASSIGN_OR_RETURN(std::vector<AddedToken> added,
+                   ParseAddedTokens(j.contains("added_tokens") ? j["added_tokens"] : json(), source));
   impl->added = AddedVocabulary(std::move(added), impl->normalizer);
   impl->fingerprint = Sha256Hex(json_text);
   FinishImpl(impl.get());
   return std::unique_ptr<Tokenizer>(new Tokenizer(std::move(impl)));
 }
 
-absl::StatusOr<std::unique_ptr<Tokenizer>> Tokenizer::FromVocabAndMerges(
-    const std::string& vocab_path, const std::string& merges_path,
-    const TokenizerOptions& options) {
+absl::StatusOr<std::unique_ptr<Tokenizer>> Tokenizer::FromVocabAndMerges(const std::string& vocab_path,
+                                                                         const std::string& merges_path,
+                                                                         const TokenizerOptions& options) {
   ASSIGN_OR_RETURN(std::string vocab_text, ReadFileToString(vocab_path));
   ASSIGN_OR_RETURN(std::string merges_text, ReadFileToString(merges_path));
   ASSIGN_OR_RETURN(json vocab_json, ParseJson(vocab_text, vocab_path));
@@ -231,8 +216,8 @@ absl::StatusOr<std::unique_ptr<Tokenizer>> Tokenizer::FromVocabAndMerges(
     if (line.empty() || absl::StartsWith(line, "#version")) continue;
     std::vector<absl::string_view> parts = absl::StrSplit(line, ' ');
     if (parts.size() != 2 || parts[0].empty() || parts[1].empty()) {
-      return absl::InvalidArgumentError(absl::StrCat(merges_path, ":", line_no, ": \"", line,
-                                                     "\" is not two tokens separated by a space"));
+      return absl::InvalidArgumentError(
+          absl::StrCat(merges_path, ":", line_no, ": \"", line, "\" is not two tokens separated by a space"));
     }
     merges.emplace_back(std::string(parts[0]), std::string(parts[1]));
   }
@@ -249,10 +234,9 @@ absl::StatusOr<std::unique_ptr<Tokenizer>> Tokenizer::FromVocabAndMerges(
     t.special = true;
     added.push_back(t);
   }
-  ASSIGN_OR_RETURN(impl->bpe, BpeModel::Create(std::move(vocab), merges, bpe_options,
-                                               absl::StrCat(vocab_path, " + ", merges_path)));
-  ASSIGN_OR_RETURN(impl->pre_tokenizer,
-                   PreTokenizer::ByteLevelOnly(/*add_prefix_space=*/false, /*use_regex=*/true));
+  ASSIGN_OR_RETURN(
+      impl->bpe, BpeModel::Create(std::move(vocab), merges, bpe_options, absl::StrCat(vocab_path, " + ", merges_path)));
+  ASSIGN_OR_RETURN(impl->pre_tokenizer, PreTokenizer::ByteLevelOnly(/*add_prefix_space=*/false, /*use_regex=*/true));
   if (!added.empty()) {
     impl->eos = added[0].id;
     impl->bos = added[0].id;
@@ -278,8 +262,7 @@ absl::StatusOr<std::unique_ptr<Tokenizer>> Tokenizer::FromFile(const std::string
     } else if (fs::exists(p / "encoder.json", ec) && fs::exists(p / "vocab.bpe", ec)) {
       return FromVocabAndMerges((p / "encoder.json").string(), (p / "vocab.bpe").string(), options);
     } else {
-      return absl::NotFoundError(
-          absl::StrCat(path, ": directory has no tokenizer.json (nor vocab.json + merges.txt)"));
+      return absl::NotFoundError(absl::StrCat(path, ": directory has no tokenizer.json (nor vocab.json + merges.txt)"));
     }
   }
   const std::string name = p.filename().string();
@@ -288,13 +271,12 @@ absl::StatusOr<std::unique_ptr<Tokenizer>> Tokenizer::FromFile(const std::string
       fs::path m = p.parent_path() / merges;
       if (fs::exists(m, ec)) return FromVocabAndMerges(p.string(), m.string(), options);
     }
-    return absl::NotFoundError(
-        absl::StrCat(path, ": no merges.txt or vocab.bpe beside this vocabulary"));
+    return absl::NotFoundError(absl::StrCat(path, ": no merges.txt or vocab.bpe beside this vocabulary"));
   }
   ASSIGN_OR_RETURN(std::string text, ReadFileToString(p.string()));
   ASSIGN_OR_RETURN(std::unique_ptr<Tokenizer> tok, FromHfJson(text, p.string(), options));
-  fs::path config = options.config_path.empty() ? p.parent_path() / "tokenizer_config.json"
-                                                : fs::path(options.config_path);
+  fs::path config =
+      options.config_path.empty() ? p.parent_path() / "tokenizer_config.json" : fs::path(options.config_path);
   if (!options.config_path.empty() || fs::exists(config, ec)) {
     ASSIGN_OR_RETURN(json cfg, ReadLenientJsonFile(config.string()));
     ASSIGN_OR_RETURN(tok->impl_->eos, SpecialFromConfig(cfg, "eos_token", *tok, config.string()));

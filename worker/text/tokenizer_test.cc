@@ -4,8 +4,8 @@
 #include "worker/text/tokenizer.h"
 
 #include <fstream>
-#include <sstream>
 #include <functional>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -62,8 +62,7 @@ TEST(QwenTokenizer, MatchesGoldenTextAndProbes) {
   ASSERT_GE(g["probes"].size(), 5u);
   for (const json& probe : g["probes"]) {
     const std::string text = probe["text"];
-    EXPECT_THAT(Qwen().Encode(text), IsOkAndHolds(probe["ids"].get<std::vector<int32_t>>()))
-        << text;
+    EXPECT_THAT(Qwen().Encode(text), IsOkAndHolds(probe["ids"].get<std::vector<int32_t>>())) << text;
     auto ids = Qwen().Encode(text);
     ASSERT_TRUE(ids.ok());
     EXPECT_THAT(Qwen().Decode(*ids), IsOkAndHolds(text));
@@ -92,8 +91,7 @@ TEST(QwenTokenizer, SpecialIdsAndSizes) {
   EXPECT_EQ(Qwen().bos_id(), std::nullopt);
   EXPECT_TRUE(Qwen().is_special(151643));
   EXPECT_FALSE(Qwen().is_special(9707));
-  EXPECT_EQ(Qwen().fingerprint(),
-            "aeb13307a71acd8fe81861d94ad54ab689df773318809eed3cbe794b4492dae4");
+  EXPECT_EQ(Qwen().fingerprint(), "aeb13307a71acd8fe81861d94ad54ab689df773318809eed3cbe794b4492dae4");
 }
 
 TEST(QwenTokenizer, DecodeOptionsAndErrors) {
@@ -101,16 +99,14 @@ TEST(QwenTokenizer, DecodeOptionsAndErrors) {
   const std::vector<int32_t> ids = {151643, 64, 151644};
   EXPECT_THAT(Qwen().Decode(ids), IsOkAndHolds("<|endoftext|>a<|im_start|>"));
   EXPECT_THAT(Qwen().Decode(ids, {.skip_special_tokens = true}), IsOkAndHolds("a"));
-  EXPECT_THAT(Qwen().Decode({64, 151900}),
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("151900")));
+  EXPECT_THAT(Qwen().Decode({64, 151900}), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("151900")));
   EXPECT_THAT(Qwen().Decode({64, 151900}, {.skip_unknown_ids = true}), IsOkAndHolds("a"));
   // A lone byte token of a multi-byte character decodes to U+FFFD, as HF.
   auto byte_e4 = Qwen().token_to_id("\xC3\xA4");  // byte 0xE4 maps to U+00E4
   ASSERT_TRUE(byte_e4.has_value());
   EXPECT_THAT(Qwen().Decode({*byte_e4, 64}), IsOkAndHolds("\xEF\xBF\xBD"
                                                           "a"));
-  EXPECT_THAT(Qwen().Encode("\xff"),
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("invalid UTF-8")));
+  EXPECT_THAT(Qwen().Encode("\xff"), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("invalid UTF-8")));
 }
 
 TEST(QwenTokenizer, NfcAndEdgeCases) {
@@ -169,8 +165,7 @@ TEST(Gpt2Tokenizer, EncodesLikeOpenAiEncoder) {
 
 // A byte-level BPE over all 256 bytes (ids 0..255 in byte order) plus
 // `merges` (their results get ids 256, 257, ...), with the given pre-tokenizer.
-json TinyTokenizer(const std::vector<std::pair<std::string, std::string>>& merges,
-                   json pre_tokenizer) {
+json TinyTokenizer(const std::vector<std::pair<std::string, std::string>>& merges, json pre_tokenizer) {
   json vocab = json::object();
   for (int b = 0; b < 256; ++b) vocab[ByteLevelEncode(std::string(1, static_cast<char>(b)))] = b;
   json merge_list = json::array();
@@ -202,25 +197,18 @@ json TinyTokenizer(const std::vector<std::pair<std::string, std::string>>& merge
 }
 
 json ByteLevelPre(bool add_prefix_space, bool use_regex) {
-  return {{"type", "ByteLevel"},
-          {"add_prefix_space", add_prefix_space},
-          {"trim_offsets", false},
-          {"use_regex", use_regex}};
+  return {
+      {"type", "ByteLevel"}, {"add_prefix_space", add_prefix_space}, {"trim_offsets", false}, {"use_regex", use_regex}};
 }
 
 json SplitPre(const std::string& regex, const std::string& behavior, bool invert = false) {
   return {{"type", "Sequence"},
           {"pretokenizers",
-           {{{"type", "Split"},
-             {"pattern", {{"Regex", regex}}},
-             {"behavior", behavior},
-             {"invert", invert}},
+           {{{"type", "Split"}, {"pattern", {{"Regex", regex}}}, {"behavior", behavior}, {"invert", invert}},
             ByteLevelPre(false, false)}}};
 }
 
-absl::StatusOr<std::unique_ptr<Tokenizer>> Load(const json& j) {
-  return Tokenizer::FromHfJson(j.dump(), "test.json");
-}
+absl::StatusOr<std::unique_ptr<Tokenizer>> Load(const json& j) { return Tokenizer::FromHfJson(j.dump(), "test.json"); }
 
 std::vector<int32_t> Ids(const Tokenizer& t, const std::string& s) {
   auto r = t.Encode(s);
@@ -292,18 +280,15 @@ TEST(TinyTokenizer, SplitBehaviors) {
   ASSERT_TRUE(inv.ok());
   EXPECT_EQ(Ids(**inv, "a-b"), (std::vector<int32_t>{'a', 'b'}));
   EXPECT_THAT(Load(TinyTokenizer(m, SplitPre("-", "Sideways"))),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       AllOf(HasSubstr("behavior"), HasSubstr("Sideways"))));
+              StatusIs(absl::StatusCode::kInvalidArgument, AllOf(HasSubstr("behavior"), HasSubstr("Sideways"))));
 }
 
 TEST(TinyTokenizer, PunctuationDigitsAndStepsAfterByteLevel) {
   const std::vector<std::pair<std::string, std::string>> m = {{"!", "!"}, {"1", "2"}};
   auto seq = [](json first) {
-    return json{{"type", "Sequence"},
-                {"pretokenizers", {std::move(first), ByteLevelPre(false, false)}}};
+    return json{{"type", "Sequence"}, {"pretokenizers", {std::move(first), ByteLevelPre(false, false)}}};
   };
-  auto contiguous =
-      Load(TinyTokenizer(m, seq({{"type", "Punctuation"}, {"behavior", "Contiguous"}})));
+  auto contiguous = Load(TinyTokenizer(m, seq({{"type", "Punctuation"}, {"behavior", "Contiguous"}})));
   ASSERT_TRUE(contiguous.ok()) << contiguous.status();
   EXPECT_EQ(Ids(**contiguous, "a!!b"), (std::vector<int32_t>{'a', 256, 'b'}));
   auto isolated = Load(TinyTokenizer(m, seq({{"type", "Punctuation"}})));
@@ -317,35 +302,25 @@ TEST(TinyTokenizer, PunctuationDigitsAndStepsAfterByteLevel) {
   EXPECT_EQ(Ids(**runs, "x123"), (std::vector<int32_t>{'x', 257, '3'}));
   // A step after ByteLevel sees "Ġ" for a space (HF order), and words are
   // still bytes for the BPE.
-  json after = {
-      {"type", "Sequence"},
-      {"pretokenizers",
-       {ByteLevelPre(false, false),
-        {{"type", "Split"}, {"pattern", {{"String", "\u0120"}}}, {"behavior", "Removed"}}}}};
+  json after = {{"type", "Sequence"},
+                {"pretokenizers",
+                 {ByteLevelPre(false, false),
+                  {{"type", "Split"}, {"pattern", {{"String", "\u0120"}}}, {"behavior", "Removed"}}}}};
   auto mapped = Load(TinyTokenizer(m, after));
   ASSERT_TRUE(mapped.ok()) << mapped.status();
   EXPECT_EQ(Ids(**mapped, "a b!!"), (std::vector<int32_t>{'a', 'b', 256}));
-  json two = {{"type", "Sequence"},
-              {"pretokenizers", {ByteLevelPre(false, false), ByteLevelPre(false, false)}}};
+  json two = {{"type", "Sequence"}, {"pretokenizers", {ByteLevelPre(false, false), ByteLevelPre(false, false)}}};
   EXPECT_THAT(Load(TinyTokenizer(m, two)),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("more than one ByteLevel")));
 }
 
 TEST(TinyTokenizer, AddedTokenFlags) {
   json j = TinyTokenizer({}, ByteLevelPre(false, false));
-  j["added_tokens"] = {{{"id", 300}, {"content", "<s>"}, {"special", true}, {"normalized", false}},
-                       {{"id", 301}, {"content", "<ss>"}, {"special", true}, {"normalized", false}},
-                       {{"id", 302},
-                        {"content", "W"},
-                        {"special", false},
-                        {"single_word", true},
-                        {"normalized", true}},
-                       {{"id", 303},
-                        {"content", "[L]"},
-                        {"special", true},
-                        {"lstrip", true},
-                        {"rstrip", true},
-                        {"normalized", false}}};
+  j["added_tokens"] = {
+      {{"id", 300}, {"content", "<s>"}, {"special", true}, {"normalized", false}},
+      {{"id", 301}, {"content", "<ss>"}, {"special", true}, {"normalized", false}},
+      {{"id", 302}, {"content", "W"}, {"special", false}, {"single_word", true}, {"normalized", true}},
+      {{"id", 303}, {"content", "[L]"}, {"special", true}, {"lstrip", true}, {"rstrip", true}, {"normalized", false}}};
   auto tok = Load(j);
   ASSERT_TRUE(tok.ok()) << tok.status();
   EXPECT_EQ((*tok)->vocab_size(), 304);
@@ -369,8 +344,7 @@ TEST(TinyTokenizer, UnsupportedFieldsAreNamed) {
       {[](json& j) { j["model"]["type"] = "WordPiece"; }, "model.type"},
       {[](json& j) { j["model"]["byte_fallback"] = true; }, "model.byte_fallback"},
       {[](json& j) { j["model"]["dropout"] = 0.1; }, "model.dropout"},
-      {[](json& j) { j["model"]["continuing_subword_prefix"] = "##"; },
-       "model.continuing_subword_prefix"},
+      {[](json& j) { j["model"]["continuing_subword_prefix"] = "##"; }, "model.continuing_subword_prefix"},
       {[](json& j) {
          j["normalizer"] = {{"type", "Lowercase"}};
        },
@@ -414,16 +388,15 @@ TEST(TinyTokenizer, UnsupportedFieldsAreNamed) {
       {[](json& j) { j["model"] = "BPE"; }, "model"},
       {[](json& j) { j["decoder"] = nullptr; }, "decoder"},
       {[](json& j) {
-         j["normalizer"] = {{"type", "Sequence"},
-                            {"normalizers", {{{"type", "NFKC"}}, {{"type", "Strip"}}}}};
+         j["normalizer"] = {{"type", "Sequence"}, {"normalizers", {{{"type", "NFKC"}}, {{"type", "Strip"}}}}};
        },
        "normalizer.normalizers[1].type"},
   };
   for (const Case& c : cases) {
     json j = base;
     c.edit(j);
-    EXPECT_THAT(Load(j), StatusIs(absl::StatusCode::kInvalidArgument,
-                                  AllOf(HasSubstr("test.json"), HasSubstr(c.field))))
+    EXPECT_THAT(Load(j),
+                StatusIs(absl::StatusCode::kInvalidArgument, AllOf(HasSubstr("test.json"), HasSubstr(c.field))))
         << c.field;
   }
 }

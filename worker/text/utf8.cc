@@ -59,8 +59,7 @@ absl::Status ValidateUtf8(absl::string_view text, absl::string_view what) {
     size_t bad = 0;
     const size_t n = SequenceLength(text, i, &bad);
     if (n == 0) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(what, ": invalid UTF-8 at byte ", i, " (line ", line, ")"));
+      return absl::InvalidArgumentError(absl::StrCat(what, ": invalid UTF-8 at byte ", i, " (line ", line, ")"));
     }
     if (text[i] == '\n') ++line;
     i += n;
@@ -85,8 +84,7 @@ char32_t NextCodePoint(absl::string_view text, size_t* pos) {
     return ((b0 & 0x0F) << 12) | ((at(i + 1) & 0x3F) << 6) | (at(i + 2) & 0x3F);
   }
   *pos = i + 4;
-  return ((b0 & 0x07) << 18) | ((at(i + 1) & 0x3F) << 12) | ((at(i + 2) & 0x3F) << 6) |
-         (at(i + 3) & 0x3F);
+  return ((b0 & 0x07) << 18) | ((at(i + 1) & 0x3F) << 12) | ((at(i + 2) & 0x3F) << 6) | (at(i + 3) & 0x3F);
 }
 
 char32_t PrevCodePoint(absl::string_view text, size_t end, size_t* start) {
@@ -139,8 +137,7 @@ bool IsWhiteSpace(char32_t cp) {
 
 bool IsWordChar(char32_t cp) {
   if (cp < 0x80) {
-    return (cp >= '0' && cp <= '9') || (cp >= 'a' && cp <= 'z') || (cp >= 'A' && cp <= 'Z') ||
-           cp == '_';
+    return (cp >= '0' && cp <= '9') || (cp >= 'a' && cp <= 'z') || (cp >= 'A' && cp <= 'Z') || cp == '_';
   }
   if (cp == 0x200C || cp == 0x200D) return true;  // Join_Control
   switch (utf8proc_category(static_cast<utf8proc_int32_t>(cp))) {

@@ -43,7 +43,7 @@ struct BpeTrainResult {
   nlohmann::ordered_json tokenizer_config_json;  // tokenizer_config.json (eos/pad token)
   int64_t vocab_size = 0;                        // ids used (BPE vocabulary + special tokens)
   int64_t num_merges = 0;
-  int64_t num_words = 0;                         // distinct pre-tokenized words
+  int64_t num_words = 0;  // distinct pre-tokenized words
 };
 
 // The pre_tokenizer section the trainer writes (and trains with).

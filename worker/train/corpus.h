@@ -35,15 +35,15 @@ struct CorpusOptions {
 };
 
 struct FortuneCorpus {
-  std::vector<std::string> files;        // database names read, sorted ("art", "computers", ...)
-  int64_t num_entries = 0;               // after cleaning
+  std::vector<std::string> files;  // database names read, sorted ("art", "computers", ...)
+  int64_t num_entries = 0;         // after cleaning
   int64_t num_train_entries = 0;
   int64_t num_heldout_entries = 0;
   std::vector<std::string> heldout_entries;
-  std::string all_text;                  // every entry, in order (what all_sha256 covers)
+  std::string all_text;  // every entry, in order (what all_sha256 covers)
   std::string train_text;
   std::string heldout_text;
-  std::string all_sha256;                // lowercase hex of all_text
+  std::string all_sha256;  // lowercase hex of all_text
   std::string train_sha256;
   std::string heldout_sha256;
 };

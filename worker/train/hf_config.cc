@@ -144,10 +144,11 @@ int64_t Int(const ojson& j, const char* key) { return j[key].get<int64_t>(); }
 const char* SupportedTrainModelTypes() { return "qwen2, qwen3_5_text, falcon_h1"; }
 
 absl::StatusOr<ojson> MakeHfConfig(const nlohmann::json& values, absl::string_view what) {
-  if (!values.is_object()) return absl::InvalidArgumentError(absl::StrCat(what, ": expected a map of config.json keys"));
+  if (!values.is_object())
+    return absl::InvalidArgumentError(absl::StrCat(what, ": expected a map of config.json keys"));
   if (!values.contains("model_type") || !values["model_type"].is_string())
-    return absl::InvalidArgumentError(absl::StrCat(what, ": missing string field 'model_type' (one of ",
-                                                   SupportedTrainModelTypes(), ")"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(what, ": missing string field 'model_type' (one of ", SupportedTrainModelTypes(), ")"));
   const std::string type = values["model_type"];
   ojson cfg;
   if (type == "qwen2") {
@@ -157,20 +158,19 @@ absl::StatusOr<ojson> MakeHfConfig(const nlohmann::json& values, absl::string_vi
   } else if (type == "falcon_h1") {
     cfg = FalconH1Template();
   } else {
-    return absl::InvalidArgumentError(absl::StrCat(what, ".model_type: unsupported '", type, "' (supported: ",
-                                                   SupportedTrainModelTypes(), ")"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(what, ".model_type: unsupported '", type, "' (supported: ", SupportedTrainModelTypes(), ")"));
   }
   for (const auto& [key, v] : values.items()) {
     if (!cfg.contains(key))
-      return absl::InvalidArgumentError(
-          absl::StrCat(what, ".", key, ": not a config.json key of model_type ", type));
+      return absl::InvalidArgumentError(absl::StrCat(what, ".", key, ": not a config.json key of model_type ", type));
     if (key == "rope_parameters" && v.is_object()) {
       for (const auto& [rk, rv] : v.items()) cfg[key][rk] = rv;
       continue;
     }
     if (!SameKind(v, cfg[key]))
-      return absl::InvalidArgumentError(absl::StrCat(what, ".", key, ": expected a value like ", cfg[key].dump(),
-                                                     ", got ", v.dump()));
+      return absl::InvalidArgumentError(
+          absl::StrCat(what, ".", key, ": expected a value like ", cfg[key].dump(), ", got ", v.dump()));
     cfg[key] = v;
   }
   for (const char* k : {"hidden_size", "num_hidden_layers", "num_attention_heads", "vocab_size"}) {
@@ -193,20 +193,20 @@ absl::StatusOr<ojson> MakeHfConfig(const nlohmann::json& values, absl::string_vi
     if (cfg["mamba_d_head"] == "auto") {
       const int64_t heads = Int(cfg, "mamba_n_heads"), d_ssm = Int(cfg, "mamba_d_ssm");
       if (heads <= 0 || d_ssm % heads != 0)
-        return absl::InvalidArgumentError(absl::StrCat(what, ".mamba_n_heads: must divide mamba_d_ssm (", d_ssm,
-                                                       "), got ", heads));
+        return absl::InvalidArgumentError(
+            absl::StrCat(what, ".mamba_n_heads: must divide mamba_d_ssm (", d_ssm, "), got ", heads));
       cfg["mamba_d_head"] = d_ssm / heads;
     }
     if (cfg["mlp_multipliers"].is_null()) cfg["mlp_multipliers"] = {1.0, 1.0};
     if (cfg["ssm_multipliers"].is_null()) cfg["ssm_multipliers"] = {1.0, 1.0, 1.0, 1.0, 1.0};
-    for (const char* k : {"key_multiplier", "attention_in_multiplier", "attention_out_multiplier",
-                          "ssm_in_multiplier", "ssm_out_multiplier"}) {
+    for (const char* k : {"key_multiplier", "attention_in_multiplier", "attention_out_multiplier", "ssm_in_multiplier",
+                          "ssm_out_multiplier"}) {
       if (cfg[k].is_null()) cfg[k] = 1.0;
     }
   }
   if (cfg.contains("layer_types") && cfg["layer_types"].size() != static_cast<size_t>(layers))
-    return absl::InvalidArgumentError(absl::StrCat(what, ".layer_types: has ", cfg["layer_types"].size(),
-                                                   " entries, num_hidden_layers is ", layers));
+    return absl::InvalidArgumentError(
+        absl::StrCat(what, ".layer_types: has ", cfg["layer_types"].size(), " entries, num_hidden_layers is ", layers));
   return cfg;
 }
 

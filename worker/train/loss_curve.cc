@@ -42,22 +42,16 @@ absl::Status WriteLossCsv(const std::vector<LossPoint>& points, const std::strin
 
 absl::Status RenderLossPng(const std::string& csv_path, const std::string& png_path, const std::string& title,
                            double reference_loss, const std::string& reference_label, const std::string& gnuplot) {
-  std::string script = absl::StrCat(
-      "set terminal pngcairo size 900,540 enhanced font 'sans,10'\n",
-      "set output ", Quote(png_path), "\n",
-      "set datafile separator ','\n",
-      "set datafile missing ''\n",
-      "set key top right\n",
-      "set grid\n",
-      "set title ", Quote(title), " noenhanced\n",
-      "set xlabel 'training tokens'\n",
-      "set ylabel 'cross-entropy (nats/token)'\n",
-      "set format x '%.1s%c'\n");
-  std::string plot = absl::StrCat("plot ", Quote(csv_path),
-                                  " using 2:4 every ::1 with lines lw 1 lc rgb '#9ecae1' title 'train (batch)', ",
-                                  Quote(csv_path),
-                                  " using 2:5 every ::1 with linespoints pt 7 ps 0.6 lw 2 lc rgb '#d62728' "
-                                  "title 'held-out'");
+  std::string script =
+      absl::StrCat("set terminal pngcairo size 900,540 enhanced font 'sans,10'\n", "set output ", Quote(png_path), "\n",
+                   "set datafile separator ','\n", "set datafile missing ''\n", "set key top right\n", "set grid\n",
+                   "set title ", Quote(title), " noenhanced\n", "set xlabel 'training tokens'\n",
+                   "set ylabel 'cross-entropy (nats/token)'\n", "set format x '%.1s%c'\n");
+  std::string plot =
+      absl::StrCat("plot ", Quote(csv_path),
+                   " using 2:4 every ::1 with lines lw 1 lc rgb '#9ecae1' title 'train (batch)', ", Quote(csv_path),
+                   " using 2:5 every ::1 with linespoints pt 7 ps 0.6 lw 2 lc rgb '#d62728' "
+                   "title 'held-out'");
   if (std::isfinite(reference_loss)) {
     absl::StrAppend(&plot, ", ", absl::StrFormat("%.6f", reference_loss),
                     " with lines dt 2 lw 1.5 lc rgb '#555555' title ", Quote(reference_label));

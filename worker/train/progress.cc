@@ -17,8 +17,11 @@ std::string FormatDuration(double seconds) {
 }
 
 ProgressBar::ProgressBar(std::ostream& out, int64_t total_steps, ProgressOptions options)
-    : out_(out), total_(std::max<int64_t>(1, total_steps)), options_(options),
-      start_(std::chrono::steady_clock::now()), last_draw_(start_) {}
+    : out_(out),
+      total_(std::max<int64_t>(1, total_steps)),
+      options_(options),
+      start_(std::chrono::steady_clock::now()),
+      last_draw_(start_) {}
 
 double ProgressBar::elapsed_seconds() const {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
@@ -43,9 +46,9 @@ void ProgressBar::Update(int64_t done, int64_t tokens, double loss, double lr, c
   const int filled = static_cast<int>(options_.width * done / total_);
   std::string bar(filled, '#');
   bar.append(options_.width - filled, '.');
-  std::string line = absl::StrFormat("[%s] %3d%% step %d/%d loss %.4f lr %.2e | %.0f tok/s | %s elapsed, ETA %s",
-                                     bar, percent, done, total_, loss, lr, tok_s, FormatDuration(elapsed),
-                                     FormatDuration(eta));
+  std::string line =
+      absl::StrFormat("[%s] %3d%% step %d/%d loss %.4f lr %.2e | %.0f tok/s | %s elapsed, ETA %s", bar, percent, done,
+                      total_, loss, lr, tok_s, FormatDuration(elapsed), FormatDuration(eta));
   if (!extra.empty()) line += " | " + extra;
   if (options_.tty) {
     out_ << "\r" << line << "\x1b[K" << std::flush;

@@ -108,12 +108,14 @@ absl::Status ApplyTrainJson(const nlohmann::json& j, absl::string_view what, Tra
   };
   for (const auto& [key, v] : j.items()) {
     if (key == "model") {
-      if (!v.is_object()) return absl::InvalidArgumentError(absl::StrCat(what, ": 'model' must be a map of config.json keys"));
+      if (!v.is_object())
+        return absl::InvalidArgumentError(absl::StrCat(what, ": 'model' must be a map of config.json keys"));
       for (const auto& [mk, mv] : v.items()) o->model[mk] = mv;
       continue;
     }
     auto it = setters.find(key);
-    if (it == setters.end()) return absl::InvalidArgumentError(absl::StrCat(what, ": unknown train option '", key, "'"));
+    if (it == setters.end())
+      return absl::InvalidArgumentError(absl::StrCat(what, ": unknown train option '", key, "'"));
     RETURN_IF_ERROR(it->second(v, key));
   }
   return absl::OkStatus();

@@ -36,8 +36,7 @@ using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
 TEST(CorpusTest, SplitsAtPercentLinesAndCleans) {
-  EXPECT_THAT(SplitFortunes("one  \nline\n%\n\n%\n\n  two\n\n%\nthree"),
-              ElementsAre("one\nline", "  two", "three"));
+  EXPECT_THAT(SplitFortunes("one  \nline\n%\n\n%\n\n  two\n\n%\nthree"), ElementsAre("one\nline", "  two", "three"));
   EXPECT_EQ(JoinEntries({"a", "b\nc"}), "a\n\nb\nc\n");
   EXPECT_EQ(JoinEntries({}), "");
   EXPECT_EQ(JoinEntryPrefix({"aaaa", "bbbb", "cccc"}, 11), "aaaa\n\nbbbb\n");
@@ -105,7 +104,7 @@ TEST(LrScheduleTest, WarmupThenCosineToFloor) {
 
 TEST(HfConfigTest, EveryFamilyParsesBack) {
   for (const char* type : {"qwen2", "qwen3_5_text", "falcon_h1"}) {
-    nlohmann::json v = {{"model_type", type}, {"vocab_size", 300}, {"hidden_size", 32},
+    nlohmann::json v = {{"model_type", type},      {"vocab_size", 300},      {"hidden_size", 32},
                         {"intermediate_size", 64}, {"num_hidden_layers", 4}, {"num_attention_heads", 4},
                         {"num_key_value_heads", 2}};
     if (std::string(type) == "falcon_h1") v["mamba_n_heads"] = 2;

@@ -53,18 +53,20 @@ std::string DumpPythonJson(ojson j) {
   std::function<void(ojson&)> mark = [&](ojson& v) {
     if (v.is_number_float()) {
       const double d = v.get<double>();
-      if (std::isnan(d)) v = kNan;
-      else if (std::isinf(d)) v = d > 0 ? kInf : kNegInf;
+      if (std::isnan(d))
+        v = kNan;
+      else if (std::isinf(d))
+        v = d > 0 ? kInf : kNegInf;
     } else if (v.is_structured()) {
       for (auto& c : v) mark(c);
     }
   };
   mark(j);
   std::string s = j.dump(2);
-  for (const auto& [from, to] : std::vector<std::pair<std::string, std::string>>{
-           {absl::StrCat("\"", kInf, "\""), "Infinity"},
-           {absl::StrCat("\"", kNegInf, "\""), "-Infinity"},
-           {absl::StrCat("\"", kNan, "\""), "NaN"}}) {
+  for (const auto& [from, to] :
+       std::vector<std::pair<std::string, std::string>>{{absl::StrCat("\"", kInf, "\""), "Infinity"},
+                                                        {absl::StrCat("\"", kNegInf, "\""), "-Infinity"},
+                                                        {absl::StrCat("\"", kNan, "\""), "NaN"}}) {
     for (size_t pos = s.find(from); pos != std::string::npos; pos = s.find(from, pos)) s.replace(pos, from.size(), to);
   }
   return s + "\n";
@@ -122,8 +124,7 @@ HeldOutLoss EvaluateHeldOut(const models::CausalLM& lm, const std::vector<int64_
     // Batch windows of equal length (all but possibly the last are full).
     const int64_t len = windows[i].second - windows[i].first;
     size_t j = i;
-    while (j < windows.size() && j - i < static_cast<size_t>(batch_size) &&
-           windows[j].second - windows[j].first == len)
+    while (j < windows.size() && j - i < static_cast<size_t>(batch_size) && windows[j].second - windows[j].first == len)
       ++j;
     torch::Tensor ids = torch::empty({static_cast<int64_t>(j - i), len}, torch::kInt64);
     auto acc = ids.accessor<int64_t, 2>();
@@ -184,7 +185,8 @@ absl::StatusOr<TrainReport> Train(const TrainOptions& options, std::ostream& log
   at::set_num_threads(static_cast<int>(options.threads));
 
   // Data and tokenizer.
-  ASSIGN_OR_RETURN(FortuneCorpus corpus, ReadFortuneCorpus(options.corpus_dir, {.heldout_every = options.heldout_every}));
+  ASSIGN_OR_RETURN(FortuneCorpus corpus,
+                   ReadFortuneCorpus(options.corpus_dir, {.heldout_every = options.heldout_every}));
   log << absl::StrFormat("train: corpus %s: %d files, %d entries (%d train, %d held out), %d bytes, sha256 %s\n",
                          options.corpus_dir, corpus.files.size(), corpus.num_entries, corpus.num_train_entries,
                          corpus.num_heldout_entries, corpus.all_text.size(), corpus.all_sha256);
@@ -192,15 +194,17 @@ absl::StatusOr<TrainReport> Train(const TrainOptions& options, std::ostream& log
   bpe_options.vocab_size = options.bpe_vocab_size;
   ASSIGN_OR_RETURN(BpeTrainResult bpe, TrainByteLevelBpe(corpus.train_text, bpe_options));
   const std::string tokenizer_text = bpe.tokenizer_json.dump(2) + "\n";
-  ASSIGN_OR_RETURN(std::unique_ptr<text::Tokenizer> tok, text::Tokenizer::FromHfJson(tokenizer_text, "trained tokenizer.json"));
+  ASSIGN_OR_RETURN(std::unique_ptr<text::Tokenizer> tok,
+                   text::Tokenizer::FromHfJson(tokenizer_text, "trained tokenizer.json"));
   ASSIGN_OR_RETURN(std::vector<int64_t> train_ids, Tokenize(*tok, corpus.train_text));
   ASSIGN_OR_RETURN(std::vector<int64_t> heldout_ids, Tokenize(*tok, corpus.heldout_text));
   log << absl::StrFormat("train: [%.0f s] ", Seconds(t_start));
-  log << absl::StrFormat("train: byte-level BPE: %d ids (%d merges, %d distinct words); %d train tokens, %d held-out tokens\n",
-                         bpe.vocab_size, bpe.num_merges, bpe.num_words, train_ids.size(), heldout_ids.size());
+  log << absl::StrFormat(
+      "train: byte-level BPE: %d ids (%d merges, %d distinct words); %d train tokens, %d held-out tokens\n",
+      bpe.vocab_size, bpe.num_merges, bpe.num_words, train_ids.size(), heldout_ids.size());
   if (static_cast<int64_t>(train_ids.size()) < options.seq_len + 2)
-    return absl::InvalidArgumentError(absl::StrCat("training split has only ", train_ids.size(),
-                                                   " tokens, fewer than seq_len + 2"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("training split has only ", train_ids.size(), " tokens, fewer than seq_len + 2"));
   const int32_t eos_id = static_cast<int32_t>(bpe.vocab_size - 1);
   report.corpus = nlohmann::json{{"dir", options.corpus_dir},
                                  {"provenance", options.corpus_provenance},
@@ -245,11 +249,10 @@ absl::StatusOr<TrainReport> Train(const TrainOptions& options, std::ostream& log
   std::vector<torch::Tensor> decay, no_decay;
   for (const auto& [n, p] : named) (p.dim() >= 2 ? decay : no_decay).push_back(p);
   auto adamw = [&](double wd) {
-    return std::make_unique<torch::optim::AdamWOptions>(
-        torch::optim::AdamWOptions(options.lr)
-            .betas({options.beta1, options.beta2})
-            .eps(options.adam_eps)
-            .weight_decay(wd));
+    return std::make_unique<torch::optim::AdamWOptions>(torch::optim::AdamWOptions(options.lr)
+                                                            .betas({options.beta1, options.beta2})
+                                                            .eps(options.adam_eps)
+                                                            .weight_decay(wd));
   };
   std::vector<torch::optim::OptimizerParamGroup> groups;
   groups.emplace_back(decay, adamw(options.weight_decay));
@@ -257,8 +260,10 @@ absl::StatusOr<TrainReport> Train(const TrainOptions& options, std::ostream& log
   torch::optim::AdamW optimizer(groups, torch::optim::AdamWOptions(options.lr));
   std::vector<torch::Tensor> all_params;
   for (const auto& [n, p] : named) all_params.push_back(p);
-  const WarmupCosine schedule{.peak_lr = options.lr, .warmup_steps = options.warmup_steps,
-                              .total_steps = options.steps, .min_lr_ratio = options.min_lr_ratio};
+  const WarmupCosine schedule{.peak_lr = options.lr,
+                              .warmup_steps = options.warmup_steps,
+                              .total_steps = options.steps,
+                              .min_lr_ratio = options.min_lr_ratio};
 
   // Unigram baseline from the training tokens (add-one smoothing over the model vocabulary).
   std::vector<double> unigram(config.vocab_size, 1.0);
@@ -291,20 +296,20 @@ absl::StatusOr<TrainReport> Train(const TrainOptions& options, std::ostream& log
     optimizer.zero_grad();
     torch::Tensor logits = lm->Forward(batch.narrow(1, 0, T));
     torch::Tensor target = batch.narrow(1, 1, T).reshape({-1, 1});
-    torch::Tensor loss =
-        -torch::log_softmax(logits.reshape({-1, logits.size(-1)}), -1).gather(1, target).mean();
+    torch::Tensor loss = -torch::log_softmax(logits.reshape({-1, logits.size(-1)}), -1).gather(1, target).mean();
     loss.backward();
     if (options.grad_clip > 0) torch::nn::utils::clip_grad_norm_(all_params, options.grad_clip);
     optimizer.step();
     const double l = loss.item<double>();
     if (!std::isfinite(l))
-      return absl::InternalError(absl::StrCat("training diverged: loss ", l, " at step ", step + 1,
-                                              " (lower lr or raise warmup_steps)"));
+      return absl::InternalError(
+          absl::StrCat("training diverged: loss ", l, " at step ", step + 1, " (lower lr or raise warmup_steps)"));
     train_losses.push_back(l);
     LossPoint point{.step = step + 1, .tokens = (step + 1) * B * T, .lr = lr, .train_loss = l};
     if ((step + 1) % options.eval_every == 0 && step + 1 < options.steps) {
       const auto t_eval = Clock::now();
-      point.eval_loss = EvaluateHeldOut(*lm, heldout_ids, T, options.eval_max_tokens, options.eval_batch_size, nullptr).loss;
+      point.eval_loss =
+          EvaluateHeldOut(*lm, heldout_ids, T, options.eval_max_tokens, options.eval_batch_size, nullptr).loss;
       eval_seconds += Seconds(t_eval);
       last_eval = absl::StrFormat("eval %.4f", *point.eval_loss);
     }
@@ -321,17 +326,17 @@ absl::StatusOr<TrainReport> Train(const TrainOptions& options, std::ostream& log
   for (size_t i = train_losses.size() - tail; i < train_losses.size(); ++i) tail_sum += train_losses[i];
   report.final_train_loss = tail_sum / static_cast<double>(tail);
 
-  const int64_t final_cap = options.final_eval_max_tokens > 0 ? options.final_eval_max_tokens
-                                                              : static_cast<int64_t>(heldout_ids.size());
-  HeldOutLoss final_eval = EvaluateHeldOut(*lm, heldout_ids, T, final_cap,
-                                   options.eval_batch_size, &unigram);
+  const int64_t final_cap =
+      options.final_eval_max_tokens > 0 ? options.final_eval_max_tokens : static_cast<int64_t>(heldout_ids.size());
+  HeldOutLoss final_eval = EvaluateHeldOut(*lm, heldout_ids, T, final_cap, options.eval_batch_size, &unigram);
   report.final_eval_loss = final_eval.loss;
   report.unigram_eval_loss = final_eval.unigram_loss;
   report.heldout_tokens = final_eval.tokens;
   report.curve.back().eval_loss = final_eval.loss;
-  log << absl::StrFormat("train: final held-out loss %.4f nats/token (ppl %.2f) over %d tokens; unigram %.4f (ppl %.2f)\n",
-                         final_eval.loss, std::exp(final_eval.loss), final_eval.tokens, final_eval.unigram_loss,
-                         std::exp(final_eval.unigram_loss));
+  log << absl::StrFormat(
+      "train: final held-out loss %.4f nats/token (ppl %.2f) over %d tokens; unigram %.4f (ppl %.2f)\n",
+      final_eval.loss, std::exp(final_eval.loss), final_eval.tokens, final_eval.unigram_loss,
+      std::exp(final_eval.unigram_loss));
 
   // Checkpoint.
   std::error_code ec;
@@ -350,8 +355,8 @@ absl::StatusOr<TrainReport> Train(const TrainOptions& options, std::ostream& log
   RETURN_IF_ERROR(WriteText(dir + "/tokenizer.json", tokenizer_text));
   RETURN_IF_ERROR(WriteText(dir + "/tokenizer_config.json", bpe.tokenizer_config_json.dump(2) + "\n"));
   if (!options.heldout_sample_path.empty()) {
-    RETURN_IF_ERROR(WriteText(options.heldout_sample_path,
-                              JoinEntryPrefix(corpus.heldout_entries, options.heldout_sample_bytes)));
+    RETURN_IF_ERROR(
+        WriteText(options.heldout_sample_path, JoinEntryPrefix(corpus.heldout_entries, options.heldout_sample_bytes)));
   }
 
   // The written checkpoint must reload to the very same function.
@@ -363,8 +368,8 @@ absl::StatusOr<TrainReport> Train(const TrainOptions& options, std::ostream& log
     if (std::vector<int64_t>(probe_ids.begin(), probe_ids.end()) != expect_ids)
       return absl::InternalError(absl::StrCat(dir, "/tokenizer.json: reloaded tokenizer encodes differently"));
     const int64_t n = std::min<int64_t>(T, static_cast<int64_t>(heldout_ids.size()));
-    torch::Tensor probe = torch::tensor(std::vector<int64_t>(heldout_ids.begin(), heldout_ids.begin() + n),
-                                        torch::kInt64).unsqueeze(0);
+    torch::Tensor probe =
+        torch::tensor(std::vector<int64_t>(heldout_ids.begin(), heldout_ids.begin() + n), torch::kInt64).unsqueeze(0);
     torch::NoGradGuard ng;
     if (!torch::equal(lm->Forward(probe), again->Forward(probe)))
       return absl::InternalError(absl::StrCat(dir, ": reloaded checkpoint gives different logits"));
@@ -372,10 +377,10 @@ absl::StatusOr<TrainReport> Train(const TrainOptions& options, std::ostream& log
 
   RETURN_IF_ERROR(WriteLossCsv(report.curve, dir + "/loss_curve.csv"));
   if (options.render_png) {
-    absl::Status s = RenderLossPng(dir + "/loss_curve.csv", dir + "/loss_curve.png",
-                                   absl::StrCat(report.name, " (", config.model_type, ", ", report.parameters,
-                                                " params) on fortunes"),
-                                   report.unigram_eval_loss, "unigram baseline (held-out)");
+    absl::Status s = RenderLossPng(
+        dir + "/loss_curve.csv", dir + "/loss_curve.png",
+        absl::StrCat(report.name, " (", config.model_type, ", ", report.parameters, " params) on fortunes"),
+        report.unigram_eval_loss, "unigram baseline (held-out)");
     if (!s.ok()) log << "train: warning: " << s.message() << " (loss_curve.csv is written)\n";
   }
   report.total_seconds = Seconds(t_start);

@@ -42,16 +42,16 @@
 namespace ablate::train {
 
 struct TrainOptions {
-  std::string name;              // model name in the card and plot title; default: out_dir's base name
-  std::string description;       // one paragraph for the model card (optional)
+  std::string name;         // model name in the card and plot title; default: out_dir's base name
+  std::string description;  // one paragraph for the model card (optional)
   // config.json keys (see hf_config.h); vocab_size, bos/eos/pad ids come from the tokenizer.
   nlohmann::json model = nlohmann::json::object();
 
   // Data.
   std::string corpus_dir = "/usr/share/games/fortunes";
-  std::string corpus_provenance;  // e.g. "Debian fortunes 1:1.99.1-7.3 ..." (model card)
-  int64_t heldout_every = 20;     // entry i is held out when i % heldout_every == heldout_every - 1
-  int64_t bpe_vocab_size = 1024;  // including <|endoftext|>
+  std::string corpus_provenance;    // e.g. "Debian fortunes 1:1.99.1-7.3 ..." (model card)
+  int64_t heldout_every = 20;       // entry i is held out when i % heldout_every == heldout_every - 1
+  int64_t bpe_vocab_size = 1024;    // including <|endoftext|>
   std::string heldout_sample_path;  // if set: also write the first heldout_sample_bytes of the held-out text here
   int64_t heldout_sample_bytes = 50000;
 
@@ -66,19 +66,19 @@ struct TrainOptions {
   double beta1 = 0.9;
   double beta2 = 0.95;
   double adam_eps = 1e-8;
-  double grad_clip = 1.0;         // max global gradient L2 norm; <= 0: no clipping
+  double grad_clip = 1.0;  // max global gradient L2 norm; <= 0: no clipping
   uint64_t seed = 1234;
 
   // Evaluation and logging.
-  int64_t eval_every = 100;       // steps between held-out evaluations (and at step 0 and the end)
+  int64_t eval_every = 100;         // steps between held-out evaluations (and at step 0 and the end)
   int64_t eval_max_tokens = 16384;  // periodic evaluations use at most this many held-out tokens
   int64_t eval_batch_size = 16;
   int64_t final_eval_max_tokens = 0;  // the final evaluation (and the card's numbers): 0 = whole held-out split
 
-  int64_t threads = 1;            // LibTorch intra-op threads
-  bool progress_tty = true;       // progress bar redrawn in place (else one line per 5%)
-  bool render_png = true;         // run gnuplot for loss_curve.png
-  std::string out_dir;            // required; created if missing
+  int64_t threads = 1;       // LibTorch intra-op threads
+  bool progress_tty = true;  // progress bar redrawn in place (else one line per 5%)
+  bool render_png = true;    // run gnuplot for loss_curve.png
+  std::string out_dir;       // required; created if missing
 };
 
 struct TrainReport {
@@ -86,19 +86,19 @@ struct TrainReport {
   std::string model_type;
   int64_t parameters = 0;
   int64_t steps = 0;
-  int64_t tokens_seen = 0;        // steps * batch_size * seq_len
-  int64_t train_tokens = 0;       // size of the training token stream
-  int64_t heldout_tokens = 0;     // held-out tokens scored in the final evaluation
-  double wall_seconds = 0.0;      // training loop incl. periodic evals
-  double total_seconds = 0.0;     // everything, incl. tokenizer training and writing
+  int64_t tokens_seen = 0;     // steps * batch_size * seq_len
+  int64_t train_tokens = 0;    // size of the training token stream
+  int64_t heldout_tokens = 0;  // held-out tokens scored in the final evaluation
+  double wall_seconds = 0.0;   // training loop incl. periodic evals
+  double total_seconds = 0.0;  // everything, incl. tokenizer training and writing
   double tokens_per_second = 0.0;
   double initial_eval_loss = 0.0;
-  double final_eval_loss = 0.0;   // whole held-out split
-  double unigram_eval_loss = 0.0; // same tokens, unigram baseline
-  double final_train_loss = 0.0;  // mean of the last 20 steps' batch losses
+  double final_eval_loss = 0.0;    // whole held-out split
+  double unigram_eval_loss = 0.0;  // same tokens, unigram baseline
+  double final_train_loss = 0.0;   // mean of the last 20 steps' batch losses
   std::vector<LossPoint> curve;
-  nlohmann::json corpus;          // files, entry counts, sha256s, provenance
-  nlohmann::json options;         // the options used (for train_report.json)
+  nlohmann::json corpus;   // files, entry counts, sha256s, provenance
+  nlohmann::json options;  // the options used (for train_report.json)
 };
 
 // Trains and writes `options.out_dir`. Progress goes to `log`.

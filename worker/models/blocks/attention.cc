@@ -29,18 +29,18 @@ torch::Tensor AttentionImpl::Forward(const torch::Tensor& x, const MixerInputs& 
   if (o_.output_gate) {
     q = q.view({b, t, o_.heads, 2 * d});
     gate = q.narrow(-1, d, d).reshape({b, t, o_.heads * d});
-    q = q.narrow(-1, 0, d);                                    // [B, T, H, D]
+    q = q.narrow(-1, 0, d);  // [B, T, H, D]
   } else {
     q = q.view({b, t, o_.heads, d});
   }
-  torch::Tensor k = k_proj_(x).view({b, t, o_.kv_heads, d});   // [B, T, Hkv, D]
+  torch::Tensor k = k_proj_(x).view({b, t, o_.kv_heads, d});  // [B, T, Hkv, D]
   torch::Tensor v = v_proj_(x).view({b, t, o_.kv_heads, d});
   if (o_.qk_norm) {
     q = q_norm_(q);
     k = k_norm_(k);
   }
-  q = q.transpose(1, 2);                                       // [B, H, T, D]
-  k = k.transpose(1, 2);                                       // [B, Hkv, T, D]
+  q = q.transpose(1, 2);  // [B, H, T, D]
+  k = k.transpose(1, 2);  // [B, Hkv, T, D]
   v = v.transpose(1, 2);
   if (o_.key_multiplier != 1.0) k = k * o_.key_multiplier;
   q = ApplyRotary(q, in.cos, in.sin);
@@ -53,7 +53,7 @@ torch::Tensor AttentionImpl::Forward(const torch::Tensor& x, const MixerInputs& 
     state->key = k;
     state->value = v;
   }
-  const int64_t s = k.size(2), past = s - t;                   // keys cover positions 0..s-1
+  const int64_t s = k.size(2), past = s - t;  // keys cover positions 0..s-1
   const int64_t rep = o_.heads / o_.kv_heads;
   if (rep > 1) {
     k = k.unsqueeze(2).expand({b, o_.kv_heads, rep, s, d}).reshape({b, o_.heads, s, d});

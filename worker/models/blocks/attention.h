@@ -21,14 +21,14 @@ namespace ablate::models {
 struct AttentionOptions {
   int64_t hidden = 0;
   int64_t heads = 0;
-  int64_t kv_heads = 0;          // divides heads
+  int64_t kv_heads = 0;  // divides heads
   int64_t head_dim = 0;
-  bool qkv_bias = false;         // bias on q/k/v projections
-  bool o_bias = false;           // bias on o_proj
-  bool qk_norm = false;          // zero-centred RMSNorm over head_dim on q and k (before RoPE)
-  bool output_gate = false;      // q_proj emits [q | gate] per head; out *= sigmoid(gate)
-  double key_multiplier = 1.0;   // k scaled before RoPE (Falcon-H1)
-  double norm_eps = 1e-6;        // q/k norm epsilon
+  bool qkv_bias = false;        // bias on q/k/v projections
+  bool o_bias = false;          // bias on o_proj
+  bool qk_norm = false;         // zero-centred RMSNorm over head_dim on q and k (before RoPE)
+  bool output_gate = false;     // q_proj emits [q | gate] per head; out *= sigmoid(gate)
+  double key_multiplier = 1.0;  // k scaled before RoPE (Falcon-H1)
+  double norm_eps = 1e-6;       // q/k norm epsilon
 };
 
 class AttentionImpl : public MixerImpl {

@@ -118,23 +118,41 @@ void ExpectIncrementalMatches(MixerImpl& m, const torch::Tensor& x, const Rotary
 }
 
 TEST_F(BlocksTest, AttentionIncrementalMatchesFull) {
-  AttentionImpl attn({.hidden = 32, .heads = 4, .kv_heads = 2, .head_dim = 8, .qkv_bias = true,
-                      .qk_norm = true, .output_gate = true, .key_multiplier = 0.7});
+  AttentionImpl attn({.hidden = 32,
+                      .heads = 4,
+                      .kv_heads = 2,
+                      .head_dim = 8,
+                      .qkv_bias = true,
+                      .qk_norm = true,
+                      .output_gate = true,
+                      .key_multiplier = 0.7});
   attn.Initialize(0.2, gen_);
   RotaryEmbedding rope({.head_dim = 8, .theta = 10000.0, .partial_factor = 0.5});
   ExpectIncrementalMatches(attn, Randn({2, 20, 32}), &rope, 1e-5);
 }
 
 TEST_F(BlocksTest, GatedDeltaNetIncrementalMatchesFull) {
-  GatedDeltaNetImpl gdn({.hidden = 32, .num_k_heads = 2, .num_v_heads = 4, .k_head_dim = 8, .v_head_dim = 8,
-                         .conv_kernel = 4, .chunk_size = 8});
+  GatedDeltaNetImpl gdn({.hidden = 32,
+                         .num_k_heads = 2,
+                         .num_v_heads = 4,
+                         .k_head_dim = 8,
+                         .v_head_dim = 8,
+                         .conv_kernel = 4,
+                         .chunk_size = 8});
   gdn.Initialize(0.2, gen_);
   ExpectIncrementalMatches(gdn, Randn({2, 20, 32}), nullptr, 1e-4);
 }
 
 TEST_F(BlocksTest, Mamba2IncrementalMatchesFull) {
-  Mamba2Impl m({.hidden = 32, .d_ssm = 32, .n_heads = 4, .head_dim = 8, .n_groups = 2, .d_state = 8,
-                .conv_kernel = 4, .chunk_size = 8, .segment_multipliers = {0.9, 1.1, 0.8, 1.2, 0.5}});
+  Mamba2Impl m({.hidden = 32,
+                .d_ssm = 32,
+                .n_heads = 4,
+                .head_dim = 8,
+                .n_groups = 2,
+                .d_state = 8,
+                .conv_kernel = 4,
+                .chunk_size = 8,
+                .segment_multipliers = {0.9, 1.1, 0.8, 1.2, 0.5}});
   m.Initialize(0.2, gen_);
   ExpectIncrementalMatches(m, Randn({2, 20, 32}), nullptr, 1e-4);
 }

@@ -8,11 +8,11 @@
 #ifndef ABLATE_WORKER_MODELS_BLOCKS_CAUSAL_CONV_H_
 #define ABLATE_WORKER_MODELS_BLOCKS_CAUSAL_CONV_H_
 
-#include <utility>
-
 #include <ATen/ATen.h>
 #include <torch/nn/module.h>
 #include <torch/nn/pimpl.h>
+
+#include <utility>
 
 namespace ablate::models {
 

@@ -8,20 +8,18 @@
 namespace ablate::models {
 namespace {
 
-torch::Tensor L2Norm(const torch::Tensor& x) {
-  return x * at::rsqrt((x * x).sum(-1, /*keepdim=*/true) + 1e-6);
-}
+torch::Tensor L2Norm(const torch::Tensor& x) { return x * at::rsqrt((x * x).sum(-1, /*keepdim=*/true) + 1e-6); }
 
 struct Prepared {
   torch::Tensor q, k, v, g, beta;  // [B, H, T, D] / [B, H, T], float32, contiguous
 };
 
 // Repeat q/k heads to the value heads, move heads first, float32, L2-normalise, scale q.
-Prepared Prepare(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
-                 const torch::Tensor& g, const torch::Tensor& beta) {
-  TORCH_CHECK(q.dim() == 4 && k.sizes() == q.sizes() && v.dim() == 4 && v.size(0) == q.size(0) &&
-                  v.size(1) == q.size(1),
-              "GatedDeltaRule: q/k/v shapes");
+Prepared Prepare(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v, const torch::Tensor& g,
+                 const torch::Tensor& beta) {
+  TORCH_CHECK(
+      q.dim() == 4 && k.sizes() == q.sizes() && v.dim() == 4 && v.size(0) == q.size(0) && v.size(1) == q.size(1),
+      "GatedDeltaRule: q/k/v shapes");
   const int64_t hv = v.size(2), hk = k.size(2);
   TORCH_CHECK(hv % hk == 0, "GatedDeltaRule: value heads must be a multiple of key heads");
   TORCH_CHECK(g.sizes() == beta.sizes() && g.size(2) == hv, "GatedDeltaRule: g/beta shapes");
@@ -54,10 +52,9 @@ torch::Tensor InitialState(const torch::Tensor& initial, const Prepared& p) {
 
 }  // namespace
 
-DeltaRuleOutput ChunkedGatedDeltaRule(const torch::Tensor& q, const torch::Tensor& k,
-                                      const torch::Tensor& v, const torch::Tensor& g,
-                                      const torch::Tensor& beta, const torch::Tensor& initial_state,
-                                      int64_t chunk_size) {
+DeltaRuleOutput ChunkedGatedDeltaRule(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
+                                      const torch::Tensor& g, const torch::Tensor& beta,
+                                      const torch::Tensor& initial_state, int64_t chunk_size) {
   Prepared p = Prepare(q, k, v, g, beta);
   const int64_t b = p.q.size(0), h = p.q.size(1), t = p.q.size(2), dk = p.q.size(3), dv = p.v.size(3);
   const int64_t L = chunk_size;
@@ -68,27 +65,27 @@ DeltaRuleOutput ChunkedGatedDeltaRule(const torch::Tensor& q, const torch::Tenso
   torch::Tensor vc = at::constant_pad_nd(p.v, {0, 0, 0, pad}).view({b, h, nc, L, dv});
   torch::Tensor bc = at::constant_pad_nd(p.beta, {0, pad}).view({b, h, nc, L, 1});
   torch::Tensor gc = at::constant_pad_nd(p.g, {0, pad}).view({b, h, nc, L});
-  torch::Tensor v_beta = vc * bc;                                         // [B, H, C, L, Dv]
-  torch::Tensor k_beta = kc * bc;                                         // [B, H, C, L, Dk]
-  torch::Tensor cum = gc.cumsum(-1);                                      // [B, H, C, L]
+  torch::Tensor v_beta = vc * bc;     // [B, H, C, L, Dv]
+  torch::Tensor k_beta = kc * bc;     // [B, H, C, L, Dk]
+  torch::Tensor cum = gc.cumsum(-1);  // [B, H, C, L]
   torch::Tensor upper = at::ones({L, L}, at::TensorOptions().dtype(at::kBool).device(q.device())).triu(1);
   torch::Tensor pair = (cum.unsqueeze(-1) - cum.unsqueeze(-2))
                            .masked_fill(upper, -std::numeric_limits<double>::infinity())
-                           .exp();                                        // [B, H, C, L, L]
+                           .exp();  // [B, H, C, L, L]
   torch::Tensor kt = kc.transpose(-1, -2);
   torch::Tensor ut = at::matmul(k_beta, kt) * pair;
   torch::Tensor intra = at::matmul(qc, kt) * pair;
-  torch::Tensor cum_exp = cum.exp().unsqueeze(-1);                        // [B, H, C, L, 1]
+  torch::Tensor cum_exp = cum.exp().unsqueeze(-1);  // [B, H, C, L, 1]
   // (I + strictly_lower(ut)) X = rhs: the UT transform of the delta rule.
   // One solve for both right-hand sides [v_beta | k_beta * exp(cum)].
   torch::Tensor solved = at::linalg_solve_triangular(ut, at::cat({v_beta, k_beta * cum_exp}, -1),
                                                      /*upper=*/false, /*left=*/true, /*unitriangular=*/true);
-  torch::Tensor new_values = solved.narrow(-1, 0, dv);                    // [B, H, C, L, Dv]
-  torch::Tensor k_cumdecay = solved.narrow(-1, dv, dk);                   // [B, H, C, L, Dk]
+  torch::Tensor new_values = solved.narrow(-1, 0, dv);   // [B, H, C, L, Dv]
+  torch::Tensor k_cumdecay = solved.narrow(-1, dv, dk);  // [B, H, C, L, Dk]
   torch::Tensor q_dec = qc * cum_exp;
   torch::Tensor k_dec = kc * (cum.narrow(-1, L - 1, 1) - cum).exp().unsqueeze(-1);
   torch::Tensor chunk_decay = cum.select(-1, L - 1).exp().unsqueeze(-1).unsqueeze(-1);  // [B, H, C, 1, 1]
-  torch::Tensor state = InitialState(initial_state, p);                   // [B, H, Dk, Dv]
+  torch::Tensor state = InitialState(initial_state, p);                                 // [B, H, Dk, Dv]
   std::vector<torch::Tensor> outs;
   outs.reserve(nc);
   for (int64_t i = 0; i < nc; ++i) {  // loop over chunks only
@@ -100,27 +97,27 @@ DeltaRuleOutput ChunkedGatedDeltaRule(const torch::Tensor& q, const torch::Tenso
   return {out.transpose(1, 2).contiguous().to(q.scalar_type()), state};
 }
 
-DeltaRuleOutput RecurrentGatedDeltaRule(const torch::Tensor& q, const torch::Tensor& k,
-                                        const torch::Tensor& v, const torch::Tensor& g,
-                                        const torch::Tensor& beta, const torch::Tensor& initial_state) {
+DeltaRuleOutput RecurrentGatedDeltaRule(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
+                                        const torch::Tensor& g, const torch::Tensor& beta,
+                                        const torch::Tensor& initial_state) {
   Prepared p = Prepare(q, k, v, g, beta);
   const int64_t t = p.q.size(2);
-  torch::Tensor state = InitialState(initial_state, p);                   // [B, H, Dk, Dv]
+  torch::Tensor state = InitialState(initial_state, p);  // [B, H, Dk, Dv]
   std::vector<torch::Tensor> outs;
   outs.reserve(t);
   for (int64_t i = 0; i < t; ++i) {
-    torch::Tensor q_t = p.q.select(2, i).unsqueeze(-2);                   // [B, H, 1, Dk]
-    torch::Tensor k_t = p.k.select(2, i).unsqueeze(-2);                   // [B, H, 1, Dk]
-    torch::Tensor v_t = p.v.select(2, i).unsqueeze(-2);                   // [B, H, 1, Dv]
+    torch::Tensor q_t = p.q.select(2, i).unsqueeze(-2);  // [B, H, 1, Dk]
+    torch::Tensor k_t = p.k.select(2, i).unsqueeze(-2);  // [B, H, 1, Dk]
+    torch::Tensor v_t = p.v.select(2, i).unsqueeze(-2);  // [B, H, 1, Dv]
     torch::Tensor decay = p.g.select(2, i).exp().unsqueeze(-1).unsqueeze(-1);
     torch::Tensor beta_t = p.beta.select(2, i).unsqueeze(-1).unsqueeze(-1);
     state = state * decay;
-    torch::Tensor kv_mem = at::matmul(k_t, state);                        // [B, H, 1, Dv]
+    torch::Tensor kv_mem = at::matmul(k_t, state);  // [B, H, 1, Dv]
     torch::Tensor delta = (v_t - kv_mem) * beta_t;
     state = state + at::matmul(k_t.transpose(-1, -2), delta);
-    outs.push_back(at::matmul(q_t, state));                               // [B, H, 1, Dv]
+    outs.push_back(at::matmul(q_t, state));  // [B, H, 1, Dv]
   }
-  torch::Tensor out = at::cat(outs, 2);                                   // [B, H, T, Dv]
+  torch::Tensor out = at::cat(outs, 2);  // [B, H, T, Dv]
   return {out.transpose(1, 2).contiguous().to(q.scalar_type()), state};
 }
 
@@ -139,28 +136,26 @@ GatedDeltaNetImpl::GatedDeltaNetImpl(const GatedDeltaNetOptions& o) : o_(o) {
   in_proj_a_ = register_module("in_proj_a", Linear(o.hidden, o.num_v_heads, false));
 }
 
-torch::Tensor GatedDeltaNetImpl::Forward(const torch::Tensor& x, const MixerInputs& /*in*/,
-                                         MixerState* state) {
+torch::Tensor GatedDeltaNetImpl::Forward(const torch::Tensor& x, const MixerInputs& /*in*/, MixerState* state) {
   TORCH_CHECK(x.dim() == 3 && x.size(2) == o_.hidden, "GatedDeltaNet: expected [B, T, ", o_.hidden, "]");
   const int64_t b = x.size(0), t = x.size(1);
   const int64_t key_dim = o_.num_k_heads * o_.k_head_dim, value_dim = o_.num_v_heads * o_.v_head_dim;
-  torch::Tensor mixed = in_proj_qkv_(x).transpose(1, 2);                  // [B, C, T]
+  torch::Tensor mixed = in_proj_qkv_(x).transpose(1, 2);  // [B, C, T]
   auto [conv_out, conv_state] = conv1d_(mixed, state ? state->conv : torch::Tensor());
   if (state) state->conv = conv_state;
-  conv_out = conv_out.transpose(1, 2);                                    // [B, T, C]
+  conv_out = conv_out.transpose(1, 2);  // [B, T, C]
   torch::Tensor q = conv_out.narrow(-1, 0, key_dim).reshape({b, t, o_.num_k_heads, o_.k_head_dim});
   torch::Tensor k = conv_out.narrow(-1, key_dim, key_dim).reshape({b, t, o_.num_k_heads, o_.k_head_dim});
   torch::Tensor v = conv_out.narrow(-1, 2 * key_dim, value_dim).reshape({b, t, o_.num_v_heads, o_.v_head_dim});
   torch::Tensor z = in_proj_z_(x).reshape({b, t, o_.num_v_heads, o_.v_head_dim});
-  torch::Tensor beta = at::sigmoid(in_proj_b_(x));                        // [B, T, Hv]
+  torch::Tensor beta = at::sigmoid(in_proj_b_(x));  // [B, T, Hv]
   torch::Tensor g = -A_log_.to(torch::kFloat32).exp() *
                     at::softplus(in_proj_a_(x).to(torch::kFloat32) + dt_bias_.to(torch::kFloat32));
   torch::Tensor initial = state ? state->recurrent : torch::Tensor();
-  DeltaRuleOutput r = (initial.defined() && t == 1)
-                          ? RecurrentGatedDeltaRule(q, k, v, g, beta, initial)
-                          : ChunkedGatedDeltaRule(q, k, v, g, beta, initial, o_.chunk_size);
+  DeltaRuleOutput r = (initial.defined() && t == 1) ? RecurrentGatedDeltaRule(q, k, v, g, beta, initial)
+                                                    : ChunkedGatedDeltaRule(q, k, v, g, beta, initial, o_.chunk_size);
   if (state) state->recurrent = r.state;
-  torch::Tensor core = norm_(r.out, z).reshape({b, t, value_dim});        // [B, T, Hv*Dv]
+  torch::Tensor core = norm_(r.out, z).reshape({b, t, value_dim});  // [B, T, Hv*Dv]
   return out_proj_(core);
 }
 

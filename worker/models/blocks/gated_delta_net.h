@@ -28,24 +28,23 @@ struct DeltaRuleOutput {
 // q, k: [B, T, Hk, Dk]; v: [B, T, Hv, Dv] (Hv a multiple of Hk); g (log decay,
 // <= 0), beta: [B, T, Hv]; initial_state: [B, Hv, Dk, Dv] or undefined (zeros).
 // q and k are L2-normalised inside (eps 1e-6) and q scaled by Dk^-0.5.
-DeltaRuleOutput ChunkedGatedDeltaRule(const torch::Tensor& q, const torch::Tensor& k,
-                                      const torch::Tensor& v, const torch::Tensor& g,
-                                      const torch::Tensor& beta, const torch::Tensor& initial_state,
-                                      int64_t chunk_size);
+DeltaRuleOutput ChunkedGatedDeltaRule(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
+                                      const torch::Tensor& g, const torch::Tensor& beta,
+                                      const torch::Tensor& initial_state, int64_t chunk_size);
 // Same contract, one token at a time (the reference recurrence).
-DeltaRuleOutput RecurrentGatedDeltaRule(const torch::Tensor& q, const torch::Tensor& k,
-                                        const torch::Tensor& v, const torch::Tensor& g,
-                                        const torch::Tensor& beta, const torch::Tensor& initial_state);
+DeltaRuleOutput RecurrentGatedDeltaRule(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
+                                        const torch::Tensor& g, const torch::Tensor& beta,
+                                        const torch::Tensor& initial_state);
 
 struct GatedDeltaNetOptions {
   int64_t hidden = 0;
   int64_t num_k_heads = 16;
-  int64_t num_v_heads = 32;   // multiple of num_k_heads
+  int64_t num_v_heads = 32;  // multiple of num_k_heads
   int64_t k_head_dim = 128;
   int64_t v_head_dim = 128;
   int64_t conv_kernel = 4;
-  int64_t chunk_size = 64;    // fixed in the reference
-  double norm_eps = 1e-6;     // gated output norm
+  int64_t chunk_size = 64;  // fixed in the reference
+  double norm_eps = 1e-6;   // gated output norm
 };
 
 class GatedDeltaNetImpl : public MixerImpl {
@@ -57,8 +56,7 @@ class GatedDeltaNetImpl : public MixerImpl {
 
  private:
   GatedDeltaNetOptions o_;
-  Linear in_proj_qkv_{nullptr}, in_proj_z_{nullptr}, in_proj_b_{nullptr}, in_proj_a_{nullptr},
-      out_proj_{nullptr};
+  Linear in_proj_qkv_{nullptr}, in_proj_z_{nullptr}, in_proj_b_{nullptr}, in_proj_a_{nullptr}, out_proj_{nullptr};
   CausalConv1d conv1d_{nullptr};
   GatedRMSNorm norm_{nullptr};
   torch::Tensor A_log_, dt_bias_;

@@ -32,16 +32,15 @@ struct SsdOutput {
 // B, C: [B, T, G, N] with G dividing H (head h uses group h / (H/G));
 // initial_state: [B, H, P, N] or undefined (zeros). All computed in float32.
 SsdOutput ChunkedSsdScan(const torch::Tensor& x, const torch::Tensor& dt, const torch::Tensor& A,
-                         const torch::Tensor& B, const torch::Tensor& C,
-                         const torch::Tensor& initial_state, int64_t chunk_size);
+                         const torch::Tensor& B, const torch::Tensor& C, const torch::Tensor& initial_state,
+                         int64_t chunk_size);
 // Same contract, one token at a time (the reference recurrence).
 SsdOutput SequentialSsdScan(const torch::Tensor& x, const torch::Tensor& dt, const torch::Tensor& A,
-                            const torch::Tensor& B, const torch::Tensor& C,
-                            const torch::Tensor& initial_state);
+                            const torch::Tensor& B, const torch::Tensor& C, const torch::Tensor& initial_state);
 
 struct Mamba2Options {
   int64_t hidden = 0;
-  int64_t d_ssm = 0;            // n_heads * head_dim
+  int64_t d_ssm = 0;  // n_heads * head_dim
   int64_t n_heads = 0;
   int64_t head_dim = 0;
   int64_t n_groups = 1;
@@ -52,12 +51,12 @@ struct Mamba2Options {
   // intra-chunk work grows with the chunk length (2x faster at 128 than 256 on CPU).
   int64_t chunk_size = 256;
   bool conv_bias = true;
-  bool proj_bias = false;       // in_proj bias
-  bool out_bias = false;        // out_proj bias (Falcon-H1 projectors_bias)
-  bool rms_norm = true;         // gated RMSNorm (else y * silu(z))
+  bool proj_bias = false;  // in_proj bias
+  bool out_bias = false;   // out_proj bias (Falcon-H1 projectors_bias)
+  bool rms_norm = true;    // gated RMSNorm (else y * silu(z))
   bool norm_before_gate = false;
   double norm_eps = 1e-6;
-  double dt_min = 0.0;          // time_step_limit
+  double dt_min = 0.0;  // time_step_limit
   double dt_max = std::numeric_limits<double>::infinity();
   std::array<double, 5> segment_multipliers = {1, 1, 1, 1, 1};  // z, x, B, C, dt (muP)
 };

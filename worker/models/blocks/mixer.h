@@ -11,18 +11,18 @@
 #ifndef ABLATE_WORKER_MODELS_BLOCKS_MIXER_H_
 #define ABLATE_WORKER_MODELS_BLOCKS_MIXER_H_
 
-#include <cstdint>
-
 #include <torch/nn/module.h>
 #include <torch/types.h>
+
+#include <cstdint>
 
 namespace ablate::models {
 
 // Per-layer, per-mixer incremental state; tensors are undefined until first use.
 struct MixerState {
-  torch::Tensor key, value;       // attention: [B, Hkv, S, D] (after RoPE)
-  torch::Tensor conv;             // GDN / Mamba-2: last K-1 conv inputs [B, C, K-1]
-  torch::Tensor recurrent;        // GDN: [B, Hv, Dk, Dv] f32; Mamba-2: [B, H, P, N] f32
+  torch::Tensor key, value;  // attention: [B, Hkv, S, D] (after RoPE)
+  torch::Tensor conv;        // GDN / Mamba-2: last K-1 conv inputs [B, C, K-1]
+  torch::Tensor recurrent;   // GDN: [B, Hv, Dk, Dv] f32; Mamba-2: [B, H, P, N] f32
 };
 
 // What every mixer of a forward call shares.

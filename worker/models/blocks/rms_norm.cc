@@ -21,8 +21,10 @@ torch::Tensor RMSNormImpl::forward(const torch::Tensor& x) {
 
 void RMSNormImpl::Initialize() {
   torch::NoGradGuard g;
-  if (options_.zero_centered) weight.zero_();
-  else weight.fill_(1.0);
+  if (options_.zero_centered)
+    weight.zero_();
+  else
+    weight.fill_(1.0);
 }
 
 GatedRMSNormImpl::GatedRMSNormImpl(const GatedRMSNormOptions& options) : options_(options) {
@@ -38,7 +40,7 @@ torch::Tensor GatedRMSNormImpl::forward(const torch::Tensor& x, const torch::Ten
   std::vector<int64_t> grouped = x.sizes().vec();
   grouped.back() = g;
   grouped.push_back(d);
-  h = Normalize(h.reshape(grouped), options_.eps);          // [..., G, D/G]
+  h = Normalize(h.reshape(grouped), options_.eps);  // [..., G, D/G]
   h = (weight.to(torch::kFloat32).view({g, d}) * h).reshape(x.sizes());
   if (options_.norm_before_gate) h = h * at::silu(gate.to(torch::kFloat32));
   return h.to(x.scalar_type());

@@ -4,22 +4,22 @@
 namespace ablate::models {
 
 RotaryEmbedding::RotaryEmbedding(const RotaryOptions& options)
-    : rotary_dim_(static_cast<int64_t>(options.head_dim * options.partial_factor)),
-      theta_(options.theta) {
+    : rotary_dim_(static_cast<int64_t>(options.head_dim * options.partial_factor)), theta_(options.theta) {
   TORCH_CHECK(rotary_dim_ > 0 && rotary_dim_ % 2 == 0 && rotary_dim_ <= options.head_dim,
               "RotaryEmbedding: bad rotary dim ", rotary_dim_);
 }
 
-std::pair<at::Tensor, at::Tensor> RotaryEmbedding::Tables(int64_t offset, int64_t length,
-                                                          at::Device device, at::ScalarType dtype) const {
+std::pair<at::Tensor, at::Tensor> RotaryEmbedding::Tables(int64_t offset, int64_t length, at::Device device,
+                                                          at::ScalarType dtype) const {
   // inv_freq = 1 / theta^(arange(0, R, 2) / R), in float32 like the reference.
-  at::Tensor exponent = at::arange(0, rotary_dim_, 2, at::TensorOptions().dtype(at::kLong).device(device))
-                            .to(at::kFloat) / static_cast<double>(rotary_dim_);
-  at::Tensor inv_freq = at::reciprocal(at::pow(theta_, exponent));                  // [R/2]
-  at::Tensor pos = at::arange(offset, offset + length, at::TensorOptions().dtype(at::kLong).device(device))
-                       .to(at::kFloat);                                            // [T]
-  at::Tensor freqs = pos.unsqueeze(1) * inv_freq.unsqueeze(0);                     // [T, R/2]
-  at::Tensor emb = at::cat({freqs, freqs}, -1);                                    // [T, R]
+  at::Tensor exponent =
+      at::arange(0, rotary_dim_, 2, at::TensorOptions().dtype(at::kLong).device(device)).to(at::kFloat) /
+      static_cast<double>(rotary_dim_);
+  at::Tensor inv_freq = at::reciprocal(at::pow(theta_, exponent));  // [R/2]
+  at::Tensor pos =
+      at::arange(offset, offset + length, at::TensorOptions().dtype(at::kLong).device(device)).to(at::kFloat);  // [T]
+  at::Tensor freqs = pos.unsqueeze(1) * inv_freq.unsqueeze(0);  // [T, R/2]
+  at::Tensor emb = at::cat({freqs, freqs}, -1);                 // [T, R]
   return {emb.cos().to(dtype), emb.sin().to(dtype)};
 }
 

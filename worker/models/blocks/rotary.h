@@ -8,10 +8,10 @@
 #ifndef ABLATE_WORKER_MODELS_BLOCKS_ROTARY_H_
 #define ABLATE_WORKER_MODELS_BLOCKS_ROTARY_H_
 
+#include <ATen/ATen.h>
+
 #include <cstdint>
 #include <utility>
-
-#include <ATen/ATen.h>
 
 namespace ablate::models {
 

@@ -22,15 +22,25 @@ absl::StatusOr<DecoderSpec> BuildQwen35Spec(const ModelConfig& c) {
     l.norm = s.final_norm;
     l.mlp = {.hidden = c.hidden_size, .intermediate = c.intermediate_size, .bias = false};
     if (c.layer_kinds[i] == LayerKind::kLinearAttention) {
-      GatedDeltaNetOptions g{.hidden = c.hidden_size, .num_k_heads = c.linear.num_key_heads,
-                             .num_v_heads = c.linear.num_value_heads, .k_head_dim = c.linear.key_head_dim,
-                             .v_head_dim = c.linear.value_head_dim, .conv_kernel = c.linear.conv_kernel,
-                             .chunk_size = c.linear.chunk_size, .norm_eps = c.rms_norm_eps};
+      GatedDeltaNetOptions g{.hidden = c.hidden_size,
+                             .num_k_heads = c.linear.num_key_heads,
+                             .num_v_heads = c.linear.num_value_heads,
+                             .k_head_dim = c.linear.key_head_dim,
+                             .v_head_dim = c.linear.value_head_dim,
+                             .conv_kernel = c.linear.conv_kernel,
+                             .chunk_size = c.linear.chunk_size,
+                             .norm_eps = c.rms_norm_eps};
       l.mixers.push_back({"linear_attn", v1::LINEAR_ATTENTION, std::make_shared<GatedDeltaNetImpl>(g)});
     } else {
-      AttentionOptions a{.hidden = c.hidden_size, .heads = c.num_heads, .kv_heads = c.num_kv_heads,
-                         .head_dim = c.head_dim, .qkv_bias = c.attention_bias, .o_bias = c.attention_bias,
-                         .qk_norm = true, .output_gate = true, .norm_eps = c.rms_norm_eps};
+      AttentionOptions a{.hidden = c.hidden_size,
+                         .heads = c.num_heads,
+                         .kv_heads = c.num_kv_heads,
+                         .head_dim = c.head_dim,
+                         .qkv_bias = c.attention_bias,
+                         .o_bias = c.attention_bias,
+                         .qk_norm = true,
+                         .output_gate = true,
+                         .norm_eps = c.rms_norm_eps};
       l.mixers.push_back({"self_attn", v1::ATTENTION, std::make_shared<AttentionImpl>(a)});
       s.has_rotary = true;
     }

@@ -20,8 +20,11 @@ absl::StatusOr<DecoderSpec> BuildTransformerSpec(const ModelConfig& c) {
     DecoderLayerSpec l;
     l.norm = s.final_norm;
     l.mlp = {.hidden = c.hidden_size, .intermediate = c.intermediate_size, .bias = c.mlp_bias};
-    AttentionOptions a{.hidden = c.hidden_size, .heads = c.num_heads, .kv_heads = c.num_kv_heads,
-                       .head_dim = c.head_dim, .qkv_bias = c.attention_bias,
+    AttentionOptions a{.hidden = c.hidden_size,
+                       .heads = c.num_heads,
+                       .kv_heads = c.num_kv_heads,
+                       .head_dim = c.head_dim,
+                       .qkv_bias = c.attention_bias,
                        // Llama-style attention_bias covers o_proj too; Qwen2's o_proj has none.
                        .o_bias = c.attention_bias && c.model_type != "qwen2"};
     l.mixers.push_back({"self_attn", v1::ATTENTION, std::make_shared<AttentionImpl>(a)});
