@@ -59,13 +59,25 @@ seeds: [)",
   return *spec;
 }
 
+// The default request limits stop at 10^6 jobs and 2 x 10^7 targets; this
+// grid is a little over both.
+ExpandOptions BenchOptions() {
+  ExpandOptions o;
+  o.limits.max_jobs_per_sweep = 2000000;
+  o.limits.max_targets_per_sweep = 100000000;
+  return o;
+}
+
 void BM_ExpandSweep(benchmark::State& state) {
   const v1::SweepSpec spec = MillionJobSpec();
   FixedLayoutSource layouts({{"falcon36", Falcon36()}});
   int64_t jobs = 0;
   for (auto _ : state) {
-    auto e = ExpandSweep(spec, layouts);
-    if (!e.ok()) state.SkipWithError(std::string(e.status().message()).c_str());
+    auto e = ExpandSweep(spec, layouts, BenchOptions());
+    if (!e.ok()) {
+      state.SkipWithError(std::string(e.status().message()).c_str());
+      break;
+    }
     jobs = static_cast<int64_t>(e->jobs.size());
     benchmark::DoNotOptimize(e->jobs.data());
   }
@@ -81,11 +93,14 @@ void BM_StreamSweep(benchmark::State& state) {
   int64_t jobs = 0;
   for (auto _ : state) {
     jobs = 0;
-    auto counts = StreamSweep(spec, layouts, [&jobs](const v1::JobSpec& j) {
-      benchmark::DoNotOptimize(j.index());
-      ++jobs;
-      return absl::OkStatus();
-    });
+    auto counts = StreamSweep(
+        spec, layouts,
+        [&jobs](const v1::JobSpec& j) {
+          benchmark::DoNotOptimize(j.index());
+          ++jobs;
+          return absl::OkStatus();
+        },
+        BenchOptions());
     if (!counts.ok()) state.SkipWithError(std::string(counts.status().message()).c_str());
   }
   state.counters["jobs"] = static_cast<double>(jobs);
@@ -98,8 +113,11 @@ void BM_CountSweep(benchmark::State& state) {
   FixedLayoutSource layouts({{"falcon36", Falcon36()}});
   int64_t jobs = 0;
   for (auto _ : state) {
-    auto counts = CountSweep(spec, layouts);
-    if (!counts.ok()) state.SkipWithError(std::string(counts.status().message()).c_str());
+    auto counts = CountSweep(spec, layouts, BenchOptions());
+    if (!counts.ok()) {
+      state.SkipWithError(std::string(counts.status().message()).c_str());
+      break;
+    }
     jobs = 0;
     for (const auto& c : *counts) jobs += c.jobs();
   }
@@ -114,7 +132,7 @@ void BM_RejectHugeGrid(benchmark::State& state) {
   spec.mutable_ablations(3)->mutable_random()->set_trials(25000000);
   FixedLayoutSource layouts({{"falcon36", Falcon36()}});
   for (auto _ : state) {
-    auto e = ExpandSweep(spec, layouts);
+    auto e = ExpandSweep(spec, layouts, BenchOptions());
     if (e.ok()) state.SkipWithError("expected max_jobs rejection");
   }
 }

@@ -35,18 +35,19 @@ namespace {
 constexpr int kMaxSendBytes = 512 << 20;  // dry-run expansions of big grids
 
 // The production expander: defaults, then the expansion with the layouts the
-// client sent; a model without one has its config.json read from its path
-// here (inside the --allow-path directories). ExpandSweep counts the grid from
-// the spec's structure and the layer counts, against the limits, before it
-// builds anything.
+// client sent, streamed; a model without one has its config.json read from
+// its path here (inside the --allow-path directories). StreamSweep counts the
+// grid from the spec's structure and the layer counts, against the limits,
+// and validates the whole spec before it emits the first job.
 ExpandFn MakeExpander(RequestLimits limits, PathPolicy paths) {
   return [limits, paths](v1::SweepSpec* spec, const google::protobuf::RepeatedPtrField<v1::ModelLayout>& sent,
-                         const spec::ExpandOptions& options) -> absl::StatusOr<spec::Expansion> {
+                         const spec::ExpandOptions& options,
+                         const JobSink& sink) -> absl::StatusOr<std::vector<v1::ExpansionCount>> {
     spec::ApplyDefaults(spec);
     ASSIGN_OR_RETURN(auto by_name, spec::ParseSentLayouts(*spec, sent, limits));
     spec::ConfigLayoutSource from_paths(limits, paths);
     spec::FixedLayoutSource layouts(std::move(by_name), &from_paths);
-    return spec::ExpandSweep(*spec, layouts, options);
+    return spec::StreamSweep(*spec, layouts, sink, options);
   };
 }
 
@@ -81,6 +82,9 @@ class CoordinatorServerImpl : public CoordinatorServer {
     so.limits = o.limits;
     so.reclaim_grace_ms = o.reclaim_grace_ms;
     so.synchronous_full = o.synchronous_full;
+    so.materialize_above_jobs = o.materialize_above_jobs;
+    so.materialize_chunk_jobs = o.materialize_chunk_jobs;
+    so.materialize_ahead_jobs = o.materialize_ahead_jobs;
     metrics_ = std::make_unique<metrics::CoordinatorMetrics>();
     so.observer = metrics_.get();
     ASSIGN_OR_RETURN(PathPolicy paths, PathPolicy::Create(o.allow_paths));

@@ -56,6 +56,10 @@ struct CoordinatorOptions {
   int32_t submit_threads = 2;            // SubmitSweep expansions that may run at once
   std::string http_listen_address;       // dashboard, JSON API, /metrics, /healthz
                                          // (host:port, port 0: any free; "": no HTTP)
+  // Big sweeps (SchedulerOptions has the details):
+  int64_t materialize_above_jobs = 10000;  // more jobs: created in the background
+  int32_t materialize_chunk_jobs = 2000;   // jobs per background transaction
+  int64_t materialize_ahead_jobs = 20000;  // created jobs queued ahead of the workers (0: all)
 };
 
 class CoordinatorServer {

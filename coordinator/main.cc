@@ -78,6 +78,15 @@ int main(int argc, char** argv) {
                  "after a restart, jobs that were leased wait this long for their workers to "
                  "re-claim them before others may lease them (0: none)")
       ->capture_default_str();
+  app.add_option("--materialize-above-jobs", options.materialize_above_jobs,
+                 "a sweep with more jobs is answered once counted and its jobs are created in "
+                 "the background; smaller ones are stored in one transaction")
+      ->capture_default_str();
+  app.add_option("--materialize-chunk-jobs", options.materialize_chunk_jobs, "jobs created per background transaction")
+      ->capture_default_str();
+  app.add_option("--materialize-ahead-jobs", options.materialize_ahead_jobs,
+                 "created jobs a big sweep keeps queued ahead of its workers (0: create all)")
+      ->capture_default_str();
   app.add_option("--grace-s", grace_s, "seconds in-flight calls get on shutdown")->capture_default_str();
   app.add_option("--tls-cert", options.tls.cert_file, "PEM certificate chain: serve TLS");
   app.add_option("--tls-key", options.tls.key_file, "PEM private key of --tls-cert");

@@ -61,6 +61,7 @@ absl::StatusOr<std::unique_ptr<Scheduler>> Scheduler::Open(const SchedulerOption
   if (options.run_maintenance_thread) {
     s->maintenance_ = std::thread([p = s.get()] { p->MaintenanceLoop(); });
   }
+  s->materializer_ = std::thread([p = s.get()] { p->MaterializeLoop(); });
   return s;
 }
 
@@ -100,6 +101,8 @@ void Scheduler::LoadSweepState(const storage::SweepRecord& rec, SweepState& sw) 
   sw.max_attempts = std::max(1, rec.max_attempts);
   sw.lease_ttl_ms = std::max(1, rec.lease_ttl_seconds) * 1000;
   sw.needs_gpu = absl::StartsWith(rec.device, "cuda");
+  sw.job_count = rec.job_count;
+  sw.materialized = std::min(rec.materialized_jobs, rec.job_count);
 }
 
 void Scheduler::LoadJobEntry(const storage::JobRecord& j, JobEntry& e) {
@@ -306,7 +309,8 @@ void Scheduler::MaybeFinishSweep(int64_t sweep_id, int64_t now, std::vector<Op>*
   auto it = sweeps_.find(sweep_id);
   if (it == sweeps_.end()) return;
   SweepState& sw = it->second;
-  if (sw.counts.queued + sw.counts.leased > 0) return;
+  // Jobs not created yet count as queued; a chunk being stored will add jobs.
+  if (sw.counts.queued + sw.counts.leased > 0 || sw.chunk_in_flight) return;
   // Every job is terminal: the sweep is over. Forget its jobs; later reports
   // for them are answered from the database.
   const int state = sw.state == storage::kSweepCancelled ? storage::kSweepCancelled : storage::kSweepDone;
@@ -903,6 +907,12 @@ void Scheduler::FailJob(const v1::FailJobRequest& request, Callback<v1::FailJobR
       done(s);
     }
   });
+}
+
+int64_t Scheduler::MaterializedJobs(int64_t sweep_id) {
+  absl::MutexLock lock(&mu_);
+  auto it = sweeps_.find(sweep_id);
+  return it == sweeps_.end() ? -1 : it->second.materialized;
 }
 
 int64_t Scheduler::QueuedJobs() {

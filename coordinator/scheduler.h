@@ -21,7 +21,9 @@
 //   counting against max_attempts; FailJob with an error counts; max_attempts
 //   counted -> FAILED. A separate cap (max_lost_leases) fails a job whose
 //   leases keep expiring (it crashes or hangs every worker it lands on).
-// - CancelSweep: queued jobs CANCELLED at once, leased ones cancel-pending
+// - Big sweeps: jobs are created in the background (SubmitSweep; the
+//   materializer, scheduler_materializer.cc); until then they count as queued.
+// - CancelSweep: queued jobs (and jobs not created yet) CANCELLED at once, leased ones cancel-pending
 //   (reported in Heartbeat.cancelled_job_ids); their next report ends them
 //   CANCELLED. A completion of a cancel-pending job is stored (the work is
 //   valid) and the job still ends CANCELLED.
@@ -50,6 +52,7 @@
 #ifndef ABLATE_COORDINATOR_SCHEDULER_H_
 #define ABLATE_COORDINATOR_SCHEDULER_H_
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <list>
@@ -108,6 +111,13 @@ struct SchedulerOptions {
                                            // to re-claim (heartbeat or report) before anyone
                                            // else may lease them (0: no hold)
   bool run_maintenance_thread = true;      // false: the caller drives Tick() (tests)
+  int64_t materialize_above_jobs = 10000;  // a sweep with more jobs is stored at once (spec,
+                                           // counts) and its jobs are created in the background
+                                           // in chunks; smaller ones in one transaction
+  int32_t materialize_chunk_jobs = 2000;   // jobs created per transaction in the background
+  int64_t materialize_ahead_jobs = 20000;  // created jobs a sweep keeps queued ahead of its
+                                           // workers at most; more are created once half of
+                                           // them are leased (0: create all at once)
   SchedulerObserver* observer = nullptr;   // metrics hooks (not owned; outlives the scheduler)
 };
 
@@ -123,14 +133,22 @@ struct SchedulerGauges {
   int64_t waiters = 0;        // parked LeaseJobs long polls
 };
 
-// Expands a submitted spec within `options` (limits, deadline, cancel flag).
-// `layouts`: the model layouts the client sent with it
-// (SubmitSweepRequest.model_layouts; models without one are the expander's to
-// resolve). May fill defaults into *spec (the stored spec is the one after the
-// call). InvalidArgument naming the field for bad specs.
-using ExpandFn = std::function<absl::StatusOr<spec::Expansion>(
+// Receives the jobs of an expansion in order (JobSpec.index = position); the
+// reference is valid only during the call. A non-OK status stops the expansion.
+using JobSink = std::function<absl::Status(const v1::JobSpec&)>;
+
+// Expands a submitted spec within `options` (limits, deadline, cancel flag),
+// streaming its jobs to `sink`, and returns the counts per (model, kind). The
+// whole spec is validated before the first job reaches the sink. `layouts`:
+// the model layouts the client sent with it (SubmitSweepRequest.model_layouts;
+// models without one are the expander's to resolve). May fill defaults into
+// *spec (the stored spec is the one after the call; expanding it again gives
+// the same jobs: the scheduler resumes a big sweep's expansion this way).
+// InvalidArgument naming the field for bad specs; the sink's status when it
+// stops the expansion.
+using ExpandFn = std::function<absl::StatusOr<std::vector<v1::ExpansionCount>>(
     v1::SweepSpec* spec, const google::protobuf::RepeatedPtrField<v1::ModelLayout>& layouts,
-    const spec::ExpandOptions& options)>;
+    const spec::ExpandOptions& options, const JobSink& sink)>;
 
 template <typename T>
 using Callback = std::function<void(absl::StatusOr<T>)>;
@@ -150,13 +168,21 @@ class Scheduler {
 
   // ---- client API ----
 
-  // Expands and stores the sweep atomically (or only expands, for dry_run),
-  // owned by the caller's tenant. The spec is request.spec, or
+  // Expands and stores the sweep (or only expands, for dry_run), owned by the
+  // caller's tenant. A sweep of at most materialize_above_jobs jobs is stored
+  // with all its jobs in one transaction; a bigger one is stored (spec, job
+  // count) in one small transaction and answered, and its jobs are created in
+  // the background in chunks of materialize_chunk_jobs (each chunk and the
+  // sweep's resume point in one transaction), at most materialize_ahead_jobs
+  // queued ahead of the workers. Jobs not created yet count as queued (as
+  // cancelled once the sweep is cancelled) in every count; ListJobs lists the
+  // created ones. A restart resumes creating them where it stopped. The spec is request.spec, or
   // request.spec_text parsed here (relative paths resolved against
   // request.base_dir). request.existing decides whether a sweep of the same
   // name and spec (in the caller's tenant) is returned instead (resumed=true).
-  // Blocking (expansion + one big transaction): call it off the RPC thread;
-  // holds no scheduler lock while expanding. InvalidArgument for a bad spec or
+  // Blocking (the expansion is streamed once to count and validate it, plus
+  // the insert): call it off the RPC thread; holds no scheduler lock while
+  // expanding. InvalidArgument for a bad spec or
   // a grid over the limits; ResourceExhausted for a spec over max_spec_bytes
   // or naming the tenant quota it would pass; Cancelled when `cancelled`
   // turns true (the caller went away) and DeadlineExceeded past
@@ -236,6 +262,9 @@ class Scheduler {
 
   // Number of jobs queued in memory (for tests and the benchmark).
   int64_t QueuedJobs();
+  // Jobs of an unfinished sweep created so far (-1: not in memory), for tests
+  // and the benchmark.
+  int64_t MaterializedJobs(int64_t sweep_id);
   storage::GroupCommitStats commit_stats() const { return committer_->stats(); }
 
  private:
@@ -274,9 +303,14 @@ class Scheduler {
     int32_t lease_ttl_ms = 120000;
     bool needs_gpu = false;
     int64_t finished_ms = 0;
-    storage::JobCounts counts;
+    storage::JobCounts counts;  // jobs not created yet included (queued, or cancelled)
     std::vector<int64_t> job_ids;
-    RateWindow ended_rate;  // jobs reaching a terminal state
+    RateWindow ended_rate;         // jobs reaching a terminal state
+    int64_t job_count = 0;         // jobs of the sweep, created or not
+    int64_t materialized = 0;      // jobs created (stored and in jobs_): index < materialized
+    bool chunk_in_flight = false;  // the materializer is storing a chunk: not finished yet
+    int64_t retry_after_ms = 0;    // a failed chunk: the materializer waits until then
+    int64_t uncreated() const { return job_count - materialized; }
   };
 
   struct WorkerState {
@@ -318,6 +352,20 @@ class Scheduler {
   Scheduler(const SchedulerOptions& options, ExpandFn expand, const Clock* clock);
   absl::Status Load();
   void MaintenanceLoop();
+
+  // ---- background job creation (scheduler_materializer.cc) ----
+  // The materializer thread: creates the jobs of big sweeps, oldest sweep first.
+  void MaterializeLoop();
+  // The sweep whose jobs to create next (0: none), given its backlog.
+  int64_t NextToMaterialize(int64_t now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  bool MaterializerShouldWake() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    return materialize_wake_ || stop_materializer_;
+  }
+  // Creates jobs of one sweep from its cursor up to its backlog bound.
+  absl::Status MaterializeSome(int64_t sweep_id);
+  // Stores `chunk` (jobs from..from+size) and adds it to the queue. Cancelled
+  // when the sweep was cancelled (its jobs end CANCELLED).
+  absl::Status StoreChunk(int64_t sweep_id, int64_t from, std::vector<storage::JobRecord>* chunk);
 
   // The one Record -> in-memory conversion, for Submit (fresh rows) and
   // recovery (any stored row): every stored field copied; max_attempts and the
@@ -429,7 +477,11 @@ class Scheduler {
   int64_t last_scan_ms_ ABSL_GUARDED_BY(mu_) = 0;
   bool shutting_down_ ABSL_GUARDED_BY(mu_) = false;
   bool stop_thread_ ABSL_GUARDED_BY(mu_) = false;
+  bool materialize_wake_ ABSL_GUARDED_BY(mu_) = false;  // a sweep may have jobs to create
+  bool stop_materializer_ ABSL_GUARDED_BY(mu_) = false;
+  std::atomic<bool> stopping_{false};  // stops a running expansion (read without mu_)
   std::thread maintenance_;
+  std::thread materializer_;
 };
 
 }  // namespace ablate::coordinator

@@ -121,7 +121,12 @@ absl::Status Scheduler::CheckSubmitQuota(const auth::Caller& caller, int64_t job
   }
   if (!dry_run && q.queued_jobs > 0) {
     auto it = tenants_.find(caller.tenant);
-    const int64_t queued = it == tenants_.end() ? 0 : it->second.queued();
+    int64_t queued = it == tenants_.end() ? 0 : it->second.queued();
+    for (const auto& [id, sw] : sweeps_) {  // jobs not created yet are queued too
+      if (sw.tenant == caller.tenant && sw.state != storage::kSweepCancelled) {
+        queued += sw.uncreated();
+      }
+    }
     if (queued + jobs > q.queued_jobs) return exhausted("queued_jobs", q.queued_jobs);
   }
   return absl::OkStatus();
@@ -194,20 +199,38 @@ absl::StatusOr<v1::SubmitSweepResponse> Scheduler::SubmitSweepAs(const v1::Submi
   expand_options.deadline = absl::Now() + absl::Milliseconds(limits.expansion_timeout_ms);
   expand_options.cancelled = std::move(cancelled);
   const absl::Time expand_start = absl::Now();
-  ASSIGN_OR_RETURN(spec::Expansion expansion, expand_(&spec, request.model_layouts(), expand_options));
+  // One pass validates and counts the whole grid; the jobs are kept only for
+  // a dry run or a sweep stored in one transaction (at most
+  // materialize_above_jobs of them): a bigger one is created in the background.
+  const bool dry_run = request.dry_run();
+  const int64_t keep_at_most = options_.materialize_above_jobs;
+  std::vector<v1::JobSpec> jobs;
+  int64_t n = 0;
+  bool keep = true;
+  const JobSink sink = [&](const v1::JobSpec& js) -> absl::Status {
+    ++n;
+    if (!keep) return absl::OkStatus();
+    if (!dry_run && n > keep_at_most) {
+      keep = false;
+      std::vector<v1::JobSpec>().swap(jobs);
+      return absl::OkStatus();
+    }
+    jobs.push_back(js);
+    return absl::OkStatus();
+  };
+  ASSIGN_OR_RETURN(std::vector<v1::ExpansionCount> counts,
+                   expand_(&spec, request.model_layouts(), expand_options, sink));
   if (options_.observer != nullptr) {
-    options_.observer->SweepExpanded(static_cast<int64_t>(expansion.jobs.size()),
-                                     absl::ToDoubleSeconds(absl::Now() - expand_start));
+    options_.observer->SweepExpanded(n, absl::ToDoubleSeconds(absl::Now() - expand_start));
   }
-  const int64_t n = static_cast<int64_t>(expansion.jobs.size());
   if (n == 0) return absl::InvalidArgumentError("spec: the sweep expands to no jobs");
   RETURN_IF_ERROR(CheckCount("spec: jobs in the grid", n, limits.max_jobs_per_sweep, "max-jobs-per-sweep"));
-  RETURN_IF_ERROR(CheckSubmitQuota(caller, n, request.dry_run()));
+  RETURN_IF_ERROR(CheckSubmitQuota(caller, n, dry_run));
   v1::SubmitSweepResponse response;
   response.set_job_count(n);
-  for (const v1::ExpansionCount& c : expansion.counts) *response.add_counts() = c;
-  if (request.dry_run()) {
-    for (const v1::JobSpec& js : expansion.jobs) {
+  for (const v1::ExpansionCount& c : counts) *response.add_counts() = c;
+  if (dry_run) {
+    for (const v1::JobSpec& js : jobs) {
       v1::Job* job = response.add_jobs();
       *job->mutable_spec() = js;
       job->set_priority(spec.execution().priority());
@@ -228,23 +251,24 @@ absl::StatusOr<v1::SubmitSweepResponse> Scheduler::SubmitSweepAs(const v1::Submi
   sweep.created_unix_ms = now;
   sweep.spec_text = request.spec_text();
   sweep.spec_proto = spec.SerializeAsString();
-  std::vector<storage::JobRecord> rows(expansion.jobs.size());
-  for (size_t i = 0; i < rows.size(); ++i) {
-    const v1::JobSpec& js = expansion.jobs[i];
-    rows[i].job_index = static_cast<int32_t>(i);
-    rows[i].state = storage::kJobQueued;
-    rows[i].priority = sweep.priority;
-    rows[i].keys = JobKeysOf(js);
-    rows[i].spec_proto = js.SerializeAsString();
+  sweep.job_count = n;
+  if (!keep) {
+    // What resuming the expansion needs besides the spec: the layouts sent.
+    v1::SubmitSweepRequest layouts;
+    *layouts.mutable_model_layouts() = request.model_layouts();
+    sweep.layouts_proto = layouts.SerializeAsString();
   }
-  expansion.jobs.clear();
+  std::vector<storage::JobRecord> rows;
+  rows.reserve(jobs.size());
+  for (const v1::JobSpec& js : jobs) rows.push_back(QueuedJobRowOf(js, sweep.priority));
+  std::vector<v1::JobSpec>().swap(jobs);
   absl::Status stored = committer_->SubmitAndWait([&](JobStore& s) -> absl::Status {
     RETURN_IF_ERROR(s.InsertSweep(&sweep, &rows));
     if (keyed) {
       RETURN_IF_ERROR(s.InsertSweepRequest(caller.tenant, request.request_id(), sweep.sweep_id, request_bytes));
     }
-    return s.InsertEvent(
-        {now, sweep.sweep_id, 0, "", "sweep_submitted", absl::StrCat(sweep.name, ": ", rows.size(), " jobs")});
+    return s.InsertEvent({now, sweep.sweep_id, 0, "", "sweep_submitted",
+                          absl::StrCat(sweep.name, ": ", n, " jobs", keep ? "" : " (created in the background)")});
   });
   if (keyed && absl::IsAlreadyExists(stored)) {
     // A concurrent request with the same id won the race: answer as its retry.
@@ -270,6 +294,10 @@ absl::StatusOr<v1::SubmitSweepResponse> Scheduler::SubmitSweepAs(const v1::Submi
     sw.counts.total += 1;
     SetState(e, storage::kJobQueued);
   }
+  // The jobs still to create count as queued.
+  sw.counts.total += sw.uncreated();
+  sw.counts.queued += sw.uncreated();
+  if (sw.uncreated() > 0) materialize_wake_ = true;
   ServeWaiters(clock_->NowMs());
   return response;
 }
@@ -427,8 +455,18 @@ void Scheduler::CancelSweep(const v1::CancelSweepRequest& request, Callback<v1::
       known = false;  // finished or unknown: look it up below
     } else {
       SweepState& sw = it->second;
-      sw.state = storage::kSweepCancelled;
       int64_t cancelled = 0;
+      if (sw.state != storage::kSweepCancelled) {
+        // Jobs not created yet are cancelled with the sweep (never created);
+        // the materializer stops.
+        sw.counts.queued -= sw.uncreated();
+        sw.counts.cancelled += sw.uncreated();
+        cancelled += sw.uncreated();
+      }
+      sw.state = storage::kSweepCancelled;
+      // Queued jobs: state and finished time only, written by one statement
+      // (writes are applied in order, so the rows queued then are exactly
+      // these); cancel-pending ones row by row.
       std::vector<storage::JobStateUpdate> updates;
       for (int64_t id : sw.job_ids) {
         JobEntry& e = jobs_.at(id);
@@ -437,15 +475,16 @@ void Scheduler::CancelSweep(const v1::CancelSweepRequest& request, Callback<v1::
           SetState(e, storage::kJobCancelled);
         } else if (e.state == storage::kJobLeased && !e.cancel_requested) {
           e.cancel_requested = true;  // reaches the worker through Heartbeat
+          updates.push_back(UpdateOf(e));
         } else {
           continue;
         }
         ++cancelled;
-        updates.push_back(UpdateOf(e));
       }
       response.set_cancelled_jobs(cancelled);
       ops.push_back([sweep_id, now, cancelled, updates = std::move(updates)](JobStore& s) {
         RETURN_IF_ERROR(s.UpdateSweepState(sweep_id, storage::kSweepCancelled, 0));
+        RETURN_IF_ERROR(s.CancelQueuedJobs(sweep_id, now).status());
         for (const auto& u : updates) RETURN_IF_ERROR(s.UpdateJob(u));
         return s.InsertEvent(
             {now, sweep_id, 0, "", "sweep_cancelled", absl::StrCat(cancelled, " jobs cancelled or cancel-pending")});

@@ -21,6 +21,16 @@ storage::JobKeys JobKeysOf(const v1::JobSpec& spec) {
   return k;
 }
 
+storage::JobRecord QueuedJobRowOf(const v1::JobSpec& spec, int32_t priority) {
+  storage::JobRecord r;
+  r.job_index = spec.index();
+  r.state = storage::kJobQueued;
+  r.priority = priority;
+  r.keys = JobKeysOf(spec);
+  r.spec_proto = spec.SerializeAsString();
+  return r;
+}
+
 storage::ResultRecord ResultFromProto(const v1::CompleteJobRequest& request, int64_t sweep_id, int64_t now_ms) {
   storage::ResultRecord r;
   r.job_id = request.job_id();

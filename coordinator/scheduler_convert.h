@@ -19,6 +19,9 @@ namespace ablate::coordinator {
 // The query columns of a job, copied out of its spec.
 storage::JobKeys JobKeysOf(const v1::JobSpec& spec);
 
+// The row of a new (QUEUED) job: index, keys and serialized spec.
+storage::JobRecord QueuedJobRowOf(const v1::JobSpec& spec, int32_t priority);
+
 // The stored result of a completion.
 storage::ResultRecord ResultFromProto(const v1::CompleteJobRequest& request, int64_t sweep_id, int64_t now_ms);
 

@@ -71,6 +71,17 @@ absl::Status Scheduler::Load() {
       sw.job_ids.push_back(j.job_id);
       sw.counts.total += 1;
       int state = j.state;
+      if (state == storage::kJobQueued && rec.state == storage::kSweepCancelled) {
+        // Created by a chunk committed just before the sweep's cancel (the
+        // process died before cancelling it): cancelled like its siblings.
+        e.finished_ms = now;
+        ops.push_back([u = UpdateOf(e)](JobStore& s) {
+          storage::JobStateUpdate v = u;
+          v.state = storage::kJobCancelled;
+          return s.UpdateJob(v);
+        });
+        state = storage::kJobCancelled;
+      }
       if (state == storage::kJobLeased) {
         // The previous process died holding this lease: treat it as expired.
         // The attempt stays the fencing token until the job is leased again.
@@ -93,6 +104,11 @@ absl::Status Scheduler::Load() {
       e.state = 0;
       SetState(e, state);
     }
+    // Jobs not created yet: queued (the materializer resumes at the stored
+    // cursor), or cancelled with their sweep.
+    sw.counts.total += sw.uncreated();
+    (rec.state == storage::kSweepCancelled ? sw.counts.cancelled : sw.counts.queued) += sw.uncreated();
+    if (sw.uncreated() > 0) materialize_wake_ = true;
     if (sw.job_ids.empty() || sw.counts.queued + sw.counts.leased == 0) {
       MaybeFinishSweep(rec.sweep_id, now, &ops);
     }
@@ -227,11 +243,14 @@ void Scheduler::BeginShutdown() {
 
 void Scheduler::Stop() {
   BeginShutdown();
+  stopping_ = true;
   {
     absl::MutexLock lock(&mu_);
     stop_thread_ = true;
+    stop_materializer_ = true;
   }
   if (maintenance_.joinable()) maintenance_.join();
+  if (materializer_.joinable()) materializer_.join();
   if (committer_) committer_->Stop();
 }
 

@@ -62,7 +62,11 @@ class TenancyTest : public ::testing::Test {
     o.group_commit_ms = 0;
     o.run_maintenance_thread = false;
     auto s = Scheduler::Open(
-        o, [](v1::SweepSpec* spec, const auto&, const auto&) { return ::ablate::testing::FakeExpand(spec); }, &clock_);
+        o,
+        [](v1::SweepSpec* spec, const auto&, const auto&, const auto& sink) {
+          return ::ablate::testing::FakeStream(spec, sink);
+        },
+        &clock_);
     ASSERT_TRUE(s.ok()) << s.status();
     core_ = std::move(s).value();
   }

@@ -5,11 +5,13 @@
 #include "coordinator/scheduler.h"
 
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <set>
 #include <string>
 
 #include "absl/synchronization/notification.h"
+#include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -57,8 +59,15 @@ class SchedulerTest : public ::testing::Test {
     o.run_maintenance_thread = false;
     o.worker_timeout_ms = 60000;
     o.reclaim_grace_ms = reclaim_grace_ms_;
+    o.materialize_above_jobs = materialize_above_jobs_;
+    o.materialize_chunk_jobs = materialize_chunk_jobs_;
+    o.materialize_ahead_jobs = materialize_ahead_jobs_;
     auto s = Scheduler::Open(
-        o, [](v1::SweepSpec* spec, const auto&, const auto&) { return ::ablate::testing::FakeExpand(spec); }, &clock_);
+        o,
+        [this](v1::SweepSpec* spec, const auto&, const auto&, const auto& sink) {
+          return ::ablate::testing::FakeStream(spec, sink, layers_per_model_);
+        },
+        &clock_);
     ASSERT_TRUE(s.ok()) << s.status();
     core_ = std::move(s).value();
   }
@@ -169,6 +178,10 @@ class SchedulerTest : public ::testing::Test {
   FakeClock clock_;
   std::string path_;
   int32_t reclaim_grace_ms_ = 0;  // most tests hand requeued jobs out at once after Reopen
+  int layers_per_model_ = 3;      // FakeExpand: jobs per (model, evaluation, seed) - 1
+  int64_t materialize_above_jobs_ = 10000;
+  int32_t materialize_chunk_jobs_ = 2000;
+  int64_t materialize_ahead_jobs_ = 20000;
   std::unique_ptr<Scheduler> core_;
 };
 
@@ -738,10 +751,11 @@ TEST_F(SchedulerTest, CancelledExpansionStoresNothing) {
   // The expander honours ExpandOptions::cancelled as the real one does.
   auto s = Scheduler::Open(
       o,
-      [](v1::SweepSpec* spec, const auto&, const spec::ExpandOptions& opts) -> absl::StatusOr<spec::Expansion> {
+      [](v1::SweepSpec* spec, const auto&, const spec::ExpandOptions& opts,
+         const auto& sink) -> absl::StatusOr<std::vector<v1::ExpansionCount>> {
         if (opts.cancelled && opts.cancelled()) return absl::CancelledError("expansion cancelled");
         EXPECT_LT(opts.deadline, absl::InfiniteFuture());
-        return ::ablate::testing::FakeExpand(spec);
+        return ::ablate::testing::FakeStream(spec, sink);
       },
       &clock_);
   ASSERT_OK(s);
@@ -752,6 +766,171 @@ TEST_F(SchedulerTest, CancelledExpansionStoresNothing) {
   ASSERT_OK(list);
   EXPECT_EQ(list->sweeps_size(), 0);
   EXPECT_OK(core_->SubmitSweep(req, auth::Caller::Local(), [] { return false; }).status());
+}
+
+// ---------------------------------------------------------------- big sweeps
+
+// A sweep of `seeds` x 4 jobs (FakeExpand: baseline + 3 layers per seed).
+v1::SweepSpec BigSpec(const std::string& name, int seeds) {
+  v1::SweepSpec spec = FakeSpec(name, 1, 1);
+  for (int i = 0; i < seeds; ++i) spec.add_seeds(static_cast<uint64_t>(i));
+  return spec;
+}
+
+// Polls `done` for up to 20 s.
+bool Eventually(const std::function<bool()>& done) {
+  for (int i = 0; i < 4000; ++i) {
+    if (done()) return true;
+    absl::SleepFor(absl::Milliseconds(5));
+  }
+  return done();
+}
+
+void ExpectExact(const v1::SweepInfo& info, int64_t total) {
+  const v1::SweepCounts& c = info.counts();
+  EXPECT_EQ(c.total(), total);
+  EXPECT_EQ(c.queued() + c.leased() + c.succeeded() + c.failed() + c.cancelled(), total);
+}
+
+class BigSweepTest : public SchedulerTest {
+ protected:
+  void SetUp() override {
+    materialize_above_jobs_ = 1000;
+    materialize_chunk_jobs_ = 500;
+    materialize_ahead_jobs_ = 3000;
+    SchedulerTest::SetUp();
+  }
+
+  // Leases and completes everything, checking counts after every batch; the
+  // job indexes leased, in order.
+  std::vector<int32_t> Drain(int64_t sweep, int64_t total, const std::string& w) {
+    std::vector<int32_t> indexes;
+    while (true) {
+      std::vector<v1::Lease> leases = Lease(w, 64);
+      if (leases.empty()) {
+        const v1::SweepInfo info = Sweep(sweep);
+        if (info.finished_unix_ms() > 0 || info.counts().queued() == 0) break;
+        absl::SleepFor(absl::Milliseconds(2));  // the materializer is behind
+        continue;
+      }
+      for (const v1::Lease& l : leases) {
+        indexes.push_back(l.job().spec().index());
+        EXPECT_TRUE(Complete(w, l).accepted());
+      }
+      ExpectExact(Sweep(sweep), total);
+    }
+    return indexes;
+  }
+};
+
+TEST_F(BigSweepTest, IsAnsweredBeforeItsJobsExistAndEveryJobIsLeasedOnce) {
+  constexpr int64_t kJobs = 20000;
+  v1::SubmitSweepRequest req;
+  *req.mutable_spec() = BigSpec("big", kJobs / 4);
+  auto r = core_->SubmitSweep(req);
+  ASSERT_OK(r);
+  EXPECT_EQ(r->job_count(), kJobs);
+  const int64_t sweep = r->sweep_id();
+  // Counted exactly at once; the jobs are created in the background, at most
+  // materialize_ahead_jobs ahead of the workers.
+  v1::SweepInfo info = Sweep(sweep);
+  ExpectExact(info, kJobs);
+  EXPECT_EQ(info.counts().queued(), kJobs);
+  EXPECT_EQ(info.state(), v1::SWEEP_RUNNING);
+  ASSERT_TRUE(Eventually([&] { return core_->MaterializedJobs(sweep) >= 3000; }));
+  absl::SleepFor(absl::Milliseconds(100));
+  EXPECT_EQ(core_->MaterializedJobs(sweep), 3000);  // the bound holds
+  EXPECT_EQ(core_->QueuedJobs(), 3000);
+  ExpectExact(Sweep(sweep), kJobs);
+
+  std::string w = Register("w");
+  std::vector<int32_t> indexes = Drain(sweep, kJobs, w);
+  ASSERT_EQ(static_cast<int64_t>(indexes.size()), kJobs);
+  std::set<int32_t> distinct(indexes.begin(), indexes.end());
+  EXPECT_EQ(static_cast<int64_t>(distinct.size()), kJobs);  // each exactly once
+  EXPECT_EQ(*distinct.begin(), 0);
+  EXPECT_EQ(*distinct.rbegin(), kJobs - 1);
+  info = Sweep(sweep);
+  EXPECT_EQ(info.state(), v1::SWEEP_DONE);
+  EXPECT_GT(info.finished_unix_ms(), 0);
+  EXPECT_EQ(info.counts().succeeded(), kJobs);
+  ExpectExact(info, kJobs);
+}
+
+TEST_F(BigSweepTest, CancelStopsCreatingJobsAndCountsTheRestCancelled) {
+  constexpr int64_t kJobs = 20000;
+  const int64_t sweep = Submit(BigSpec("big", kJobs / 4));
+  ASSERT_TRUE(Eventually([&] { return core_->MaterializedJobs(sweep) >= 3000; }));
+  std::string w = Register("w");
+  std::vector<v1::Lease> leases = Lease(w, 10);
+  ASSERT_EQ(leases.size(), 10u);
+  auto resp = Sync<v1::CancelSweepResponse>([&](auto cb) {
+    v1::CancelSweepRequest req;
+    req.set_sweep_id(sweep);
+    core_->CancelSweep(req, cb);
+  });
+  ASSERT_OK(resp);
+  EXPECT_EQ(resp->cancelled_jobs(), kJobs);  // 10 cancel-pending, the rest cancelled
+  v1::SweepInfo info = Sweep(sweep);
+  EXPECT_EQ(info.state(), v1::SWEEP_CANCELLED);
+  EXPECT_EQ(info.counts().leased(), 10);
+  EXPECT_EQ(info.counts().cancelled(), kJobs - 10);
+  ExpectExact(info, kJobs);
+  const int64_t created = core_->MaterializedJobs(sweep);
+  EXPECT_LT(created, kJobs);
+  absl::SleepFor(absl::Milliseconds(100));
+  EXPECT_EQ(core_->MaterializedJobs(sweep), created);  // no more are created
+  EXPECT_THAT(Lease(w, 64), IsEmpty());
+  for (const v1::Lease& l : leases) EXPECT_TRUE(Complete(w, l).accepted());
+  info = Sweep(sweep);  // finished: counted from the store
+  EXPECT_GT(info.finished_unix_ms(), 0);
+  EXPECT_EQ(info.state(), v1::SWEEP_CANCELLED);
+  EXPECT_EQ(info.counts().cancelled(), kJobs);
+  ExpectExact(info, kJobs);
+  // ListJobs lists the jobs that were created, none left queued.
+  v1::ListJobsRequest list;
+  list.set_sweep_id(sweep);
+  list.set_state(v1::QUEUED);
+  auto queued = core_->ListJobs(list);
+  ASSERT_OK(queued);
+  EXPECT_EQ(queued->jobs_size(), 0);
+}
+
+TEST_F(BigSweepTest, RestartResumesCreatingJobsWithoutDuplicatesOrHoles) {
+  constexpr int64_t kJobs = 20000;
+  const int64_t sweep = Submit(BigSpec("big", kJobs / 4));
+  ASSERT_TRUE(Eventually([&] { return core_->MaterializedJobs(sweep) >= 3000; }));
+  std::string w = Register("w");
+  std::vector<int32_t> indexes;
+  for (int round = 0; round < 20; ++round) {
+    for (const v1::Lease& l : Lease(w, 64)) {
+      indexes.push_back(l.job().spec().index());
+      EXPECT_TRUE(Complete(w, l).accepted());
+    }
+  }
+  ASSERT_EQ(indexes.size(), 1280u);
+  // Restart mid-creation: the new process resumes at the stored cursor.
+  Reopen();
+  v1::SweepInfo info = Sweep(sweep);
+  EXPECT_EQ(info.counts().succeeded(), 1280);
+  ExpectExact(info, kJobs);
+  w = Register("w2");
+  std::vector<int32_t> rest = Drain(sweep, kJobs, w);
+  indexes.insert(indexes.end(), rest.begin(), rest.end());
+  ASSERT_EQ(static_cast<int64_t>(indexes.size()), kJobs);
+  std::set<int32_t> distinct(indexes.begin(), indexes.end());
+  EXPECT_EQ(static_cast<int64_t>(distinct.size()), kJobs);
+  EXPECT_EQ(*distinct.rbegin(), kJobs - 1);
+  info = Sweep(sweep);
+  EXPECT_EQ(info.state(), v1::SWEEP_DONE);
+  EXPECT_EQ(info.counts().succeeded(), kJobs);
+  ExpectExact(info, kJobs);
+}
+
+TEST_F(BigSweepTest, SmallSweepsAreStoredWholeAtOnce) {
+  const int64_t sweep = Submit(BigSpec("small", 250));  // 1000 jobs: at the threshold
+  EXPECT_EQ(core_->MaterializedJobs(sweep), 1000);
+  EXPECT_EQ(core_->QueuedJobs(), 1000);
 }
 
 }  // namespace

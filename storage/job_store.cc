@@ -1,6 +1,7 @@
 // job_store.cc: see job_store.h.
 #include "storage/job_store.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 
@@ -62,7 +63,7 @@ JobRecord ReadJob(const Statement& st) {
 
 constexpr char kSweepColumns[] =
     "sweep_id, name, state, priority, max_attempts, lease_ttl_seconds, device, job_count, "
-    "created_unix_ms, finished_unix_ms, tenant, spec_text";
+    "created_unix_ms, finished_unix_ms, tenant, materialized_jobs, spec_text";
 
 // kJobColumns as "j.job_id, j.sweep_id, ..." (for joins).
 std::string QualifiedJobColumns() {
@@ -86,9 +87,10 @@ SweepRecord ReadSweep(const Statement& st, bool with_spec) {
   s.created_unix_ms = st.ColumnInt64(8);
   s.finished_unix_ms = st.ColumnInt64(9);
   s.tenant = st.ColumnText(10);
+  s.materialized_jobs = st.ColumnInt64(11);
   if (with_spec) {
-    s.spec_text = st.ColumnText(11);
-    s.spec_proto = st.ColumnBlob(12);
+    s.spec_text = st.ColumnText(12);
+    s.spec_proto = st.ColumnBlob(13);
   }
   return s;
 }
@@ -109,33 +111,55 @@ absl::Status JobStore::RunInTransaction(const std::function<absl::Status()>& bod
 }
 
 absl::Status JobStore::InsertSweep(SweepRecord* sweep, std::vector<JobRecord>* jobs) {
+  const int64_t created = static_cast<int64_t>(jobs->size());
+  sweep->job_count = std::max(sweep->job_count, created);
   ASSIGN_OR_RETURN(Statement * ins,
                    db_->Prepare("INSERT INTO sweeps (name, state, priority, max_attempts, lease_ttl_seconds, device, "
-                                "job_count, created_unix_ms, finished_unix_ms, spec_text, spec_proto, tenant) "
-                                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+                                "job_count, created_unix_ms, finished_unix_ms, spec_text, spec_proto, tenant, "
+                                "materialized_jobs, layouts_proto) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
   ins->BindText(1, sweep->name)
       .Bind(2, sweep->state)
       .Bind(3, sweep->priority)
       .Bind(4, sweep->max_attempts)
       .Bind(5, sweep->lease_ttl_seconds)
       .BindText(6, sweep->device)
-      .Bind(7, static_cast<int64_t>(jobs->size()))
+      .Bind(7, sweep->job_count)
       .Bind(8, sweep->created_unix_ms)
       .Bind(9, sweep->finished_unix_ms)
       .BindText(10, sweep->spec_text)
       .BindBlob(11, sweep->spec_proto)
-      .BindText(12, sweep->tenant);
+      .BindText(12, sweep->tenant)
+      .Bind(13, created)
+      .BindBlob(14, sweep->layouts_proto);
   RETURN_IF_ERROR(ins->Run());
   sweep->sweep_id = db_->LastInsertRowId();
-  sweep->job_count = static_cast<int64_t>(jobs->size());
+  sweep->materialized_jobs = created;
+  return InsertJobRows(sweep->sweep_id, jobs);
+}
 
+absl::Status JobStore::AppendJobs(int64_t sweep_id, int64_t from, std::vector<JobRecord>* jobs) {
+  const int64_t to = from + static_cast<int64_t>(jobs->size());
+  ASSIGN_OR_RETURN(
+      Statement * st,
+      db_->Prepare("UPDATE sweeps SET materialized_jobs = ?1 WHERE sweep_id = ?2 AND materialized_jobs = ?3 "
+                   "AND job_count >= ?1"));
+  st->Bind(1, to).Bind(2, sweep_id).Bind(3, from);
+  RETURN_IF_ERROR(st->Run());
+  if (db_->Changes() == 0) {
+    return absl::AbortedError(
+        absl::StrCat("sweep ", sweep_id, ": jobs from ", from, " are not the next ones to create"));
+  }
+  return InsertJobRows(sweep_id, jobs);
+}
+
+absl::Status JobStore::InsertJobRows(int64_t sweep_id, std::vector<JobRecord>* jobs) {
   ASSIGN_OR_RETURN(
       Statement * job,
       db_->Prepare("INSERT INTO jobs (sweep_id, job_index, state, priority, model_name, model_path, "
                    "model_family, kind, condition_label, ablation_name, component, layer, evaluation, seed, "
                    "spec_proto) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
   for (JobRecord& j : *jobs) {
-    j.sweep_id = sweep->sweep_id;
+    j.sweep_id = sweep_id;
     job->Bind(1, j.sweep_id)
         .Bind(2, j.job_index)
         .Bind(3, j.state)
@@ -185,6 +209,15 @@ absl::Status JobStore::UpdateJob(const JobStateUpdate& u) {
   RETURN_IF_ERROR(st->Run());
   if (db_->Changes() == 0) return absl::NotFoundError(absl::StrCat("no job ", u.job_id));
   return absl::OkStatus();
+}
+
+absl::StatusOr<int64_t> JobStore::CancelQueuedJobs(int64_t sweep_id, int64_t finished_unix_ms) {
+  ASSIGN_OR_RETURN(
+      Statement * st,
+      db_->Prepare("UPDATE jobs SET state = ?1, finished_unix_ms = ?2 WHERE sweep_id = ?3 AND state = ?4"));
+  st->Bind(1, kJobCancelled).Bind(2, finished_unix_ms).Bind(3, sweep_id).Bind(4, kJobQueued);
+  RETURN_IF_ERROR(st->Run());
+  return static_cast<int64_t>(db_->Changes());
 }
 
 absl::Status JobStore::InsertAttempt(const AttemptRecord& a) {
@@ -423,6 +456,16 @@ absl::StatusOr<SweepRecord> JobStore::GetSweep(int64_t sweep_id) {
   return s;
 }
 
+absl::StatusOr<std::string> JobStore::GetSweepLayouts(int64_t sweep_id) {
+  ASSIGN_OR_RETURN(Statement * st, db_->Prepare("SELECT layouts_proto FROM sweeps WHERE sweep_id = ?"));
+  st->Bind(1, sweep_id);
+  ASSIGN_OR_RETURN(bool row, st->Step());
+  if (!row) return absl::NotFoundError(absl::StrCat("no sweep ", sweep_id));
+  std::string layouts = st->ColumnBlob(0);
+  st->Finish();
+  return layouts;
+}
+
 absl::StatusOr<JobCounts> JobStore::CountJobs(int64_t sweep_id) {
   ASSIGN_OR_RETURN(Statement * st, db_->Prepare("SELECT state, COUNT(*) FROM jobs WHERE sweep_id = ? GROUP BY state"));
   st->Bind(1, sweep_id);
@@ -452,6 +495,16 @@ absl::StatusOr<JobCounts> JobStore::CountJobs(int64_t sweep_id) {
         break;
     }
   }
+  // Jobs not created yet.
+  ASSIGN_OR_RETURN(Statement * sw,
+                   db_->Prepare("SELECT job_count - materialized_jobs, state FROM sweeps WHERE sweep_id = ?"));
+  sw->Bind(1, sweep_id);
+  ASSIGN_OR_RETURN(bool row, sw->Step());
+  const int64_t uncreated = row ? std::max<int64_t>(0, sw->ColumnInt64(0)) : 0;
+  const bool cancelled = row && sw->ColumnInt64(1) == kSweepCancelled;
+  sw->Finish();
+  c.total += uncreated;
+  (cancelled ? c.cancelled : c.queued) += uncreated;
   return c;
 }
 

@@ -38,13 +38,24 @@ class JobStore {
 
   // ---- writes (inside a transaction) ----
 
-  // Inserts the sweep and all its jobs; assigns sweep->sweep_id and each job's
-  // job_id and sweep_id. Call inside one transaction so a sweep is never
-  // half-inserted.
+  // Inserts the sweep and its first jobs->size() jobs (job_index 0..); assigns
+  // sweep->sweep_id, each job's job_id and sweep_id, and sets
+  // sweep->materialized_jobs to jobs->size(). sweep->job_count is the sweep's
+  // total (raised to jobs->size() if smaller); the rest are created later by
+  // AppendJobs. Call inside one transaction so a sweep is never half-inserted.
   absl::Status InsertSweep(SweepRecord* sweep, std::vector<JobRecord>* jobs);
+  // Creates the next jobs of a sweep whose first `from` jobs exist and advances
+  // its materialized_jobs to from + jobs->size(), in the caller's transaction
+  // (so a crash keeps both or neither). Assigns job_id and sweep_id. Aborted
+  // (nothing written) when materialized_jobs is not `from` or the sweep would
+  // pass its job_count: a chunk is never stored twice.
+  absl::Status AppendJobs(int64_t sweep_id, int64_t from, std::vector<JobRecord>* jobs);
   absl::Status UpdateSweepState(int64_t sweep_id, int state, int64_t finished_unix_ms);
   // Writes the mutable columns of one job. NotFound if the job does not exist.
   absl::Status UpdateJob(const JobStateUpdate& update);
+  // Every QUEUED job of the sweep becomes CANCELLED with finished_unix_ms
+  // (one statement; CancelSweep). Returns how many.
+  absl::StatusOr<int64_t> CancelQueuedJobs(int64_t sweep_id, int64_t finished_unix_ms);
   absl::Status InsertAttempt(const AttemptRecord& attempt);
   // outcome: "succeeded", "failed", "released", "expired", "cancelled", ...
   absl::Status EndAttempt(int64_t job_id, int attempt, const std::string& outcome, const std::string& error,
@@ -78,6 +89,11 @@ class JobStore {
   absl::StatusOr<std::vector<SweepRecord>> ListSweepsNamed(const std::string& name, const std::string& tenant);
   // NotFound if there is no such sweep.
   absl::StatusOr<SweepRecord> GetSweep(int64_t sweep_id);
+  // The stored layouts of a sweep (SweepRecord::layouts_proto). NotFound if
+  // there is no such sweep.
+  absl::StatusOr<std::string> GetSweepLayouts(int64_t sweep_id);
+  // Jobs of the sweep by state. Jobs not created yet (job_count -
+  // materialized_jobs) count as QUEUED, or CANCELLED once the sweep is.
   absl::StatusOr<JobCounts> CountJobs(int64_t sweep_id);
   // Every job of the sweep without its spec blob, by job_id, with the latest
   // attempt's outcome and has_result (for rebuilding the in-memory queue).
@@ -105,6 +121,8 @@ class JobStore {
 
  private:
   explicit JobStore(std::unique_ptr<Database> db) : db_(std::move(db)) {}
+  // Inserts job rows of `sweep_id` (InsertSweep, AppendJobs).
+  absl::Status InsertJobRows(int64_t sweep_id, std::vector<JobRecord>* jobs);
   std::unique_ptr<Database> db_;
 };
 

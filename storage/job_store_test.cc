@@ -161,6 +161,76 @@ TEST(JobStoreTest, FailedTransactionLeavesNoHalfInsertedSweep) {
   EXPECT_TRUE(sweeps->empty());
 }
 
+TEST(JobStoreTest, JobsCreatedInChunksAdvanceTheCursorOnceEach) {
+  auto store_or = JobStore::Open(TempDb("chunks"));
+  ASSERT_OK(store_or);
+  JobStore& store = **store_or;
+  SweepRecord sweep;
+  sweep.name = "big";
+  sweep.job_count = 5;  // none created yet
+  sweep.layouts_proto = "layouts";
+  std::vector<JobRecord> none;
+  ASSERT_OK(store.RunInTransaction([&] { return store.InsertSweep(&sweep, &none); }));
+  EXPECT_EQ(sweep.materialized_jobs, 0);
+  EXPECT_THAT(store.GetSweepLayouts(sweep.sweep_id), ::ablate::testing::IsOkAndHolds("layouts"));
+  auto counts = store.CountJobs(sweep.sweep_id);
+  ASSERT_OK(counts);
+  EXPECT_EQ(counts->total, 5);
+  EXPECT_EQ(counts->queued, 5);  // not created yet: queued
+
+  std::vector<JobRecord> first = {MakeJob(0, "m", 1, "wiki"), MakeJob(1, "m", 3, "wiki", 0)};
+  ASSERT_OK(store.RunInTransaction([&] { return store.AppendJobs(sweep.sweep_id, 0, &first); }));
+  EXPECT_GT(first[1].job_id, first[0].job_id);
+  // The same chunk again (a retry after a crash) is refused and writes nothing.
+  std::vector<JobRecord> again = {MakeJob(0, "m", 1, "wiki"), MakeJob(1, "m", 3, "wiki", 0)};
+  EXPECT_THAT(store.RunInTransaction([&] { return store.AppendJobs(sweep.sweep_id, 0, &again); }),
+              StatusIs(absl::StatusCode::kAborted, HasSubstr("not the next")));
+  // Past the job count: refused.
+  std::vector<JobRecord> over = {MakeJob(2, "m", 3, "wiki", 1), MakeJob(3, "m", 3, "wiki", 2),
+                                 MakeJob(4, "m", 3, "wiki", 3), MakeJob(5, "m", 3, "wiki", 4)};
+  EXPECT_THAT(store.RunInTransaction([&] { return store.AppendJobs(sweep.sweep_id, 2, &over); }),
+              StatusIs(absl::StatusCode::kAborted, HasSubstr("not the next")));
+  auto got = store.GetSweep(sweep.sweep_id);
+  ASSERT_OK(got);
+  EXPECT_EQ(got->materialized_jobs, 2);
+  EXPECT_EQ(got->job_count, 5);
+
+  ASSERT_OK(store.RunInTransaction([&] { return store.UpdateSweepState(sweep.sweep_id, kSweepCancelled, 0); }));
+  counts = store.CountJobs(sweep.sweep_id);
+  ASSERT_OK(counts);
+  EXPECT_EQ(counts->total, 5);
+  EXPECT_EQ(counts->queued, 2);     // created
+  EXPECT_EQ(counts->cancelled, 3);  // never created: cancelled with the sweep
+}
+
+TEST(SchemaTest, OldDatabasesHaveAllTheirJobsCreated) {
+  const std::string path = TempDb("old");
+  int64_t sweep_id = 0;
+  {
+    auto store = JobStore::Open(path);
+    ASSERT_OK(store);
+    SweepRecord sweep;
+    sweep.name = "old";
+    std::vector<JobRecord> jobs = {MakeJob(0, "m", 1, "wiki"), MakeJob(1, "m", 3, "wiki", 0)};
+    ASSERT_OK((*store)->RunInTransaction([&] { return (*store)->InsertSweep(&sweep, &jobs); }));
+    sweep_id = sweep.sweep_id;
+    // Back to schema 5, as a database written before migration 6.
+    Database* db = (*store)->db();
+    ASSERT_OK(db->Exec("ALTER TABLE sweeps DROP COLUMN materialized_jobs"));
+    ASSERT_OK(db->Exec("ALTER TABLE sweeps DROP COLUMN layouts_proto"));
+    ASSERT_OK(db->Exec("DELETE FROM schema_version WHERE version = 6"));
+  }
+  auto store = JobStore::Open(path);
+  ASSERT_OK(store);
+  auto got = (*store)->GetSweep(sweep_id);
+  ASSERT_OK(got);
+  EXPECT_EQ(got->materialized_jobs, 2);
+  EXPECT_EQ(got->job_count, 2);
+  auto counts = (*store)->CountJobs(sweep_id);
+  ASSERT_OK(counts);
+  EXPECT_EQ(counts->total, 2);
+}
+
 TEST(JobStoreTest, TransitionsCountsAndListJobs) {
   auto store_or = JobStore::Open(TempDb("transitions"));
   ASSERT_OK(store_or);
@@ -435,10 +505,13 @@ TEST(JobStoreTest, ResultSummaryAndBaselinesAreKeptOnInsert) {
     EXPECT_EQ(r.baseline_value, base[seed]) << "seed " << seed << ": the lowest baseline job id's value";
   }
 
-  // A version-4 database: the tables of migration 5 absent; migrating fills them.
+  // A version-4 database: the tables of migration 5 (and the columns of 6)
+  // absent; migrating fills them.
   ASSERT_OK(store.db()->Exec(
       "DROP VIEW condition_summary; DROP VIEW result_vs_baseline; DROP TABLE result_summary; "
-      "DROP TABLE baseline_values; DROP INDEX results_by_sweep; DELETE FROM schema_version WHERE version >= 5"));
+      "DROP TABLE baseline_values; DROP INDEX results_by_sweep; "
+      "ALTER TABLE sweeps DROP COLUMN materialized_jobs; ALTER TABLE sweeps DROP COLUMN layouts_proto; "
+      "DELETE FROM schema_version WHERE version >= 5"));
   ASSERT_OK(Migrate(store.db()));
   check(store.db());
 }

@@ -30,11 +30,16 @@ struct SweepRecord {
   int max_attempts = 3;
   int lease_ttl_seconds = 120;
   std::string device;
-  int64_t job_count = 0;
+  int64_t job_count = 0;          // jobs of the sweep, created or not
+  int64_t materialized_jobs = 0;  // jobs created so far: rows for job_index < this exist
+                                  // (== job_count once the expansion is fully stored)
   int64_t created_unix_ms = 0;
   int64_t finished_unix_ms = 0;
   std::string spec_text;
   std::string spec_proto;  // serialized v1.SweepSpec
+  // Written by InsertSweep only (read with JobStore::GetSweepLayouts): what the
+  // coordinator needs, besides the spec, to resume creating the jobs.
+  std::string layouts_proto;
 };
 
 // The columns a job is queried by (copied out of its JobSpec).

@@ -334,9 +334,20 @@ INSERT INTO result_summary (sweep_id, model_name, evaluation, kind, condition_la
            rows.layer, rows.metric;
 )sql";
 
+// Migration 6: jobs created in the background. A big sweep is stored with its
+// spec and job_count first; its jobs are created in chunks, each advancing
+// materialized_jobs in the same transaction (the resume point after a
+// restart). Sweeps from before have all their jobs. layouts_proto keeps the
+// model layouts the client sent, so the expansion can resume without them.
+constexpr char kMaterialization[] = R"sql(
+ALTER TABLE sweeps ADD COLUMN materialized_jobs INTEGER NOT NULL DEFAULT 0;
+UPDATE sweeps SET materialized_jobs = job_count;
+ALTER TABLE sweeps ADD COLUMN layouts_proto BLOB NOT NULL DEFAULT x'';
+)sql";
+
 const std::vector<const char*>& Migrations() {
-  static const auto* const kMigrations =
-      new std::vector<const char*>{kTables, kViews, kTenants, kRequestsAndFiniteFlags, kResultSummaries};
+  static const auto* const kMigrations = new std::vector<const char*>{
+      kTables, kViews, kTenants, kRequestsAndFiniteFlags, kResultSummaries, kMaterialization};
   return *kMigrations;
 }
 

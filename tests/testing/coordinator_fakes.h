@@ -14,7 +14,9 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <string>
+#include <vector>
 
 #include "ablate/v1/spec.pb.h"
 #include "absl/status/statusor.h"
@@ -79,6 +81,20 @@ inline absl::StatusOr<spec::Expansion> FakeExpand(v1::SweepSpec* spec, int layer
     e.counts.push_back(count);
   }
   return e;
+}
+
+// FakeExpand streamed: the shape of coordinator::ExpandFn, for
+//   Scheduler::Open(o, [](auto* spec, const auto&, const auto&, const auto& sink) {
+//     return FakeStream(spec, sink); });
+inline absl::StatusOr<std::vector<v1::ExpansionCount>> FakeStream(
+    v1::SweepSpec* spec, const std::function<absl::Status(const v1::JobSpec&)>& sink, int layers_per_model = 3) {
+  absl::StatusOr<spec::Expansion> e = FakeExpand(spec, layers_per_model);
+  if (!e.ok()) return e.status();
+  for (const v1::JobSpec& j : e->jobs) {
+    absl::Status s = sink(j);
+    if (!s.ok()) return s;
+  }
+  return e->counts;
 }
 
 // A spec with `models` models ("m0", "m1", ... at /ckpt/mN) and `evals`

@@ -52,7 +52,8 @@ class SchedulerHarness {
     o.worker_timeout_ms = 60000;
     o.observer = observer;
     auto s = coordinator::Scheduler::Open(
-        o, [](v1::SweepSpec* spec, const auto&, const auto&) { return FakeExpand(spec); }, &clock_);
+        o, [](v1::SweepSpec* spec, const auto&, const auto&, const auto& sink) { return FakeStream(spec, sink); },
+        &clock_);
     EXPECT_TRUE(s.ok()) << s.status();
     if (s.ok()) core_ = std::move(s).value();
   }
