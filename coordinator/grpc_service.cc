@@ -180,7 +180,7 @@ class WatchReactor : public grpc::ServerWriteReactor<v1::SweepEvent> {
   std::deque<std::pair<int64_t, int64_t>> samples_;  // (unix ms, jobs ended)
 };
 
-WatchHub::WatchHub(Scheduler* core, int32_t interval_ms) : core_(core), interval_ms_(std::max(10, interval_ms)) {
+WatchHub::WatchHub(ClientApi* core, int32_t interval_ms) : core_(core), interval_ms_(std::max(10, interval_ms)) {
   thread_ = std::thread([this] { Loop(); });
 }
 
@@ -347,7 +347,7 @@ namespace {
 // attempt), instead of waiting out their TTL while nobody runs them.
 class LeaseReactor : public grpc::ServerUnaryReactor {
  public:
-  LeaseReactor(Scheduler* core, grpc::CallbackServerContext* ctx, const v1::LeaseJobsRequest* req,
+  LeaseReactor(WorkerApi* core, grpc::CallbackServerContext* ctx, const v1::LeaseJobsRequest* req,
                v1::LeaseJobsResponse* resp, const auth::Caller& caller)
       : core_(core), ctx_(ctx), resp_(resp), caller_(caller) {
     token_ = core_->LeaseJobs(
@@ -378,7 +378,7 @@ class LeaseReactor : public grpc::ServerUnaryReactor {
   }
 
  private:
-  Scheduler* const core_;
+  WorkerApi* const core_;
   grpc::CallbackServerContext* const ctx_;  // valid until OnDone returns
   v1::LeaseJobsResponse* const resp_;       // the answer (empty unless granted)
   const auth::Caller caller_;
