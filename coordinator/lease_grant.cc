@@ -98,8 +98,28 @@ bool SchedulerState::TryGrant(Waiter& w, int64_t now) {
     head = affine;
     head_queue = affine_queue;
   }
+  // Bundling: more jobs of the (model, evaluation) the worker was leased last
+  // win within the top priority level too, so its residual-stream cache
+  // (prefixes per model and evaluation input) stays hot; in queue order, so a
+  // sweep's baseline (index 0 of its grid) comes before its conditions. Not
+  // when the worker says it no longer holds that model.
+  WorkerState& worker = workers[w.worker_id];
+  const bool holds_last =
+      w.models.empty() || std::find(w.models.begin(), w.models.end(), worker.last_model) != w.models.end();
+  if (worker.last_model >= 0 && holds_last) {
+    for (QueueIndex* q : queues) {
+      if (q == nullptr) continue;
+      const QueueKey* k = q->BestOfModelEval(worker.last_model, worker.last_eval);
+      if (k != nullptr && k->priority >= head->priority && (k->model != head->model || k->eval != head->eval)) {
+        head = k;
+        head_queue = q;
+      }
+    }
+  }
   std::vector<QueueKey> picked = head_queue->TakeBatch(head->model, head->eval, static_cast<size_t>(room));
   if (picked.empty()) picked.push_back(*head);
+  worker.last_model = picked.back().model;
+  worker.last_eval = picked.back().eval;
   const std::string tenant_name = sweeps.at(picked.front().sweep_id).tenant;
   tenant->vtime += static_cast<double>(picked.size()) / QuotaOf(tenant_name).weight;
 

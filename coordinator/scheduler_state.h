@@ -114,6 +114,10 @@ struct WorkerState {
   absl::flat_hash_set<int64_t> leases;
   int64_t tokens_done = 0;  // summed over its heartbeats' progress
   RateWindow token_rate;
+  // The (model, evaluation) of the last job it was leased (-1: none yet): its
+  // next lease prefers more of them (lease_grant.cc), so its cache stays hot.
+  int32_t last_model = -1;
+  int32_t last_eval = -1;
 };
 
 // One tenant's queued jobs and its fair-share position.
