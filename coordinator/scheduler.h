@@ -177,14 +177,16 @@ class Scheduler {
  private:
   Scheduler(const SchedulerOptions& options, ExpandFn expand, const Clock* clock);
 
-  // Constant after construction (state_ first: the parts hold references to it).
+  // Constant after construction, in destruction order reversed: the lock is
+  // released after the store's connections close; the parts hold references
+  // to the state.
   std::unique_ptr<Clock> owned_clock_;
+  std::optional<storage::FileLock> db_lock_;  // "<db>.lock": one coordinator per database
   const std::unique_ptr<SchedulerState> state_;
   WorkerApi worker_api_;
   ClientApi client_api_;
   Recovery recovery_;
   Materializer materializer_;
-  std::optional<storage::FileLock> db_lock_;  // "<db>.lock": one coordinator per database
 
   std::thread maintenance_thread_;
   std::thread materializer_thread_;
