@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "auth/grpc_security.h"
+#include "common/request_limits.h"
 #include "rpc/grpc_status.h"
 
 namespace ablate::coordinator {
@@ -426,6 +427,29 @@ grpc::ServerUnaryReactor* WorkerServiceImpl::CompleteJob(grpc::CallbackServerCon
   if (!caller.ok()) return Reject(ctx, caller.status());
   grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
   core_->CompleteJob(*req, Finisher(reactor, resp), *caller);
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* WorkerServiceImpl::CompleteJobs(grpc::CallbackServerContext* ctx,
+                                                          const v1::CompleteJobsRequest* req,
+                                                          v1::CompleteJobsResponse* resp) {
+  absl::Status s = CheckWorker(req->worker_id());
+  // The count before anything per completion (the core checks it again).
+  if (s.ok()) {
+    s = CheckCount("CompleteJobs completions", req->completions_size(), core_->max_completions_per_request(),
+                   "max-completions-per-request");
+  }
+  for (int i = 0; s.ok() && i < req->completions_size(); ++i) {
+    const v1::CompleteJobRequest& c = req->completions(i);
+    s = CheckReport(req->worker_id(), c.job_id(), c.lease_id(), c.attempt());
+    if (s.ok()) s = CheckResult(c.result());
+    if (!s.ok()) s = absl::InvalidArgumentError(absl::StrCat("completions[", i, "].", s.message()));
+  }
+  if (!s.ok()) return Reject(ctx, s);
+  absl::StatusOr<auth::Caller> caller = auth::CallerOf(*ctx, authn_);
+  if (!caller.ok()) return Reject(ctx, caller.status());
+  grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
+  core_->CompleteJobs(*req, Finisher(reactor, resp), *caller);
   return reactor;
 }
 

@@ -121,6 +121,8 @@ class WorkerServiceImpl final : public v1::WorkerService::CallbackService {
                                       v1::HeartbeatResponse* resp) override;
   grpc::ServerUnaryReactor* CompleteJob(grpc::CallbackServerContext* ctx, const v1::CompleteJobRequest* req,
                                         v1::CompleteJobResponse* resp) override;
+  grpc::ServerUnaryReactor* CompleteJobs(grpc::CallbackServerContext* ctx, const v1::CompleteJobsRequest* req,
+                                         v1::CompleteJobsResponse* resp) override;
   grpc::ServerUnaryReactor* FailJob(grpc::CallbackServerContext* ctx, const v1::FailJobRequest* req,
                                     v1::FailJobResponse* resp) override;
 

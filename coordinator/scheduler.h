@@ -141,6 +141,10 @@ class Scheduler {
                    const auth::Caller& caller = auth::Caller::Local()) {
     worker_api_.CompleteJob(request, std::move(done), caller);
   }
+  void CompleteJobs(const v1::CompleteJobsRequest& request, Callback<v1::CompleteJobsResponse> done,
+                    const auth::Caller& caller = auth::Caller::Local()) {
+    worker_api_.CompleteJobs(request, std::move(done), caller);
+  }
   void FailJob(const v1::FailJobRequest& request, Callback<v1::FailJobResponse> done,
                const auth::Caller& caller = auth::Caller::Local()) {
     worker_api_.FailJob(request, std::move(done), caller);

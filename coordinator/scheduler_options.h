@@ -26,36 +26,37 @@
 namespace ablate::coordinator {
 
 struct SchedulerOptions {
-  std::string db_path = "ablate.db";       // SQLite file (WAL mode)
-  int32_t heartbeat_interval_ms = 2000;    // told to workers at registration
-  int32_t worker_timeout_ms = 30000;       // no contact this long: worker lost, leases requeued
-  int32_t expiry_scan_interval_ms = 500;   // how often expired leases are requeued
-  int32_t max_long_poll_ms = 10000;        // cap on LeaseJobs wait_ms
-  int32_t max_jobs_per_lease = 64;         // cap on LeaseJobs max_jobs
-  int32_t max_lost_leases = 10;            // leases of one job lost to expiry / worker loss
-                                           // this often: the job FAILS (0: never); drains,
-                                           // releases and coordinator restarts do not count
-  int32_t group_commit_ms = 0;             // > 0: a write batch waits this long to fill (0: an
-                                           // idle writer commits at once; what queues meanwhile
-                                           // forms the next batch)
-  int32_t group_commit_max_batch = 1024;   // writes per transaction at most
-  RequestLimits limits;                    // request sizes, grid size, result sizes (request_limits.h)
-  int64_t list_dead_workers_ms = 3600000;  // ListWorkers shows dead workers seen this recently
-  bool synchronous_full = false;           // SQLite synchronous=FULL: commits survive power
-                                           // loss too (NORMAL: process crashes only)
-  int32_t reclaim_grace_ms = 15000;        // after Open, jobs that were LEASED when the previous
-                                           // process died are held this long for their workers
-                                           // to re-claim (heartbeat or report) before anyone
-                                           // else may lease them (0: no hold)
-  bool run_maintenance_thread = true;      // false: the caller drives Tick() (tests)
-  int64_t materialize_above_jobs = 10000;  // a sweep with more jobs is stored at once (spec,
-                                           // counts) and its jobs are created in the background
-                                           // in chunks; smaller ones in one transaction
-  int32_t materialize_chunk_jobs = 2000;   // jobs created per transaction in the background
-  int64_t materialize_ahead_jobs = 20000;  // created jobs a sweep keeps queued ahead of its
-                                           // workers at most; more are created once half of
-                                           // them are leased (0: create all at once)
-  SchedulerObserver* observer = nullptr;   // metrics hooks (not owned; outlives the scheduler)
+  std::string db_path = "ablate.db";          // SQLite file (WAL mode)
+  int32_t heartbeat_interval_ms = 2000;       // told to workers at registration
+  int32_t worker_timeout_ms = 30000;          // no contact this long: worker lost, leases requeued
+  int32_t expiry_scan_interval_ms = 500;      // how often expired leases are requeued
+  int32_t max_long_poll_ms = 10000;           // cap on LeaseJobs wait_ms
+  int32_t max_jobs_per_lease = 64;            // cap on LeaseJobs max_jobs
+  int32_t max_completions_per_request = 256;  // cap on CompleteJobs completions
+  int32_t max_lost_leases = 10;               // leases of one job lost to expiry / worker loss
+                                              // this often: the job FAILS (0: never); drains,
+                                              // releases and coordinator restarts do not count
+  int32_t group_commit_ms = 0;                // > 0: a write batch waits this long to fill (0: an
+                                              // idle writer commits at once; what queues meanwhile
+                                              // forms the next batch)
+  int32_t group_commit_max_batch = 1024;      // writes per transaction at most
+  RequestLimits limits;                       // request sizes, grid size, result sizes (request_limits.h)
+  int64_t list_dead_workers_ms = 3600000;     // ListWorkers shows dead workers seen this recently
+  bool synchronous_full = false;              // SQLite synchronous=FULL: commits survive power
+                                              // loss too (NORMAL: process crashes only)
+  int32_t reclaim_grace_ms = 15000;           // after Open, jobs that were LEASED when the previous
+                                              // process died are held this long for their workers
+                                              // to re-claim (heartbeat or report) before anyone
+                                              // else may lease them (0: no hold)
+  bool run_maintenance_thread = true;         // false: the caller drives Tick() (tests)
+  int64_t materialize_above_jobs = 10000;     // a sweep with more jobs is stored at once (spec,
+                                              // counts) and its jobs are created in the background
+                                              // in chunks; smaller ones in one transaction
+  int32_t materialize_chunk_jobs = 2000;      // jobs created per transaction in the background
+  int64_t materialize_ahead_jobs = 20000;     // created jobs a sweep keeps queued ahead of its
+                                              // workers at most; more are created once half of
+                                              // them are leased (0: create all at once)
+  SchedulerObserver* observer = nullptr;      // metrics hooks (not owned; outlives the scheduler)
 };
 
 // Receives the jobs of an expansion in order (JobSpec.index = position); the

@@ -251,115 +251,181 @@ void WorkerApi::CompleteJob(const v1::CompleteJobRequest& request, Callback<v1::
     return;
   }
   const int64_t now = state_.clock->NowMs();
-  v1::CompleteJobResponse response;
   std::vector<Op> ops;
-  std::function<void(absl::Status)> on_commit;
+  Completion c;
   {
     absl::MutexLock lock(&state_.mu);
-    auto it = state_.jobs.find(request.job_id());
-    if (it != state_.jobs.end() && it->second.worker_id != request.worker_id() &&
-        it->second.lease_id == request.lease_id()) {
-      // The current lease named by a worker it was not granted to.
-      if (absl::Status s = state_.CheckLeaseOwner(it->second.worker_id, caller); !s.ok()) {
-        state_.mu.Unlock();
-        done(s);
-        state_.mu.Lock();
-        return;
+    CompleteLocked(request, caller, now, &ops, &c);
+  }
+  if (!c.answer->ok()) return done(*c.answer);  // refused before anything changed
+  state_.Commit(std::move(ops), [c, done = std::move(done)](absl::Status s) {
+    if (!s.ok() && c.on_fail) c.on_fail(s);
+    done(s.ok() ? *c.answer : absl::StatusOr<v1::CompleteJobResponse>(s));
+  });
+}
+
+void WorkerApi::CompleteJobs(const v1::CompleteJobsRequest& request, Callback<v1::CompleteJobsResponse> done,
+                             const auth::Caller& caller) {
+  absl::Status allowed = auth::Authorize(caller, auth::Action::kWork);
+  if (allowed.ok()) allowed = state_.CheckWorkerOwner(request.worker_id(), caller);
+  if (!allowed.ok()) return done(allowed);
+  // The count first: nothing below allocates per completion before this.
+  if (absl::Status s = CheckCount("CompleteJobs completions", request.completions_size(),
+                                  state_.options.max_completions_per_request, "max-completions-per-request");
+      !s.ok()) {
+    return done(s);
+  }
+  if (absl::Status s = CheckBytes("CompleteJobs request", static_cast<int64_t>(request.ByteSizeLong()),
+                                  state_.options.limits.max_receive_message_bytes, "max-receive-message-bytes");
+      !s.ok()) {
+    return done(s);
+  }
+  const int64_t now = state_.clock->NowMs();
+  const int n = request.completions_size();
+  std::vector<Op> ops;
+  std::vector<Completion> items(static_cast<size_t>(n));
+  {
+    absl::MutexLock lock(&state_.mu);
+    for (int i = 0; i < n; ++i) {
+      const v1::CompleteJobRequest& one = request.completions(i);
+      Completion& c = items[static_cast<size_t>(i)];
+      if (!one.worker_id().empty() && one.worker_id() != request.worker_id()) {
+        *c.answer = absl::InvalidArgumentError(
+            absl::StrCat("completions[", i, "].worker_id: not the request's worker_id (leave it empty)"));
+        continue;
       }
-    }
-    state_.TouchWorker(request.worker_id(), now, &caller);
-    if (it == state_.jobs.end()) {
-      // Not in memory: unknown, or its sweep is over. Decide from the database,
-      // in commit order (after every write queued before this report).
-      auto answer = std::make_shared<absl::StatusOr<v1::CompleteJobResponse>>();
-      ops.push_back([this, request, answer, caller](JobStore& s) -> absl::Status {
-        absl::StatusOr<storage::JobRecord> job = s.GetJob(request.job_id(), false);
-        if (!job.ok()) {
-          *answer = job.status();
-          return absl::OkStatus();
-        }
-        if (job->worker_id != request.worker_id() && job->lease_id == request.lease_id()) {
-          if (absl::Status st = state_.CheckLeaseOwner(job->worker_id, caller); !st.ok()) {
-            *answer = st;
-            return absl::OkStatus();
-          }
-        }
-        v1::CompleteJobResponse r;
-        if (job->attempt == request.attempt() && job->lease_id == request.lease_id()) {
-          ASSIGN_OR_RETURN(int64_t n, s.CountResults(request.job_id()));
-          r.set_accepted(n > 0);
-          r.set_duplicate(n > 0);
-        }
-        *answer = r;
-        return absl::OkStatus();
-      });
-      state_.mu.Unlock();
-      state_.Commit(std::move(ops), [answer, done = std::move(done)](absl::Status s) {
-        done(s.ok() ? *answer : absl::StatusOr<v1::CompleteJobResponse>(s));
-      });
-      state_.mu.Lock();
-      return;
-    }
-    JobEntry& e = it->second;
-    const bool current = e.attempt == request.attempt() && e.lease_id == request.lease_id();
-    if (!current || e.state == storage::kJobFailed) {
-      response.set_accepted(false);  // stale attempt (or contradicts a final failure)
-    } else if (e.has_result) {
-      response.set_accepted(true);
-      response.set_duplicate(true);
-    } else if (e.state != storage::kJobLeased && e.attempt_end != AttemptEnd::kExpired) {
-      response.set_accepted(false);  // this attempt already ended with FailJob
-    } else {
-      // LEASED, QUEUED after a lost lease, or CANCELLED: store the result.
-      const JobEntry before = e;
-      const int new_state =
-          (e.cancel_requested || e.state == storage::kJobCancelled) ? storage::kJobCancelled : storage::kJobSucceeded;
-      e.has_result = true;
-      e.attempt_end = AttemptEnd::kNone;
-      if (e.state != storage::kJobCancelled) e.finished_ms = now;
-      if (e.state != new_state) state_.SetState(e, new_state);
-      storage::ResultRecord result = ResultFromProto(request, e.sweep_id, now);
-      int64_t bytes = 0;
-      for (const auto& m : result.metrics) bytes += m.name.size() + m.detail_json.size() + 8;
-      if (auto sw = state_.sweeps.find(e.sweep_id); sw != state_.sweeps.end()) {
-        state_.result_bytes[sw->second.tenant] += bytes;
+      if (absl::Status s = CheckResultLimits(one, state_.options.limits); !s.ok()) {
+        *c.answer = s;
+        continue;
       }
-      ops.push_back([u = state_.UpdateOf(e), result, now,
-                     outcome = new_state == storage::kJobSucceeded ? "succeeded" : "cancelled"](JobStore& s) {
-        RETURN_IF_ERROR(s.InsertResult(result));
-        RETURN_IF_ERROR(s.UpdateJob(u));
-        return s.EndAttempt(u.job_id, u.attempt, outcome, "", now);
-      });
-      response.set_accepted(true);
-      if (state_.options.observer != nullptr && e.leased_ms > 0) {
-        state_.options.observer->JobCompleted(static_cast<double>(now - e.leased_ms) / 1000.0);
+      if (one.worker_id().empty()) {
+        v1::CompleteJobRequest named = one;
+        named.set_worker_id(request.worker_id());
+        CompleteLocked(named, caller, now, &ops, &c);
+      } else {
+        CompleteLocked(one, caller, now, &ops, &c);
       }
-      const int64_t sweep_id = e.sweep_id;
-      state_.MaybeFinishSweep(sweep_id, now, &ops);      // may erase e
-      if (state_.auth_config) state_.ServeWaiters(now);  // a tenant may be back under leased_jobs
-      on_commit = [this, before](absl::Status s) {
-        if (s.ok()) return;
-        // Not stored: put the job back as it was so the worker's retry lands.
-        absl::MutexLock lock(&state_.mu);
-        auto it = state_.jobs.find(before.job_id);
-        if (it == state_.jobs.end() || it->second.attempt != before.attempt || !it->second.has_result) {
-          return;
-        }
-        JobEntry& e = it->second;
-        state_.SetState(e, before.state);
-        e = before;
-        std::cerr << "ablate-coordinator: storing the result of job " << before.job_id << " failed: " << s << "\n";
-      };
     }
   }
-  state_.Commit(std::move(ops), [response, done = std::move(done), on_commit](absl::Status s) {
-    if (on_commit) on_commit(s);
-    if (s.ok()) {
-      done(response);
-    } else {
-      done(s);
+  // One operation, so one transaction: every completion is durable before
+  // any is acknowledged.
+  std::vector<int64_t> job_ids;
+  job_ids.reserve(static_cast<size_t>(n));
+  for (const v1::CompleteJobRequest& one : request.completions()) job_ids.push_back(one.job_id());
+  state_.Commit(std::move(ops),
+                [job_ids = std::move(job_ids), items = std::move(items), done = std::move(done)](absl::Status s) {
+                  if (!s.ok()) {
+                    for (const Completion& c : items) {
+                      if (c.on_fail) c.on_fail(s);
+                    }
+                    return done(s);
+                  }
+                  v1::CompleteJobsResponse response;
+                  for (size_t i = 0; i < items.size(); ++i) {
+                    v1::CompleteJobOutcome* o = response.add_outcomes();
+                    o->set_job_id(job_ids[i]);
+                    const absl::StatusOr<v1::CompleteJobResponse>& a = *items[i].answer;
+                    if (a.ok()) {
+                      *o->mutable_response() = *a;
+                    } else {
+                      o->set_code(static_cast<int32_t>(a.status().code()));
+                      o->set_message(std::string(a.status().message()));
+                    }
+                  }
+                  done(std::move(response));
+                });
+}
+
+void WorkerApi::CompleteLocked(const v1::CompleteJobRequest& request, const auth::Caller& caller, int64_t now,
+                               std::vector<Op>* ops, Completion* out) {
+  *out->answer = v1::CompleteJobResponse();
+  auto it = state_.jobs.find(request.job_id());
+  if (it != state_.jobs.end() && it->second.worker_id != request.worker_id() &&
+      it->second.lease_id == request.lease_id()) {
+    // The current lease named by a worker it was not granted to.
+    if (absl::Status s = state_.CheckLeaseOwner(it->second.worker_id, caller); !s.ok()) {
+      *out->answer = s;
+      return;
     }
-  });
+  }
+  state_.TouchWorker(request.worker_id(), now, &caller);
+  if (it == state_.jobs.end()) {
+    // Not in memory: unknown, or its sweep is over. Decide from the database,
+    // in commit order (after every write queued before this report).
+    std::shared_ptr<absl::StatusOr<v1::CompleteJobResponse>> answer = out->answer;
+    ops->push_back([this, request, answer, caller](JobStore& s) -> absl::Status {
+      absl::StatusOr<storage::JobRecord> job = s.GetJob(request.job_id(), false);
+      if (!job.ok()) {
+        *answer = job.status();
+        return absl::OkStatus();
+      }
+      if (job->worker_id != request.worker_id() && job->lease_id == request.lease_id()) {
+        if (absl::Status st = state_.CheckLeaseOwner(job->worker_id, caller); !st.ok()) {
+          *answer = st;
+          return absl::OkStatus();
+        }
+      }
+      v1::CompleteJobResponse r;
+      if (job->attempt == request.attempt() && job->lease_id == request.lease_id()) {
+        ASSIGN_OR_RETURN(int64_t n, s.CountResults(request.job_id()));
+        r.set_accepted(n > 0);
+        r.set_duplicate(n > 0);
+      }
+      *answer = r;
+      return absl::OkStatus();
+    });
+    return;
+  }
+  JobEntry& e = it->second;
+  const bool current = e.attempt == request.attempt() && e.lease_id == request.lease_id();
+  if (!current || e.state == storage::kJobFailed) {
+    out->answer->value().set_accepted(false);  // stale attempt (or contradicts a final failure)
+  } else if (e.has_result) {
+    out->answer->value().set_accepted(true);
+    out->answer->value().set_duplicate(true);
+  } else if (e.state != storage::kJobLeased && e.attempt_end != AttemptEnd::kExpired) {
+    out->answer->value().set_accepted(false);  // this attempt already ended with FailJob
+  } else {
+    // LEASED, QUEUED after a lost lease, or CANCELLED: store the result.
+    const JobEntry before = e;
+    const int new_state =
+        (e.cancel_requested || e.state == storage::kJobCancelled) ? storage::kJobCancelled : storage::kJobSucceeded;
+    e.has_result = true;
+    e.attempt_end = AttemptEnd::kNone;
+    if (e.state != storage::kJobCancelled) e.finished_ms = now;
+    if (e.state != new_state) state_.SetState(e, new_state);
+    storage::ResultRecord result = ResultFromProto(request, e.sweep_id, now);
+    int64_t bytes = 0;
+    for (const auto& m : result.metrics) bytes += m.name.size() + m.detail_json.size() + 8;
+    if (auto sw = state_.sweeps.find(e.sweep_id); sw != state_.sweeps.end()) {
+      state_.result_bytes[sw->second.tenant] += bytes;
+    }
+    ops->push_back([u = state_.UpdateOf(e), result, now,
+                    outcome = new_state == storage::kJobSucceeded ? "succeeded" : "cancelled"](JobStore& s) {
+      RETURN_IF_ERROR(s.InsertResult(result));
+      RETURN_IF_ERROR(s.UpdateJob(u));
+      return s.EndAttempt(u.job_id, u.attempt, outcome, "", now);
+    });
+    out->answer->value().set_accepted(true);
+    if (state_.options.observer != nullptr && e.leased_ms > 0) {
+      state_.options.observer->JobCompleted(static_cast<double>(now - e.leased_ms) / 1000.0);
+    }
+    const int64_t sweep_id = e.sweep_id;
+    state_.MaybeFinishSweep(sweep_id, now, ops);       // may erase e
+    if (state_.auth_config) state_.ServeWaiters(now);  // a tenant may be back under leased_jobs
+    out->on_fail = [this, before](absl::Status s) {
+      // Not stored: put the job back as it was so the worker's retry lands.
+      absl::MutexLock lock(&state_.mu);
+      auto it = state_.jobs.find(before.job_id);
+      if (it == state_.jobs.end() || it->second.attempt != before.attempt || !it->second.has_result) {
+        return;
+      }
+      JobEntry& e = it->second;
+      state_.SetState(e, before.state);
+      e = before;
+      std::cerr << "ablate-coordinator: storing the result of job " << before.job_id << " failed: " << s << "\n";
+    };
+  }
 }
 
 void WorkerApi::FailJob(const v1::FailJobRequest& request, Callback<v1::FailJobResponse> done,

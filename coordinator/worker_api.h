@@ -1,5 +1,5 @@
 // worker_api.h: the worker calls of the coordinator core (register, lease,
-// heartbeat, complete, fail), over the state it shares with the other parts
+// heartbeat, complete one or a batch, fail), over the state it shares with the other parts
 // (scheduler_state.h). No gRPC types: requests and responses are ablate.v1
 // proto messages; the gRPC WorkerService only authenticates and translates.
 //
@@ -34,6 +34,9 @@
 #define ABLATE_COORDINATOR_WORKER_API_H_
 
 #include <cstdint>
+#include <functional>
+#include <memory>
+#include <vector>
 
 #include "ablate/v1/worker.pb.h"
 #include "auth/caller.h"
@@ -69,10 +72,37 @@ class WorkerApi {
   // before anything is stored.
   void CompleteJob(const v1::CompleteJobRequest& request, Callback<v1::CompleteJobResponse> done,
                    const auth::Caller& caller = auth::Caller::Local());
+  // The most completions one CompleteJobs request may carry.
+  int32_t max_completions_per_request() const { return state_.options.max_completions_per_request; }
+  // CompleteJobs: the completions of one worker (request.worker_id; each
+  // completion's worker_id empty or the same), each checked, fenced and
+  // answered exactly as CompleteJob would (an outcome per completion, in
+  // order: its response, or its error code and message), all stored in one
+  // transaction and answered once it commits. The whole request is refused
+  // (nothing stored) when the caller may not use worker_id
+  // (PermissionDenied), over max_completions_per_request (InvalidArgument) or
+  // over max_receive_message_bytes (ResourceExhausted), checked before
+  // anything per completion is allocated; an error storing the batch fails
+  // it whole (the worker re-sends it).
+  void CompleteJobs(const v1::CompleteJobsRequest& request, Callback<v1::CompleteJobsResponse> done,
+                    const auth::Caller& caller = auth::Caller::Local());
   void FailJob(const v1::FailJobRequest& request, Callback<v1::FailJobResponse> done,
                const auth::Caller& caller = auth::Caller::Local());
 
  private:
+  // One completion's part of a commit: its answer (set at once, or in commit
+  // order for a job no longer in memory) and what undoes its in-memory change
+  // if the commit fails.
+  struct Completion {
+    std::shared_ptr<absl::StatusOr<v1::CompleteJobResponse>> answer =
+        std::make_shared<absl::StatusOr<v1::CompleteJobResponse>>();
+    std::function<void(absl::Status)> on_fail;
+  };
+  // The body of CompleteJob after its checks: decides `request` against the
+  // in-memory state, appending the writes to *ops and the answer to *out.
+  void CompleteLocked(const v1::CompleteJobRequest& request, const auth::Caller& caller, int64_t now,
+                      std::vector<SchedulerState::Op>* ops, Completion* out) ABSL_EXCLUSIVE_LOCKS_REQUIRED(state_.mu);
+
   SchedulerState& state_;
 };
 
