@@ -6,6 +6,7 @@
 // not starve other calls, and errors crossing the wire with their codes.
 #include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/grpcpp.h>
+#include <sqlite3.h>
 
 #include <atomic>
 #include <filesystem>
@@ -269,6 +270,18 @@ TEST_F(ServiceTest, CompleteJobsStoresABatchAndAnswersEachCompletion) {
   ASSERT_EQ(resp.outcomes_size(), 4);
   for (const v1::CompleteJobOutcome& o : resp.outcomes()) EXPECT_TRUE(o.response().duplicate());
   EXPECT_EQ(Sweep(sweep).counts().succeeded(), 4);
+  {  // Stored under the batch's worker id (the completions left theirs empty).
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open_v2(db_.c_str(), &db, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
+    sqlite3_stmt* st = nullptr;
+    ASSERT_EQ(sqlite3_prepare_v2(db, "SELECT COUNT(*) FROM job_results WHERE worker_id = ?", -1, &st, nullptr),
+              SQLITE_OK);
+    sqlite3_bind_text(st, 1, w.c_str(), -1, SQLITE_TRANSIENT);
+    ASSERT_EQ(sqlite3_step(st), SQLITE_ROW);
+    EXPECT_EQ(sqlite3_column_int64(st, 0), 4);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+  }
 
   // Over the count limit: refused whole before anything is looked at.
   std::vector<v1::Lease> more = Lease(w, 1, 0);

@@ -255,7 +255,7 @@ void WorkerApi::CompleteJob(const v1::CompleteJobRequest& request, Callback<v1::
   Completion c;
   {
     absl::MutexLock lock(&state_.mu);
-    CompleteLocked(request, caller, now, &ops, &c);
+    CompleteLocked(request, request.worker_id(), caller, now, &ops, &c);
   }
   if (!c.answer->ok()) return done(*c.answer);  // refused before anything changed
   state_.Commit(std::move(ops), [c, done = std::move(done)](absl::Status s) {
@@ -280,31 +280,29 @@ void WorkerApi::CompleteJobs(const v1::CompleteJobsRequest& request, Callback<v1
       !s.ok()) {
     return done(s);
   }
-  const int64_t now = state_.clock->NowMs();
   const int n = request.completions_size();
-  std::vector<Op> ops;
   std::vector<Completion> items(static_cast<size_t>(n));
+  // Checks of each completion alone, outside the lock.
+  std::vector<bool> valid(static_cast<size_t>(n), false);
+  for (int i = 0; i < n; ++i) {
+    const v1::CompleteJobRequest& one = request.completions(i);
+    Completion& c = items[static_cast<size_t>(i)];
+    if (!one.worker_id().empty() && one.worker_id() != request.worker_id()) {
+      *c.answer = absl::InvalidArgumentError(
+          absl::StrCat("completions[", i, "].worker_id: not the request's worker_id (leave it empty)"));
+    } else if (absl::Status s = CheckResultLimits(one, state_.options.limits); !s.ok()) {
+      *c.answer = s;
+    } else {
+      valid[static_cast<size_t>(i)] = true;
+    }
+  }
+  const int64_t now = state_.clock->NowMs();
+  std::vector<Op> ops;
   {
     absl::MutexLock lock(&state_.mu);
     for (int i = 0; i < n; ++i) {
-      const v1::CompleteJobRequest& one = request.completions(i);
-      Completion& c = items[static_cast<size_t>(i)];
-      if (!one.worker_id().empty() && one.worker_id() != request.worker_id()) {
-        *c.answer = absl::InvalidArgumentError(
-            absl::StrCat("completions[", i, "].worker_id: not the request's worker_id (leave it empty)"));
-        continue;
-      }
-      if (absl::Status s = CheckResultLimits(one, state_.options.limits); !s.ok()) {
-        *c.answer = s;
-        continue;
-      }
-      if (one.worker_id().empty()) {
-        v1::CompleteJobRequest named = one;
-        named.set_worker_id(request.worker_id());
-        CompleteLocked(named, caller, now, &ops, &c);
-      } else {
-        CompleteLocked(one, caller, now, &ops, &c);
-      }
+      if (!valid[static_cast<size_t>(i)]) continue;
+      CompleteLocked(request.completions(i), request.worker_id(), caller, now, &ops, &items[static_cast<size_t>(i)]);
     }
   }
   // One operation, so one transaction: every completion is durable before
@@ -336,30 +334,29 @@ void WorkerApi::CompleteJobs(const v1::CompleteJobsRequest& request, Callback<v1
                 });
 }
 
-void WorkerApi::CompleteLocked(const v1::CompleteJobRequest& request, const auth::Caller& caller, int64_t now,
-                               std::vector<Op>* ops, Completion* out) {
+void WorkerApi::CompleteLocked(const v1::CompleteJobRequest& request, const std::string& worker_id,
+                               const auth::Caller& caller, int64_t now, std::vector<Op>* ops, Completion* out) {
   *out->answer = v1::CompleteJobResponse();
   auto it = state_.jobs.find(request.job_id());
-  if (it != state_.jobs.end() && it->second.worker_id != request.worker_id() &&
-      it->second.lease_id == request.lease_id()) {
+  if (it != state_.jobs.end() && it->second.worker_id != worker_id && it->second.lease_id == request.lease_id()) {
     // The current lease named by a worker it was not granted to.
     if (absl::Status s = state_.CheckLeaseOwner(it->second.worker_id, caller); !s.ok()) {
       *out->answer = s;
       return;
     }
   }
-  state_.TouchWorker(request.worker_id(), now, &caller);
+  state_.TouchWorker(worker_id, now, &caller);
   if (it == state_.jobs.end()) {
     // Not in memory: unknown, or its sweep is over. Decide from the database,
     // in commit order (after every write queued before this report).
     std::shared_ptr<absl::StatusOr<v1::CompleteJobResponse>> answer = out->answer;
-    ops->push_back([this, request, answer, caller](JobStore& s) -> absl::Status {
+    ops->push_back([this, request, worker_id, answer, caller](JobStore& s) -> absl::Status {
       absl::StatusOr<storage::JobRecord> job = s.GetJob(request.job_id(), false);
       if (!job.ok()) {
         *answer = job.status();
         return absl::OkStatus();
       }
-      if (job->worker_id != request.worker_id() && job->lease_id == request.lease_id()) {
+      if (job->worker_id != worker_id && job->lease_id == request.lease_id()) {
         if (absl::Status st = state_.CheckLeaseOwner(job->worker_id, caller); !st.ok()) {
           *answer = st;
           return absl::OkStatus();
@@ -395,6 +392,7 @@ void WorkerApi::CompleteLocked(const v1::CompleteJobRequest& request, const auth
     if (e.state != storage::kJobCancelled) e.finished_ms = now;
     if (e.state != new_state) state_.SetState(e, new_state);
     storage::ResultRecord result = ResultFromProto(request, e.sweep_id, now);
+    result.worker_id = worker_id;  // a batch's completions may leave theirs empty
     int64_t bytes = 0;
     for (const auto& m : result.metrics) bytes += m.name.size() + m.detail_json.size() + 8;
     if (auto sw = state_.sweeps.find(e.sweep_id); sw != state_.sweeps.end()) {

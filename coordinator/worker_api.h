@@ -36,6 +36,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "ablate/v1/worker.pb.h"
@@ -98,10 +99,12 @@ class WorkerApi {
         std::make_shared<absl::StatusOr<v1::CompleteJobResponse>>();
     std::function<void(absl::Status)> on_fail;
   };
-  // The body of CompleteJob after its checks: decides `request` against the
-  // in-memory state, appending the writes to *ops and the answer to *out.
-  void CompleteLocked(const v1::CompleteJobRequest& request, const auth::Caller& caller, int64_t now,
-                      std::vector<SchedulerState::Op>* ops, Completion* out) ABSL_EXCLUSIVE_LOCKS_REQUIRED(state_.mu);
+  // The body of CompleteJob after its checks: decides `request`, sent by
+  // `worker_id` (request.worker_id() is not read), against the in-memory
+  // state, appending the writes to *ops and the answer to *out.
+  void CompleteLocked(const v1::CompleteJobRequest& request, const std::string& worker_id, const auth::Caller& caller,
+                      int64_t now, std::vector<SchedulerState::Op>* ops, Completion* out)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(state_.mu);
 
   SchedulerState& state_;
 };
