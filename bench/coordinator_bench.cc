@@ -3,7 +3,8 @@
 // group commit on) by N concurrent worker threads using the generated stubs.
 // Also times SubmitSweep of the whole grid (answered once counted and stored;
 // a grid over 10,000 jobs has its jobs created in the background).
-// Prints a table (jobs/s, mean/p50/p99 latency of LeaseJobs and CompleteJob);
+// Prints a table (jobs/s, mean/p50/p99 latency of LeaseJobs and of the
+// completion call: CompleteJob per job, or CompleteJobs per lease batch);
 // the numbers depend on the machine, so nothing is asserted.
 // --group-commit-ms takes a comma list: each value runs the whole bench on a
 // fresh database in the same process, so write policies compare side by side
@@ -81,16 +82,18 @@ v1::SweepSpec BigSpec(int seeds, const std::string& name) {
   return s;
 }
 
-// `threads` workers lease `batch` jobs at a time and complete them, for
-// `seconds` or until the queue is empty.
-Row Drive(const std::string& address, const std::string& name, int threads, int batch, double seconds) {
+// `threads` workers lease `batch` jobs at a time and complete them (one
+// CompleteJob each, or with `batched` one CompleteJobs for the lot), for
+// `seconds` or until the queue is empty. Complete latency: per call.
+Row Drive(const std::string& address, const std::string& name, int threads, int batch, double seconds,
+          bool batched = false) {
   std::vector<std::shared_ptr<grpc::Channel>> channels;
   for (int i = 0; i < 8; ++i) {
     grpc::ChannelArguments args;
     args.SetInt("ablate.bench.channel", i);  // distinct channels, distinct connections
     channels.push_back(grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args));
   }
-  std::atomic<int64_t> jobs{0}, lease_us{0}, leases{0}, complete_us{0};
+  std::atomic<int64_t> jobs{0}, lease_us{0}, leases{0}, complete_us{0}, completes{0};
   std::atomic<bool> stop{false};
   // Per-thread latency samples (microseconds), merged after the run.
   std::vector<std::vector<int64_t>> lease_samples(threads), complete_samples(threads);
@@ -119,6 +122,8 @@ Row Drive(const std::string& address, const std::string& name, int threads, int 
         lease_samples[t].push_back(lease_took);
         leases += 1;
         if (resp.leases().empty()) break;  // the queue is drained
+        v1::CompleteJobsRequest all;
+        all.set_worker_id(rr.worker_id());
         for (const v1::Lease& l : resp.leases()) {
           v1::CompleteJobRequest c;
           c.set_worker_id(rr.worker_id());
@@ -130,12 +135,28 @@ Row Drive(const std::string& address, const std::string& name, int threads, int 
           m->set_value(12.5);
           m->set_detail_json("{\"tokens\":4096}");
           c.mutable_result()->set_wall_seconds(1.0);
+          if (batched) {
+            *all.add_completions() = std::move(c);
+            continue;
+          }
           v1::CompleteJobResponse cr;
           absl::Time t1 = absl::Now();
           if (stub->CompleteJob(Ctx().get(), c, &cr).ok() && cr.accepted()) jobs += 1;
           const int64_t complete_took = absl::ToInt64Microseconds(absl::Now() - t1);
           complete_us += complete_took;
           complete_samples[t].push_back(complete_took);
+          completes += 1;
+        }
+        if (batched) {
+          v1::CompleteJobsResponse cr;
+          absl::Time t1 = absl::Now();
+          if (stub->CompleteJobs(Ctx().get(), all, &cr).ok()) {
+            for (const v1::CompleteJobOutcome& o : cr.outcomes()) jobs += o.code() == 0 && o.response().accepted();
+          }
+          const int64_t complete_took = absl::ToInt64Microseconds(absl::Now() - t1);
+          complete_us += complete_took;
+          complete_samples[t].push_back(complete_took);
+          completes += 1;
         }
         if (absl::ToDoubleSeconds(absl::Now() - start) > seconds) stop = true;
       }
@@ -147,7 +168,7 @@ Row Drive(const std::string& address, const std::string& name, int threads, int 
   row.jobs = jobs.load();
   row.seconds = absl::ToDoubleSeconds(absl::Now() - start);
   row.mean_lease_ms = leases.load() ? lease_us.load() / 1000.0 / leases.load() : 0;
-  row.mean_complete_ms = row.jobs ? complete_us.load() / 1000.0 / row.jobs : 0;
+  row.mean_complete_ms = completes.load() ? complete_us.load() / 1000.0 / completes.load() : 0;
   std::vector<int64_t> lease_all, complete_all;
   for (int t = 0; t < threads; ++t) {
     lease_all.insert(lease_all.end(), lease_samples[t].begin(), lease_samples[t].end());
@@ -160,7 +181,7 @@ Row Drive(const std::string& address, const std::string& name, int threads, int 
   return row;
 }
 
-// One whole bench (submit, three lease/complete modes, reads) against a fresh
+// One whole bench (submit, five lease/complete modes, reads) against a fresh
 // coordinator using `group_commit_ms`. Returns the process exit code.
 int RunBench(const Config& cfg, int group_commit_ms) {
   const std::string dir = absl::StrCat("/tmp/ablate_coordinator_bench_", getpid(), "_gc", group_commit_ms);
@@ -190,10 +211,32 @@ int RunBench(const Config& cfg, int group_commit_ms) {
     return 1;
   }
 
+  // Each mode after the first gets a fresh sweep too, so no mode finds the
+  // queue drained by the ones before it.
+  auto more_jobs = [&](int i) {
+    v1::SubmitSweepRequest more;
+    *more.mutable_spec() = BigSpec(cfg.seeds, absl::StrCat("bench-", i));
+    v1::SubmitSweepResponse r;
+    auto c = Ctx();
+    c->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(300));
+    return client->SubmitSweep(c.get(), more, &r).ok();
+  };
+  struct Mode {
+    const char* name;
+    int batch;
+    bool batched;
+  };
   std::vector<Row> rows;
-  rows.push_back(Drive((*server)->address(), "lease 1, complete 1", cfg.threads, 1, cfg.seconds));
-  rows.push_back(Drive((*server)->address(), "lease 4, complete 4", cfg.threads, 4, cfg.seconds));
-  rows.push_back(Drive((*server)->address(), "lease 16, complete 16", cfg.threads, 16, cfg.seconds));
+  int i = 0;
+  for (const Mode& m : {Mode{"lease 1, complete 1", 1, false}, Mode{"lease 4, complete 4", 4, false},
+                        Mode{"lease 16, complete 16", 16, false}, Mode{"lease 4, CompleteJobs 4", 4, true},
+                        Mode{"lease 16, CompleteJobs 16", 16, true}}) {
+    if (i++ > 0 && !more_jobs(i)) {
+      std::fprintf(stderr, "submit: more jobs refused\n");
+      return 1;
+    }
+    rows.push_back(Drive((*server)->address(), m.name, cfg.threads, m.batch, cfg.seconds, m.batched));
+  }
 
   // Read paths on the now large database (one page each, median of 5).
   auto time_ms = [](auto fn) {

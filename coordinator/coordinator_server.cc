@@ -110,11 +110,11 @@ class CoordinatorServerImpl : public CoordinatorServer {
     const auth::Authenticator* authn = authn_.get();
     submits_ = std::make_unique<TaskRunner>(std::max(1, o.submit_threads));
     runner_ = std::make_unique<TaskRunner>(std::max(1, o.query_threads));
-    hub_ = std::make_unique<WatchHub>(core_.get(), o.watch_interval_ms);
+    hub_ = std::make_unique<WatchHub>(&core_->client_api(), o.watch_interval_ms);
     coordinator_service_ =
-        std::make_unique<CoordinatorService>(core_.get(), submits_.get(), runner_.get(), hub_.get(), authn);
-    worker_service_ = std::make_unique<WorkerServiceImpl>(core_.get(), authn);
-    admin_service_ = std::make_unique<AdminServiceImpl>(core_.get(), runner_.get(), authn);
+        std::make_unique<CoordinatorService>(&core_->client_api(), submits_.get(), runner_.get(), hub_.get(), authn);
+    worker_service_ = std::make_unique<WorkerServiceImpl>(&core_->worker_api(), authn);
+    admin_service_ = std::make_unique<AdminServiceImpl>(&core_->client_api(), runner_.get(), authn);
 
     grpc::reflection::InitProtoReflectionServerBuilderPlugin();
     // grpc.health.v1.Health: SERVING once the store is open (below), NOT_SERVING on shutdown.

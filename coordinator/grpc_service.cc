@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "auth/grpc_security.h"
+#include "common/request_limits.h"
 #include "rpc/grpc_status.h"
 
 namespace ablate::coordinator {
@@ -180,7 +181,7 @@ class WatchReactor : public grpc::ServerWriteReactor<v1::SweepEvent> {
   std::deque<std::pair<int64_t, int64_t>> samples_;  // (unix ms, jobs ended)
 };
 
-WatchHub::WatchHub(Scheduler* core, int32_t interval_ms) : core_(core), interval_ms_(std::max(10, interval_ms)) {
+WatchHub::WatchHub(ClientApi* core, int32_t interval_ms) : core_(core), interval_ms_(std::max(10, interval_ms)) {
   thread_ = std::thread([this] { Loop(); });
 }
 
@@ -347,7 +348,7 @@ namespace {
 // attempt), instead of waiting out their TTL while nobody runs them.
 class LeaseReactor : public grpc::ServerUnaryReactor {
  public:
-  LeaseReactor(Scheduler* core, grpc::CallbackServerContext* ctx, const v1::LeaseJobsRequest* req,
+  LeaseReactor(WorkerApi* core, grpc::CallbackServerContext* ctx, const v1::LeaseJobsRequest* req,
                v1::LeaseJobsResponse* resp, const auth::Caller& caller)
       : core_(core), ctx_(ctx), resp_(resp), caller_(caller) {
     token_ = core_->LeaseJobs(
@@ -378,7 +379,7 @@ class LeaseReactor : public grpc::ServerUnaryReactor {
   }
 
  private:
-  Scheduler* const core_;
+  WorkerApi* const core_;
   grpc::CallbackServerContext* const ctx_;  // valid until OnDone returns
   v1::LeaseJobsResponse* const resp_;       // the answer (empty unless granted)
   const auth::Caller caller_;
@@ -426,6 +427,29 @@ grpc::ServerUnaryReactor* WorkerServiceImpl::CompleteJob(grpc::CallbackServerCon
   if (!caller.ok()) return Reject(ctx, caller.status());
   grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
   core_->CompleteJob(*req, Finisher(reactor, resp), *caller);
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* WorkerServiceImpl::CompleteJobs(grpc::CallbackServerContext* ctx,
+                                                          const v1::CompleteJobsRequest* req,
+                                                          v1::CompleteJobsResponse* resp) {
+  absl::Status s = CheckWorker(req->worker_id());
+  // The count before anything per completion (the core checks it again).
+  if (s.ok()) {
+    s = CheckCount("CompleteJobs completions", req->completions_size(), core_->max_completions_per_request(),
+                   "max-completions-per-request");
+  }
+  for (int i = 0; s.ok() && i < req->completions_size(); ++i) {
+    const v1::CompleteJobRequest& c = req->completions(i);
+    s = CheckReport(req->worker_id(), c.job_id(), c.lease_id(), c.attempt());
+    if (s.ok()) s = CheckResult(c.result());
+    if (!s.ok()) s = absl::InvalidArgumentError(absl::StrCat("completions[", i, "].", s.message()));
+  }
+  if (!s.ok()) return Reject(ctx, s);
+  absl::StatusOr<auth::Caller> caller = auth::CallerOf(*ctx, authn_);
+  if (!caller.ok()) return Reject(ctx, caller.status());
+  grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
+  core_->CompleteJobs(*req, Finisher(reactor, resp), *caller);
   return reactor;
 }
 

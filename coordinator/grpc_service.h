@@ -1,5 +1,7 @@
 // grpc_service.h: the thin gRPC adapters over the coordinator core, on the
-// callback API: validate the request, call the Scheduler, translate status.
+// callback API: validate the request, call the core part it serves (ClientApi
+// for the Coordinator and Admin services, WorkerApi for the WorkerService),
+// translate status. They never see the store or the scheduling state.
 //
 // No RPC blocks a gRPC thread for long:
 // - worker RPCs hand a callback to the core and Finish from it (after the
@@ -12,11 +14,11 @@
 // (auth::CallerOf) and hands it to the core, which checks roles and scopes by
 // tenant; with `auth_required` a call without one is refused.
 // Thread-safety: the services are used by gRPC from many threads; all state
-// lives in the Scheduler, the TaskRunner and the WatchHub, which are
+// lives in the core parts, the TaskRunner and the WatchHub, which are
 // thread-safe and must outlive the services' server.
 //
-//   CoordinatorService coord(core, &submits, &queries, &hub);
-//   WorkerServiceImpl worker(core);
+//   CoordinatorService coord(&core->client_api(), &submits, &queries, &hub);
+//   WorkerServiceImpl worker(&core->worker_api());
 //   builder.RegisterService(&coord); builder.RegisterService(&worker);
 #ifndef ABLATE_COORDINATOR_GRPC_SERVICE_H_
 #define ABLATE_COORDINATOR_GRPC_SERVICE_H_
@@ -34,8 +36,9 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
 #include "auth/authenticator.h"
-#include "coordinator/scheduler.h"
+#include "coordinator/client_api.h"
 #include "coordinator/task_runner.h"
+#include "coordinator/worker_api.h"
 
 namespace ablate::coordinator {
 
@@ -46,7 +49,7 @@ class WatchReactor;
 // 5 s, and a last event when the sweep has ended, then the stream finishes.
 class WatchHub {
  public:
-  WatchHub(Scheduler* core, int32_t interval_ms);
+  WatchHub(ClientApi* core, int32_t interval_ms);
   ~WatchHub();
   WatchHub(const WatchHub&) = delete;
   WatchHub& operator=(const WatchHub&) = delete;
@@ -59,12 +62,12 @@ class WatchHub {
   // Used by WatchReactor.
   void Add(WatchReactor* r);
   void Remove(WatchReactor* r);
-  Scheduler* core() const { return core_; }
+  ClientApi* core() const { return core_; }
 
  private:
   void Loop();
 
-  Scheduler* const core_;
+  ClientApi* const core_;
   const int32_t interval_ms_;
   absl::Mutex mu_;
   std::vector<WatchReactor*> reactors_ ABSL_GUARDED_BY(mu_);
@@ -76,7 +79,7 @@ class CoordinatorService final : public v1::Coordinator::CallbackService {
  public:
   // `submits` runs SubmitSweep (expansion + big insert), `queries` the other
   // database-touching calls, so a huge submission never delays a status query.
-  CoordinatorService(Scheduler* core, TaskRunner* submits, TaskRunner* queries, WatchHub* hub,
+  CoordinatorService(ClientApi* core, TaskRunner* submits, TaskRunner* queries, WatchHub* hub,
                      const auth::Authenticator* authn = nullptr)
       : core_(core), submits_(submits), runner_(queries), hub_(hub), authn_(authn) {}
 
@@ -98,7 +101,7 @@ class CoordinatorService final : public v1::Coordinator::CallbackService {
                                         v1::ListWorkersResponse* resp) override;
 
  private:
-  Scheduler* const core_;
+  ClientApi* const core_;
   TaskRunner* const submits_;
   TaskRunner* const runner_;
   WatchHub* const hub_;
@@ -107,7 +110,7 @@ class CoordinatorService final : public v1::Coordinator::CallbackService {
 
 class WorkerServiceImpl final : public v1::WorkerService::CallbackService {
  public:
-  explicit WorkerServiceImpl(Scheduler* core, const auth::Authenticator* authn = nullptr)
+  explicit WorkerServiceImpl(WorkerApi* core, const auth::Authenticator* authn = nullptr)
       : core_(core), authn_(authn) {}
 
   grpc::ServerUnaryReactor* RegisterWorker(grpc::CallbackServerContext* ctx, const v1::RegisterWorkerRequest* req,
@@ -118,25 +121,27 @@ class WorkerServiceImpl final : public v1::WorkerService::CallbackService {
                                       v1::HeartbeatResponse* resp) override;
   grpc::ServerUnaryReactor* CompleteJob(grpc::CallbackServerContext* ctx, const v1::CompleteJobRequest* req,
                                         v1::CompleteJobResponse* resp) override;
+  grpc::ServerUnaryReactor* CompleteJobs(grpc::CallbackServerContext* ctx, const v1::CompleteJobsRequest* req,
+                                         v1::CompleteJobsResponse* resp) override;
   grpc::ServerUnaryReactor* FailJob(grpc::CallbackServerContext* ctx, const v1::FailJobRequest* req,
                                     v1::FailJobResponse* resp) override;
 
  private:
-  Scheduler* const core_;
+  WorkerApi* const core_;
   const auth::Authenticator* const authn_;  // null: no authentication
 };
 
 // The operator-only Admin service (role admin).
 class AdminServiceImpl final : public v1::Admin::CallbackService {
  public:
-  AdminServiceImpl(Scheduler* core, TaskRunner* queries, const auth::Authenticator* authn)
+  AdminServiceImpl(ClientApi* core, TaskRunner* queries, const auth::Authenticator* authn)
       : core_(core), runner_(queries), authn_(authn) {}
 
   grpc::ServerUnaryReactor* ListAudit(grpc::CallbackServerContext* ctx, const v1::ListAuditRequest* req,
                                       v1::ListAuditResponse* resp) override;
 
  private:
-  Scheduler* const core_;
+  ClientApi* const core_;
   TaskRunner* const runner_;
   const auth::Authenticator* const authn_;  // null: no authentication
 };

@@ -32,6 +32,12 @@ const QueueKey* QueueIndex::BestOfModel(int32_t model) const {
   return &*it->second.begin();
 }
 
+const QueueKey* QueueIndex::BestOfModelEval(int32_t model, int32_t eval) const {
+  auto it = by_model_eval_.find({model, eval});
+  if (it == by_model_eval_.end() || it->second.empty()) return nullptr;
+  return &*it->second.begin();
+}
+
 std::vector<QueueKey> QueueIndex::TakeBatch(int32_t model, int32_t eval, size_t n) const {
   std::vector<QueueKey> out;
   if (n == 0) return out;

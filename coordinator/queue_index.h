@@ -51,6 +51,8 @@ class QueueIndex {
   const QueueKey* Best() const;
   // The first queued job of `model`, or nullptr.
   const QueueKey* BestOfModel(int32_t model) const;
+  // The first queued job of (model, eval), or nullptr.
+  const QueueKey* BestOfModelEval(int32_t model, int32_t eval) const;
   // Up to `n` queued jobs of (model, eval) in order, then of `model` with any
   // evaluation, never repeating a job. Does not remove them.
   std::vector<QueueKey> TakeBatch(int32_t model, int32_t eval, size_t n) const;

@@ -45,6 +45,9 @@ TEST(QueueIndexTest, BestOfModelAndBatchPrefersSameEvaluation) {
   EXPECT_THAT(Ids(q.TakeBatch(0, 0, 10)), ::testing::ElementsAre(1));
   EXPECT_TRUE(q.Remove(K(0, 1, 1, 2, 1, 0)));
   EXPECT_EQ(q.BestOfModel(1)->job_id, 3);
+  EXPECT_EQ(q.BestOfModelEval(1, 0)->job_id, 4);
+  EXPECT_EQ(q.BestOfModelEval(1, 1)->job_id, 3);
+  EXPECT_EQ(q.BestOfModelEval(0, 1), nullptr);
 }
 
 }  // namespace

@@ -1,17 +1,17 @@
-// scheduler_progress.cc: the scheduler's live progress: what workers report
+// scheduler_progress.cc: the shared state's live progress: what workers report
 // in heartbeats (fraction, items, tokens) per leased job and per worker, the
-// per-sweep completion rate and ETA, and the in-memory gauges for /metrics.
+// per-sweep completion rate and ETA.
 // Progress lives in memory only: it is rewritten every heartbeat interval, so
 // storing it would cost a write per job every few seconds; after a coordinator
 // restart the next heartbeat (which re-claims the lease) restores it.
 #include <algorithm>
 #include <cmath>
 
-#include "coordinator/scheduler.h"
+#include "coordinator/scheduler_state.h"
 
 namespace ablate::coordinator {
 
-void Scheduler::RecordProgress(WorkerState& worker, JobEntry& e, const v1::LeaseProgress& p, int64_t now) {
+void SchedulerState::RecordProgress(WorkerState& worker, JobEntry& e, const v1::LeaseProgress& p, int64_t now) {
   v1::JobProgress& g = e.progress;
   // Workers are not trusted to be sane: clamp what they send.
   const double fraction = std::isfinite(p.fraction()) ? std::clamp(p.fraction(), 0.0, 1.0) : 0.0;
@@ -34,7 +34,7 @@ void Scheduler::RecordProgress(WorkerState& worker, JobEntry& e, const v1::Lease
   g.set_updated_unix_ms(now);
 }
 
-v1::JobProgress Scheduler::ProgressOf(const JobEntry& e) const {
+v1::JobProgress SchedulerState::ProgressOf(const JobEntry& e) const {
   v1::JobProgress p;
   if (e.progress.attempt() == e.attempt) p = e.progress;
   p.set_job_id(e.job_id);
@@ -45,13 +45,13 @@ v1::JobProgress Scheduler::ProgressOf(const JobEntry& e) const {
   return p;
 }
 
-Scheduler::LiveProgress Scheduler::LiveProgressOf(SweepState& sw, int64_t now, v1::SweepInfo* info) {
+LiveProgress SchedulerState::LiveProgressOf(SweepState& sw, int64_t now, v1::SweepInfo* info) {
   const double rate = sw.ended_rate.Rate(now);
   double running = 0;
-  for (const auto& [id, w] : workers_) {
+  for (const auto& [id, w] : workers) {
     for (int64_t job_id : w.leases) {
-      auto it = jobs_.find(job_id);
-      if (it == jobs_.end() || it->second.sweep_id != sw.sweep_id) continue;
+      auto it = jobs.find(job_id);
+      if (it == jobs.end() || it->second.sweep_id != sw.sweep_id) continue;
       v1::JobProgress p = ProgressOf(it->second);
       running += p.fraction();
       if (info != nullptr) *info->add_running() = std::move(p);
@@ -72,27 +72,14 @@ Scheduler::LiveProgress Scheduler::LiveProgressOf(SweepState& sw, int64_t now, v
   return {rate, eta_ms, running};
 }
 
-void Scheduler::NoteEnded(JobEntry& e, int state) {
-  if (auto it = sweeps_.find(e.sweep_id); it != sweeps_.end()) {
-    it->second.ended_rate.Add(clock_->NowMs(), 1);
+void SchedulerState::NoteEnded(JobEntry& e, int state) {
+  if (auto it = sweeps.find(e.sweep_id); it != sweeps.end()) {
+    it->second.ended_rate.Add(clock->NowMs(), 1);
   }
-  if (options_.observer == nullptr) return;
-  options_.observer->JobEnded(state == storage::kJobSucceeded ? "succeeded"
-                              : state == storage::kJobFailed  ? "failed"
-                                                              : "cancelled");
-}
-
-SchedulerGauges Scheduler::Gauges() {
-  const int64_t now = clock_->NowMs();
-  SchedulerGauges g;
-  absl::MutexLock lock(&mu_);
-  for (auto& [id, sw] : sweeps_) {
-    g.sweeps.push_back({id, sw.counts, sw.ended_rate.Rate(now)});
-    g.leases += sw.counts.leased;
-  }
-  std::sort(g.sweeps.begin(), g.sweeps.end(), [](const auto& a, const auto& b) { return a.sweep_id < b.sweep_id; });
-  g.waiters = static_cast<int64_t>(waiters_.size());
-  return g;
+  if (options.observer == nullptr) return;
+  options.observer->JobEnded(state == storage::kJobSucceeded ? "succeeded"
+                             : state == storage::kJobFailed  ? "failed"
+                                                             : "cancelled");
 }
 
 }  // namespace ablate::coordinator

@@ -1,7 +1,7 @@
 // scheduler_test.cc: the coordinator core's state machine on a real SQLite
 // file with a hand-driven clock: lease, expiry, heartbeat, max_attempts,
-// release, fencing, duplicates, cancellation, affinity, priority, long poll
-// and restart.
+// release, fencing, duplicates, cancellation, affinity, lease bundling,
+// priority, long poll and restart.
 #include "coordinator/scheduler.h"
 
 #include <filesystem>
@@ -474,6 +474,55 @@ TEST_F(SchedulerTest, PriorityThenSweepAgeBeatAffinityAcrossLevels) {
   l = Lease(w, 1);
   ASSERT_EQ(l.size(), 1u);
   EXPECT_EQ(l[0].job().sweep_id(), low);
+}
+
+TEST_F(SchedulerTest, WorkerKeepsLeasingTheModelAndEvaluationItWasLeasedLast) {
+  // Per model 4 conditions x 2 evaluations, queued interleaved: (baseline, e0),
+  // (baseline, e1), (L0, e0), (L0, e1), ...
+  Submit(FakeSpec("s", 1, 2));
+  std::string a = Register("a");
+  std::string b = Register("b");
+  auto label = [](const v1::Lease& l) {
+    return l.job().spec().evaluation().name() + "/" + l.job().spec().condition().label();
+  };
+  // One job at a time: without bundling `a` would alternate e0, e1, e0, ...
+  std::vector<std::string> got_a;
+  for (int i = 0; i < 4; ++i) {
+    auto la = Lease(a, 1);
+    ASSERT_EQ(la.size(), 1u);
+    got_a.push_back(label(la[0]));
+  }
+  std::vector<std::string> got_b;
+  for (int i = 0; i < 4; ++i) {
+    auto lb = Lease(b, 1);
+    ASSERT_EQ(lb.size(), 1u);
+    got_b.push_back(label(lb[0]));
+  }
+  // Each worker stays on one evaluation, its baseline first, in queue order.
+  EXPECT_THAT(got_a, ElementsAre("e0/baseline", "e0/layer_sweep/attention/L0", "e0/layer_sweep/attention/L1",
+                                 "e0/layer_sweep/attention/L2"));
+  EXPECT_THAT(got_b, ElementsAre("e1/baseline", "e1/layer_sweep/attention/L0", "e1/layer_sweep/attention/L1",
+                                 "e1/layer_sweep/attention/L2"));
+}
+
+TEST_F(SchedulerTest, LeaseBundlingYieldsToTheModelsTheWorkerHoldsAndToPriority) {
+  Submit(FakeSpec("s", 2, 2));  // m0 and m1, 8 jobs each
+  std::string w = Register("w");
+  auto l = Lease(w, 1);
+  ASSERT_EQ(l.size(), 1u);
+  EXPECT_EQ(l[0].job().spec().model().path(), "/ckpt/m0");
+  EXPECT_EQ(l[0].job().spec().evaluation().name(), "e0");
+  // Once the worker says it holds another model, that model's jobs win.
+  l = Lease(w, 1, {"/ckpt/m1"});
+  ASSERT_EQ(l.size(), 1u);
+  EXPECT_EQ(l[0].job().spec().model().path(), "/ckpt/m1");
+  // A higher priority sweep's job beats the worker's bundle (and its model).
+  v1::SweepSpec spec = FakeSpec("urgent", 1, 1);
+  spec.mutable_models(0)->set_path("/ckpt/u");
+  int64_t urgent = Submit(spec, 10, 3, /*priority=*/5);
+  l = Lease(w, 1, {"/ckpt/m1"});
+  ASSERT_EQ(l.size(), 1u);
+  EXPECT_EQ(l[0].job().sweep_id(), urgent);
 }
 
 TEST_F(SchedulerTest, GpuSweepsGoOnlyToGpuWorkers) {

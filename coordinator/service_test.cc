@@ -1,10 +1,12 @@
 // service_test.cc: the real server (CoordinatorServer::Start) on 127.0.0.1:0
 // with a SQLite file, driven through the generated stubs: concurrent workers
-// leasing and completing a few hundred jobs (exactly one result each), a
+// leasing and completing a few hundred jobs (exactly one result each),
+// batched completions (CompleteJobs), a
 // restart mid-sweep with leases outstanding, WatchSweep, long polls that do
 // not starve other calls, and errors crossing the wire with their codes.
 #include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/grpcpp.h>
+#include <sqlite3.h>
 
 #include <atomic>
 #include <filesystem>
@@ -214,6 +216,95 @@ TEST_F(ServiceTest, ConcurrentWorkersCompleteEveryJobExactlyOnce) {
   v1::ListWorkersResponse workers;
   ASSERT_TRUE(client_->ListWorkers(Ctx().get(), {}, &workers).ok());
   EXPECT_EQ(workers.workers_size(), 8);
+}
+
+TEST_F(ServiceTest, CompleteJobsStoresABatchAndAnswersEachCompletion) {
+  int64_t jobs = 0;
+  const int64_t sweep = Submit(Spec(1, 1), &jobs);  // 25 jobs
+  const std::string w = Register("batch");
+  std::vector<v1::Lease> leases = Lease(w, 4, 0);
+  ASSERT_EQ(leases.size(), 4u);
+  auto completion = [](const v1::Lease& l) {
+    v1::CompleteJobRequest c;  // worker_id left empty: the batch's
+    c.set_job_id(l.job().job_id());
+    c.set_lease_id(l.lease_id());
+    c.set_attempt(l.attempt());
+    v1::Metric* m = c.mutable_result()->add_metrics();
+    m->set_name("perplexity");
+    m->set_value(10.0);
+    return c;
+  };
+  v1::CompleteJobsRequest req;
+  req.set_worker_id(w);
+  for (const v1::Lease& l : leases) *req.add_completions() = completion(l);
+  *req.add_completions() = completion(leases[0]);  // the same report twice in one batch
+  v1::CompleteJobRequest unknown = completion(leases[1]);
+  unknown.set_job_id(999999);
+  *req.add_completions() = unknown;
+  v1::CompleteJobRequest stale = completion(leases[2]);
+  stale.set_lease_id("00000000000000000000000000000000");
+  *req.add_completions() = stale;
+  v1::CompleteJobsResponse resp;
+  grpc::Status s = workers_->CompleteJobs(Ctx().get(), req, &resp);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  ASSERT_EQ(resp.outcomes_size(), 7);
+  for (int i = 0; i < 4; ++i) {
+    EXPECT_EQ(resp.outcomes(i).job_id(), leases[i].job().job_id());
+    EXPECT_EQ(resp.outcomes(i).code(), 0);
+    EXPECT_TRUE(resp.outcomes(i).response().accepted());
+    EXPECT_FALSE(resp.outcomes(i).response().duplicate());
+  }
+  EXPECT_EQ(resp.outcomes(4).code(), 0);
+  EXPECT_TRUE(resp.outcomes(4).response().duplicate());
+  EXPECT_EQ(resp.outcomes(5).job_id(), 999999);
+  EXPECT_EQ(resp.outcomes(5).code(), static_cast<int>(grpc::StatusCode::NOT_FOUND));
+  EXPECT_EQ(resp.outcomes(6).code(), 0);
+  EXPECT_FALSE(resp.outcomes(6).response().accepted());  // fenced: not that lease
+
+  // Sent again whole (a retry after a lost answer): all duplicates, nothing stored twice.
+  v1::CompleteJobsRequest again;
+  again.set_worker_id(w);
+  for (const v1::Lease& l : leases) *again.add_completions() = completion(l);
+  s = workers_->CompleteJobs(Ctx().get(), again, &resp);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  ASSERT_EQ(resp.outcomes_size(), 4);
+  for (const v1::CompleteJobOutcome& o : resp.outcomes()) EXPECT_TRUE(o.response().duplicate());
+  EXPECT_EQ(Sweep(sweep).counts().succeeded(), 4);
+  {  // Stored under the batch's worker id (the completions left theirs empty).
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open_v2(db_.c_str(), &db, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
+    sqlite3_stmt* st = nullptr;
+    ASSERT_EQ(sqlite3_prepare_v2(db, "SELECT COUNT(*) FROM job_results WHERE worker_id = ?", -1, &st, nullptr),
+              SQLITE_OK);
+    sqlite3_bind_text(st, 1, w.c_str(), -1, SQLITE_TRANSIENT);
+    ASSERT_EQ(sqlite3_step(st), SQLITE_ROW);
+    EXPECT_EQ(sqlite3_column_int64(st, 0), 4);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+  }
+
+  // Over the count limit: refused whole before anything is looked at.
+  std::vector<v1::Lease> more = Lease(w, 1, 0);
+  ASSERT_EQ(more.size(), 1u);
+  v1::CompleteJobsRequest big;
+  big.set_worker_id(w);
+  for (int i = 0; i < 257; ++i) *big.add_completions() = completion(more[0]);
+  s = workers_->CompleteJobs(Ctx().get(), big, &resp);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(s.error_message(), HasSubstr("max-completions-per-request"));
+  // A completion naming another worker id is refused alone.
+  v1::CompleteJobsRequest other;
+  other.set_worker_id(w);
+  *other.add_completions() = completion(more[0]);
+  other.mutable_completions(0)->set_worker_id("someone-else");
+  s = workers_->CompleteJobs(Ctx().get(), other, &resp);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  ASSERT_EQ(resp.outcomes_size(), 1);
+  EXPECT_EQ(resp.outcomes(0).code(), static_cast<int>(grpc::StatusCode::INVALID_ARGUMENT));
+  EXPECT_EQ(Sweep(sweep).counts().succeeded(), 4);
+  // The single CompleteJob still works.
+  EXPECT_TRUE(Complete(w, more[0]).accepted());
+  EXPECT_EQ(Sweep(sweep).counts().succeeded(), 5);
 }
 
 TEST_F(ServiceTest, RestartMidSweepFinishesWithOneResultPerJob) {

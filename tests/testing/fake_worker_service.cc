@@ -61,6 +61,11 @@ std::vector<v1::RegisterWorkerRequest> FakeWorkerService::registrations() const 
   absl::MutexLock lock(&mu_);
   return registrations_;
 }
+std::vector<int> FakeWorkerService::batch_sizes() const {
+  absl::MutexLock lock(&mu_);
+  return batch_sizes_;
+}
+
 int64_t FakeWorkerService::leased_count() const {
   absl::MutexLock lock(&mu_);
   return leased_count_;
@@ -146,24 +151,46 @@ grpc::Status FakeWorkerService::CompleteJob(grpc::ServerContext*, const v1::Comp
   if (!KnownWorker(req->worker_id())) {
     return grpc::Status(grpc::StatusCode::NOT_FOUND, "unknown worker " + req->worker_id());
   }
+  CompleteLocked(*req, resp);
+  return grpc::Status::OK;
+}
+
+grpc::Status FakeWorkerService::CompleteJobs(grpc::ServerContext*, const v1::CompleteJobsRequest* req,
+                                             v1::CompleteJobsResponse* resp) {
+  if (!complete_jobs) return grpc::Status(grpc::StatusCode::UNIMPLEMENTED, "CompleteJobs");
+  if (complete_delay > absl::ZeroDuration()) absl::SleepFor(complete_delay);
+  absl::MutexLock lock(&mu_);
+  if (!KnownWorker(req->worker_id())) {
+    return grpc::Status(grpc::StatusCode::NOT_FOUND, "unknown worker " + req->worker_id());
+  }
+  batch_sizes_.push_back(req->completions_size());
+  for (const v1::CompleteJobRequest& one : req->completions()) {
+    v1::CompleteJobRequest named = one;
+    if (named.worker_id().empty()) named.set_worker_id(req->worker_id());
+    v1::CompleteJobOutcome* o = resp->add_outcomes();
+    o->set_job_id(one.job_id());
+    CompleteLocked(named, o->mutable_response());
+  }
+  return grpc::Status::OK;
+}
+
+void FakeWorkerService::CompleteLocked(const v1::CompleteJobRequest& req, v1::CompleteJobResponse* resp) {
   Completion c;
-  c.request = *req;
-  if (completed_leases_.count(req->lease_id())) {
+  c.request = req;
+  if (completed_leases_.count(req.lease_id())) {
     c.accepted = true;
     c.duplicate = true;
   } else {
-    auto it = live_.find(req->job_id());
-    c.accepted =
-        it != live_.end() && it->second.lease_id() == req->lease_id() && it->second.attempt() == req->attempt();
+    auto it = live_.find(req.job_id());
+    c.accepted = it != live_.end() && it->second.lease_id() == req.lease_id() && it->second.attempt() == req.attempt();
     if (c.accepted) {
-      completed_leases_.insert(req->lease_id());
+      completed_leases_.insert(req.lease_id());
       live_.erase(it);
     }
   }
   resp->set_accepted(c.accepted);
   resp->set_duplicate(c.duplicate);
   completed_.push_back(std::move(c));
-  return grpc::Status::OK;
 }
 
 grpc::Status FakeWorkerService::FailJob(grpc::ServerContext*, const v1::FailJobRequest* req,

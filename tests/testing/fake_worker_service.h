@@ -6,7 +6,8 @@
 //
 // Fencing mirrors the product contract: CompleteJob/FailJob for a lease that is
 // not current answers accepted=false; a second CompleteJob of the same attempt
-// answers duplicate=true. Unknown worker ids get NOT_FOUND.
+// answers duplicate=true. Unknown worker ids get NOT_FOUND. CompleteJobs
+// answers each completion as CompleteJob would (or is UNIMPLEMENTED).
 //
 // Thread-safe.
 //
@@ -44,6 +45,7 @@ class FakeWorkerService final : public v1::WorkerService::Service {
   int32_t heartbeat_interval_ms = 50;  // told to workers at registration
   int32_t max_long_poll_ms = 200;      // cap on LeaseJobs waits
   absl::Duration complete_delay;       // each CompleteJob answers this late (a slow coordinator)
+  bool complete_jobs = true;           // false: CompleteJobs is UNIMPLEMENTED (an older coordinator)
 
   // Starts a gRPC server on `address` ("127.0.0.1:0" picks a port); *port gets it.
   std::unique_ptr<grpc::Server> Serve(const std::string& address, int* port);
@@ -59,6 +61,7 @@ class FakeWorkerService final : public v1::WorkerService::Service {
   std::vector<v1::HeartbeatRequest> heartbeats() const;
   std::vector<v1::RegisterWorkerRequest> registrations() const;
   int64_t leased_count() const;
+  std::vector<int> batch_sizes() const;  // completions per CompleteJobs call answered
   int queued() const;
 
   // Polls `done` every 10 ms until it holds or `timeout` passes.
@@ -69,9 +72,13 @@ class FakeWorkerService final : public v1::WorkerService::Service {
   grpc::Status LeaseJobs(grpc::ServerContext*, const v1::LeaseJobsRequest*, v1::LeaseJobsResponse*) override;
   grpc::Status Heartbeat(grpc::ServerContext*, const v1::HeartbeatRequest*, v1::HeartbeatResponse*) override;
   grpc::Status CompleteJob(grpc::ServerContext*, const v1::CompleteJobRequest*, v1::CompleteJobResponse*) override;
+  grpc::Status CompleteJobs(grpc::ServerContext*, const v1::CompleteJobsRequest*, v1::CompleteJobsResponse*) override;
   grpc::Status FailJob(grpc::ServerContext*, const v1::FailJobRequest*, v1::FailJobResponse*) override;
 
  private:
+  // One completion, fenced as CompleteJob fences it.
+  void CompleteLocked(const v1::CompleteJobRequest& req, v1::CompleteJobResponse* resp)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   bool KnownWorker(const std::string& id) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   mutable absl::Mutex mu_;
@@ -86,6 +93,7 @@ class FakeWorkerService final : public v1::WorkerService::Service {
   bool shutting_down_ ABSL_GUARDED_BY(mu_) = false;
   int64_t leased_count_ ABSL_GUARDED_BY(mu_) = 0;
   std::vector<Completion> completed_ ABSL_GUARDED_BY(mu_);
+  std::vector<int> batch_sizes_ ABSL_GUARDED_BY(mu_);
   std::vector<v1::FailJobRequest> failed_ ABSL_GUARDED_BY(mu_);
   std::vector<v1::HeartbeatRequest> heartbeats_ ABSL_GUARDED_BY(mu_);
   std::vector<v1::RegisterWorkerRequest> registrations_ ABSL_GUARDED_BY(mu_);

@@ -38,6 +38,8 @@ uint64_t FreshSeed() {
 // Pipeline back-pressure: no new lease while this many reports are queued
 // (a coordinator that answers leases but is slow to take results).
 constexpr int kMaxQueuedReports = 64;
+// Completions per CompleteJobs call at most (the coordinator takes up to 256).
+constexpr int kMaxCompletionsPerCall = 64;
 
 std::string Describe(const v1::Job& job) {
   const v1::JobSpec& s = job.spec();
@@ -187,7 +189,10 @@ absl::Status WorkerRuntime::Run() {
   if (!security.ok()) return security.status();
   security_ = *std::move(security);
   ResetChannel();
-  if (options_.pipeline) reports_ = std::make_unique<ReportQueue>();
+  if (options_.pipeline) {
+    reports_ = std::make_unique<ReportQueue>(
+        [this](std::vector<ReportQueue::Completion> batch) { ReportCompletions(batch); }, kMaxCompletionsPerCall);
+  }
   heartbeat_thread_ = std::thread([this] { HeartbeatLoop(); });
 
   Backoff backoff(BackoffFrom(options_), FreshSeed());
@@ -367,6 +372,15 @@ void WorkerRuntime::SendReport(const v1::Lease& lease, std::function<void()> rep
   }
 }
 
+void WorkerRuntime::SendCompletion(const v1::Lease& lease, v1::JobResult result) {
+  if (reports_ != nullptr) {
+    reports_->PushCompletion({lease, std::move(result)});
+    return;
+  }
+  ReportComplete(lease, result);
+  leases_.Remove(lease);  // heartbeats renewed it until the outcome was delivered
+}
+
 void WorkerRuntime::RunJob(const v1::Lease& lease) {
   const v1::Job& job = lease.job();
   const int64_t job_id = job.job_id();
@@ -394,7 +408,7 @@ void WorkerRuntime::RunJob(const v1::Lease& lease) {
       // Finished work is still sent; the coordinator keeps it.
       Log(absl::StrCat(Describe(job), ": cancelled by the coordinator"));
       if (result.ok()) {
-        SendReport(lease, [this, lease, r = *std::move(result)] { ReportComplete(lease, r); });
+        SendCompletion(lease, *std::move(result));
       } else {
         SendReport(lease, [this, lease] {
           ReportFailure(lease, "cancelled by the coordinator", true);
@@ -423,7 +437,7 @@ void WorkerRuntime::RunJob(const v1::Lease& lease) {
         if (r.wall_seconds() <= 0) r.set_wall_seconds(wall);
         if (r.device().empty()) r.set_device(options_.device);
         if (r.code_version().empty()) r.set_code_version(options_.code_version);
-        SendReport(lease, [this, lease, r = std::move(r)] { ReportComplete(lease, r); });
+        SendCompletion(lease, std::move(r));
       } else if (result.status().code() == absl::StatusCode::kCancelled) {
         // The evaluator gave up without being told to: hand the job back.
         SendReport(lease, [this, lease, why = std::string(result.status().message())] {
@@ -501,6 +515,60 @@ bool WorkerRuntime::ReportComplete(const v1::Lease& lease, const v1::JobResult& 
   }
   ++stats_.dropped;
   return false;
+}
+
+void WorkerRuntime::ReportCompletions(const std::vector<ReportQueue::Completion>& batch) {
+  if (batch.size() == 1) {  // alone: the plain CompleteJob
+    ReportComplete(batch[0].lease, batch[0].result);
+    leases_.Remove(batch[0].lease);
+    return;
+  }
+  v1::CompleteJobsResponse resp;
+  grpc::StatusCode last = grpc::StatusCode::OK;
+  const bool delivered = RetryReport(absl::StrCat("CompleteJobs(", batch.size(), " jobs)"),
+                                     [&](grpc::ClientContext* ctx, const std::string& worker_id) {
+                                       v1::CompleteJobsRequest req;
+                                       req.set_worker_id(worker_id);
+                                       for (const ReportQueue::Completion& c : batch) {
+                                         v1::CompleteJobRequest* one = req.add_completions();
+                                         one->set_job_id(c.lease.job().job_id());
+                                         one->set_lease_id(c.lease.lease_id());
+                                         one->set_attempt(c.lease.attempt());
+                                         *one->mutable_result() = c.result;
+                                       }
+                                       resp.Clear();
+                                       grpc::Status s = stub()->CompleteJobs(ctx, req, &resp);
+                                       last = s.error_code();
+                                       return s;
+                                     });
+  if (!delivered && last == grpc::StatusCode::UNIMPLEMENTED) {
+    // A coordinator without CompleteJobs: one call each.
+    for (const ReportQueue::Completion& c : batch) {
+      ReportComplete(c.lease, c.result);
+      leases_.Remove(c.lease);
+    }
+    return;
+  }
+  {
+    absl::MutexLock lock(&mu_);
+    for (size_t i = 0; i < batch.size(); ++i) {
+      const v1::Lease& lease = batch[i].lease;
+      const int k = static_cast<int>(i);
+      const bool answered = delivered && k < resp.outcomes_size();
+      if (answered && resp.outcomes(k).code() == 0 && resp.outcomes(k).response().accepted()) {
+        ++stats_.completed;
+        continue;
+      }
+      if (answered && resp.outcomes(k).code() == 0) {
+        Log(absl::StrCat("job ", lease.job().job_id(), ": completion not accepted (stale attempt ", lease.attempt(),
+                         ")"));
+      } else if (answered) {
+        Log(absl::StrCat("job ", lease.job().job_id(), ": completion refused: ", resp.outcomes(k).message()));
+      }
+      ++stats_.dropped;
+    }
+  }
+  for (const ReportQueue::Completion& c : batch) leases_.Remove(c.lease);
 }
 
 bool WorkerRuntime::ReportFailure(const v1::Lease& lease, const std::string& error, bool release) {

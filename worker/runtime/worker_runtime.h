@@ -116,6 +116,13 @@ class WorkerRuntime {
   // Sends a finished job's outcome (`report`), then forgets its lease: in the
   // background (pipeline) or here.
   void SendReport(const v1::Lease& lease, std::function<void()> report);
+  // Sends a finished job's result, then forgets its lease: queued (pipeline;
+  // sent with the completions queued next to it) or here.
+  void SendCompletion(const v1::Lease& lease, v1::JobResult result);
+  // Sends queued completions: one CompleteJob alone, else one CompleteJobs
+  // (each acknowledged by its outcome; to a coordinator without it, one
+  // CompleteJob each), then forgets their leases.
+  void ReportCompletions(const std::vector<ReportQueue::Completion>& batch);
   // Sends the outcome, retrying while the coordinator is away. False if it was
   // refused or could not be delivered in time.
   bool ReportComplete(const v1::Lease& lease, const v1::JobResult& result);

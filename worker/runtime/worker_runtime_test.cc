@@ -3,7 +3,8 @@
 // failure, cancellation and lost leases via heartbeats, drain within and past
 // the grace period, re-registration after the coordinator forgets the worker,
 // reconnecting to a coordinator that starts late, idle exit, bad options,
-// pipelining (lease prefetch, background reports drained on stop).
+// pipelining (lease prefetch, background reports drained on stop, queued
+// completions batched in one CompleteJobs call).
 #include "worker/runtime/worker_runtime.h"
 
 #include <atomic>
@@ -348,6 +349,45 @@ TEST_F(WorkerRuntimeTest, QueuedReportsAreSentBeforeRunReturns) {
     EXPECT_TRUE(fake_.completed()[i].accepted);
   }
   EXPECT_EQ(runtime_->stats().completed, 5);
+}
+
+// Completions queued while one is on its way go out together in one
+// CompleteJobs call, each acknowledged; to a coordinator without CompleteJobs,
+// one CompleteJob each.
+TEST_F(WorkerRuntimeTest, QueuedCompletionsGoOutInOneCallEachAcknowledged) {
+  for (bool batched : {true, false}) {
+    SCOPED_TRACE(batched ? "CompleteJobs" : "no CompleteJobs");
+    fake_.complete_jobs = batched;
+    fake_.complete_delay = absl::Milliseconds(150);
+    const size_t before = fake_.completed().size();
+    const size_t batches_before = fake_.batch_sizes().size();
+    const int64_t base = batched ? 80 : 90;
+    for (int i = 1; i <= 6; ++i) fake_.Enqueue(MakeJob(base + i, "ok"));
+    WorkerOptions o = Options();
+    o.max_jobs_per_lease = 6;
+    Start(o, absl::Milliseconds(1));
+    ASSERT_TRUE(FakeWorkerService::WaitFor([&] { return fake_.completed().size() == before + 6; }, absl::Seconds(10)));
+    StopAndJoin();
+    EXPECT_THAT(run_status_, IsOk());
+    EXPECT_EQ(runtime_->stats().completed, 6);
+    const std::vector<FakeWorkerService::Completion> done = fake_.completed();
+    ASSERT_EQ(done.size(), before + 6);
+    for (int i = 0; i < 6; ++i) {
+      EXPECT_EQ(done[before + i].request.job_id(), base + 1 + i);  // in order
+      EXPECT_TRUE(done[before + i].accepted);
+      EXPECT_FALSE(done[before + i].duplicate);
+    }
+    const std::vector<int> sizes = fake_.batch_sizes();
+    if (batched) {
+      // The first went alone (CompleteJob); the 5 finished meanwhile went together.
+      EXPECT_THAT(std::vector<int>(sizes.begin() + static_cast<long>(batches_before), sizes.end()),
+                  ::testing::ElementsAre(5));
+    } else {
+      EXPECT_EQ(sizes.size(), batches_before);
+    }
+    runtime_.reset();
+    absl::SleepFor(absl::Milliseconds(2 * fake_.max_long_poll_ms));
+  }
 }
 
 // A lease that arrived while the last job ran is handed back on stop, unstarted.

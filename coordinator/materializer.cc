@@ -1,4 +1,4 @@
-// scheduler_materializer.cc: creating the jobs of big sweeps in the
+// materializer.cc: creating the jobs of big sweeps in the
 // background. SubmitSweep stores a sweep of more than materialize_above_jobs
 // jobs with its job_count and a cursor (sweeps.materialized_jobs = 0) and
 // answers; this thread (one per Scheduler, started by Open, joined by Stop)
@@ -8,21 +8,22 @@
 // chunks). A sweep keeps at most materialize_ahead_jobs created jobs queued;
 // the next run starts once half of them are gone. Oldest sweep first.
 //
-// Invariants: jobs with index < materialized exist in the store and in jobs_;
+// Invariants: jobs with index < materialized exist in the store and in state_.jobs;
 // the others count as queued (cancelled once the sweep is). A chunk is never
 // stored twice (AppendJobs checks the cursor). A sweep is not finished while a
 // chunk is in flight. Cancel stops the thread's work on that sweep at the next
 // chunk; jobs of a chunk that committed just before the cancel end CANCELLED.
 //
-// Thread-safety: runs on the materializer thread; takes mu_ briefly, never
+// Thread-safety: runs on the materializer thread; takes state_.mu briefly, never
 // while expanding or committing.
+#include "coordinator/materializer.h"
+
 #include <algorithm>
 #include <iostream>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
-#include "coordinator/scheduler.h"
 #include "coordinator/scheduler_convert.h"
 
 namespace ablate::coordinator {
@@ -33,35 +34,35 @@ constexpr int64_t kRetryAfterErrorMs = 5000;
 
 }  // namespace
 
-void Scheduler::MaterializeLoop() {
+void Materializer::Run() {
   while (true) {
     int64_t sweep_id = 0;
     {
-      absl::MutexLock lock(&mu_);
-      mu_.AwaitWithTimeout(absl::Condition(this, &Scheduler::MaterializerShouldWake), absl::Milliseconds(kPollMs));
-      if (stop_materializer_) return;
-      materialize_wake_ = false;
-      sweep_id = NextToMaterialize(clock_->NowMs());
+      absl::MutexLock lock(&state_.mu);
+      state_.mu.AwaitWithTimeout(absl::Condition(this, &Materializer::ShouldWake), absl::Milliseconds(kPollMs));
+      if (state_.stop_materializer) return;
+      state_.materialize_wake = false;
+      sweep_id = NextSweep(state_.clock->NowMs());
     }
     if (sweep_id == 0) continue;
     absl::Status s = MaterializeSome(sweep_id);
-    absl::MutexLock lock(&mu_);
+    absl::MutexLock lock(&state_.mu);
     if (s.ok() || absl::IsCancelled(s)) {
-      materialize_wake_ = true;  // look again at once
+      state_.materialize_wake = true;  // look again at once
       continue;
     }
     std::cerr << "ablate-coordinator: creating the jobs of sweep " << sweep_id << ": " << s << " (retrying in "
               << kRetryAfterErrorMs / 1000 << " s)\n";
-    if (auto it = sweeps_.find(sweep_id); it != sweeps_.end()) {
-      it->second.retry_after_ms = clock_->NowMs() + kRetryAfterErrorMs;
+    if (auto it = state_.sweeps.find(sweep_id); it != state_.sweeps.end()) {
+      it->second.retry_after_ms = state_.clock->NowMs() + kRetryAfterErrorMs;
     }
   }
 }
 
-int64_t Scheduler::NextToMaterialize(int64_t now) {
-  const int64_t ahead = options_.materialize_ahead_jobs;
+int64_t Materializer::NextSweep(int64_t now) {
+  const int64_t ahead = state_.options.materialize_ahead_jobs;
   int64_t best = 0;
-  for (const auto& [id, sw] : sweeps_) {
+  for (const auto& [id, sw] : state_.sweeps) {
     if (sw.uncreated() <= 0 || sw.state == storage::kSweepCancelled || sw.retry_after_ms > now) {
       continue;
     }
@@ -73,10 +74,10 @@ int64_t Scheduler::NextToMaterialize(int64_t now) {
   return best;
 }
 
-absl::Status Scheduler::MaterializeSome(int64_t sweep_id) {
+absl::Status Materializer::MaterializeSome(int64_t sweep_id) {
   storage::SweepRecord rec;
   std::string layouts_bytes;
-  RETURN_IF_ERROR(ReaderCall([&](storage::JobStore& s) -> absl::Status {
+  RETURN_IF_ERROR(state_.ReaderCall([&](storage::JobStore& s) -> absl::Status {
     ASSIGN_OR_RETURN(rec, s.GetSweep(sweep_id));
     ASSIGN_OR_RETURN(layouts_bytes, s.GetSweepLayouts(sweep_id));
     return absl::OkStatus();
@@ -89,22 +90,22 @@ absl::Status Scheduler::MaterializeSome(int64_t sweep_id) {
   int64_t cursor = 0;
   int64_t until = 0;
   {
-    absl::MutexLock lock(&mu_);
-    auto it = sweeps_.find(sweep_id);
-    if (it == sweeps_.end() || it->second.state == storage::kSweepCancelled) {
+    absl::MutexLock lock(&state_.mu);
+    auto it = state_.sweeps.find(sweep_id);
+    if (it == state_.sweeps.end() || it->second.state == storage::kSweepCancelled) {
       return absl::CancelledError("sweep cancelled");
     }
     const SweepState& sw = it->second;
     cursor = sw.materialized;
     until = sw.job_count;
-    if (options_.materialize_ahead_jobs > 0) {
+    if (state_.options.materialize_ahead_jobs > 0) {
       const int64_t backlog = sw.counts.queued - sw.uncreated();
-      until = std::min(until, cursor + std::max<int64_t>(0, options_.materialize_ahead_jobs - backlog));
+      until = std::min(until, cursor + std::max<int64_t>(0, state_.options.materialize_ahead_jobs - backlog));
     }
   }
   if (until <= cursor) return absl::OkStatus();
 
-  const int64_t chunk_jobs = std::max<int32_t>(1, options_.materialize_chunk_jobs);
+  const int64_t chunk_jobs = std::max<int32_t>(1, state_.options.materialize_chunk_jobs);
   std::vector<storage::JobRecord> chunk;
   chunk.reserve(static_cast<size_t>(std::min(chunk_jobs, until - cursor)));
   int64_t seen = 0;
@@ -126,11 +127,11 @@ absl::Status Scheduler::MaterializeSome(int64_t sweep_id) {
     return absl::OkStatus();
   };
   spec::ExpandOptions options;
-  options.limits = options_.limits;
-  options.cancelled = [this] { return stopping_.load(); };
-  absl::StatusOr<std::vector<v1::ExpansionCount>> r = expand_(&spec, layouts.model_layouts(), options, sink);
+  options.limits = state_.options.limits;
+  options.cancelled = [this] { return state_.stopping.load(); };
+  absl::StatusOr<std::vector<v1::ExpansionCount>> r = state_.expand(&spec, layouts.model_layouts(), options, sink);
   if (reached) return absl::OkStatus();
-  if (stopping_.load()) return absl::CancelledError("coordinator stopping");
+  if (state_.stopping.load()) return absl::CancelledError("coordinator stopping");
   RETURN_IF_ERROR(r.status());
   // The expansion ended before the stored job count: it no longer gives the
   // same jobs (e.g. a model's config.json changed under a running sweep).
@@ -138,23 +139,23 @@ absl::Status Scheduler::MaterializeSome(int64_t sweep_id) {
                                                     " jobs, not ", rec.job_count, "; cancel the sweep"));
 }
 
-absl::Status Scheduler::StoreChunk(int64_t sweep_id, int64_t from, std::vector<storage::JobRecord>* chunk) {
+absl::Status Materializer::StoreChunk(int64_t sweep_id, int64_t from, std::vector<storage::JobRecord>* chunk) {
   {
-    absl::MutexLock lock(&mu_);
-    auto it = sweeps_.find(sweep_id);
-    if (it == sweeps_.end() || it->second.state == storage::kSweepCancelled || stop_materializer_) {
+    absl::MutexLock lock(&state_.mu);
+    auto it = state_.sweeps.find(sweep_id);
+    if (it == state_.sweeps.end() || it->second.state == storage::kSweepCancelled || state_.stop_materializer) {
       return absl::CancelledError("sweep cancelled");
     }
     it->second.chunk_in_flight = true;
   }
-  absl::Status stored = committer_->SubmitAndWait(
+  absl::Status stored = state_.committer->SubmitAndWait(
       [sweep_id, from, chunk](storage::JobStore& s) { return s.AppendJobs(sweep_id, from, chunk); });
-  const int64_t now = clock_->NowMs();
+  const int64_t now = state_.clock->NowMs();
   std::vector<storage::GroupCommitter::Op> ops;
   absl::Status result = absl::OkStatus();
   {
-    absl::MutexLock lock(&mu_);
-    SweepState& sw = sweeps_.at(sweep_id);  // not finished while a chunk is in flight
+    absl::MutexLock lock(&state_.mu);
+    SweepState& sw = state_.sweeps.at(sweep_id);  // not finished while a chunk is in flight
     sw.chunk_in_flight = false;
     if (stored.ok()) {
       const int64_t n = static_cast<int64_t>(chunk->size());
@@ -163,30 +164,30 @@ absl::Status Scheduler::StoreChunk(int64_t sweep_id, int64_t from, std::vector<s
       (cancelled ? sw.counts.cancelled : sw.counts.queued) -= n;
       sw.materialized += n;
       sw.job_ids.reserve(sw.job_ids.size() + chunk->size());
-      jobs_.reserve(jobs_.size() + chunk->size());
+      state_.jobs.reserve(state_.jobs.size() + chunk->size());
       for (const storage::JobRecord& row : *chunk) {
-        JobEntry& e = jobs_[row.job_id];
-        LoadJobEntry(row, e);
+        JobEntry& e = state_.jobs[row.job_id];
+        state_.LoadJobEntry(row, e);
         sw.job_ids.push_back(row.job_id);
         if (cancelled) {
           // Cancelled while the chunk was committing: the jobs end as their
           // siblings did.
           e.finished_ms = now;
-          SetState(e, storage::kJobCancelled);
-          ops.push_back([u = UpdateOf(e)](storage::JobStore& s) { return s.UpdateJob(u); });
+          state_.SetState(e, storage::kJobCancelled);
+          ops.push_back([u = state_.UpdateOf(e)](storage::JobStore& s) { return s.UpdateJob(u); });
         } else {
-          SetState(e, storage::kJobQueued);
+          state_.SetState(e, storage::kJobQueued);
         }
       }
       if (cancelled) result = absl::CancelledError("sweep cancelled");
-      ServeWaiters(now);
+      state_.ServeWaiters(now);
     } else {
       result = stored;
     }
-    MaybeFinishSweep(sweep_id, now, &ops);
+    state_.MaybeFinishSweep(sweep_id, now, &ops);
   }
   if (!ops.empty()) {
-    Commit(std::move(ops), [sweep_id](absl::Status s) {
+    state_.Commit(std::move(ops), [sweep_id](absl::Status s) {
       if (!s.ok()) {
         std::cerr << "ablate-coordinator: cancelling new jobs of sweep " << sweep_id << ": " << s << "\n";
       }

@@ -1,5 +1,8 @@
-// scheduler_client.cc: the client-facing half of the coordinator core:
-// submit (expand + atomic insert), inspect, cancel, list and query.
+// client_api.cc: the client calls of the coordinator core: submit (expand +
+// atomic insert, or a big sweep stored for the materializer), inspect, cancel,
+// list and query, each scoped to the caller's tenant.
+#include "coordinator/client_api.h"
+
 #include <algorithm>
 #include <utility>
 
@@ -8,7 +11,6 @@
 #include "absl/time/clock.h"
 #include "auth/permissions.h"
 #include "common/status_macros.h"
-#include "coordinator/scheduler.h"
 #include "coordinator/scheduler_convert.h"
 #include "coordinator/store_queries.h"
 #include "google/protobuf/io/coded_stream.h"
@@ -53,11 +55,11 @@ absl::StatusOr<v1::SweepSpec> SpecOf(const v1::SubmitSweepRequest& request) {
 
 }  // namespace
 
-absl::StatusOr<std::optional<v1::SubmitSweepResponse>> Scheduler::FindExistingSweep(const v1::SweepSpec& spec,
+absl::StatusOr<std::optional<v1::SubmitSweepResponse>> ClientApi::FindExistingSweep(const v1::SweepSpec& spec,
                                                                                     v1::ExistingSweepPolicy policy,
                                                                                     const auth::Caller& caller) {
   std::vector<storage::SweepRecord> named;
-  RETURN_IF_ERROR(ReaderCall([&](JobStore& s) -> absl::Status {
+  RETURN_IF_ERROR(state_.ReaderCall([&](JobStore& s) -> absl::Status {
     ASSIGN_OR_RETURN(named, s.ListSweepsNamed(spec.name(), caller.tenant));
     return absl::OkStatus();
   }));
@@ -94,35 +96,35 @@ absl::StatusOr<std::optional<v1::SubmitSweepResponse>> Scheduler::FindExistingSw
   return response;
 }
 
-absl::Status Scheduler::CheckSubmitQuota(const auth::Caller& caller, int64_t jobs, bool dry_run) {
-  absl::MutexLock lock(&mu_);
-  const auth::TenantQuota q = QuotaOf(caller.tenant);
+absl::Status ClientApi::CheckSubmitQuota(const auth::Caller& caller, int64_t jobs, bool dry_run) {
+  absl::MutexLock lock(&state_.mu);
+  const auth::TenantQuota q = state_.QuotaOf(caller.tenant);
   auto exhausted = [&](const char* name, int64_t limit) {
     return absl::ResourceExhaustedError(
         absl::StrCat("quota ", name, " of tenant '", caller.tenant, "' (", limit, ") reached"));
   };
   if (jobs < 0) {  // before expansion
-    if (!submit_rate_.Allow(caller.tenant, q.submits_per_minute, clock_->NowMs())) {
+    if (!state_.submit_rate.Allow(caller.tenant, q.submits_per_minute, state_.clock->NowMs())) {
       return exhausted("submits_per_minute", q.submits_per_minute);
     }
     if (dry_run) return absl::OkStatus();
     if (q.sweeps > 0) {
       int64_t active = 0;
-      for (const auto& [id, sw] : sweeps_) active += sw.tenant == caller.tenant ? 1 : 0;
+      for (const auto& [id, sw] : state_.sweeps) active += sw.tenant == caller.tenant ? 1 : 0;
       if (active >= q.sweeps) return exhausted("sweeps", q.sweeps);
     }
     if (q.result_bytes > 0) {
-      auto it = result_bytes_.find(caller.tenant);
-      if (it != result_bytes_.end() && it->second >= q.result_bytes) {
+      auto it = state_.result_bytes.find(caller.tenant);
+      if (it != state_.result_bytes.end() && it->second >= q.result_bytes) {
         return exhausted("result_bytes", q.result_bytes);
       }
     }
     return absl::OkStatus();
   }
   if (!dry_run && q.queued_jobs > 0) {
-    auto it = tenants_.find(caller.tenant);
-    int64_t queued = it == tenants_.end() ? 0 : it->second.queued();
-    for (const auto& [id, sw] : sweeps_) {  // jobs not created yet are queued too
+    auto it = state_.tenants.find(caller.tenant);
+    int64_t queued = it == state_.tenants.end() ? 0 : it->second.queued();
+    for (const auto& [id, sw] : state_.sweeps) {  // jobs not created yet are queued too
       if (sw.tenant == caller.tenant && sw.state != storage::kSweepCancelled) {
         queued += sw.uncreated();
       }
@@ -132,7 +134,7 @@ absl::Status Scheduler::CheckSubmitQuota(const auth::Caller& caller, int64_t job
   return absl::OkStatus();
 }
 
-absl::StatusOr<v1::SubmitSweepResponse> Scheduler::SubmitSweep(const v1::SubmitSweepRequest& request,
+absl::StatusOr<v1::SubmitSweepResponse> ClientApi::SubmitSweep(const v1::SubmitSweepRequest& request,
                                                                const auth::Caller& caller,
                                                                std::function<bool()> cancelled) {
   absl::StatusOr<v1::SubmitSweepResponse> r = SubmitSweepAs(request, caller, std::move(cancelled));
@@ -152,15 +154,15 @@ absl::StatusOr<v1::SubmitSweepResponse> Scheduler::SubmitSweep(const v1::SubmitS
                     : CodeName(r.status());
     a.detail = std::string(msg);
   }
-  Audit(std::move(a));
+  state_.Audit(std::move(a));
   return r;
 }
 
-absl::StatusOr<v1::SubmitSweepResponse> Scheduler::SubmitSweepAs(const v1::SubmitSweepRequest& request,
+absl::StatusOr<v1::SubmitSweepResponse> ClientApi::SubmitSweepAs(const v1::SubmitSweepRequest& request,
                                                                  const auth::Caller& caller,
                                                                  std::function<bool()> cancelled) {
   RETURN_IF_ERROR(auth::Authorize(caller, auth::Action::kSubmit));
-  const RequestLimits& limits = options_.limits;
+  const RequestLimits& limits = state_.options.limits;
   // Sizes first: nothing below copies or parses more than these bounds.
   RETURN_IF_ERROR(
       CheckBytes("spec", static_cast<int64_t>(request.spec().ByteSizeLong()), limits.max_spec_bytes, "max-spec-bytes"));
@@ -181,7 +183,7 @@ absl::StatusOr<v1::SubmitSweepResponse> Scheduler::SubmitSweepAs(const v1::Submi
     key.clear_request_id();
     request_bytes = DeterministicBytes(key);
     absl::StatusOr<std::pair<int64_t, std::string>> seen;
-    RETURN_IF_ERROR(ReaderCall([&](JobStore& s) -> absl::Status {
+    RETURN_IF_ERROR(state_.ReaderCall([&](JobStore& s) -> absl::Status {
       seen = s.FindSweepRequest(caller.tenant, request.request_id());
       return absl::OkStatus();
     }));
@@ -203,7 +205,7 @@ absl::StatusOr<v1::SubmitSweepResponse> Scheduler::SubmitSweepAs(const v1::Submi
   // a dry run or a sweep stored in one transaction (at most
   // materialize_above_jobs of them): a bigger one is created in the background.
   const bool dry_run = request.dry_run();
-  const int64_t keep_at_most = options_.materialize_above_jobs;
+  const int64_t keep_at_most = state_.options.materialize_above_jobs;
   std::vector<v1::JobSpec> jobs;
   int64_t n = 0;
   bool keep = true;
@@ -219,9 +221,9 @@ absl::StatusOr<v1::SubmitSweepResponse> Scheduler::SubmitSweepAs(const v1::Submi
     return absl::OkStatus();
   };
   ASSIGN_OR_RETURN(std::vector<v1::ExpansionCount> counts,
-                   expand_(&spec, request.model_layouts(), expand_options, sink));
-  if (options_.observer != nullptr) {
-    options_.observer->SweepExpanded(n, absl::ToDoubleSeconds(absl::Now() - expand_start));
+                   state_.expand(&spec, request.model_layouts(), expand_options, sink));
+  if (state_.options.observer != nullptr) {
+    state_.options.observer->SweepExpanded(n, absl::ToDoubleSeconds(absl::Now() - expand_start));
   }
   if (n == 0) return absl::InvalidArgumentError("spec: the sweep expands to no jobs");
   RETURN_IF_ERROR(CheckCount("spec: jobs in the grid", n, limits.max_jobs_per_sweep, "max-jobs-per-sweep"));
@@ -238,7 +240,7 @@ absl::StatusOr<v1::SubmitSweepResponse> Scheduler::SubmitSweepAs(const v1::Submi
     return response;
   }
 
-  const int64_t now = clock_->NowMs();
+  const int64_t now = state_.clock->NowMs();
   const v1::ExecutionSpec& exec = spec.execution();
   storage::SweepRecord sweep;
   sweep.name = spec.name();
@@ -262,7 +264,7 @@ absl::StatusOr<v1::SubmitSweepResponse> Scheduler::SubmitSweepAs(const v1::Submi
   rows.reserve(jobs.size());
   for (const v1::JobSpec& js : jobs) rows.push_back(QueuedJobRowOf(js, sweep.priority));
   std::vector<v1::JobSpec>().swap(jobs);
-  absl::Status stored = committer_->SubmitAndWait([&](JobStore& s) -> absl::Status {
+  absl::Status stored = state_.committer->SubmitAndWait([&](JobStore& s) -> absl::Status {
     RETURN_IF_ERROR(s.InsertSweep(&sweep, &rows));
     if (keyed) {
       RETURN_IF_ERROR(s.InsertSweepRequest(caller.tenant, request.request_id(), sweep.sweep_id, request_bytes));
@@ -273,7 +275,7 @@ absl::StatusOr<v1::SubmitSweepResponse> Scheduler::SubmitSweepAs(const v1::Submi
   if (keyed && absl::IsAlreadyExists(stored)) {
     // A concurrent request with the same id won the race: answer as its retry.
     absl::StatusOr<std::pair<int64_t, std::string>> seen;
-    RETURN_IF_ERROR(ReaderCall([&](JobStore& s) -> absl::Status {
+    RETURN_IF_ERROR(state_.ReaderCall([&](JobStore& s) -> absl::Status {
       seen = s.FindSweepRequest(caller.tenant, request.request_id());
       return absl::OkStatus();
     }));
@@ -282,27 +284,27 @@ absl::StatusOr<v1::SubmitSweepResponse> Scheduler::SubmitSweepAs(const v1::Submi
   RETURN_IF_ERROR(stored);
   response.set_sweep_id(sweep.sweep_id);
 
-  absl::MutexLock lock(&mu_);
-  SweepState& sw = sweeps_[sweep.sweep_id];
-  LoadSweepState(sweep, sw);
+  absl::MutexLock lock(&state_.mu);
+  SweepState& sw = state_.sweeps[sweep.sweep_id];
+  state_.LoadSweepState(sweep, sw);
   sw.job_ids.reserve(rows.size());
-  jobs_.reserve(jobs_.size() + rows.size());
+  state_.jobs.reserve(state_.jobs.size() + rows.size());
   for (const storage::JobRecord& r : rows) {
-    JobEntry& e = jobs_[r.job_id];
-    LoadJobEntry(r, e);
+    JobEntry& e = state_.jobs[r.job_id];
+    state_.LoadJobEntry(r, e);
     sw.job_ids.push_back(r.job_id);
     sw.counts.total += 1;
-    SetState(e, storage::kJobQueued);
+    state_.SetState(e, storage::kJobQueued);
   }
   // The jobs still to create count as queued.
   sw.counts.total += sw.uncreated();
   sw.counts.queued += sw.uncreated();
-  if (sw.uncreated() > 0) materialize_wake_ = true;
-  ServeWaiters(clock_->NowMs());
+  if (sw.uncreated() > 0) state_.materialize_wake = true;
+  state_.ServeWaiters(state_.clock->NowMs());
   return response;
 }
 
-std::string Scheduler::DeterministicBytes(const google::protobuf::Message& spec) {
+std::string ClientApi::DeterministicBytes(const google::protobuf::Message& spec) {
   std::string out;
   google::protobuf::io::StringOutputStream stream(&out);
   google::protobuf::io::CodedOutputStream coded(&stream);
@@ -312,7 +314,7 @@ std::string Scheduler::DeterministicBytes(const google::protobuf::Message& spec)
   return out;
 }
 
-absl::StatusOr<v1::SubmitSweepResponse> Scheduler::Replay(const std::string& request_id,
+absl::StatusOr<v1::SubmitSweepResponse> ClientApi::Replay(const std::string& request_id,
                                                           const std::pair<int64_t, std::string>& seen,
                                                           const std::string& request_bytes) {
   if (seen.second != request_bytes) {
@@ -320,7 +322,7 @@ absl::StatusOr<v1::SubmitSweepResponse> Scheduler::Replay(const std::string& req
         absl::StrCat("request_id '", request_id, "' was already used for a different spec; use a new request_id"));
   }
   storage::SweepRecord rec;
-  RETURN_IF_ERROR(ReaderCall([&](JobStore& s) -> absl::Status {
+  RETURN_IF_ERROR(state_.ReaderCall([&](JobStore& s) -> absl::Status {
     ASSIGN_OR_RETURN(rec, s.GetSweep(seen.first));
     return absl::OkStatus();
   }));
@@ -330,23 +332,23 @@ absl::StatusOr<v1::SubmitSweepResponse> Scheduler::Replay(const std::string& req
   return response;
 }
 
-absl::StatusOr<v1::SweepInfo> Scheduler::GetSweep(int64_t sweep_id, const auth::Caller& caller) {
+absl::StatusOr<v1::SweepInfo> ClientApi::GetSweep(int64_t sweep_id, const auth::Caller& caller) {
   RETURN_IF_ERROR(auth::Authorize(caller, auth::Action::kRead));
   storage::JobCounts counts;
   int state = 0;
   bool in_memory = false;
   v1::SweepInfo live;
   {
-    absl::MutexLock lock(&mu_);
-    if (auto it = sweeps_.find(sweep_id); it != sweeps_.end()) {
+    absl::MutexLock lock(&state_.mu);
+    if (auto it = state_.sweeps.find(sweep_id); it != state_.sweeps.end()) {
       counts = it->second.counts;  // memory is ahead of the database by < one batch
       state = it->second.state;
       in_memory = true;
-      LiveProgressOf(it->second, clock_->NowMs(), &live);
+      state_.LiveProgressOf(it->second, state_.clock->NowMs(), &live);
     }
   }
   storage::SweepRecord rec;
-  RETURN_IF_ERROR(ReaderCall([&](JobStore& s) -> absl::Status {
+  RETURN_IF_ERROR(state_.ReaderCall([&](JobStore& s) -> absl::Status {
     ASSIGN_OR_RETURN(rec, s.GetSweep(sweep_id));
     if (!caller.CanSee(rec.tenant)) return NoSweep(sweep_id);
     if (!in_memory) {
@@ -364,7 +366,7 @@ absl::StatusOr<v1::SweepInfo> Scheduler::GetSweep(int64_t sweep_id, const auth::
   return info;
 }
 
-absl::StatusOr<v1::ListSweepsResponse> Scheduler::ListSweeps(const v1::ListSweepsRequest& request,
+absl::StatusOr<v1::ListSweepsResponse> ClientApi::ListSweeps(const v1::ListSweepsRequest& request,
                                                              const auth::Caller& caller) {
   RETURN_IF_ERROR(auth::Authorize(caller, auth::Action::kRead));
   const std::string tenant = caller.admin() ? "" : caller.tenant;
@@ -378,7 +380,7 @@ absl::StatusOr<v1::ListSweepsResponse> Scheduler::ListSweeps(const v1::ListSweep
   v1::ListSweepsResponse response;
   while (!more) {
     std::vector<storage::SweepRecord> recs;
-    RETURN_IF_ERROR(ReaderCall([&](JobStore& s) -> absl::Status {
+    RETURN_IF_ERROR(state_.ReaderCall([&](JobStore& s) -> absl::Status {
       ASSIGN_OR_RETURN(recs, s.ListSweeps(/*include_finished=*/true, /*with_spec=*/true, tenant, after, kBatch));
       return absl::OkStatus();
     }));
@@ -388,18 +390,18 @@ absl::StatusOr<v1::ListSweepsResponse> Scheduler::ListSweeps(const v1::ListSweep
       bool in_memory = false;
       LiveProgress live;
       {
-        absl::MutexLock lock(&mu_);
-        if (auto it = sweeps_.find(rec.sweep_id); it != sweeps_.end()) {
+        absl::MutexLock lock(&state_.mu);
+        if (auto it = state_.sweeps.find(rec.sweep_id); it != state_.sweeps.end()) {
           c = it->second.counts;
           rec.state = it->second.state;
           in_memory = true;
-          live = LiveProgressOf(it->second, clock_->NowMs(), nullptr);
+          live = state_.LiveProgressOf(it->second, state_.clock->NowMs(), nullptr);
         }
       }
       const bool finished = !in_memory;
       if (finished && !request.include_finished()) continue;
       if (!in_memory) {
-        RETURN_IF_ERROR(ReaderCall([&](JobStore& s) -> absl::Status {
+        RETURN_IF_ERROR(state_.ReaderCall([&](JobStore& s) -> absl::Status {
           ASSIGN_OR_RETURN(c, s.CountJobs(rec.sweep_id));
           return absl::OkStatus();
         }));
@@ -409,7 +411,7 @@ absl::StatusOr<v1::ListSweepsResponse> Scheduler::ListSweeps(const v1::ListSweep
       info->set_jobs_per_second(in_memory ? live.jobs_per_second : 0);
       info->set_eta_ms(in_memory ? live.eta_ms : 0);
       bytes += static_cast<int64_t>(info->ByteSizeLong());
-      if (response.sweeps_size() >= page || bytes >= options_.limits.max_reply_bytes) {
+      if (response.sweeps_size() >= page || bytes >= state_.options.limits.max_reply_bytes) {
         more = true;
         break;
       }
@@ -420,7 +422,7 @@ absl::StatusOr<v1::ListSweepsResponse> Scheduler::ListSweeps(const v1::ListSweep
   return response;
 }
 
-void Scheduler::CancelSweep(const v1::CancelSweepRequest& request, Callback<v1::CancelSweepResponse> done,
+void ClientApi::CancelSweep(const v1::CancelSweepRequest& request, Callback<v1::CancelSweepResponse> done,
                             const auth::Caller& caller) {
   const int64_t sweep_id = request.sweep_id();
   auto audit = [this, caller, sweep_id](const absl::StatusOr<v1::CancelSweepResponse>& r) {
@@ -431,27 +433,27 @@ void Scheduler::CancelSweep(const v1::CancelSweepRequest& request, Callback<v1::
     a.sweep_id = sweep_id;
     a.outcome = r.ok() ? "ok" : CodeName(r.status());
     a.detail = r.ok() ? absl::StrCat(r->cancelled_jobs(), " jobs cancelled") : std::string(r.status().message());
-    Audit(std::move(a));
+    state_.Audit(std::move(a));
   };
   done = [audit, done = std::move(done)](absl::StatusOr<v1::CancelSweepResponse> r) {
     audit(r);
     done(std::move(r));
   };
   if (absl::Status s = auth::Authorize(caller, auth::Action::kCancel); !s.ok()) return done(s);
-  const int64_t now = clock_->NowMs();
+  const int64_t now = state_.clock->NowMs();
   std::vector<Op> ops;
   v1::CancelSweepResponse response;
   bool known = true;
   {
-    absl::MutexLock lock(&mu_);
-    auto it = sweeps_.find(sweep_id);
-    if (it != sweeps_.end() && !caller.CanSee(it->second.tenant)) {
-      mu_.Unlock();
+    absl::MutexLock lock(&state_.mu);
+    auto it = state_.sweeps.find(sweep_id);
+    if (it != state_.sweeps.end() && !caller.CanSee(it->second.tenant)) {
+      state_.mu.Unlock();
       done(NoSweep(sweep_id));
-      mu_.Lock();
+      state_.mu.Lock();
       return;
     }
-    if (it == sweeps_.end()) {
+    if (it == state_.sweeps.end()) {
       known = false;  // finished or unknown: look it up below
     } else {
       SweepState& sw = it->second;
@@ -469,13 +471,13 @@ void Scheduler::CancelSweep(const v1::CancelSweepRequest& request, Callback<v1::
       // these); cancel-pending ones row by row.
       std::vector<storage::JobStateUpdate> updates;
       for (int64_t id : sw.job_ids) {
-        JobEntry& e = jobs_.at(id);
+        JobEntry& e = state_.jobs.at(id);
         if (e.state == storage::kJobQueued) {
           e.finished_ms = now;  // attempt_end kept: a lost attempt may still report
-          SetState(e, storage::kJobCancelled);
+          state_.SetState(e, storage::kJobCancelled);
         } else if (e.state == storage::kJobLeased && !e.cancel_requested) {
           e.cancel_requested = true;  // reaches the worker through Heartbeat
-          updates.push_back(UpdateOf(e));
+          updates.push_back(state_.UpdateOf(e));
         } else {
           continue;
         }
@@ -489,11 +491,11 @@ void Scheduler::CancelSweep(const v1::CancelSweepRequest& request, Callback<v1::
         return s.InsertEvent(
             {now, sweep_id, 0, "", "sweep_cancelled", absl::StrCat(cancelled, " jobs cancelled or cancel-pending")});
       });
-      MaybeFinishSweep(sweep_id, now, &ops);
+      state_.MaybeFinishSweep(sweep_id, now, &ops);
     }
   }
   if (!known) {
-    absl::Status s = ReaderCall([&](JobStore& store) -> absl::Status {
+    absl::Status s = state_.ReaderCall([&](JobStore& store) -> absl::Status {
       ASSIGN_OR_RETURN(storage::SweepRecord rec, store.GetSweep(sweep_id));
       return caller.CanSee(rec.tenant) ? absl::OkStatus() : NoSweep(sweep_id);
     });
@@ -502,7 +504,7 @@ void Scheduler::CancelSweep(const v1::CancelSweepRequest& request, Callback<v1::
       return;
     }
   }
-  Commit(std::move(ops), [response, done = std::move(done)](absl::Status s) {
+  state_.Commit(std::move(ops), [response, done = std::move(done)](absl::Status s) {
     if (s.ok()) {
       done(response);
     } else {
@@ -511,43 +513,43 @@ void Scheduler::CancelSweep(const v1::CancelSweepRequest& request, Callback<v1::
   });
 }
 
-absl::StatusOr<v1::ListJobsResponse> Scheduler::ListJobs(const v1::ListJobsRequest& request,
+absl::StatusOr<v1::ListJobsResponse> ClientApi::ListJobs(const v1::ListJobsRequest& request,
                                                          const auth::Caller& caller) {
   RETURN_IF_ERROR(auth::Authorize(caller, auth::Action::kRead));
-  const PageScope scope{caller.admin() ? "" : caller.tenant, options_.limits.max_reply_bytes};
+  const PageScope scope{caller.admin() ? "" : caller.tenant, state_.options.limits.max_reply_bytes};
   v1::ListJobsResponse response;
-  RETURN_IF_ERROR(ReaderCall([&](JobStore& s) -> absl::Status {
+  RETURN_IF_ERROR(state_.ReaderCall([&](JobStore& s) -> absl::Status {
     ASSIGN_OR_RETURN(response, ListJobsPage(s, request, scope));
     return absl::OkStatus();
   }));
   return response;
 }
 
-absl::StatusOr<v1::QueryResultsResponse> Scheduler::QueryResults(const v1::QueryResultsRequest& request,
+absl::StatusOr<v1::QueryResultsResponse> ClientApi::QueryResults(const v1::QueryResultsRequest& request,
                                                                  const auth::Caller& caller) {
   RETURN_IF_ERROR(auth::Authorize(caller, auth::Action::kRead));
-  const PageScope scope{caller.admin() ? "" : caller.tenant, options_.limits.max_reply_bytes};
+  const PageScope scope{caller.admin() ? "" : caller.tenant, state_.options.limits.max_reply_bytes};
   v1::QueryResultsResponse response;
-  RETURN_IF_ERROR(ReaderCall([&](JobStore& s) -> absl::Status {
+  RETURN_IF_ERROR(state_.ReaderCall([&](JobStore& s) -> absl::Status {
     ASSIGN_OR_RETURN(response, QueryResultsPage(s, request, scope));
     return absl::OkStatus();
   }));
   return response;
 }
 
-v1::ListWorkersResponse Scheduler::ListWorkers() {
+v1::ListWorkersResponse ClientApi::ListWorkers() {
   return *ListWorkers(auth::Caller::Local());  // the local admin may always list
 }
 
-absl::StatusOr<v1::ListWorkersResponse> Scheduler::ListWorkers(const auth::Caller& caller) {
+absl::StatusOr<v1::ListWorkersResponse> ClientApi::ListWorkers(const auth::Caller& caller) {
   RETURN_IF_ERROR(auth::Authorize(caller, auth::Action::kRead));
-  const int64_t now = clock_->NowMs();
+  const int64_t now = state_.clock->NowMs();
   v1::ListWorkersResponse response;
-  absl::MutexLock lock(&mu_);
+  absl::MutexLock lock(&state_.mu);
   std::vector<WorkerState*> shown;
-  for (auto& [id, w] : workers_) {
+  for (auto& [id, w] : state_.workers) {
     if (!caller.CanSee(w.tenant)) continue;
-    if (w.alive || !w.leases.empty() || now - w.last_seen_ms < options_.list_dead_workers_ms) {
+    if (w.alive || !w.leases.empty() || now - w.last_seen_ms < state_.options.list_dead_workers_ms) {
       shown.push_back(&w);
     }
   }
@@ -560,12 +562,12 @@ absl::StatusOr<v1::ListWorkersResponse> Scheduler::ListWorkers(const auth::Calle
     s->set_device(w->device);
     s->set_last_seen_unix_ms(w->last_seen_ms);
     s->set_active_leases(static_cast<int32_t>(w->leases.size()));
-    s->set_alive(w->alive && now - w->last_seen_ms < options_.worker_timeout_ms);
+    s->set_alive(w->alive && now - w->last_seen_ms < state_.options.worker_timeout_ms);
     for (const auto& m : w->loaded_models) s->add_loaded_models(m);
     std::vector<int64_t> held(w->leases.begin(), w->leases.end());
     std::sort(held.begin(), held.end());
     for (int64_t job_id : held) {
-      if (auto j = jobs_.find(job_id); j != jobs_.end()) *s->add_jobs() = ProgressOf(j->second);
+      if (auto j = state_.jobs.find(job_id); j != state_.jobs.end()) *s->add_jobs() = state_.ProgressOf(j->second);
     }
     s->set_tokens_done(w->tokens_done);
     s->set_tokens_per_second(w->token_rate.Rate(now));
@@ -573,18 +575,18 @@ absl::StatusOr<v1::ListWorkersResponse> Scheduler::ListWorkers(const auth::Calle
   return response;
 }
 
-absl::StatusOr<v1::SweepEvent> Scheduler::SweepSnapshot(int64_t sweep_id, const auth::Caller& caller) {
+absl::StatusOr<v1::SweepEvent> ClientApi::SweepSnapshot(int64_t sweep_id, const auth::Caller& caller) {
   RETURN_IF_ERROR(auth::Authorize(caller, auth::Action::kRead));
   v1::SweepEvent event;
   event.set_sweep_id(sweep_id);
-  event.set_unix_ms(clock_->NowMs());
+  event.set_unix_ms(state_.clock->NowMs());
   {
-    absl::MutexLock lock(&mu_);
-    if (auto it = sweeps_.find(sweep_id); it != sweeps_.end()) {
+    absl::MutexLock lock(&state_.mu);
+    if (auto it = state_.sweeps.find(sweep_id); it != state_.sweeps.end()) {
       if (!caller.CanSee(it->second.tenant)) return NoSweep(sweep_id);
       *event.mutable_counts() = CountsOf(it->second.counts);
       event.set_state(static_cast<v1::SweepState>(it->second.state));
-      const LiveProgress live = LiveProgressOf(it->second, event.unix_ms(), nullptr);
+      const LiveProgress live = state_.LiveProgressOf(it->second, event.unix_ms(), nullptr);
       event.set_jobs_per_second(live.jobs_per_second);
       event.set_eta_ms(live.eta_ms);
       event.set_running_fraction(live.running_fraction);
@@ -593,7 +595,7 @@ absl::StatusOr<v1::SweepEvent> Scheduler::SweepSnapshot(int64_t sweep_id, const 
   }
   storage::SweepRecord rec;
   storage::JobCounts counts;
-  RETURN_IF_ERROR(ReaderCall([&](JobStore& s) -> absl::Status {
+  RETURN_IF_ERROR(state_.ReaderCall([&](JobStore& s) -> absl::Status {
     ASSIGN_OR_RETURN(rec, s.GetSweep(sweep_id));
     if (!caller.CanSee(rec.tenant)) return NoSweep(sweep_id);
     ASSIGN_OR_RETURN(counts, s.CountJobs(sweep_id));
@@ -606,12 +608,12 @@ absl::StatusOr<v1::SweepEvent> Scheduler::SweepSnapshot(int64_t sweep_id, const 
   return event;
 }
 
-absl::StatusOr<std::vector<storage::AuditRecord>> Scheduler::ListAudit(int64_t after_audit_id, int limit,
+absl::StatusOr<std::vector<storage::AuditRecord>> ClientApi::ListAudit(int64_t after_audit_id, int limit,
                                                                        const auth::Caller& caller) {
   RETURN_IF_ERROR(auth::Authorize(caller, auth::Action::kAdmin));
   limit = std::clamp(limit > 0 ? limit : 1000, 1, kMaxAuditPage);
   std::vector<storage::AuditRecord> rows;
-  RETURN_IF_ERROR(ReaderCall([&](JobStore& s) -> absl::Status {
+  RETURN_IF_ERROR(state_.ReaderCall([&](JobStore& s) -> absl::Status {
     ASSIGN_OR_RETURN(rows, s.ListAudit(after_audit_id, limit));
     return absl::OkStatus();
   }));
