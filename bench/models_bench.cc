@@ -9,6 +9,7 @@
 //   models_bench --scans   # only the long-sequence scan comparison
 //   models_bench --config spec/testdata/qwen2.5-0.5b/config.json [--reps 3]
 //   models_bench --checkpoint /ckpt/qwen2.5-0.5b [--reps 3]
+//   models_bench --config ... --reps 3 --no-policies   # default malloc and threads
 //       # one full-size model (random weights for --config): tokens/s next to a
 //       # GEMM roofline measured in the same run, fp32 512/2048 and bf16 512
 //       # (bench/roofline.h)
@@ -27,6 +28,7 @@
 
 #include "bench/bench_util.h"
 #include "bench/roofline.h"
+#include "common/allocation_policy.h"
 #include "common/model_config.h"
 #include "worker/models/blocks/gated_delta_net.h"
 #include "worker/models/blocks/mamba2.h"
@@ -47,6 +49,9 @@ int main(int argc, char** argv) {
     ablate::bench::RooflineOptions o;
     (std::strcmp(argv[1], "--config") == 0 ? o.config_path : o.checkpoint_dir) = argv[2];
     if (argc > 4 && std::strcmp(argv[3], "--reps") == 0) o.reps = std::max(1, std::atoi(argv[4]));
+    o.thread_policy = std::strcmp(argv[argc - 1], "--no-policies") != 0;
+    if (o.thread_policy) ablate::ApplyAllocationPolicy();
+    std::printf("allocation and thread policies: %s\n", o.thread_policy ? "on" : "off");
     return ablate::bench::RunRoofline(o);
   }
   const bool quick = argc > 1 && std::strcmp(argv[1], "--quick") == 0;

@@ -13,6 +13,7 @@
 #include "common/lenient_json.h"
 #include "common/model_config.h"
 #include "worker/models/causal_lm.h"
+#include "worker/models/thread_policy.h"
 
 namespace ablate::bench {
 namespace {
@@ -97,6 +98,11 @@ int RunRoofline(const RooflineOptions& o) {
       }
       lm = std::move(*made);
       loaded = dtype;
+      if (o.thread_policy) {
+        const models::ThreadPolicy p = models::ChooseThreadPolicy(0, dtype);
+        models::ApplyThreadPolicy(p);
+        std::printf("thread policy: intra-op %d, OpenBLAS %d\n", p.intra_op_threads, p.blas_threads);
+      }
       Forward(*lm, torch::randint(0, config->vocab_size, {1, 128}));  // warm-up
     }
     const double flops_per_token = ForwardFlopsPerToken(*lm, t);

@@ -25,7 +25,11 @@ namespace ablate::bench {
 struct RooflineOptions {
   std::string checkpoint_dir;  // load these weights, or
   std::string config_path;     // build this config.json with random weights
-  int reps = 3;                // timed forwards per case (each after its own GEMM measurement)
+  // Apply models::ChooseThreadPolicy(0, dtype) per dtype (the product's
+  // default); false: leave LibTorch's and OpenBLAS's defaults. (The allocation
+  // policy is the caller's: it must be set at process start.)
+  bool thread_policy = true;
+  int reps = 3;  // timed forwards per case (each after its own GEMM measurement)
   // (dtype, sequence length) cases, run in this order, batch 1.
   std::vector<std::pair<torch::ScalarType, int64_t>> cases = {
       {torch::kFloat32, 512}, {torch::kFloat32, 2048}, {torch::kBFloat16, 512}};
