@@ -153,7 +153,10 @@ TEST_F(EvaluatorTest, Bfloat16CheckpointIsASeparateCacheEntry) {
 // num_threads (ablate run / ablate-worker --threads) reaches the thread policy
 // per job: fp32 runs LibTorch on one thread (OpenBLAS gets them), bf16 on all.
 TEST_F(EvaluatorTest, ThreadsOptionReachesThePolicyPerDtype) {
-  auto ev = CreateLmEvaluator({.device = "cpu", .num_threads = 2});
+  LmEvaluatorOptions options;
+  options.device = "cpu";
+  options.num_threads = 2;
+  auto ev = CreateLmEvaluator(options);
   ASSERT_TRUE(ev.ok()) << ev.status();
   RecordingContext ctx;
   v1::Job job = JobFor(dir_, Perplexity(v1::FIRST_N, 0, 32, false));
@@ -163,8 +166,8 @@ TEST_F(EvaluatorTest, ThreadsOptionReachesThePolicyPerDtype) {
   job.mutable_spec()->mutable_model()->set_dtype(v1::FLOAT32);
   ASSERT_TRUE((*ev)->Evaluate(job, ctx).ok());
   EXPECT_EQ(at::get_num_threads(), 1);
-  EXPECT_EQ(CreateLmEvaluator({.device = "cpu", .num_threads = -1}).status().code(),
-            absl::StatusCode::kInvalidArgument);
+  options.num_threads = -1;
+  EXPECT_EQ(CreateLmEvaluator(options).status().code(), absl::StatusCode::kInvalidArgument);
 }
 
 TEST_F(EvaluatorTest, FirstNClamp) {
