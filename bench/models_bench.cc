@@ -7,11 +7,19 @@
 //   models_bench           # full run
 //   models_bench --quick   # shorter sequences, one repetition (smoke test)
 //   models_bench --scans   # only the long-sequence scan comparison
+//   models_bench --config spec/testdata/qwen2.5-0.5b/config.json [--reps 3]
+//   models_bench --checkpoint /ckpt/qwen2.5-0.5b [--reps 3]
+//   models_bench --config ... --reps 3 --no-policies   # default malloc and threads
+//       # one full-size model (random weights for --config): tokens/s next to a
+//       # GEMM roofline measured in the same run, fp32 512/2048 and bf16 512
+//       # (bench/roofline.h)
 #include <ATen/Parallel.h>
 #include <c10/core/InferenceMode.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <functional>
 #include <string>
@@ -19,6 +27,8 @@
 #include <vector>
 
 #include "bench/bench_util.h"
+#include "bench/roofline.h"
+#include "common/allocation_policy.h"
 #include "common/model_config.h"
 #include "worker/models/blocks/gated_delta_net.h"
 #include "worker/models/blocks/mamba2.h"
@@ -35,6 +45,15 @@ using ablate::bench::ParseOrExit;
 
 int main(int argc, char** argv) {
   std::setvbuf(stdout, nullptr, _IOLBF, 0);  // rows appear as they are measured
+  if (argc > 2 && (std::strcmp(argv[1], "--config") == 0 || std::strcmp(argv[1], "--checkpoint") == 0)) {
+    ablate::bench::RooflineOptions o;
+    (std::strcmp(argv[1], "--config") == 0 ? o.config_path : o.checkpoint_dir) = argv[2];
+    if (argc > 4 && std::strcmp(argv[3], "--reps") == 0) o.reps = std::max(1, std::atoi(argv[4]));
+    o.thread_policy = std::strcmp(argv[argc - 1], "--no-policies") != 0;
+    if (o.thread_policy) ablate::ApplyAllocationPolicy();
+    std::printf("allocation and thread policies: %s\n", o.thread_policy ? "on" : "off");
+    return ablate::bench::RunRoofline(o);
+  }
   const bool quick = argc > 1 && std::strcmp(argv[1], "--quick") == 0;
   const bool scans_only = argc > 1 && std::strcmp(argv[1], "--scans") == 0;
   const int reps = quick ? 1 : 2;

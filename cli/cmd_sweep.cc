@@ -55,7 +55,7 @@ absl::StatusOr<std::string> ReadText(const std::string& path) {
 }
 
 // reuse: residual-stream reuse across jobs (same numbers; off for comparison).
-// threads: intra-op CPU threads (0: LibTorch default), as ablate-worker --threads.
+// threads: CPU threads per job (models::ChooseThreadPolicy; 0: available cores), as ablate-worker --threads.
 EvaluatorFactory ProductEvaluatorFactory(bool reuse, int threads) {
   return [reuse, threads](const std::string& device, int) -> absl::StatusOr<std::unique_ptr<worker::Evaluator>> {
 #ifdef ABLATE_HAVE_LM_EVALUATOR
@@ -334,7 +334,9 @@ void RegisterSweepCommands(CLI::App* app, CommandContext* ctx) {
                     "for comparison and debugging)")
         ->capture_default_str()
         ->check(CLI::IsMember({"on", "off"}));
-    cmd->add_option("--threads", args->threads, "intra-op CPU threads (0: LibTorch default), as ablate-worker's")
+    cmd->add_option(
+           "--threads", args->threads,
+           "CPU threads per job (LibTorch for bf16/fp16, OpenBLAS for fp32; 0: the cores available to the process)")
         ->capture_default_str()
         ->check(CLI::NonNegativeNumber);
     cmd->callback([args, ctx] { Run(*args, ctx); });

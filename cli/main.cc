@@ -2,8 +2,10 @@
 // from their own files (see command_context.h).
 #include "CLI/CLI.hpp"
 #include "cli/command_context.h"
+#include "common/allocation_policy.h"
 
 int main(int argc, char** argv) {
+  ablate::ApplyAllocationPolicy();  // before any thread or tensor allocates
   CLI::App app{"ablate: functional component ablation sweeps for hybrid language models"};
   app.require_subcommand(1);
   ablate::cli::CommandContext ctx;

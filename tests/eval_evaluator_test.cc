@@ -2,6 +2,7 @@
 // models (vocab 512) with a byte-level tokenizer: perplexity protocols, drift,
 // batch-size invariance, errors, cancellation, diagnostics, generation and
 // multiple choice on a few real items.
+#include <ATen/Parallel.h>
 #include <c10/core/InferenceMode.h>
 
 #include <algorithm>
@@ -202,6 +203,26 @@ TEST_F(EvaluatorTest, Bfloat16CheckpointIsASeparateCacheEntry) {
   const v1::JobResult bf16 = MustRun(job);
   EXPECT_NEAR(Value(bf16, "nll_mean"), Value(f32, "nll_mean"), 0.05 * Value(f32, "nll_mean"));
   EXPECT_EQ(evaluator_->LoadedModels().size(), 2u);  // (path, float32) and (path, bfloat16)
+}
+
+// num_threads (ablate run / ablate-worker --threads) reaches the thread policy
+// per job: fp32 runs LibTorch on one thread (OpenBLAS gets them), bf16 on all.
+TEST_F(EvaluatorTest, ThreadsOptionReachesThePolicyPerDtype) {
+  LmEvaluatorOptions options;
+  options.device = "cpu";
+  options.num_threads = 2;
+  auto ev = CreateLmEvaluator(options);
+  ASSERT_TRUE(ev.ok()) << ev.status();
+  RecordingContext ctx;
+  v1::Job job = JobFor(dir_, Perplexity(v1::FIRST_N, 0, 32, false));
+  job.mutable_spec()->mutable_model()->set_dtype(v1::BFLOAT16);
+  ASSERT_TRUE((*ev)->Evaluate(job, ctx).ok());
+  EXPECT_EQ(at::get_num_threads(), 2);
+  job.mutable_spec()->mutable_model()->set_dtype(v1::FLOAT32);
+  ASSERT_TRUE((*ev)->Evaluate(job, ctx).ok());
+  EXPECT_EQ(at::get_num_threads(), 1);
+  options.num_threads = -1;
+  EXPECT_EQ(CreateLmEvaluator(options).status().code(), absl::StatusCode::kInvalidArgument);
 }
 
 TEST_F(EvaluatorTest, FirstNClamp) {

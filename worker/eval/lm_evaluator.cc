@@ -26,6 +26,7 @@
 #include "worker/eval/evaluations.h"
 #include "worker/eval/forward_batches.h"
 #include "worker/eval/model_cache.h"
+#include "worker/models/thread_policy.h"
 #include "worker/text/sha256.h"
 
 #ifndef ABLATE_EVAL_CODE_VERSION
@@ -182,6 +183,7 @@ class LmEvaluator final : public worker::Evaluator {
       });
     };
 
+    models::ApplyThreadPolicy(models::ChooseThreadPolicy(options_.num_threads, ScalarTypeOf(spec.model().dtype())));
     c10::InferenceMode inference;
     absl::StatusOr<EvalOutput> out;
     const v1::EvaluationSpec& ev = spec.evaluation();
@@ -261,7 +263,7 @@ absl::StatusOr<std::unique_ptr<worker::Evaluator>> CreateLmEvaluator(const LmEva
   if (options.max_length < 2 || options.default_batch_size < 1) {
     return absl::InvalidArgumentError("evaluator: max_length must be >= 2 and default_batch_size >= 1");
   }
-  if (options.num_threads > 0) at::set_num_threads(options.num_threads);
+  if (options.num_threads < 0) return absl::InvalidArgumentError("evaluator: num_threads must be >= 0");
   return std::unique_ptr<worker::Evaluator>(new LmEvaluator(options, *device));
 }
 

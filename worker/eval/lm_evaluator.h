@@ -18,12 +18,12 @@
 namespace ablate::eval {
 
 struct LmEvaluatorOptions {
-  std::string device = "cpu";                             // "cpu" or "cuda:N"
-  int32_t max_cached_models = 2;                          // models kept resident (LRU)
-  int64_t max_cache_bytes = 0;                            // 0: no byte bound beyond max_cached_models
-  int32_t num_threads = 0;                                // intra-op threads; 0: LibTorch default
-  int64_t max_length = 2048;                              // context cap (tokens) for multiple choice and generation
-  int64_t default_batch_size = 1;                         // when an evaluation's batch_size is 0
+  std::string device = "cpu";      // "cpu" or "cuda:N"
+  int32_t max_cached_models = 2;   // models kept resident (LRU)
+  int64_t max_cache_bytes = 0;     // 0: no byte bound beyond max_cached_models
+  int32_t num_threads = 0;         // CPU threads per job, split by models::ChooseThreadPolicy; 0: the available cores
+  int64_t max_length = 2048;       // context cap (tokens) for multiple choice and generation
+  int64_t default_batch_size = 1;  // when an evaluation's batch_size is 0
   int32_t max_cached_tokenizers = 4;                      // tokenizers kept loaded (LRU)
   int32_t max_cached_corpora = 4;                         // tokenized perplexity/diagnostics corpora kept (LRU)
   std::string code_version;                               // stored with results; empty: the build's version

@@ -11,6 +11,7 @@
 #include <memory>
 #include <string>
 
+#include "common/allocation_policy.h"
 #include "worker/runtime/worker_program.h"
 #ifdef ABLATE_HAVE_LM_EVALUATOR
 #include <torch/cuda.h>
@@ -23,6 +24,7 @@
 #endif
 
 int main(int argc, char** argv) {
+  ablate::ApplyAllocationPolicy();  // before any thread or tensor allocates
   int max_cached_models = 2;
   int threads = 0;
   std::string reuse = "on";
@@ -35,7 +37,9 @@ int main(int argc, char** argv) {
     app->add_option("--max-cached-models", max_cached_models, "models kept resident (LRU)")
         ->capture_default_str()
         ->check(CLI::PositiveNumber);
-    app->add_option("--threads", threads, "intra-op CPU threads (0: LibTorch default)")
+    app->add_option(
+           "--threads", threads,
+           "CPU threads per job (LibTorch for bf16/fp16, OpenBLAS for fp32; 0: the cores available to the process)")
         ->capture_default_str()
         ->check(CLI::NonNegativeNumber);
     app->add_option("--reuse", reuse,

@@ -29,7 +29,20 @@ struct AttentionOptions {
   bool output_gate = false;     // q_proj emits [q | gate] per head; out *= sigmoid(gate)
   double key_multiplier = 1.0;  // k scaled before RoPE (Falcon-H1)
   double norm_eps = 1e-6;       // q/k norm epsilon
+  // Scores alive at once (batch x heads x query block x keys), >= 1; bounds
+  // the query block (at least one query per block).
+  int64_t score_block_elements = int64_t{1} << 23;
 };
+
+// Causal softmax attention of queries at absolute positions past..past+T-1,
+// past = S - T, over keys/values at 0..S-1. q: [B, H, T, D]; k, v: [B, Hkv, S, D]
+// with Hkv dividing H (query head h reads key/value head h / (H / Hkv)).
+// Returns [B, T, H * D] in q's dtype; scores are scaled by 1/sqrt(D), masked
+// and soft-maxed in float32, queries in blocks of at most
+// max(1, score_block_elements / (B * H * S)), each block seeing only the keys
+// it may attend to. Same result as the eager full-matrix form up to rounding.
+torch::Tensor CausalAttention(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
+                              int64_t score_block_elements);
 
 class AttentionImpl : public MixerImpl {
  public:

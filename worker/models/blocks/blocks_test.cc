@@ -3,6 +3,9 @@
 #include <ATen/CPUGeneratorImpl.h>
 #include <c10/core/InferenceMode.h>
 
+#include <cmath>
+#include <limits>
+
 #include "gtest/gtest.h"
 #include "worker/models/blocks/attention.h"
 #include "worker/models/blocks/causal_conv.h"
@@ -115,6 +118,42 @@ void ExpectIncrementalMatches(MixerImpl& m, const torch::Tensor& x, const Rotary
   }
   parts.push_back(m.Forward(x.narrow(1, pos, t - pos), inputs(pos, t - pos), &state));
   EXPECT_LT(MaxDiff(at::cat(parts, 1), whole), tol);
+}
+
+// The eager form: grouped-query keys/values expanded to every head, the full
+// [T x S] score matrix, one mask, one softmax.
+torch::Tensor NaiveCausalAttention(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v) {
+  const int64_t b = q.size(0), h = q.size(1), t = q.size(2), d = q.size(3), s = k.size(2), rep = h / k.size(1);
+  torch::Tensor ke = k.repeat_interleave(rep, 1), ve = v.repeat_interleave(rep, 1);  // [B, H, S, D]
+  torch::Tensor scores = at::matmul(q, ke.transpose(2, 3)) / std::sqrt(static_cast<double>(d));
+  torch::Tensor future = at::ones({t, s}, at::kBool).triu(s - t + 1);
+  scores = scores.masked_fill(future, -std::numeric_limits<double>::infinity());
+  torch::Tensor probs = at::softmax(scores, -1, at::kFloat).to(q.scalar_type());
+  return at::matmul(probs, ve).transpose(1, 2).reshape({b, t, h * d});
+}
+
+TEST_F(BlocksTest, BlockedCausalAttentionMatchesNaive) {
+  const int64_t b = 2, h = 6, d = 8;
+  for (int64_t kv : {1, 3, 6}) {
+    for (int64_t past : {0, 5}) {
+      const int64_t t = 37, s = past + t;
+      torch::Tensor q = Randn({b, h, t, d}), k = Randn({b, kv, s, d}), v = Randn({b, kv, s, d});
+      torch::Tensor want = NaiveCausalAttention(q, k, v);
+      // Blocks of 1, 2, 13 and all 37 queries.
+      for (int64_t block : {int64_t{1}, int64_t{2}, int64_t{13}, int64_t{1000}}) {
+        torch::Tensor got = CausalAttention(q, k, v, block * b * h * s);
+        EXPECT_LT(MaxDiff(got, want), 1e-5) << "kv " << kv << " past " << past << " block " << block;
+      }
+      torch::Tensor got16 =
+          CausalAttention(q.to(at::kBFloat16), k.to(at::kBFloat16), v.to(at::kBFloat16), 13 * b * h * s);
+      EXPECT_EQ(got16.scalar_type(), at::kBFloat16);
+      EXPECT_LT(MaxDiff(got16, want), 0.05) << "bf16 kv " << kv << " past " << past;
+    }
+  }
+  // Non-contiguous inputs, as the block passes them (transposed [B, T, H, D]).
+  torch::Tensor q = Randn({1, 9, 4, d}).transpose(1, 2), k = Randn({1, 9, 2, d}).transpose(1, 2);
+  torch::Tensor v = Randn({1, 9, 2, d}).transpose(1, 2);
+  EXPECT_LT(MaxDiff(CausalAttention(q, k, v, 3 * 4 * 9), NaiveCausalAttention(q, k, v)), 1e-5);
 }
 
 TEST_F(BlocksTest, AttentionIncrementalMatchesFull) {

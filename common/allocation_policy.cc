@@ -1,0 +1,18 @@
+// allocation_policy.cc: see allocation_policy.h.
+#include "common/allocation_policy.h"
+
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
+
+namespace ablate {
+
+bool ApplyAllocationPolicy() {
+#if defined(__GLIBC__)
+  return mallopt(M_MMAP_MAX, 0) == 1 && mallopt(M_TRIM_THRESHOLD, static_cast<int>(kAllocationTrimBytes)) == 1;
+#else
+  return false;
+#endif
+}
+
+}  // namespace ablate

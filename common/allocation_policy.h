@@ -1,0 +1,31 @@
+// allocation_policy.h: glibc malloc settings for processes that run tensor
+// forwards (ablate, ablate-worker, the model benches). By default glibc serves
+// every allocation over its (adaptive, at most 32 MiB) mmap threshold with a
+// fresh mmap and unmaps it on free, so each forward's large temporaries
+// (activations, attention score blocks, logits chunks) are page-faulted and
+// zeroed by the kernel again on every call. ApplyAllocationPolicy serves them
+// from the heap instead and keeps up to kAllocationTrimBytes of freed heap for
+// the next call. Peak memory is unchanged (the same tensors are alive at once);
+// memory freed after a peak is returned to the system only above that slack.
+//
+// Thread-safety: call once at process start, before threads allocate.
+//
+//   int main(int argc, char** argv) { ablate::ApplyAllocationPolicy(); ... }
+#ifndef ABLATE_COMMON_ALLOCATION_POLICY_H_
+#define ABLATE_COMMON_ALLOCATION_POLICY_H_
+
+#include <cstdint>
+
+namespace ablate {
+
+// Freed heap memory kept for reuse instead of being returned to the system.
+inline constexpr int64_t kAllocationTrimBytes = int64_t{1} << 30;
+
+// Sets M_MMAP_MAX to 0 (no per-allocation mmap) and M_TRIM_THRESHOLD to
+// kAllocationTrimBytes. Returns false (and changes nothing further) if glibc
+// refuses a setting, or on a C library without mallopt.
+bool ApplyAllocationPolicy();
+
+}  // namespace ablate
+
+#endif  // ABLATE_COMMON_ALLOCATION_POLICY_H_
