@@ -3,8 +3,8 @@
 //   - the LM head applied to a few positions at a time equals Forward's whole
 //     [B, T, V] logits within float rounding (sgemm's summation order depends
 //     on the row count), chunked scoring/drift equal unchunked bit for bit on
-//     the same logits and within 1e-6 relative through the model (KL: 1e-7
-//     absolute; chunks smaller than T);
+//     the same logits and within float rounding through the model (see
+//     Tolerance; chunks smaller than T);
 //   - a forward started from a cached un-ablated layer state gives the same
 //     bits as the plain forward, for every layer and component;
 //   - the product evaluator with --reuse on and off returns identical metrics
@@ -37,11 +37,13 @@ using ::ablate::testing::SharedPath;
 
 const char kWiki[] = "data/wikitext-2/wiki.test.raw";
 
-// Chunked vs whole logits differ by float32 rounding of the LM head: 1e-6
-// relative, except that a KL of two nearly equal distributions is itself a
-// difference of float32 log-probabilities (absolute error ~1e-7 whatever its
-// size: measured up to 6e-8 here), hence the absolute floor.
-double Tolerance(double v) { return std::max(1e-6 * std::abs(v), 1e-7); }
+// Chunked vs whole logits differ by float32 rounding of the LM head, and a
+// log-probability inherits the logits' absolute error (the logsumexp over the
+// vocabulary adds its own): measured up to 1.3e-6 relative on a -1.37
+// log-probability (CI machine) and 6e-8 absolute on a KL of two nearly equal
+// distributions (here). 1e-5 relative with a 1e-6 floor leaves ~8x headroom
+// over that and is still far below what a wrong row or position would give.
+double Tolerance(double v) { return std::max(1e-5 * std::abs(v), 1e-6); }
 const char kArc[] = "data/evals/llmfoundry_arc_easy.jsonl";
 
 class ReuseTest : public ::testing::TestWithParam<std::string> {
@@ -116,14 +118,14 @@ TEST_P(ReuseTest, ChunkedScoringAndDriftEqualUnchunked) {
     EXPECT_EQ(chunked_drift.kl_mean(), whole_drift.kl_mean());
     EXPECT_EQ(chunked_drift.top1_agreement(), whole_drift.top1_agreement());
   }
-  // The LM head applied 4 positions at a time: within 1e-6 relative.
+  // The LM head applied 4 positions at a time: within Tolerance.
   const at::Tensor hb = lm_->ForwardHidden(ids_)[0], ha = lm_->ForwardHidden(ids_, {.plan = &plan})[0];
   const WindowLogits wb = WindowLogits::FromHidden(*lm_, hb, 4), wa = WindowLogits::FromHidden(*lm_, ha, 4);
   const TokenScores chunked = ScoreTargets(wa, 3, targets);
   ASSERT_EQ(chunked.logprobs.size(), whole.logprobs.size());
   for (size_t i = 0; i < whole.logprobs.size(); ++i)
-    EXPECT_NEAR(chunked.logprobs[i], whole.logprobs[i], 1e-6 * std::abs(whole.logprobs[i])) << i;
-  EXPECT_NEAR(chunked.Sum(), whole.Sum(), 1e-6 * std::abs(whole.Sum()));
+    EXPECT_NEAR(chunked.logprobs[i], whole.logprobs[i], Tolerance(whole.logprobs[i])) << i;
+  EXPECT_NEAR(chunked.Sum(), whole.Sum(), Tolerance(whole.Sum()));
   EXPECT_EQ(chunked.greedy, whole.greedy);
   DriftTally chunked_drift;
   chunked_drift.Add(wb, wa, 3, 19);
