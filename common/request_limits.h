@@ -42,6 +42,11 @@ struct RequestLimits {
   int64_t max_targets_per_sweep = 20000000;  // sum over jobs of explicit targets (memory of a grid)
   int64_t max_config_bytes = 4 << 20;        // one config.json file
   int64_t expansion_timeout_ms = 60000;      // an expansion running longer is cancelled
+  // ---- what one job may ask of a worker (the worker's memory per forward) ----
+  int64_t max_eval_tokens = 65536;  // a sequence: perplexity max_length / num_tokens, diagnostics
+                                    // num_tokens, generation max_new_tokens
+  int64_t max_eval_batch = 64;      // batch_size of any evaluation (sequences per forward)
+  int64_t max_fewshot = 64;         // num_fewshot of a multiple-choice or generation evaluation
   // ---- results (CompleteJob) ----
   int64_t max_metrics_per_result = 1024;  // metrics in one JobResult
   int64_t max_metric_name_bytes = 256;    // one metric name

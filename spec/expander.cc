@@ -262,6 +262,42 @@ absl::StatusOr<std::vector<v1::ExpansionCount>> CountSweep(const v1::SweepSpec& 
   return Counts(p);
 }
 
+namespace {
+
+// What one job of evaluation `e` may ask of a worker: the sequence length, the
+// sequences per forward and the few-shot examples per prompt, each bounded so
+// that a spec cannot make a shared worker allocate without limit.
+absl::Status CheckEvaluationLimits(const v1::EvaluationSpec& e, const std::string& f, const RequestLimits& limits) {
+  auto tokens = [&](const std::string& field, int64_t value) {
+    return CheckCount(absl::StrCat(f, ".", field), value, limits.max_eval_tokens, "max-eval-tokens");
+  };
+  auto batch = [&](const std::string& field, int64_t value) {
+    return CheckCount(absl::StrCat(f, ".", field), value, limits.max_eval_batch, "max-eval-batch");
+  };
+  auto fewshot = [&](const std::string& field, int64_t value) {
+    return CheckCount(absl::StrCat(f, ".", field), value, limits.max_fewshot, "max-fewshot");
+  };
+  switch (e.kind_case()) {
+    case v1::EvaluationSpec::kPerplexity:
+      RETURN_IF_ERROR(tokens("perplexity.max_length", e.perplexity().max_length()));
+      RETURN_IF_ERROR(tokens("perplexity.num_tokens", e.perplexity().num_tokens()));
+      return batch("perplexity.batch_size", e.perplexity().batch_size());
+    case v1::EvaluationSpec::kMultipleChoice:
+      RETURN_IF_ERROR(fewshot("multiple_choice.num_fewshot", e.multiple_choice().num_fewshot()));
+      return batch("multiple_choice.batch_size", e.multiple_choice().batch_size());
+    case v1::EvaluationSpec::kGeneration:
+      RETURN_IF_ERROR(tokens("generation.max_new_tokens", e.generation().max_new_tokens()));
+      RETURN_IF_ERROR(fewshot("generation.num_fewshot", e.generation().num_fewshot()));
+      return batch("generation.batch_size", e.generation().batch_size());
+    case v1::EvaluationSpec::kDiagnostics:
+      return tokens("diagnostics.num_tokens", e.diagnostics().num_tokens());
+    default:
+      return absl::OkStatus();
+  }
+}
+
+}  // namespace
+
 absl::Status CheckSpecLimits(const v1::SweepSpec& spec, const RequestLimits& limits) {
   RETURN_IF_ERROR(
       CheckBytes("spec", static_cast<int64_t>(spec.ByteSizeLong()), limits.max_spec_bytes, "max-spec-bytes"));
@@ -282,8 +318,10 @@ absl::Status CheckSpecLimits(const v1::SweepSpec& spec, const RequestLimits& lim
     RETURN_IF_ERROR(path(f + ".tokenizer", m.tokenizer()));
   }
   for (int i = 0; i < spec.evaluations_size(); ++i) {
+    const v1::EvaluationSpec& e = spec.evaluations(i);
     const std::string f = absl::StrCat("evaluations[", i, "]");
-    RETURN_IF_ERROR(CheckBytesAsCount(f + ".name bytes", spec.evaluations(i).name().size(), limits.max_name_bytes));
+    RETURN_IF_ERROR(CheckBytesAsCount(f + ".name bytes", e.name().size(), limits.max_name_bytes));
+    RETURN_IF_ERROR(CheckEvaluationLimits(e, f, limits));
   }
   for (int i = 0; i < spec.ablations_size(); ++i) {
     const auto& a = spec.ablations(i);

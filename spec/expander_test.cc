@@ -19,6 +19,7 @@ namespace ablate::spec {
 namespace {
 
 using ::ablate::testing::StatusIs;
+using ::testing::AllOf;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
@@ -579,6 +580,57 @@ TEST(ExpanderLimitsTest, SpecShapeLimitsNameTheField) {
   v1::SweepSpec big = ParseOrDie(Spec("ablations: [baseline]\n"));
   big.mutable_models(0)->set_path(std::string(2 << 20, '/'));
   EXPECT_THAT(ExpandSweep(big, layouts), StatusIs(absl::StatusCode::kResourceExhausted, HasSubstr("--max-spec-bytes")));
+}
+
+// What one job may ask of a worker is bounded before any job exists: a
+// sequence length, a batch and a few-shot count over the limits are refused,
+// naming the field and the flag; the defaults admit the reference study's
+// sizes, and a raised limit admits more.
+TEST(ExpanderLimitsTest, EvaluationSizesAreBounded) {
+  ConfigLayoutSource layouts;
+  const std::string reference =
+      "  - {name: first, perplexity: {dataset: /d, protocol: first_n, num_tokens: 2048, batch_size: 8}}\n"
+      "  - {name: arc, multiple_choice: {task: arc_easy, path: /a, num_fewshot: 25, batch_size: 16}}\n"
+      "  - {name: gsm, generation: {task: gsm8k, path: /g, num_fewshot: 8, max_new_tokens: 256, batch_size: 8}}\n"
+      "ablations: [baseline]\n";
+  EXPECT_OK(CountSweep(ParseOrDie(Spec(reference)), layouts).status());
+
+  struct Case {
+    std::string evaluation, field, flag;
+  };
+  const std::vector<Case> cases = {
+      {"{name: x, perplexity: {dataset: /d, protocol: first_n, num_tokens: 70000}}",
+       "evaluations[1].perplexity.num_tokens: 70000", "--max-eval-tokens"},
+      {"{name: x, perplexity: {dataset: /d, max_length: 100000}}", "evaluations[1].perplexity.max_length: 100000",
+       "--max-eval-tokens"},
+      {"{name: x, perplexity: {dataset: /d, batch_size: 65}}", "evaluations[1].perplexity.batch_size: 65",
+       "--max-eval-batch"},
+      {"{name: x, multiple_choice: {task: arc_easy, path: /a, batch_size: 1000000}}",
+       "evaluations[1].multiple_choice.batch_size: 1000000", "--max-eval-batch"},
+      {"{name: x, multiple_choice: {task: arc_easy, path: /a, num_fewshot: 65}}",
+       "evaluations[1].multiple_choice.num_fewshot: 65", "--max-fewshot"},
+      {"{name: x, generation: {task: gsm8k, path: /g, max_new_tokens: 2000000000}}",
+       "evaluations[1].generation.max_new_tokens: 2000000000", "--max-eval-tokens"},
+      {"{name: x, generation: {task: gsm8k, path: /g, batch_size: 100}}", "evaluations[1].generation.batch_size: 100",
+       "--max-eval-batch"},
+      {"{name: x, generation: {task: gsm8k, path: /g, num_fewshot: 1000}}",
+       "evaluations[1].generation.num_fewshot: 1000", "--max-fewshot"},
+      {"{name: x, diagnostics: {dataset: /d, num_tokens: 65537}}", "evaluations[1].diagnostics.num_tokens: 65537",
+       "--max-eval-tokens"},
+  };
+  for (const Case& c : cases) {
+    const v1::SweepSpec spec = ParseOrDie(Spec("  - " + c.evaluation + "\nablations: [baseline]\n"));
+    EXPECT_THAT(CountSweep(spec, layouts),
+                StatusIs(absl::StatusCode::kInvalidArgument,
+                         AllOf(HasSubstr(c.field + " is more than the limit of"), HasSubstr(c.flag))))
+        << c.evaluation;
+  }
+  ExpandOptions raised;
+  raised.limits.max_eval_tokens = 100000;
+  EXPECT_OK(CountSweep(ParseOrDie(Spec("  - {name: x, perplexity: {dataset: /d, max_length: 100000}}\n"
+                                       "ablations: [baseline]\n")),
+                       layouts, raised)
+                .status());
 }
 
 TEST(ExpanderLimitsTest, LayerLimitAppliesToEveryLayoutSource) {
