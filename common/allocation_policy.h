@@ -8,7 +8,14 @@
 // the next call. Peak memory is unchanged (the same tensors are alive at once);
 // memory freed after a peak is returned to the system only above that slack.
 //
-// Thread-safety: call once at process start, before threads allocate.
+// ReleaseFreeMemory returns the free pages inside the heap to the system
+// (glibc's malloc_trim), not only those at its top: a model load frees its
+// construction-time placeholders and file buffers below the weights, and the
+// next forward's temporaries would otherwise land on pages still resident
+// from them.
+//
+// Thread-safety: ApplyAllocationPolicy once at process start, before threads
+// allocate; ReleaseFreeMemory from any thread (glibc locks each arena).
 //
 //   int main(int argc, char** argv) { ablate::ApplyAllocationPolicy(); ... }
 #ifndef ABLATE_COMMON_ALLOCATION_POLICY_H_
@@ -25,6 +32,9 @@ inline constexpr int64_t kAllocationTrimBytes = int64_t{1} << 30;
 // kAllocationTrimBytes. Returns false (and changes nothing further) if glibc
 // refuses a setting, or on a C library without mallopt.
 bool ApplyAllocationPolicy();
+
+// Returns the heap's free pages to the system. A no-op without glibc.
+void ReleaseFreeMemory();
 
 }  // namespace ablate
 

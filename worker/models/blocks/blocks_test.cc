@@ -43,6 +43,28 @@ TEST_F(BlocksTest, ChunkedGatedDeltaRuleMatchesRecurrent) {
   }
 }
 
+// Heads are independent: running the rule over groups of heads (bounded
+// temporaries at long T) gives the same bits as all heads at once.
+TEST_F(BlocksTest, ChunkedGatedDeltaRuleHeadGroupsChangeNoNumber) {
+  const int64_t b = 2, t = 70, hk = 3, hv = 6, dk = 8, dv = 6;
+  for (torch::ScalarType dtype : {torch::kFloat32, torch::kBFloat16}) {
+    torch::Tensor q = Randn({b, t, hk, dk}).to(dtype), k = Randn({b, t, hk, dk}).to(dtype);
+    torch::Tensor v = Randn({b, t, hv, dv}).to(dtype);
+    torch::Tensor g = -at::softplus(Randn({b, t, hv})).to(dtype), beta = at::sigmoid(Randn({b, t, hv})).to(dtype);
+    torch::Tensor init = Randn({b, hv, dk, dv}) * 0.1;
+    for (const torch::Tensor& s0 : {torch::Tensor(), init}) {
+      DeltaRuleOutput all = ChunkedGatedDeltaRule(q, k, v, g, beta, s0, 16, std::numeric_limits<int64_t>::max());
+      // b * t * max(dk, dv) elements per head: groups of 2 heads (one key head), then 4 (a ragged last group).
+      for (int64_t heads : {2, 4}) {
+        DeltaRuleOutput grouped = ChunkedGatedDeltaRule(q, k, v, g, beta, s0, 16, heads * b * t * dk);
+        EXPECT_TRUE(at::equal(grouped.out, all.out)) << "heads " << heads;
+        EXPECT_TRUE(at::equal(grouped.state, all.state)) << "heads " << heads;
+        EXPECT_EQ(grouped.out.sizes(), all.out.sizes());
+      }
+    }
+  }
+}
+
 TEST_F(BlocksTest, GatedDeltaRuleSplitsAcrossCalls) {
   const int64_t b = 1, t = 40, h = 2, d = 8;
   torch::Tensor q = Randn({b, t, h, d}), k = Randn({b, t, h, d}), v = Randn({b, t, h, d});

@@ -2,8 +2,11 @@
 // torch_chunk_gated_delta_rule / torch_recurrent_gated_delta_rule (Qwen3.5).
 #include "worker/models/blocks/gated_delta_net.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
+#include <utility>
+#include <vector>
 
 namespace ablate::models {
 namespace {
@@ -50,24 +53,32 @@ torch::Tensor InitialState(const torch::Tensor& initial, const Prepared& p) {
   return initial.to(torch::kFloat32);
 }
 
-}  // namespace
-
-DeltaRuleOutput ChunkedGatedDeltaRule(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
-                                      const torch::Tensor& g, const torch::Tensor& beta,
-                                      const torch::Tensor& initial_state, int64_t chunk_size) {
+// The chunked rule over all the heads it is given.
+DeltaRuleOutput ChunkedRuleAllHeads(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
+                                    const torch::Tensor& g, const torch::Tensor& beta,
+                                    const torch::Tensor& initial_state, int64_t chunk_size) {
+  // Each float32 [B, H, T, D] temporary is released (reset) as soon as the
+  // last expression that reads it has run, so a long prefill holds a few of
+  // them at once rather than every one the rule builds; the arithmetic is the
+  // same expressions in the same order.
   Prepared p = Prepare(q, k, v, g, beta);
   const int64_t b = p.q.size(0), h = p.q.size(1), t = p.q.size(2), dk = p.q.size(3), dv = p.v.size(3);
   const int64_t L = chunk_size;
   const int64_t pad = (L - t % L) % L, tp = t + pad, nc = tp / L;
+  torch::Tensor state = InitialState(initial_state, p);  // [B, H, Dk, Dv]
   // Zero padding at the end: beta = 0, g = 0 leave the state untouched.
   torch::Tensor qc = at::constant_pad_nd(p.q, {0, 0, 0, pad}).view({b, h, nc, L, dk});
   torch::Tensor kc = at::constant_pad_nd(p.k, {0, 0, 0, pad}).view({b, h, nc, L, dk});
   torch::Tensor vc = at::constant_pad_nd(p.v, {0, 0, 0, pad}).view({b, h, nc, L, dv});
   torch::Tensor bc = at::constant_pad_nd(p.beta, {0, pad}).view({b, h, nc, L, 1});
   torch::Tensor gc = at::constant_pad_nd(p.g, {0, pad}).view({b, h, nc, L});
-  torch::Tensor v_beta = vc * bc;     // [B, H, C, L, Dv]
-  torch::Tensor k_beta = kc * bc;     // [B, H, C, L, Dk]
+  p = Prepared{};
+  torch::Tensor v_beta = vc * bc;  // [B, H, C, L, Dv]
+  vc.reset();
+  torch::Tensor k_beta = kc * bc;  // [B, H, C, L, Dk]
+  bc.reset();
   torch::Tensor cum = gc.cumsum(-1);  // [B, H, C, L]
+  gc.reset();
   torch::Tensor upper = at::ones({L, L}, at::TensorOptions().dtype(at::kBool).device(q.device())).triu(1);
   torch::Tensor pair = (cum.unsqueeze(-1) - cum.unsqueeze(-2))
                            .masked_fill(upper, -std::numeric_limits<double>::infinity())
@@ -75,26 +86,66 @@ DeltaRuleOutput ChunkedGatedDeltaRule(const torch::Tensor& q, const torch::Tenso
   torch::Tensor kt = kc.transpose(-1, -2);
   torch::Tensor ut = at::matmul(k_beta, kt) * pair;
   torch::Tensor intra = at::matmul(qc, kt) * pair;
+  kt.reset();
+  pair.reset();
   torch::Tensor cum_exp = cum.exp().unsqueeze(-1);  // [B, H, C, L, 1]
   // (I + strictly_lower(ut)) X = rhs: the UT transform of the delta rule.
   // One solve for both right-hand sides [v_beta | k_beta * exp(cum)].
-  torch::Tensor solved = at::linalg_solve_triangular(ut, at::cat({v_beta, k_beta * cum_exp}, -1),
-                                                     /*upper=*/false, /*left=*/true, /*unitriangular=*/true);
+  torch::Tensor rhs = at::cat({v_beta, k_beta * cum_exp}, -1);
+  v_beta.reset();
+  k_beta.reset();
+  torch::Tensor solved = at::linalg_solve_triangular(ut, rhs, /*upper=*/false, /*left=*/true, /*unitriangular=*/true);
+  rhs.reset();
+  ut.reset();
   torch::Tensor new_values = solved.narrow(-1, 0, dv);   // [B, H, C, L, Dv]
   torch::Tensor k_cumdecay = solved.narrow(-1, dv, dk);  // [B, H, C, L, Dk]
   torch::Tensor q_dec = qc * cum_exp;
+  qc.reset();
+  cum_exp.reset();
   torch::Tensor k_dec = kc * (cum.narrow(-1, L - 1, 1) - cum).exp().unsqueeze(-1);
+  kc.reset();
   torch::Tensor chunk_decay = cum.select(-1, L - 1).exp().unsqueeze(-1).unsqueeze(-1);  // [B, H, C, 1, 1]
-  torch::Tensor state = InitialState(initial_state, p);                                 // [B, H, Dk, Dv]
-  std::vector<torch::Tensor> outs;
-  outs.reserve(nc);
+  cum.reset();
+  torch::Tensor out = at::empty({b, h, nc, L, dv}, q_dec.options());
   for (int64_t i = 0; i < nc; ++i) {  // loop over chunks only
     torch::Tensor v_new = new_values.select(2, i) - at::matmul(k_cumdecay.select(2, i), state);
-    outs.push_back(at::matmul(q_dec.select(2, i), state) + at::matmul(intra.select(2, i), v_new));
+    out.select(2, i).copy_(at::matmul(q_dec.select(2, i), state) + at::matmul(intra.select(2, i), v_new));
     state = state * chunk_decay.select(2, i) + at::matmul(k_dec.select(2, i).transpose(-1, -2), v_new);
   }
-  torch::Tensor out = at::stack(outs, 2).view({b, h, tp, dv}).narrow(2, 0, t);  // [B, H, T, Dv]
+  new_values.reset();
+  k_cumdecay.reset();
+  solved.reset();
+  q_dec.reset();
+  k_dec.reset();
+  intra.reset();
+  out = out.view({b, h, tp, dv}).narrow(2, 0, t);  // [B, H, T, Dv]
   return {out.transpose(1, 2).contiguous().to(q.scalar_type()), state};
+}
+
+}  // namespace
+
+DeltaRuleOutput ChunkedGatedDeltaRule(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
+                                      const torch::Tensor& g, const torch::Tensor& beta,
+                                      const torch::Tensor& initial_state, int64_t chunk_size, int64_t group_elements) {
+  TORCH_CHECK(q.dim() == 4 && k.dim() == 4 && v.dim() == 4, "GatedDeltaRule: q/k/v shapes");
+  const int64_t b = v.size(0), t = v.size(1), hv = v.size(2), dv = v.size(3), hk = k.size(2);
+  TORCH_CHECK(hk > 0 && hv % hk == 0, "GatedDeltaRule: value heads must be a multiple of key heads");
+  const int64_t rep = hv / hk;
+  // Value heads per group: a multiple of rep (so a group owns whole key heads)
+  // whose [B, heads, T, D] float32 temporaries hold at most group_elements.
+  const int64_t per_head = std::max<int64_t>(1, b * t * std::max(dv, q.size(3)));
+  const int64_t heads = std::max<int64_t>(1, group_elements / per_head / rep) * rep;
+  if (heads >= hv) return ChunkedRuleAllHeads(q, k, v, g, beta, initial_state, chunk_size);
+  std::vector<torch::Tensor> outs, states;
+  for (int64_t h0 = 0; h0 < hv; h0 += heads) {
+    const int64_t n = std::min(heads, hv - h0);
+    DeltaRuleOutput r = ChunkedRuleAllHeads(
+        q.narrow(2, h0 / rep, n / rep), k.narrow(2, h0 / rep, n / rep), v.narrow(2, h0, n), g.narrow(2, h0, n),
+        beta.narrow(2, h0, n), initial_state.defined() ? initial_state.narrow(1, h0, n) : torch::Tensor(), chunk_size);
+    outs.push_back(std::move(r.out));
+    states.push_back(std::move(r.state));
+  }
+  return {at::cat(outs, 2), at::cat(states, 1)};
 }
 
 DeltaRuleOutput RecurrentGatedDeltaRule(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
@@ -143,6 +194,7 @@ torch::Tensor GatedDeltaNetImpl::Forward(const torch::Tensor& x, const MixerInpu
   torch::Tensor mixed = in_proj_qkv_(x).transpose(1, 2);  // [B, C, T]
   auto [conv_out, conv_state] = conv1d_(mixed, state ? state->conv : torch::Tensor());
   if (state) state->conv = conv_state;
+  mixed.reset();
   conv_out = conv_out.transpose(1, 2);  // [B, T, C]
   torch::Tensor q = conv_out.narrow(-1, 0, key_dim).reshape({b, t, o_.num_k_heads, o_.k_head_dim});
   torch::Tensor k = conv_out.narrow(-1, key_dim, key_dim).reshape({b, t, o_.num_k_heads, o_.k_head_dim});

@@ -25,12 +25,19 @@ struct DeltaRuleOutput {
   torch::Tensor state;  // [B, Hv, Dk, Dv] float32, the state after the last token
 };
 
+// Float32 elements of one [B, heads, T, D] temporary of the chunked rule
+// (4 MiB): a long prefill runs the rule over groups of heads this size, so
+// its temporaries (about ten such tensors) stay bounded whatever T is. Heads
+// are independent, so the grouping changes no number (BlocksTest).
+inline constexpr int64_t kDeltaRuleGroupElements = int64_t{1} << 20;
+
 // q, k: [B, T, Hk, Dk]; v: [B, T, Hv, Dv] (Hv a multiple of Hk); g (log decay,
 // <= 0), beta: [B, T, Hv]; initial_state: [B, Hv, Dk, Dv] or undefined (zeros).
 // q and k are L2-normalised inside (eps 1e-6) and q scaled by Dk^-0.5.
 DeltaRuleOutput ChunkedGatedDeltaRule(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
                                       const torch::Tensor& g, const torch::Tensor& beta,
-                                      const torch::Tensor& initial_state, int64_t chunk_size);
+                                      const torch::Tensor& initial_state, int64_t chunk_size,
+                                      int64_t group_elements = kDeltaRuleGroupElements);
 // Same contract, one token at a time (the reference recurrence).
 DeltaRuleOutput RecurrentGatedDeltaRule(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
                                         const torch::Tensor& g, const torch::Tensor& beta,
