@@ -22,6 +22,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <functional>
+#include <limits>
 #include <string>
 #include <utility>
 #include <vector>
@@ -113,6 +114,12 @@ int main(int argc, char** argv) {
     const double recurrent = BestSeconds([&] { ablate::models::RecurrentGatedDeltaRule(q, k, v, g, beta, {}); }, reps);
     std::printf("gated deltanet  chunked %.3f s  recurrent %.3f s  ratio recurrent/chunked %.1fx\n", chunked, recurrent,
                 recurrent / chunked);
+    // The same rule with every head in one group (temporaries growing with H x T) against the default head groups.
+    const double one_group = BestSeconds(
+        [&] { ablate::models::ChunkedGatedDeltaRule(q, k, v, g, beta, {}, 64, std::numeric_limits<int64_t>::max()); },
+        reps);
+    std::printf("gated deltanet  chunked in head groups %.3f s  all heads at once %.3f s  ratio groups/all %.2fx\n",
+                chunked, one_group, chunked / one_group);
   }
   {
     const int64_t h = 16, p = 64, n = 128;
