@@ -62,7 +62,7 @@ void SchedulerState::LoadSweepState(const storage::SweepRecord& rec, SweepState&
   sw.priority = rec.priority;
   // Submit stores >= 1 (spec defaults); a stored row is clamped the same way.
   sw.max_attempts = std::max(1, rec.max_attempts);
-  sw.lease_ttl_ms = std::max(1, rec.lease_ttl_seconds) * 1000;
+  sw.lease_ttl_ms = std::max<int64_t>(1, rec.lease_ttl_seconds) * 1000;  // int64: no overflow for any stored value
   sw.needs_gpu = absl::StartsWith(rec.device, "cuda");
   sw.job_count = rec.job_count;
   sw.materialized = std::min(rec.materialized_jobs, rec.job_count);

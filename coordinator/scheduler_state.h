@@ -88,7 +88,7 @@ struct SweepState {
   int state = 0;  // v1::SweepState
   int32_t priority = 0;
   int32_t max_attempts = 3;
-  int32_t lease_ttl_ms = 120000;
+  int64_t lease_ttl_ms = 120000;
   bool needs_gpu = false;
   int64_t finished_ms = 0;
   storage::JobCounts counts;  // jobs not created yet included (queued, or cancelled)

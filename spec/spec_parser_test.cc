@@ -227,6 +227,8 @@ INSTANTIATE_TEST_SUITE_P(
                 "mode_defaults[0].family: unknown family 'llama'"},
         BadSpec{"NegativeMaxJobs", absl::StrCat(Spec("  - baseline\n"), "execution: {max_jobs: -1}\n"),
                 "execution.max_jobs: must not be negative"},
+        BadSpec{"LeaseTtlOverAWeek", absl::StrCat(Spec("  - baseline\n"), "execution: {lease_ttl_seconds: 3000000}\n"),
+                "execution.lease_ttl_seconds: at most 604800 (7 days), got 3000000"},
         BadSpec{"UnknownTopLevelKey", absl::StrCat(Spec("  - baseline\n"), "sedes: [1]\n"),
                 "sedes: unknown field 'sedes'"},
         BadSpec{"SlidingStrideTooLarge",

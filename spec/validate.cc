@@ -30,6 +30,10 @@ Err NonNegative(const std::string& path, int64_t v) {
   return std::nullopt;
 }
 
+// A lease this long without a heartbeat is far past any real job; the bound
+// also keeps lease_ttl_seconds * 1000 well inside the scheduler's integers.
+constexpr int64_t kMaxLeaseTtlSeconds = int64_t{7} * 24 * 3600;
+
 Err CheckModels(const v1::SweepSpec& spec) {
   if (spec.models_size() == 0) return Fail("models", "at least one model is required");
   std::map<std::string, int> names;
@@ -259,6 +263,10 @@ Err CheckRest(const v1::SweepSpec& spec) {
   const auto& x = spec.execution();
   ABLATE_CHECK_SPEC(NonNegative("execution.max_attempts", x.max_attempts()));
   ABLATE_CHECK_SPEC(NonNegative("execution.lease_ttl_seconds", x.lease_ttl_seconds()));
+  if (x.lease_ttl_seconds() > kMaxLeaseTtlSeconds) {
+    return Fail("execution.lease_ttl_seconds",
+                absl::StrCat("at most ", kMaxLeaseTtlSeconds, " (7 days), got ", x.lease_ttl_seconds()));
+  }
   ABLATE_CHECK_SPEC(NonNegative("execution.max_jobs", x.max_jobs()));
   return std::nullopt;
 }
