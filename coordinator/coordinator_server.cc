@@ -77,6 +77,7 @@ class CoordinatorServerImpl : public CoordinatorServer {
     so.expiry_scan_interval_ms = o.expiry_scan_interval_ms;
     so.max_long_poll_ms = o.max_long_poll_ms;
     so.max_jobs_per_lease = o.max_jobs_per_lease;
+    so.max_completions_per_request = o.max_completions_per_request;
     so.max_lost_leases = o.max_lost_leases;
     so.group_commit_ms = o.group_commit_ms;
     so.limits = o.limits;

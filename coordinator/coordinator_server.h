@@ -38,13 +38,14 @@ struct CoordinatorOptions {
   int32_t group_commit_ms = 0;                     // > 0: a write batch waits this long to
                                                    // fill (0: commit when the writer is idle)
   // Added by the coordinator owner (new fields only):
-  int32_t max_jobs_per_lease = 64;   // cap on LeaseJobs max_jobs
-  int32_t max_lost_leases = 10;      // a job whose lease expired this often FAILS (0: never)
-  int32_t watch_interval_ms = 500;   // WatchSweep: at most one event per interval
-  int32_t query_threads = 2;         // threads for query RPCs (submits get their own)
-  bool synchronous_full = false;     // SQLite synchronous=FULL (power-loss durable)
-  int32_t reclaim_grace_ms = 15000;  // after a restart, jobs leased before it wait this
-                                     // long for their workers to re-claim them (0: none)
+  int32_t max_jobs_per_lease = 64;            // cap on LeaseJobs max_jobs
+  int32_t max_completions_per_request = 256;  // cap on CompleteJobs completions
+  int32_t max_lost_leases = 10;               // a job whose lease expired this often FAILS (0: never)
+  int32_t watch_interval_ms = 500;            // WatchSweep: at most one event per interval
+  int32_t query_threads = 2;                  // threads for query RPCs (submits get their own)
+  bool synchronous_full = false;              // SQLite synchronous=FULL (power-loss durable)
+  int32_t reclaim_grace_ms = 15000;           // after a restart, jobs leased before it wait this
+                                              // long for their workers to re-claim them (0: none)
   // Security (docs/security.md):
   auth::ServerTlsOptions tls;          // --tls-cert/--tls-key[/--tls-client-ca]
   std::string auth_file;               // --auth-file: tokens, tenants, roles, quotas

@@ -71,6 +71,13 @@ int main(int argc, char** argv) {
   app.add_option("--allow-path", options.allow_paths,
                  "directory whose model files (config.json) submitted specs may name; repeatable; "
                  "default: any path (set it on a shared service)");
+  app.add_option("--max-jobs-per-lease", options.max_jobs_per_lease, "cap on the jobs one LeaseJobs call is given")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  app.add_option("--max-completions-per-request", options.max_completions_per_request,
+                 "cap on the completions of one CompleteJobs call")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
   app.add_option("--max-lost-leases", options.max_lost_leases,
                  "a job whose lease expired (worker crash/hang) this often fails; 0: never")
       ->capture_default_str();

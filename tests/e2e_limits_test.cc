@@ -4,7 +4,8 @@
 //   execution.max_jobs 2e9) are refused within a second, and the process's
 //   resident memory (VmRSS) grows by less than 50 MB;
 // - a 50 MB sweep name is refused, and `ablate status` still works;
-// - CompleteJob with too many metrics or a too-big detail is refused;
+// - CompleteJob with too many metrics or a too-big detail is refused; leases
+//   and CompleteJobs batches are capped by their flags;
 // - NaN and Inf metrics are stored as such and flagged in the views;
 // - SubmitSweep request_id: a retry returns the first sweep (also after a
 //   coordinator restart), a different spec is ALREADY_EXISTS;
@@ -244,6 +245,41 @@ TEST_F(LimitsTest, CompleteJobOverTheLimitsIsRefusedAndNonFiniteValuesAreKept) {
       EXPECT_TRUE(std::isnan(r.value()));
     }
   }
+}
+
+// --max-jobs-per-lease clamps a lease; --max-completions-per-request refuses
+// a CompleteJobs call with more completions, naming the flag, storing nothing.
+TEST_F(LimitsTest, LeaseAndCompletionBatchesAreCappedByTheirFlags) {
+  c_.StopCoordinator(SIGTERM);
+  ASSERT_TRUE(c_.StartCoordinator({"--max-jobs-per-lease", "2", "--max-completions-per-request", "2"}).ok())
+      << c_.Logs();
+  ASSERT_TRUE(c_.Submit(c_.SmallSpec({"ppl"})).ok());
+  v1::RegisterWorkerRequest reg;
+  reg.set_host("test");
+  v1::RegisterWorkerResponse reg_resp;
+  ASSERT_TRUE(c_.worker_api().RegisterWorker(Ctx().get(), reg, &reg_resp).ok());
+  v1::LeaseJobsRequest lease_req;
+  lease_req.set_worker_id(reg_resp.worker_id());
+  lease_req.set_max_jobs(50);
+  v1::LeaseJobsResponse leased;
+  ASSERT_TRUE(c_.worker_api().LeaseJobs(Ctx().get(), lease_req, &leased).ok());
+  ASSERT_EQ(leased.leases_size(), 2);  // the small spec has more jobs than 2
+
+  v1::CompleteJobsRequest batch;
+  batch.set_worker_id(reg_resp.worker_id());
+  for (int i = 0; i < 3; ++i) {
+    const v1::Lease& lease = leased.leases(i % 2);
+    v1::CompleteJobRequest* done = batch.add_completions();
+    done->set_job_id(lease.job().job_id());
+    done->set_lease_id(lease.lease_id());
+    done->set_attempt(lease.attempt());
+    done->mutable_result()->add_metrics()->set_name("perplexity");
+  }
+  v1::CompleteJobsResponse resp;
+  grpc::Status s = c_.worker_api().CompleteJobs(Ctx().get(), batch, &resp);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(s.error_message(), HasSubstr("max-completions-per-request"));
+  EXPECT_EQ(*c_.SqlInt("SELECT COUNT(*) FROM results"), 0);
 }
 
 TEST_F(LimitsTest, RequestIdMakesSubmitIdempotentAcrossRestarts) {
