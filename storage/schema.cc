@@ -353,8 +353,9 @@ const std::vector<const char*>& Migrations() {
 
 // The dashboard views as this binary defines them, in dependency order. Each
 // is the latest released definition (job_keys: migration 2; result_rows:
-// migration 4; result_vs_baseline and condition_summary: migration 5) with the
-// CASE maps generated.
+// migration 4; result_vs_baseline and condition_summary: migration 5;
+// sweep_progress: migration 2, counting jobs not created yet since migration 6)
+// with the CASE maps generated.
 struct View {
   const char* name;
   std::string sql;  // exactly as sqlite_master stores it (no trailing ';')
@@ -412,6 +413,27 @@ SELECT s.sweep_id, s.model_name AS model, s.evaluation, s.kind,
 FROM result_summary s
 LEFT JOIN result_summary b ON b.sweep_id = s.sweep_id AND b.model_name = s.model_name
   AND b.evaluation = s.evaluation AND b.kind = 1 AND b.metric = s.metric)sql")});
+  // Jobs of a big sweep not created yet (job_count - materialized_jobs) count
+  // as queued, or cancelled once the sweep is, as JobStore::CountJobs does.
+  v.push_back({"sweep_progress", R"sql(CREATE VIEW sweep_progress AS
+SELECT s.sweep_id, s.name,
+       CASE s.state WHEN 1 THEN 'running' WHEN 2 THEN 'done' WHEN 3 THEN 'cancelled' ELSE '' END
+         AS state,
+       s.job_count AS total,
+       COALESCE(SUM(j.state = 1), 0)
+         + CASE WHEN s.state = 3 THEN 0 ELSE s.job_count - s.materialized_jobs END AS queued,
+       COALESCE(SUM(j.state = 2), 0) AS leased,
+       COALESCE(SUM(j.state = 3), 0) AS succeeded,
+       COALESCE(SUM(j.state = 4), 0) AS failed,
+       COALESCE(SUM(j.state = 5), 0)
+         + CASE WHEN s.state = 3 THEN s.job_count - s.materialized_jobs ELSE 0 END AS cancelled,
+       CASE WHEN s.job_count = 0 THEN 1.0
+            ELSE CAST(COALESCE(SUM(j.state >= 3), 0)
+                      + CASE WHEN s.state = 3 THEN s.job_count - s.materialized_jobs ELSE 0 END AS REAL)
+                 / s.job_count END AS fraction_done,
+       s.created_unix_ms, s.finished_unix_ms
+FROM sweeps s LEFT JOIN jobs j ON j.sweep_id = s.sweep_id
+GROUP BY s.sweep_id)sql"});
   return v;
 }
 
