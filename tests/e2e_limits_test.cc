@@ -69,6 +69,18 @@ grpc::Status Submit(E2eCluster& c, const v1::SubmitSweepRequest& req, v1::Submit
 class LimitsTest : public ::testing::Test {
  protected:
   void SetUp() override { ASSERT_TRUE(c_.StartCoordinator().ok()) << c_.Logs(); }
+  // Registers a worker (its id into *worker_id) and asks for max_jobs leases.
+  void RegisterAndLease(int max_jobs, std::string* worker_id, v1::LeaseJobsResponse* leased) {
+    v1::RegisterWorkerRequest reg;
+    reg.set_host("test");
+    v1::RegisterWorkerResponse reg_resp;
+    ASSERT_TRUE(c_.worker_api().RegisterWorker(Ctx().get(), reg, &reg_resp).ok());
+    *worker_id = reg_resp.worker_id();
+    v1::LeaseJobsRequest lease_req;
+    lease_req.set_worker_id(*worker_id);
+    lease_req.set_max_jobs(max_jobs);
+    ASSERT_TRUE(c_.worker_api().LeaseJobs(Ctx().get(), lease_req, leased).ok());
+  }
   E2eCluster c_{"limits"};
 };
 
@@ -183,19 +195,13 @@ TEST_F(LimitsTest, HugeNameIsRefusedAndStatusStillWorks) {
 
 TEST_F(LimitsTest, CompleteJobOverTheLimitsIsRefusedAndNonFiniteValuesAreKept) {
   ASSERT_TRUE(c_.Submit(c_.SmallSpec({"ppl"})).ok());
-  v1::RegisterWorkerRequest reg;
-  reg.set_host("test");
-  v1::RegisterWorkerResponse reg_resp;
-  ASSERT_TRUE(c_.worker_api().RegisterWorker(Ctx().get(), reg, &reg_resp).ok());
-  v1::LeaseJobsRequest lease_req;
-  lease_req.set_worker_id(reg_resp.worker_id());
-  lease_req.set_max_jobs(1);
+  std::string worker_id;
   v1::LeaseJobsResponse leased;
-  ASSERT_TRUE(c_.worker_api().LeaseJobs(Ctx().get(), lease_req, &leased).ok());
+  ASSERT_NO_FATAL_FAILURE(RegisterAndLease(1, &worker_id, &leased));
   ASSERT_EQ(leased.leases_size(), 1);
   const v1::Lease& lease = leased.leases(0);
   v1::CompleteJobRequest done;
-  done.set_worker_id(reg_resp.worker_id());
+  done.set_worker_id(worker_id);
   done.set_job_id(lease.job().job_id());
   done.set_lease_id(lease.lease_id());
   done.set_attempt(lease.attempt());
@@ -254,19 +260,13 @@ TEST_F(LimitsTest, LeaseAndCompletionBatchesAreCappedByTheirFlags) {
   ASSERT_TRUE(c_.StartCoordinator({"--max-jobs-per-lease", "2", "--max-completions-per-request", "2"}).ok())
       << c_.Logs();
   ASSERT_TRUE(c_.Submit(c_.SmallSpec({"ppl"})).ok());
-  v1::RegisterWorkerRequest reg;
-  reg.set_host("test");
-  v1::RegisterWorkerResponse reg_resp;
-  ASSERT_TRUE(c_.worker_api().RegisterWorker(Ctx().get(), reg, &reg_resp).ok());
-  v1::LeaseJobsRequest lease_req;
-  lease_req.set_worker_id(reg_resp.worker_id());
-  lease_req.set_max_jobs(50);
+  std::string worker_id;
   v1::LeaseJobsResponse leased;
-  ASSERT_TRUE(c_.worker_api().LeaseJobs(Ctx().get(), lease_req, &leased).ok());
+  ASSERT_NO_FATAL_FAILURE(RegisterAndLease(50, &worker_id, &leased));
   ASSERT_EQ(leased.leases_size(), 2);  // the small spec has more jobs than 2
 
   v1::CompleteJobsRequest batch;
-  batch.set_worker_id(reg_resp.worker_id());
+  batch.set_worker_id(worker_id);
   for (int i = 0; i < 3; ++i) {
     const v1::Lease& lease = leased.leases(i % 2);
     v1::CompleteJobRequest* done = batch.add_completions();
