@@ -21,6 +21,8 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "auth/token.h"
 #include "gmock/gmock.h"
 #include "grpc/health/v1/health.grpc.pb.h"
@@ -55,11 +57,18 @@ class E2eHttpTest : public ::testing::Test {
     std::vector<std::string> flags = {"--http-listen", "127.0.0.1:0"};
     flags.insert(flags.end(), extra.begin(), extra.end());
     ASSERT_TRUE(cluster_.StartCoordinator(flags).ok()) << cluster_.Logs();
-    // "ablate-coordinator http on 127.0.0.1:PORT" on stdout.
+    // "ablate-coordinator http on 127.0.0.1:PORT" on stdout. The gRPC port
+    // answers (StartCoordinator's readiness check) a moment before main()
+    // prints that line, so wait for it.
     std::smatch m;
-    const std::string log = cluster_.coordinator()->Log();
+    std::string log;
     static const std::regex kLine("ablate-coordinator http on 127\\.0\\.0\\.1:(\\d+)");
-    ASSERT_TRUE(std::regex_search(log, m, kLine)) << log;
+    const absl::Time until = absl::Now() + absl::Seconds(20);
+    bool found = false;
+    while (!(found = std::regex_search(log = cluster_.coordinator()->Log(), m, kLine)) && absl::Now() < until) {
+      absl::SleepFor(absl::Milliseconds(20));
+    }
+    ASSERT_TRUE(found) << log;
     http_port_ = std::stoi(m[1].str());
     http_ = std::make_unique<httplib::Client>("127.0.0.1", http_port_);
     http_->set_read_timeout(10);
@@ -84,7 +93,7 @@ class E2eHttpTest : public ::testing::Test {
 };
 
 TEST_F(E2eHttpTest, ApiMetricsAndHealthOfARealSweep) {
-  StartWithHttp();
+  ASSERT_NO_FATAL_FAILURE(StartWithHttp());
   ASSERT_TRUE(cluster_.StartWorker({"--sleep-ms", "5", "--metric", "perplexity"}).ok());
   absl::StatusOr<int64_t> sweep = cluster_.Submit(cluster_.SmallSpec({"ppl", "fail-eval"}));
   ASSERT_TRUE(sweep.ok()) << sweep.status();
@@ -216,7 +225,7 @@ TEST_F(E2eHttpTest, DashboardUpdatesWithoutReloadInHeadlessChromium) {
   if (Shell(python + " -c 'import websocket'").first != 0 || Shell("command -v chromium").first != 0) {
     GTEST_SKIP() << "needs Debian chromium and python3-websocket";
   }
-  StartWithHttp();
+  ASSERT_NO_FATAL_FAILURE(StartWithHttp());
   // Slow jobs: ~25 jobs of 400 ms, one at a time, so the page sees them land.
   ASSERT_TRUE(cluster_.StartWorker({"--sleep-ms", "400", "--max-jobs-per-lease", "1", "--metric", "perplexity"}).ok());
   absl::StatusOr<int64_t> sweep = cluster_.Submit(cluster_.SmallSpec({"ppl"}, 30));
@@ -268,7 +277,7 @@ TEST_F(E2eHttpTest, AuthFileScopesEveryRouteAndTheDashboardSignsIn) {
   }
   const std::string worker_token_file = cluster_.dir() + "/worker.token";
   std::ofstream(worker_token_file) << worker << "\n";
-  StartWithHttp({"--auth-file", auth_file});
+  ASSERT_NO_FATAL_FAILURE(StartWithHttp({"--auth-file", auth_file}));
   ASSERT_TRUE(cluster_
                   .StartWorker({"--token-file", worker_token_file, "--sleep-ms", "300", "--max-jobs-per-lease", "1",
                                 "--metric", "perplexity"})
