@@ -444,6 +444,16 @@ void ClientApi::CancelSweep(const v1::CancelSweepRequest& request, Callback<v1::
   std::vector<Op> ops;
   v1::CancelSweepResponse response;
   bool known = true;
+  // The commit's callback, made once the response is final.
+  auto answer = [&response, &done] {
+    return [response, done = std::move(done)](absl::Status s) {
+      if (s.ok()) {
+        done(response);
+      } else {
+        done(s);
+      }
+    };
+  };
   {
     absl::MutexLock lock(&state_.mu);
     auto it = state_.sweeps.find(sweep_id);
@@ -493,24 +503,21 @@ void ClientApi::CancelSweep(const v1::CancelSweepRequest& request, Callback<v1::
       });
       state_.MaybeFinishSweep(sweep_id, now, &ops);
     }
-  }
-  if (!known) {
-    absl::Status s = state_.ReaderCall([&](JobStore& store) -> absl::Status {
-      ASSIGN_OR_RETURN(storage::SweepRecord rec, store.GetSweep(sweep_id));
-      return caller.CanSee(rec.tenant) ? absl::OkStatus() : NoSweep(sweep_id);
-    });
-    if (!s.ok()) {
-      done(s);
+    if (known) {
+      // Queued under the lock: the bulk cancel of queued rows sees exactly
+      // the writes memory made before it.
+      state_.Commit(std::move(ops), answer());
       return;
     }
   }
-  state_.Commit(std::move(ops), [response, done = std::move(done)](absl::Status s) {
-    if (s.ok()) {
-      done(response);
-    } else {
-      done(s);
-    }
+  // Finished or unknown: nothing to change, only who may know it exists.
+  absl::Status s = state_.ReaderCall([&](JobStore& store) -> absl::Status {
+    ASSIGN_OR_RETURN(storage::SweepRecord rec, store.GetSweep(sweep_id));
+    return caller.CanSee(rec.tenant) ? absl::OkStatus() : NoSweep(sweep_id);
   });
+  if (!s.ok()) return done(s);
+  absl::MutexLock lock(&state_.mu);
+  state_.Commit({}, answer());  // answered once what was queued before is durable
 }
 
 absl::StatusOr<v1::ListJobsResponse> ClientApi::ListJobs(const v1::ListJobsRequest& request,

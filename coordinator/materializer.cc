@@ -180,18 +180,18 @@ absl::Status Materializer::StoreChunk(int64_t sweep_id, int64_t from, std::vecto
         }
       }
       if (cancelled) result = absl::CancelledError("sweep cancelled");
-      state_.ServeWaiters(now);
     } else {
       result = stored;
     }
     state_.MaybeFinishSweep(sweep_id, now, &ops);
-  }
-  if (!ops.empty()) {
-    state_.Commit(std::move(ops), [sweep_id](absl::Status s) {
-      if (!s.ok()) {
-        std::cerr << "ablate-coordinator: cancelling new jobs of sweep " << sweep_id << ": " << s << "\n";
-      }
-    });
+    if (!ops.empty()) {
+      state_.Commit(std::move(ops), [sweep_id](absl::Status s) {
+        if (!s.ok()) {
+          std::cerr << "ablate-coordinator: cancelling new jobs of sweep " << sweep_id << ": " << s << "\n";
+        }
+      });
+    }
+    if (stored.ok()) state_.ServeWaiters(now);  // after the writes above are queued
   }
   return result;
 }

@@ -164,6 +164,9 @@ void Recovery::Tick(bool force_scan) {
   const int64_t now = state_.clock->NowMs();
   std::vector<Callback<v1::LeaseJobsResponse>> timed_out;
   std::vector<Op> ops;
+  auto committed = std::make_shared<absl::Notification>();
+  bool wait = false;
+  bool scanned = false;
   {
     absl::MutexLock lock(&state_.mu);
     for (auto it = state_.waiters.begin(); it != state_.waiters.end();) {
@@ -174,7 +177,8 @@ void Recovery::Tick(bool force_scan) {
         ++it;
       }
     }
-    if (force_scan || now - state_.last_scan_ms >= state_.options.expiry_scan_interval_ms) {
+    scanned = force_scan || now - state_.last_scan_ms >= state_.options.expiry_scan_interval_ms;
+    if (scanned) {
       state_.last_scan_ms = now;
       // Workers not heard from: lost, with all their leases.
       for (auto& [id, w] : state_.workers) {
@@ -202,18 +206,20 @@ void Recovery::Tick(bool force_scan) {
         }
         LoseLease(j->second, "expired", now, &ops);
       }
-      state_.ServeWaiters(now);
     }
+    if (!ops.empty()) {
+      // Queued before ServeWaiters may lease a requeued job again, so the
+      // lease is written after the requeue.
+      state_.Commit(std::move(ops), [committed](absl::Status s) {
+        if (!s.ok()) std::cerr << "ablate-coordinator: requeueing expired leases: " << s << "\n";
+        committed->Notify();
+      });
+      wait = true;
+    }
+    if (scanned) state_.ServeWaiters(now);
   }
-  if (!ops.empty()) {
-    // Wait for the commit: Tick runs on the maintenance thread (or a test's).
-    absl::Notification committed;
-    state_.Commit(std::move(ops), [&committed](absl::Status s) {
-      if (!s.ok()) std::cerr << "ablate-coordinator: requeueing expired leases: " << s << "\n";
-      committed.Notify();
-    });
-    committed.WaitForNotification();
-  }
+  // Wait for the commit: Tick runs on the maintenance thread (or a test's).
+  if (wait) committed->WaitForNotification();
   v1::LeaseJobsResponse empty;
   {
     absl::MutexLock lock(&state_.mu);

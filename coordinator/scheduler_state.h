@@ -216,8 +216,13 @@ struct SchedulerState {
 
   // ---- the store (scheduler_state.cc) ----
 
-  // Queues `ops` as one operation; `done` runs after their batch commits.
-  void Commit(std::vector<Op> ops, std::function<void(absl::Status)> done);
+  // Queues `ops` as one operation; `done` runs after their batch commits (on
+  // the committer thread, never under mu). Called under mu, right after the
+  // memory changes the ops record and before anything else can change the
+  // same rows (e.g. ServeWaiters leasing a job just requeued): the store then
+  // applies writes in the order memory saw them, so a slow thread can never
+  // overwrite a newer row with an older one.
+  void Commit(std::vector<Op> ops, std::function<void(absl::Status)> done) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
   // Runs `fn` on the reader connection (serialized).
   absl::Status ReaderCall(const std::function<absl::Status(storage::JobStore&)>& fn);
   // Appends an audit row (asynchronously; unix_ms filled in if 0).

@@ -584,6 +584,79 @@ TEST_F(SchedulerTest, LongPollIsAnsweredWhenJobsArriveOrTheWaitEnds) {
   EXPECT_TRUE(shut.HasBeenNotified());
 }
 
+// A job requeued (a failed attempt, an expired lease) while a worker long-polls
+// is leased to that worker at once: the store must end with the lease, not
+// with the requeue written after it. (The requeue was once queued for the
+// store after the lease it caused: the row said QUEUED at the old attempt, and
+// after a restart the new holder's result was refused as stale.)
+class RequeueWhileWaitingTest : public SchedulerTest {
+ protected:
+  // Starts a long poll of one job for `worker`; `*got` is set when answered.
+  void Wait(const std::string& worker, absl::Notification* answered, absl::StatusOr<v1::LeaseJobsResponse>* got) {
+    v1::LeaseJobsRequest req;
+    req.set_worker_id(worker);
+    req.set_max_jobs(1);
+    req.set_wait_ms(60000);
+    core_->LeaseJobs(req, [answered, got](absl::StatusOr<v1::LeaseJobsResponse> r) {
+      *got = std::move(r);
+      answered->Notify();
+    });
+  }
+
+  // The store's row and a restart agree with the lease `b` holds: its result
+  // is accepted and stored once.
+  void ExpectStoredAsLeasedTo(int64_t sweep, const std::string& b, const v1::Lease& lease) {
+    v1::Job j = GetJob(sweep, lease.job().job_id());
+    EXPECT_EQ(j.state(), v1::LEASED);
+    EXPECT_EQ(j.worker_id(), b);
+    Reopen();                                       // a restart rebuilds memory from the store
+    v1::HeartbeatResponse beat = Beat(b, {lease});  // re-claims the lease it holds
+    EXPECT_THAT(beat.lost_job_ids(), IsEmpty());
+    v1::CompleteJobResponse r = Complete(b, lease);
+    EXPECT_TRUE(r.accepted());
+    EXPECT_FALSE(r.duplicate());
+    EXPECT_EQ(ResultsOf(lease.job().job_id()), 1);
+    EXPECT_EQ(GetJob(sweep, lease.job().job_id()).state(), v1::SUCCEEDED);
+  }
+};
+
+TEST_F(RequeueWhileWaitingTest, AFailedAttemptLeasedAgainAtOnceIsStoredAsTheNewLease) {
+  int64_t sweep = Submit(FakeSpec("s", 1, 1), /*ttl_s=*/600);
+  std::string a = Register("a"), b = Register("b");
+  auto leases = Lease(a, 10);
+  ASSERT_EQ(leases.size(), 4u);
+  absl::Notification answered;
+  absl::StatusOr<v1::LeaseJobsResponse> got;
+  Wait(b, &answered, &got);
+  EXPECT_TRUE(Fail(a, leases[0], /*release=*/false).will_retry());
+  ASSERT_TRUE(answered.WaitForNotificationWithTimeout(absl::Seconds(10)));
+  ASSERT_OK(got);
+  ASSERT_EQ(got->leases_size(), 1);
+  const v1::Lease& again = got->leases(0);
+  EXPECT_EQ(again.job().job_id(), leases[0].job().job_id());
+  EXPECT_EQ(again.attempt(), leases[0].attempt() + 1);
+  ExpectStoredAsLeasedTo(sweep, b, again);
+}
+
+TEST_F(RequeueWhileWaitingTest, AnExpiredLeaseLeasedAgainAtOnceIsStoredAsTheNewLease) {
+  int64_t sweep = Submit(FakeSpec("s", 1, 1), /*ttl_s=*/10);
+  std::string a = Register("a"), b = Register("b");
+  auto leases = Lease(a, 10);
+  ASSERT_EQ(leases.size(), 4u);
+  for (size_t i = 1; i < leases.size(); ++i) ASSERT_TRUE(Complete(a, leases[i]).accepted());
+  clock_.Advance(absl::Seconds(11));  // a's lease expires (found by the next scan)
+  absl::Notification answered;
+  absl::StatusOr<v1::LeaseJobsResponse> got;
+  Wait(b, &answered, &got);
+  core_->Tick(true);
+  ASSERT_TRUE(answered.WaitForNotificationWithTimeout(absl::Seconds(10)));
+  ASSERT_OK(got);
+  ASSERT_EQ(got->leases_size(), 1);
+  const v1::Lease& again = got->leases(0);
+  EXPECT_EQ(again.job().job_id(), leases[0].job().job_id());
+  ExpectStoredAsLeasedTo(sweep, b, again);
+}
+
 TEST_F(SchedulerTest, LostWorkerLeasesAreRequeuedUncounted) {
   int64_t sweep = Submit(FakeSpec("s", 1, 1), /*ttl_s=*/600);
   std::string w = Register("w");

@@ -45,29 +45,29 @@ void WorkerApi::RegisterWorker(const v1::RegisterWorkerRequest& request, Callbac
     w.device = absl::StrJoin(names, ",");
     w.has_gpu = request.devices().empty() || absl::StrContains(w.device, "cuda");
     w.loaded_models.assign(request.loaded_models().begin(), request.loaded_models().end());
+    rec.host = request.host();
+    rec.name = request.name();
+    rec.devices_json = DevicesToJson(request.devices());
+    rec.loaded_models_json =
+        ModelsToJson(std::vector<std::string>(request.loaded_models().begin(), request.loaded_models().end()));
+    rec.code_version = request.code_version();
+    rec.registered_unix_ms = now;
+    rec.last_seen_unix_ms = now;
+    v1::RegisterWorkerResponse response;
+    response.set_worker_id(rec.worker_id);
+    response.set_heartbeat_interval_ms(state_.options.heartbeat_interval_ms);
+    state_.Commit({[rec](JobStore& s) {
+                    RETURN_IF_ERROR(s.UpsertWorker(rec));
+                    return s.InsertEvent({rec.registered_unix_ms, 0, 0, rec.worker_id, "worker_registered", rec.host});
+                  }},
+                  [response, done = std::move(done)](absl::Status s) {
+                    if (s.ok()) {
+                      done(response);
+                    } else {
+                      done(s);
+                    }
+                  });
   }
-  rec.host = request.host();
-  rec.name = request.name();
-  rec.devices_json = DevicesToJson(request.devices());
-  rec.loaded_models_json =
-      ModelsToJson(std::vector<std::string>(request.loaded_models().begin(), request.loaded_models().end()));
-  rec.code_version = request.code_version();
-  rec.registered_unix_ms = now;
-  rec.last_seen_unix_ms = now;
-  v1::RegisterWorkerResponse response;
-  response.set_worker_id(rec.worker_id);
-  response.set_heartbeat_interval_ms(state_.options.heartbeat_interval_ms);
-  state_.Commit({[rec](JobStore& s) {
-                  RETURN_IF_ERROR(s.UpsertWorker(rec));
-                  return s.InsertEvent({rec.registered_unix_ms, 0, 0, rec.worker_id, "worker_registered", rec.host});
-                }},
-                [response, done = std::move(done)](absl::Status s) {
-                  if (s.ok()) {
-                    done(response);
-                  } else {
-                    done(s);
-                  }
-                });
 }
 
 uint64_t WorkerApi::LeaseJobs(const v1::LeaseJobsRequest& request, Callback<v1::LeaseJobsResponse> done,
@@ -207,14 +207,14 @@ void WorkerApi::Heartbeat(const v1::HeartbeatRequest& request, Callback<v1::Hear
     ops.push_back([id = request.worker_id(), now, models = ModelsToJson(worker.loaded_models)](JobStore& s) {
       return s.TouchWorker(id, now, models);
     });
+    state_.Commit(std::move(ops), [response, done = std::move(done)](absl::Status s) {
+      if (s.ok()) {
+        done(std::move(*response));
+      } else {
+        done(s);
+      }
+    });
   }
-  state_.Commit(std::move(ops), [response, done = std::move(done)](absl::Status s) {
-    if (s.ok()) {
-      done(std::move(*response));
-    } else {
-      done(s);
-    }
-  });
 }
 
 namespace {
@@ -256,12 +256,19 @@ void WorkerApi::CompleteJob(const v1::CompleteJobRequest& request, Callback<v1::
   {
     absl::MutexLock lock(&state_.mu);
     CompleteLocked(request, request.worker_id(), caller, now, &ops, &c);
+    if (c.answer->ok()) {
+      // Queued under the lock: the store sees writes in the order they were
+      // made in memory (a concurrent heartbeat's write cannot land after this).
+      const bool serve = c.serve_waiters;
+      state_.Commit(std::move(ops), [c = std::move(c), done = std::move(done)](absl::Status s) {
+        if (!s.ok() && c.on_fail) c.on_fail(s);
+        done(s.ok() ? *c.answer : absl::StatusOr<v1::CompleteJobResponse>(s));
+      });
+      if (serve) state_.ServeWaiters(now);
+      return;
+    }
   }
-  if (!c.answer->ok()) return done(*c.answer);  // refused before anything changed
-  state_.Commit(std::move(ops), [c, done = std::move(done)](absl::Status s) {
-    if (!s.ok() && c.on_fail) c.on_fail(s);
-    done(s.ok() ? *c.answer : absl::StatusOr<v1::CompleteJobResponse>(s));
-  });
+  done(*c.answer);  // refused before anything changed
 }
 
 void WorkerApi::CompleteJobs(const v1::CompleteJobsRequest& request, Callback<v1::CompleteJobsResponse> done,
@@ -296,20 +303,20 @@ void WorkerApi::CompleteJobs(const v1::CompleteJobsRequest& request, Callback<v1
       valid[static_cast<size_t>(i)] = true;
     }
   }
-  const int64_t now = state_.clock->NowMs();
-  std::vector<Op> ops;
-  {
-    absl::MutexLock lock(&state_.mu);
-    for (int i = 0; i < n; ++i) {
-      if (!valid[static_cast<size_t>(i)]) continue;
-      CompleteLocked(request.completions(i), request.worker_id(), caller, now, &ops, &items[static_cast<size_t>(i)]);
-    }
-  }
-  // One operation, so one transaction: every completion is durable before
-  // any is acknowledged.
   std::vector<int64_t> job_ids;
   job_ids.reserve(static_cast<size_t>(n));
   for (const v1::CompleteJobRequest& one : request.completions()) job_ids.push_back(one.job_id());
+  const int64_t now = state_.clock->NowMs();
+  std::vector<Op> ops;
+  absl::MutexLock lock(&state_.mu);
+  for (int i = 0; i < n; ++i) {
+    if (!valid[static_cast<size_t>(i)]) continue;
+    CompleteLocked(request.completions(i), request.worker_id(), caller, now, &ops, &items[static_cast<size_t>(i)]);
+  }
+  // One operation, so one transaction: every completion is durable before
+  // any is acknowledged. Queued under the lock, in the order of the memory
+  // changes.
+  const bool serve = std::any_of(items.begin(), items.end(), [](const Completion& c) { return c.serve_waiters; });
   state_.Commit(std::move(ops),
                 [job_ids = std::move(job_ids), items = std::move(items), done = std::move(done)](absl::Status s) {
                   if (!s.ok()) {
@@ -332,6 +339,7 @@ void WorkerApi::CompleteJobs(const v1::CompleteJobsRequest& request, Callback<v1
                   }
                   done(std::move(response));
                 });
+  if (serve) state_.ServeWaiters(now);
 }
 
 void WorkerApi::CompleteLocked(const v1::CompleteJobRequest& request, const std::string& worker_id,
@@ -409,8 +417,8 @@ void WorkerApi::CompleteLocked(const v1::CompleteJobRequest& request, const std:
       state_.options.observer->JobCompleted(static_cast<double>(now - e.leased_ms) / 1000.0);
     }
     const int64_t sweep_id = e.sweep_id;
-    state_.MaybeFinishSweep(sweep_id, now, ops);       // may erase e
-    if (state_.auth_config) state_.ServeWaiters(now);  // a tenant may be back under leased_jobs
+    state_.MaybeFinishSweep(sweep_id, now, ops);         // may erase e
+    out->serve_waiters = state_.auth_config != nullptr;  // a tenant may be back under leased_jobs
     out->on_fail = [this, before](absl::Status s) {
       // Not stored: put the job back as it was so the worker's retry lands.
       absl::MutexLock lock(&state_.mu);
@@ -467,11 +475,9 @@ void WorkerApi::FailJob(const v1::FailJobRequest& request, Callback<v1::FailJobR
         *answer = r;
         return absl::OkStatus();
       });
-      state_.mu.Unlock();
       state_.Commit(std::move(ops), [answer, done = std::move(done)](absl::Status s) {
         done(s.ok() ? *answer : absl::StatusOr<v1::FailJobResponse>(s));
       });
-      state_.mu.Lock();
       return;
     }
     JobEntry& e = it->second;
@@ -520,21 +526,19 @@ void WorkerApi::FailJob(const v1::FailJobRequest& request, Callback<v1::FailJobR
         if (outcome != "failed") return absl::OkStatus();
         return s.InsertEvent({now, sweep, u.job_id, worker, failed ? "job_failed" : "job_error", error});
       });
-      const int64_t sweep_id = e.sweep_id;
-      if (response.will_retry()) {
-        state_.ServeWaiters(now);
+      if (!response.will_retry()) state_.MaybeFinishSweep(e.sweep_id, now, &ops);
+    }
+    state_.Commit(std::move(ops), [response, done = std::move(done)](absl::Status s) {
+      if (s.ok()) {
+        done(response);
       } else {
-        state_.MaybeFinishSweep(sweep_id, now, &ops);
+        done(s);
       }
-    }
+    });
+    // After the requeue is queued for the store: a lease of the same job
+    // (granted here) must be written after it, not before.
+    if (response.will_retry()) state_.ServeWaiters(now);
   }
-  state_.Commit(std::move(ops), [response, done = std::move(done)](absl::Status s) {
-    if (s.ok()) {
-      done(response);
-    } else {
-      done(s);
-    }
-  });
 }
 
 }  // namespace ablate::coordinator

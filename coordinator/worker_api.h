@@ -98,6 +98,7 @@ class WorkerApi {
     std::shared_ptr<absl::StatusOr<v1::CompleteJobResponse>> answer =
         std::make_shared<absl::StatusOr<v1::CompleteJobResponse>>();
     std::function<void(absl::Status)> on_fail;
+    bool serve_waiters = false;  // call ServeWaiters once the writes are queued
   };
   // The body of CompleteJob after its checks: decides `request`, sent by
   // `worker_id` (request.worker_id() is not read), against the in-memory

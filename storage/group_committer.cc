@@ -1,6 +1,7 @@
 // group_committer.cc: see group_committer.h.
 #include "storage/group_committer.h"
 
+#include <algorithm>
 #include <string>
 #include <utility>
 #include <vector>
@@ -25,17 +26,20 @@ GroupCommitter::GroupCommitter(std::unique_ptr<JobStore> store, const GroupCommi
   thread_ = std::thread([this] { Loop(); });
 }
 
-GroupCommitter::~GroupCommitter() { Stop(); }
-
-void GroupCommitter::Submit(Op op, Done done) {
+GroupCommitter::~GroupCommitter() {
+  Stop();
   {
     absl::MutexLock lock(&mu_);
-    if (!stopping_) {
-      queue_.push_back(Pending{std::move(op), std::move(done)});
-      return;
-    }
+    exiting_ = true;
   }
-  if (done) done(absl::UnavailableError("the job store is shutting down"));
+  thread_.join();
+}
+
+void GroupCommitter::Submit(Op op, Done done) {
+  absl::MutexLock lock(&mu_);
+  // After Stop the operation is not run; the committer thread answers it, so
+  // `done` never runs on the caller's thread (which may hold its own locks).
+  queue_.push_back(Pending{stopping_ ? Op() : std::move(op), std::move(done)});
 }
 
 absl::Status GroupCommitter::SubmitAndWait(Op op) {
@@ -50,12 +54,11 @@ absl::Status GroupCommitter::SubmitAndWait(Op op) {
 }
 
 void GroupCommitter::Stop() {
-  {
-    absl::MutexLock lock(&mu_);
-    if (stopping_ && !thread_.joinable()) return;
-    stopping_ = true;
-  }
-  if (thread_.joinable()) thread_.join();
+  absl::MutexLock lock(&mu_);
+  stopping_ = true;
+  // Everything queued before now is committed (or refused) when Stop returns.
+  auto drained = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return queue_.empty() && !in_flight_; };
+  mu_.Await(absl::Condition(&drained));
 }
 
 GroupCommitStats GroupCommitter::stats() const {
@@ -71,9 +74,9 @@ void GroupCommitter::Loop() {
     batch.clear();
     {
       absl::MutexLock lock(&mu_);
-      auto has_work = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return !queue_.empty() || stopping_; };
+      auto has_work = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return !queue_.empty() || exiting_; };
       mu_.Await(absl::Condition(&has_work));
-      if (queue_.empty() && stopping_) return;
+      if (queue_.empty()) return;  // exiting
       // Fixed window (max_delay > 0): let the batch fill until max_batch
       // operations or max_delay passed. Otherwise take what is queued now:
       // what arrived while the previous transaction ran.
@@ -87,36 +90,47 @@ void GroupCommitter::Loop() {
         batch.push_back(std::move(queue_.front()));
         queue_.pop_front();
       }
+      in_flight_ = true;
     }
+    // Operations submitted after Stop (no op) are answered, never run.
+    const bool any = std::any_of(batch.begin(), batch.end(), [](const Pending& p) { return bool(p.op); });
+    const absl::Status refused = absl::UnavailableError("the job store is shutting down");
     results.assign(batch.size(), absl::OkStatus());
+    absl::Status commit;
     const absl::Time began = absl::Now();
-    absl::Status commit = Run(db, "BEGIN IMMEDIATE");
-    if (commit.ok()) {
-      for (size_t i = 0; i < batch.size(); ++i) {
-        absl::Status s = Run(db, "SAVEPOINT op");
-        if (s.ok()) {
-          s = batch[i].op(*store_);
+    if (any) {
+      commit = Run(db, "BEGIN IMMEDIATE");
+      if (commit.ok()) {
+        for (size_t i = 0; i < batch.size(); ++i) {
+          if (!batch[i].op) continue;
+          absl::Status s = Run(db, "SAVEPOINT op");
           if (s.ok()) {
-            s = Run(db, "RELEASE op");
-          } else {
-            (void)Run(db, "ROLLBACK TO op");
-            (void)Run(db, "RELEASE op");
+            s = batch[i].op(*store_);
+            if (s.ok()) {
+              s = Run(db, "RELEASE op");
+            } else {
+              (void)Run(db, "ROLLBACK TO op");
+              (void)Run(db, "RELEASE op");
+            }
           }
+          results[i] = s;
         }
-        results[i] = s;
+        commit = Run(db, "COMMIT");
+        if (!commit.ok()) (void)db->Exec("ROLLBACK");
       }
-      commit = Run(db, "COMMIT");
-      if (!commit.ok()) (void)db->Exec("ROLLBACK");
+      {
+        absl::MutexLock lock(&mu_);
+        stats_.batches += 1;
+        stats_.operations += static_cast<int64_t>(batch.size());
+      }
+      if (options_.on_batch) options_.on_batch(static_cast<int>(batch.size()), absl::Now() - began);
     }
-    {
-      absl::MutexLock lock(&mu_);
-      stats_.batches += 1;
-      stats_.operations += static_cast<int64_t>(batch.size());
-    }
-    if (options_.on_batch) options_.on_batch(static_cast<int>(batch.size()), absl::Now() - began);
     for (size_t i = 0; i < batch.size(); ++i) {
-      if (batch[i].done) batch[i].done(commit.ok() ? results[i] : commit);
+      if (!batch[i].done) continue;
+      batch[i].done(!batch[i].op ? refused : commit.ok() ? results[i] : commit);
     }
+    absl::MutexLock lock(&mu_);
+    in_flight_ = false;
   }
 }
 

@@ -63,14 +63,20 @@ class GroupCommitter {
   GroupCommitter(const GroupCommitter&) = delete;
   GroupCommitter& operator=(const GroupCommitter&) = delete;
 
-  // Queues `op`; `done` (may be empty) gets op's status, or the commit's. After
-  // Stop, `done` is called at once with Unavailable.
+  // Queues `op`; `done` (may be empty) gets op's status, or the commit's.
+  // Operations run, and are committed, in the order Submit was called: a
+  // caller that must order its writes (the scheduler) submits under its own
+  // lock, which is safe because Submit only queues and `done` never runs on
+  // the calling thread. After Stop, `op` is not run and `done` gets
+  // Unavailable (on the committer thread).
   void Submit(Op op, Done done);
   // Queues `op` and blocks until its batch has committed. REQUIRES: not called
   // from a `done` callback.
   absl::Status SubmitAndWait(Op op);
 
-  // Commits what is queued, then stops the thread. Idempotent.
+  // Commits what is queued and refuses what comes later; returns when
+  // everything queued before it is answered. Idempotent. The thread (which
+  // answers late submissions) is joined by the destructor.
   void Stop();
 
   GroupCommitStats stats() const;
@@ -87,7 +93,9 @@ class GroupCommitter {
 
   mutable absl::Mutex mu_;
   std::deque<Pending> queue_ ABSL_GUARDED_BY(mu_);
-  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;   // Stop called: refuse new operations
+  bool exiting_ ABSL_GUARDED_BY(mu_) = false;    // destructor: the thread returns
+  bool in_flight_ ABSL_GUARDED_BY(mu_) = false;  // a batch is taken and not yet answered
   GroupCommitStats stats_ ABSL_GUARDED_BY(mu_);
   std::thread thread_;
 };

@@ -6,7 +6,9 @@
 #include <thread>
 #include <vector>
 
+#include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
+#include "absl/time/time.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/testing/status_matchers.h"
@@ -134,6 +136,47 @@ TEST(GroupCommitterTest, SubmitAfterStopIsUnavailable) {
   committer.Stop();
   EXPECT_THAT(committer.SubmitAndWait([](JobStore&) { return absl::OkStatus(); }),
               StatusIs(absl::StatusCode::kUnavailable, HasSubstr("shutting down")));
+}
+
+// Stop answers what was queued before it, and later submissions get
+// Unavailable on the committer thread, never on the caller's: a caller may
+// submit under its own lock with a `done` that takes that lock.
+TEST(GroupCommitterTest, StopCommitsWhatWasQueuedAndAnswersLaterOnesOnItsThread) {
+  GroupCommitter committer(OpenTemp("stop_order"), {});
+  std::atomic<int> committed{0};
+  for (int i = 0; i < 20; ++i) {
+    committer.Submit([](JobStore&) { return absl::OkStatus(); },
+                     [&](absl::Status s) {
+                       if (s.ok()) committed.fetch_add(1);
+                     });
+  }
+  committer.Stop();
+  EXPECT_EQ(committed.load(), 20);
+
+  absl::Mutex mu;
+  absl::Notification answered;
+  absl::Status got;
+  std::thread::id ran_on;
+  bool ran = false;
+  {
+    absl::MutexLock lock(&mu);
+    committer.Submit(
+        [&](JobStore&) {
+          ran = true;
+          return absl::OkStatus();
+        },
+        [&](absl::Status s) {
+          absl::MutexLock relock(&mu);  // would deadlock if run inline
+          got = s;
+          ran_on = std::this_thread::get_id();
+          answered.Notify();
+        });
+  }
+  ASSERT_TRUE(answered.WaitForNotificationWithTimeout(absl::Seconds(10)));
+  absl::MutexLock lock(&mu);
+  EXPECT_THAT(got, StatusIs(absl::StatusCode::kUnavailable, HasSubstr("shutting down")));
+  EXPECT_NE(ran_on, std::this_thread::get_id());
+  EXPECT_FALSE(ran);
 }
 
 }  // namespace

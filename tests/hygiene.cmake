@@ -1,7 +1,8 @@
 # tests/hygiene.cmake: build hygiene checks that run with the suite (issue 13 §5).
-#   thread_safety: clang's -Wthread-safety over every unit that uses the Abseil
-#   lock annotations (scripts/check-thread-safety.sh, a syntax-only pass with
-#   this build's flags; GCC ignores the annotations). Exit 2 (clang++ or
+#   thread_safety: clang's -Wthread-safety over every product unit that uses
+#   the Abseil lock annotations or includes (transitively) a header that does
+#   (scripts/check-thread-safety.sh, a syntax-only pass with this build's
+#   flags, one clang per core; GCC ignores the annotations). Exit 2 (clang++ or
 #   compile_commands.json absent) is a skip. Started first (COST): it takes
 #   minutes on 2 cores.
 add_test(NAME thread_safety
