@@ -10,6 +10,7 @@
 //   models_bench --config spec/testdata/qwen2.5-0.5b/config.json [--reps 3]
 //   models_bench --checkpoint /ckpt/qwen2.5-0.5b [--reps 3]
 //   models_bench --config ... --reps 3 --no-policies   # default malloc and threads
+//   models_bench --config ... --reps 5 --cases fp32:512   # only these cases (profiling)
 //       # one full-size model (random weights for --config): tokens/s next to a
 //       # GEMM roofline measured in the same run, fp32 512/2048 and bf16 512
 //       # (bench/roofline.h)
@@ -27,6 +28,8 @@
 #include <utility>
 #include <vector>
 
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_split.h"
 #include "bench/bench_util.h"
 #include "bench/roofline.h"
 #include "common/allocation_policy.h"
@@ -51,6 +54,21 @@ int main(int argc, char** argv) {
     (std::strcmp(argv[1], "--config") == 0 ? o.config_path : o.checkpoint_dir) = argv[2];
     if (argc > 4 && std::strcmp(argv[3], "--reps") == 0) o.reps = std::max(1, std::atoi(argv[4]));
     o.thread_policy = std::strcmp(argv[argc - 1], "--no-policies") != 0;
+    for (int i = 3; i + 1 < argc; ++i) {
+      if (std::strcmp(argv[i], "--cases") != 0) continue;
+      // e.g. "fp32:512,bf16:512" (to profile one case)
+      o.cases.clear();
+      for (const std::string& c : std::vector<std::string>(absl::StrSplit(argv[i + 1], ','))) {
+        const std::vector<std::string> parts = absl::StrSplit(c, ':');
+        int64_t tokens = 0;
+        if (parts.size() != 2 || (parts[0] != "fp32" && parts[0] != "bf16") || !absl::SimpleAtoi(parts[1], &tokens) ||
+            tokens <= 0) {
+          std::fprintf(stderr, "--cases: expected DTYPE:TOKENS[,...] with DTYPE fp32 or bf16, got '%s'\n", c.c_str());
+          return 2;
+        }
+        o.cases.emplace_back(parts[0] == "fp32" ? torch::kFloat32 : torch::kBFloat16, tokens);
+      }
+    }
     if (o.thread_policy) ablate::ApplyAllocationPolicy();
     std::printf("allocation and thread policies: %s\n", o.thread_policy ? "on" : "off");
     return ablate::bench::RunRoofline(o);
