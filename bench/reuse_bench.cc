@@ -12,12 +12,15 @@
 //   reuse_bench                   # hidden 256, 2 windows of 256 tokens
 //   reuse_bench --quick           # 1 window of 128 (smoke test)
 //   reuse_bench --family qwen3_5  # one family (qwen2, qwen3_5, falcon_h1)
+//   reuse_bench --cache-mib 1     # a budget below the sweep's states (default 1024:
+//                                 # every layer of both windows fits, 12 MiB)
 #include <ATen/Parallel.h>
 #include <c10/core/InferenceMode.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <ctime>
 #include <string>
@@ -98,17 +101,19 @@ double Job(const ablate::models::CausalLM& lm, const std::vector<ablate::eval::S
 int main(int argc, char** argv) {
   bool quick = false;
   std::string only_family;
+  double cache_mib = 1024;  // the product's default --reuse-cache-mib
   for (int i = 1; i < argc; ++i) {
     if (std::strcmp(argv[i], "--quick") == 0) quick = true;
     if (std::strcmp(argv[i], "--family") == 0 && i + 1 < argc) only_family = argv[++i];
+    if (std::strcmp(argv[i], "--cache-mib") == 0 && i + 1 < argc) cache_mib = std::atof(argv[++i]);
   }
   std::setvbuf(stdout, nullptr, _IOLBF, 0);
   const int64_t window = quick ? 128 : 256, n_windows = quick ? 1 : 2;
   c10::InferenceMode guard;
   std::printf(
       "cpu, threads %d, %d layers, hidden 256, vocab 8192, %ld window(s) of %ld tokens, %d jobs "
-      "per sweep\n\n",
-      at::get_num_threads(), kLayers, static_cast<long>(n_windows), static_cast<long>(window), kLayers + 1);
+      "per sweep, reuse cache %.2f MiB\n\n",
+      at::get_num_threads(), kLayers, static_cast<long>(n_windows), static_cast<long>(window), kLayers + 1, cache_mib);
 
   nlohmann::json qwen2 = BaseConfig("qwen2");
   nlohmann::json qwen35 = BaseConfig("qwen3_5_text");
@@ -157,7 +162,7 @@ int main(int argc, char** argv) {
       base.cpu = std::min(base.cpu, t.cpu);
     }
     // Jobs with and without reuse alternate, so load changes hit both sweeps alike.
-    ablate::eval::ResidualCache cache(int64_t{1} << 30);
+    ablate::eval::ResidualCache cache(static_cast<int64_t>(cache_mib * 1024 * 1024));
     std::vector<double> off, on;
     Times off_t, on_t;
     for (const auto& p : plans) {

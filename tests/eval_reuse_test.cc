@@ -157,41 +157,91 @@ TEST_P(ReuseTest, ForwardFromACachedLayerStateIsBitIdentical) {
   }
 }
 
-TEST_P(ReuseTest, ForwardWindowsReusesAcrossCallsWithTheSameScores) {
+// Five windows of 9..21 tokens: batches of 2 give widths 21, 15 and 9.
+std::vector<ScoringWindow> FiveWindows(int64_t vocab) {
   std::vector<ScoringWindow> windows;
   for (int i = 0; i < 5; ++i) {
     ScoringWindow w;
-    for (int t = 0; t < 9 + 3 * i; ++t) w.input.push_back((7 * i + 3 * t) % lm_->config().vocab_size);
+    for (int t = 0; t < 9 + 3 * i; ++t) w.input.push_back((7 * i + 3 * t) % vocab);
     w.score_begin = 2;
     w.targets.assign(w.input.begin() + 3, w.input.end());
     w.targets.push_back(1);
     windows.push_back(w);
   }
+  return windows;
+}
+
+// Scores and drift of `windows` under `plan` (batches of 2, with the
+// un-ablated pass when the plan ablates), through `cache` when not null.
+std::vector<double> ScoreWindows(const models::CausalLM& lm, const std::vector<ScoringWindow>& windows,
+                                 const models::AblationPlan& plan, ResidualCache* cache, const std::string& key,
+                                 BatchStats* st) {
+  std::vector<double> out;
+  BatchOptions bo;
+  bo.batch_size = 2;
+  bo.plan = &plan;
+  bo.with_baseline = !plan.empty();
+  bo.logits_chunk_bytes = 3 * lm.config().vocab_size * 4;  // 3 rows, fewer than any window
+  if (cache != nullptr) {
+    bo.residuals = cache;
+    bo.residual_key = key;
+    bo.reuse_output_state = true;  // as a drift evaluation
+  }
+  DriftTally drift;
+  absl::Status s = ForwardWindows(
+      lm, windows, bo,
+      [&](size_t i, const WindowLogits& logits, const WindowLogits& base) {
+        out.push_back(ScoreTargets(logits, windows[i].score_begin, windows[i].targets).Sum());
+        drift.Add(base.defined() ? base : logits, logits, windows[i].score_begin,
+                  static_cast<int64_t>(windows[i].targets.size()));
+        return absl::OkStatus();
+      },
+      st);
+  EXPECT_TRUE(s.ok()) << s;
+  out.push_back(drift.kl_mean());
+  return out;
+}
+
+// A budget below every layer's states of all batches: the evaluation keeps
+// the layers LayersToKeep picks (evenly spread, ending at the output), every
+// later job starts each batch there, the cache stays within the budget and
+// the scores are the same bits.
+TEST_P(ReuseTest, ForwardWindowsOverBudgetKeepsSpreadLayersOfEveryBatch) {
+  const std::vector<ScoringWindow> windows = FiveWindows(lm_->config().vocab_size);
+  const int64_t n = lm_->config().num_layers;
+  ASSERT_GE(n, 2) << "needs a model with at least 2 layers";
+  const int64_t per_layer = (2 * 21 + 2 * 15 + 9) * lm_->config().hidden_size * 4;  // float32 states
+  const int64_t kept = n / 2;
+  ResidualCache cache(kept * per_layer + per_layer / 2);
+  const std::vector<bool> keep = LayersToKeep(n, per_layer, cache.max_bytes(), /*output_first=*/true);
+  ASSERT_EQ(std::count(keep.begin(), keep.end(), true), kept);
+  ASSERT_TRUE(keep[static_cast<size_t>(n)]);
+  auto start = [&](int64_t first) {  // the deepest kept layer <= first
+    for (int64_t i = first; i >= 1; --i) {
+      if (keep[static_cast<size_t>(i)]) return i;
+    }
+    return int64_t{0};
+  };
+  BatchStats first;
+  EXPECT_EQ(ScoreWindows(*lm_, windows, {}, &cache, GetParam(), &first),
+            ScoreWindows(*lm_, windows, {}, nullptr, "", nullptr));
+  EXPECT_EQ(first.layers_skipped, 0);
+  EXPECT_EQ(cache.bytes(), kept * per_layer);
+  for (const models::AblationPlan& plan : SweepPlans()) {
+    BatchStats st;
+    EXPECT_EQ(ScoreWindows(*lm_, windows, plan, &cache, GetParam(), &st),
+              ScoreWindows(*lm_, windows, plan, nullptr, "", nullptr))
+        << "layer " << plan[0].layer;
+    EXPECT_EQ(st.layers_skipped, 3 * (start(plan[0].layer) + n)) << "layer " << plan[0].layer;
+    EXPECT_LE(cache.bytes(), cache.max_bytes());
+  }
+}
+
+TEST_P(ReuseTest, ForwardWindowsReusesAcrossCallsWithTheSameScores) {
+  const std::vector<ScoringWindow> windows = FiveWindows(lm_->config().vocab_size);
   ResidualCache cache(int64_t{1} << 30);
   auto run = [&](const models::AblationPlan& plan, bool reuse, BatchStats* st) {
-    std::vector<double> out;
-    BatchOptions bo;
-    bo.batch_size = 2;
-    bo.plan = &plan;
-    bo.with_baseline = !plan.empty();
-    bo.logits_chunk_bytes = 3 * lm_->config().vocab_size * 4;  // 3 rows, fewer than any window
-    if (reuse) {
-      bo.residuals = &cache;
-      bo.residual_key = GetParam();
-    }
-    DriftTally drift;
-    absl::Status s = ForwardWindows(
-        *lm_, windows, bo,
-        [&](size_t i, const WindowLogits& logits, const WindowLogits& base) {
-          out.push_back(ScoreTargets(logits, windows[i].score_begin, windows[i].targets).Sum());
-          drift.Add(base.defined() ? base : logits, logits, windows[i].score_begin,
-                    static_cast<int64_t>(windows[i].targets.size()));
-          return absl::OkStatus();
-        },
-        st);
-    EXPECT_TRUE(s.ok()) << s;
-    out.push_back(drift.kl_mean());
-    return out;
+    return ScoreWindows(*lm_, windows, plan, reuse ? &cache : nullptr, GetParam(), st);
   };
   BatchStats first;
   EXPECT_EQ(run({}, true, &first), run({}, false, nullptr));

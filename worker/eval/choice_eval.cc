@@ -135,6 +135,7 @@ absl::StatusOr<EvalOutput> RunMultipleChoice(const EvalEnv& env, const v1::Multi
   if (env.residual_cache != nullptr && !env.model_key.empty()) {
     bo.residuals = env.residual_cache;
     bo.residual_key = env.model_key;
+    bo.reuse_output_state = spec.bootstrap();
   }
   bo.what = absl::StrCat(text::TaskName(ds.task), " sequences");
   BatchStats stats;

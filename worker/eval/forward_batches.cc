@@ -25,10 +25,17 @@ at::Tensor PaddedBatch(const std::vector<ScoringWindow>& windows, const std::vec
   return ids;
 }
 
+// What this call keeps in the residual cache: decided at the first store,
+// when the states' element size is known (LayersToKeep).
+struct KeepPlan {
+  int64_t elements_per_layer = 0;  // one layer's states over every batch
+  std::vector<bool> keep;          // empty until decided
+};
+
 // The normed final hidden states [B, W, H] of one pass, through the residual
 // cache when there is one.
 at::Tensor HiddenPass(const models::CausalLM& lm, const at::Tensor& cpu_ids, const models::AblationPlan* plan,
-                      const BatchOptions& options, BatchStats& st) {
+                      const BatchOptions& options, KeepPlan& kp, BatchStats& st) {
   models::ForwardOptions fo;
   fo.plan = plan;
   const at::Tensor ids = cpu_ids.to(lm.device());
@@ -42,6 +49,15 @@ at::Tensor HiddenPass(const models::CausalLM& lm, const at::Tensor& cpu_ids, con
   fo.residuals = &states;
   at::Tensor h = lm.ForwardHidden(ids, fo);
   st.layers_skipped += hit.layer;
+  if (kp.keep.empty()) {
+    int64_t element = 0;
+    for (const at::Tensor& s : states) element = s.defined() ? static_cast<int64_t>(s.element_size()) : element;
+    kp.keep = LayersToKeep(lm.config().num_layers, kp.elements_per_layer * element, options.residuals->max_bytes(),
+                           options.reuse_output_state);
+  }
+  for (size_t i = 0; i < states.size(); ++i) {
+    if (i >= kp.keep.size() || !kp.keep[i]) states[i] = at::Tensor();
+  }
   options.residuals->Store(key, states);
   return h;
 }
@@ -65,6 +81,14 @@ absl::Status ForwardWindows(const models::CausalLM& lm, const std::vector<Scorin
   int64_t batch = std::max<int64_t>(1, options.batch_size);
   bool retried = false;
   const int64_t chunk = ChunkRows(lm.config().vocab_size, options.logits_chunk_bytes);
+  KeepPlan kp;
+  if (options.residuals != nullptr) {
+    for (size_t begin = 0; begin < order.size(); begin += static_cast<size_t>(batch)) {
+      const size_t rows = std::min(order.size() - begin, static_cast<size_t>(batch));
+      const auto width = static_cast<int64_t>(windows[order[begin]].input.size());  // the batch's longest
+      kp.elements_per_layer += static_cast<int64_t>(rows) * width * lm.config().hidden_size;
+    }
+  }
   if (options.ctx != nullptr) options.ctx->AddWork(0, 0, static_cast<int64_t>(order.size()));
   for (size_t begin = 0; begin < order.size();) {
     if (options.ctx != nullptr) {
@@ -77,10 +101,10 @@ absl::Status ForwardWindows(const models::CausalLM& lm, const std::vector<Scorin
     at::Tensor hidden, base;
     try {
       const at::Tensor ids = PaddedBatch(windows, order, begin, end, options.pad_token);
-      hidden = HiddenPass(lm, ids, options.plan, options, st);
+      hidden = HiddenPass(lm, ids, options.plan, options, kp, st);
       ++st.forwards;
       if (options.with_baseline) {
-        base = HiddenPass(lm, ids, nullptr, options, st);
+        base = HiddenPass(lm, ids, nullptr, options, kp, st);
         ++st.forwards;
       }
     } catch (const c10::Error& e) {

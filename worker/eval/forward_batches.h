@@ -6,7 +6,10 @@
 // With a ResidualCache, each forward starts at the deepest cached un-ablated
 // hidden state at or before the plan's first ablated layer and stores the
 // un-ablated states it computes (residual_cache.h); the numbers are the same
-// bits as without it (the same kernels on the same inputs).
+// bits as without it (the same kernels on the same inputs). When one layer's
+// states over all the call's batches, times the layers, exceed the cache's
+// budget, only some layers are kept, evenly spread (LayersToKeep), so every
+// batch of every later job still starts part way up the stack.
 //
 // Right padding never changes a row's logits at its real positions (causal
 // models never look ahead), so results are the same at any batch size up to
@@ -56,6 +59,11 @@ struct BatchOptions {
   int64_t logits_chunk_bytes = int64_t{64} << 20;  // float32 logits alive at once per pass (>= 1 row)
   ResidualCache* residuals = nullptr;              // non-null: residual-stream reuse across calls
   std::string residual_key;                        // names the model (weights, dtype); required with residuals
+  // The evaluation runs an un-ablated pass per ablated job (drift, bootstrap):
+  // when the budget cannot hold every layer's states, the kept ones include
+  // the last layer's output (LayersToKeep). Must not vary between the jobs of
+  // one evaluation.
+  bool reuse_output_state = false;
 };
 
 struct BatchStats {

@@ -166,6 +166,7 @@ absl::StatusOr<EvalOutput> RunPerplexity(const EvalEnv& env, const v1::Perplexit
   if (env.residual_cache != nullptr && !env.model_key.empty()) {
     bo.residuals = env.residual_cache;
     bo.residual_key = env.model_key;
+    bo.reuse_output_state = drift;
   }
   bo.what = absl::StrCat("perplexity (", ProtocolName(protocol), ") windows");
   BatchStats stats;

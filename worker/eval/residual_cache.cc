@@ -1,6 +1,8 @@
 // residual_cache.cc: see residual_cache.h.
 #include "worker/eval/residual_cache.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "worker/text/sha256.h"
@@ -18,6 +20,24 @@ std::string ResidualKey(const std::string& model_key, const at::Tensor& cpu_ids)
   const absl::string_view bytes(static_cast<const char*>(c.data_ptr()),
                                 static_cast<size_t>(c.numel()) * sizeof(int64_t));
   return absl::StrCat(model_key, "|", absl::StrJoin(c.sizes(), "x"), "|", text::Sha256Hex(bytes));
+}
+
+std::vector<bool> LayersToKeep(int64_t num_layers, int64_t per_layer_bytes, int64_t budget, bool output_first) {
+  std::vector<bool> keep(static_cast<size_t>(std::max<int64_t>(0, num_layers) + 1), false);
+  if (num_layers <= 0) return keep;
+  const int64_t fit = per_layer_bytes <= 0 ? num_layers : std::min(num_layers, budget / per_layer_bytes);
+  if (fit >= num_layers) {
+    for (int64_t i = 1; i <= num_layers; ++i) keep[static_cast<size_t>(i)] = true;
+    return keep;
+  }
+  // i * L / n for i = 1..n (ends at L), or i * L / (n + 1) (interior only),
+  // rounded to the nearest layer; distinct since the step is >= 1.
+  const int64_t parts = output_first ? fit : fit + 1;
+  for (int64_t i = 1; i <= fit; ++i) {
+    const int64_t layer = std::clamp<int64_t>((2 * i * num_layers + parts) / (2 * parts), 1, num_layers);
+    keep[static_cast<size_t>(layer)] = true;
+  }
+  return keep;
 }
 
 ResidualCache::Hit ResidualCache::Deepest(const std::string& key, int64_t layer) {

@@ -37,6 +37,19 @@ namespace ablate::eval {
 // model_key | shape | sha256 of the int64 ids (a CPU tensor).
 std::string ResidualKey(const std::string& model_key, const at::Tensor& cpu_ids);
 
+// Which layer states (index 0..num_layers) one evaluation keeps so that all
+// its batches fit in `budget` bytes, given one layer's states over all of
+// them (`per_layer_bytes`): every layer 1..num_layers when they fit, else the
+// most that fit, spread evenly (a job whose first ablated layer is l starts at
+// the deepest kept layer <= l, so even spacing saves the most over a layer
+// sweep; keeping every layer of the first batches only would be cycled out by
+// the LRU as each job walks all batches, and save nothing). `output_first`:
+// the evaluation also runs an un-ablated pass per job (drift, bootstrap),
+// which starts from layer num_layers, so the spread ends there. Index 0 (the
+// embedding) is never kept. The choice depends on the evaluation only, so
+// every job of it keeps the same layers.
+std::vector<bool> LayersToKeep(int64_t num_layers, int64_t per_layer_bytes, int64_t budget, bool output_first);
+
 class ResidualCache {
  public:
   explicit ResidualCache(int64_t max_bytes) : max_bytes_(max_bytes) {}

@@ -22,6 +22,38 @@ TEST(ResidualKey, NamesModelShapeAndIds) {
   EXPECT_NE(ResidualKey("m", a), ResidualKey("m", a + 1));
 }
 
+// The layers kept (indices with true), for a 24-layer model.
+std::vector<int64_t> Kept(int64_t layers, int64_t per_layer, int64_t budget, bool output_first) {
+  const std::vector<bool> keep = LayersToKeep(layers, per_layer, budget, output_first);
+  EXPECT_EQ(keep.size(), static_cast<size_t>(layers + 1));
+  std::vector<int64_t> out;
+  for (size_t i = 0; i < keep.size(); ++i) {
+    if (keep[i]) out.push_back(static_cast<int64_t>(i));
+  }
+  return out;
+}
+
+TEST(LayersToKeep, EveryLayerWhenTheyFitElseTheMostThatFitSpreadEvenly) {
+  using V = std::vector<int64_t>;
+  V all(24);
+  for (int64_t i = 0; i < 24; ++i) all[static_cast<size_t>(i)] = i + 1;
+  EXPECT_EQ(Kept(24, 10, 240, true), all);
+  EXPECT_EQ(Kept(24, 10, 10000, false), all);
+  EXPECT_EQ(Kept(24, 0, 0, false), all);  // nothing to store: no bound to respect
+  // One layer's states fit: the output for drift (the un-ablated pass skips
+  // everything), the middle for a plain layer sweep.
+  EXPECT_EQ(Kept(24, 10, 19, true), V({24}));
+  EXPECT_EQ(Kept(24, 10, 19, false), V({12}));
+  EXPECT_EQ(Kept(24, 10, 20, true), V({12, 24}));
+  EXPECT_EQ(Kept(24, 10, 20, false), V({8, 16}));
+  EXPECT_EQ(Kept(24, 10, 39, false), V({6, 12, 18}));
+  EXPECT_EQ(Kept(24, 10, 50, true), V({5, 10, 14, 19, 24}));  // i * 24 / 5 rounded
+  EXPECT_EQ(Kept(24, 10, 9, true), V());
+  V interior(all.begin(), all.end() - 1);
+  EXPECT_EQ(Kept(24, 10, 230, false), interior);  // 23 fit: every layer but the output
+  EXPECT_EQ(Kept(0, 10, 100, true), V());
+}
+
 TEST(ResidualCache, DeepestStateAtOrBeforeTheLayer) {
   ResidualCache cache(1 << 20);
   EXPECT_EQ(cache.Deepest("k", 3).layer, 0);

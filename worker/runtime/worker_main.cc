@@ -47,7 +47,9 @@ int main(int argc, char** argv) {
                     "comparison and debugging)")
         ->capture_default_str()
         ->check(CLI::IsMember({"on", "off"}));
-    app->add_option("--reuse-cache-mib", reuse_cache_mib, "memory for reused hidden states, on the job's device (LRU)")
+    app->add_option("--reuse-cache-mib", reuse_cache_mib,
+                    "memory for reused hidden states, on the job's device (LRU; an evaluation too big for it keeps "
+                    "evenly spread layers)")
         ->capture_default_str()
         ->check(CLI::NonNegativeNumber);
   };
