@@ -329,7 +329,13 @@ std::shared_ptr<WorkerRuntime::PendingLease> WorkerRuntime::StartLease() {
     call->stub = stub_;
     lease_call_ = &call->ctx;
   }
-  call->stub->async()->LeaseJobs(&call->ctx, &call->request, &call->response, [this, call](grpc::Status s) {
+  // The callback holds no owning reference: every call is awaited by Run,
+  // which owns it, so its context, stub and channel are released on Run's
+  // thread. (Capturing the shared_ptr let the callback drop the last
+  // reference on gRPC's thread while gRPC was still finishing the call, at
+  // worker exit: "ref_counted.h assertion failed: prior > 0", SIGABRT.)
+  PendingLease* raw = call.get();
+  call->stub->async()->LeaseJobs(&call->ctx, &call->request, &call->response, [this, call = raw](grpc::Status s) {
     // Held (and renewed by heartbeats) from the answer on.
     if (s.ok()) {
       for (const v1::Lease& l : call->response.leases()) {

@@ -106,7 +106,9 @@ class WorkerRuntime {
   // One LeaseJobs call in flight (asynchronous; answered on a gRPC thread).
   struct PendingLease;
   // Starts a LeaseJobs call; its leases join leases_ as soon as it is
-  // answered (so heartbeats keep them alive). Null when stopping.
+  // answered (so heartbeats keep them alive). Null when stopping. The caller
+  // owns the call and must AwaitLease it before dropping it (the gRPC
+  // callback holds no reference).
   std::shared_ptr<PendingLease> StartLease();
   // Waits for the call's answer.
   absl::StatusOr<v1::LeaseJobsResponse> AwaitLease(PendingLease& call);
