@@ -444,16 +444,6 @@ void ClientApi::CancelSweep(const v1::CancelSweepRequest& request, Callback<v1::
   std::vector<Op> ops;
   v1::CancelSweepResponse response;
   bool known = true;
-  // The commit's callback, made once the response is final.
-  auto answer = [&response, &done] {
-    return [response, done = std::move(done)](absl::Status s) {
-      if (s.ok()) {
-        done(response);
-      } else {
-        done(s);
-      }
-    };
-  };
   {
     absl::MutexLock lock(&state_.mu);
     auto it = state_.sweeps.find(sweep_id);
@@ -506,7 +496,7 @@ void ClientApi::CancelSweep(const v1::CancelSweepRequest& request, Callback<v1::
     if (known) {
       // Queued under the lock: the bulk cancel of queued rows sees exactly
       // the writes memory made before it.
-      state_.Commit(std::move(ops), answer());
+      state_.Commit(std::move(ops), AnswerWhenStored(response, std::move(done)));
       return;
     }
   }
@@ -517,7 +507,7 @@ void ClientApi::CancelSweep(const v1::CancelSweepRequest& request, Callback<v1::
   });
   if (!s.ok()) return done(s);
   absl::MutexLock lock(&state_.mu);
-  state_.Commit({}, answer());  // answered once what was queued before is durable
+  state_.Commit({}, AnswerWhenStored(response, std::move(done)));  // answered once what was queued before is durable
 }
 
 absl::StatusOr<v1::ListJobsResponse> ClientApi::ListJobs(const v1::ListJobsRequest& request,

@@ -164,7 +164,7 @@ void Recovery::Tick(bool force_scan) {
   const int64_t now = state_.clock->NowMs();
   std::vector<Callback<v1::LeaseJobsResponse>> timed_out;
   std::vector<Op> ops;
-  auto committed = std::make_shared<absl::Notification>();
+  absl::Notification committed;  // waited for below when ops were queued
   bool wait = false;
   bool scanned = false;
   {
@@ -210,16 +210,16 @@ void Recovery::Tick(bool force_scan) {
     if (!ops.empty()) {
       // Queued before ServeWaiters may lease a requeued job again, so the
       // lease is written after the requeue.
-      state_.Commit(std::move(ops), [committed](absl::Status s) {
+      state_.Commit(std::move(ops), [&committed](absl::Status s) {
         if (!s.ok()) std::cerr << "ablate-coordinator: requeueing expired leases: " << s << "\n";
-        committed->Notify();
+        committed.Notify();
       });
       wait = true;
     }
     if (scanned) state_.ServeWaiters(now);
   }
   // Wait for the commit: Tick runs on the maintenance thread (or a test's).
-  if (wait) committed->WaitForNotification();
+  if (wait) committed.WaitForNotification();
   v1::LeaseJobsResponse empty;
   {
     absl::MutexLock lock(&state_.mu);

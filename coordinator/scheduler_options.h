@@ -79,6 +79,19 @@ using ExpandFn = std::function<absl::StatusOr<std::vector<v1::ExpansionCount>>(
 template <typename T>
 using Callback = std::function<void(absl::StatusOr<T>)>;
 
+// A commit's `done` that answers `response` once the writes are stored, or
+// the store's error.
+template <typename T>
+std::function<void(absl::Status)> AnswerWhenStored(T response, Callback<T> done) {
+  return [response = std::move(response), done = std::move(done)](absl::Status s) {
+    if (s.ok()) {
+      done(response);
+    } else {
+      done(s);
+    }
+  };
+}
+
 }  // namespace ablate::coordinator
 
 #endif  // ABLATE_COORDINATOR_SCHEDULER_OPTIONS_H_

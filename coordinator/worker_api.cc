@@ -60,13 +60,7 @@ void WorkerApi::RegisterWorker(const v1::RegisterWorkerRequest& request, Callbac
                     RETURN_IF_ERROR(s.UpsertWorker(rec));
                     return s.InsertEvent({rec.registered_unix_ms, 0, 0, rec.worker_id, "worker_registered", rec.host});
                   }},
-                  [response, done = std::move(done)](absl::Status s) {
-                    if (s.ok()) {
-                      done(response);
-                    } else {
-                      done(s);
-                    }
-                  });
+                  AnswerWhenStored(response, std::move(done)));
   }
 }
 
@@ -528,13 +522,7 @@ void WorkerApi::FailJob(const v1::FailJobRequest& request, Callback<v1::FailJobR
       });
       if (!response.will_retry()) state_.MaybeFinishSweep(e.sweep_id, now, &ops);
     }
-    state_.Commit(std::move(ops), [response, done = std::move(done)](absl::Status s) {
-      if (s.ok()) {
-        done(response);
-      } else {
-        done(s);
-      }
-    });
+    state_.Commit(std::move(ops), AnswerWhenStored(response, std::move(done)));
     // After the requeue is queued for the store: a lease of the same job
     // (granted here) must be written after it, not before.
     if (response.will_retry()) state_.ServeWaiters(now);
