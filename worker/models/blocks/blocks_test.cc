@@ -1,17 +1,20 @@
 // blocks_test.cc: each block's fast path against its naive oracle, and its
 // stateful (incremental) path against the stateless one.
 #include <ATen/CPUGeneratorImpl.h>
+#include <ATen/Parallel.h>
 #include <c10/core/InferenceMode.h>
 
 #include <cmath>
 #include <cstdio>
 #include <limits>
+#include <vector>
 
 #include "gtest/gtest.h"
 #include "worker/models/blocks/attention.h"
 #include "worker/models/blocks/causal_conv.h"
 #include "worker/models/blocks/gated_delta_net.h"
 #include "worker/models/blocks/mamba2.h"
+#include "worker/models/blocks/per_matrix_matmul.h"
 #include "worker/models/blocks/rotary.h"
 
 namespace ablate::models {
@@ -96,6 +99,94 @@ TEST_F(BlocksTest, ChunkedSsdMatchesSequential) {
       EXPECT_LT(MaxDiff(fast.state, slow.state), 1e-4) << "chunk " << chunk;
     }
   }
+}
+
+// The chunked SSD as it was written before PerMatrixMatmul and the fused
+// decay kernel (batched at::matmul, masked cumsum): the product must equal it
+// bit for bit, since both make the same roundings.
+SsdOutput BatchedChunkedSsdScan(const torch::Tensor& x_in, const torch::Tensor& dt_in, const torch::Tensor& A,
+                                const torch::Tensor& B_in, const torch::Tensor& C_in, const torch::Tensor& initial,
+                                int64_t L) {
+  torch::Tensor x = x_in.to(torch::kFloat32), dt = dt_in.to(torch::kFloat32);
+  torch::Tensor Bs = B_in.to(torch::kFloat32), Cs = C_in.to(torch::kFloat32);
+  const int64_t b = x.size(0), t = x.size(1), h = x.size(2), p = x.size(3), g = Bs.size(2), n = Bs.size(3);
+  const int64_t r = h / g, pad = (L - t % L) % L, tp = t + pad, nc = tp / L;
+  auto chunk = [&](const torch::Tensor& v) {
+    return at::constant_pad_nd(v, {0, 0, 0, 0, 0, pad}).view({b, nc, L, v.size(2), v.size(3)}).permute({0, 3, 1, 2, 4});
+  };
+  torch::Tensor xc = chunk(x).reshape({b, g, r, nc, L, p});
+  torch::Tensor Bc = chunk(Bs).unsqueeze(2), Cc = chunk(Cs).unsqueeze(2);
+  torch::Tensor dtc = at::constant_pad_nd(dt, {0, 0, 0, pad}).view({b, nc, L, g, r}).permute({0, 3, 4, 1, 2});
+  torch::Tensor a = dtc * A.to(torch::kFloat32).view({1, g, r, 1, 1});
+  torch::Tensor a_cum = a.cumsum(-1);
+  torch::Tensor xdt = xc * dtc.unsqueeze(-1);
+  auto bopts = at::TensorOptions().dtype(at::kBool);
+  std::vector<int64_t> sizes = a.sizes().vec();
+  sizes.push_back(L);
+  torch::Tensor seg = a.unsqueeze(-1).expand(sizes).masked_fill(at::ones({L, L}, bopts).tril(-1).logical_not(), 0.0);
+  seg = seg.cumsum(-2).masked_fill(at::ones({L, L}, bopts).tril(0).logical_not(),
+                                   -std::numeric_limits<double>::infinity());
+  torch::Tensor cb = at::matmul(Cc, Bc.transpose(-1, -2));
+  torch::Tensor y_diag = at::matmul(cb * seg.exp(), xdt);
+  torch::Tensor decay_to_end = (a_cum.narrow(-1, L - 1, 1) - a_cum).exp().unsqueeze(-1);
+  torch::Tensor chunk_states = at::matmul((xdt * decay_to_end).transpose(-1, -2), Bc);
+  torch::Tensor chunk_decay = a_cum.select(-1, L - 1).exp().unsqueeze(-1).unsqueeze(-1);
+  torch::Tensor state =
+      initial.defined() ? initial.to(torch::kFloat32).view({b, g, r, p, n}) : at::zeros({b, g, r, p, n}, x.options());
+  std::vector<torch::Tensor> prev;
+  for (int64_t i = 0; i < nc; ++i) {
+    prev.push_back(state);
+    state = state * chunk_decay.select(3, i) + chunk_states.select(3, i);
+  }
+  torch::Tensor y_off = at::matmul(Cc, at::stack(prev, 3).transpose(-1, -2)) * a_cum.exp().unsqueeze(-1);
+  torch::Tensor y = (y_diag + y_off).reshape({b, h, nc, L, p}).permute({0, 2, 3, 1, 4}).reshape({b, tp, h, p});
+  return {y.narrow(1, 0, t).contiguous(), state.reshape({b, h, p, n})};
+}
+
+TEST_F(BlocksTest, ChunkedSsdEqualsTheBatchedFormBitForBit) {
+  // Falcon-H1-0.5B's head sizes (and a smaller grouped case), one and two
+  // intra-op threads, with and without padding and an initial state.
+  struct Shape {
+    int64_t b, t, h, p, g, n, chunk;
+  };
+  const int previous_threads = at::get_num_threads();
+  for (int threads : {1, 2}) {
+    at::set_num_threads(threads);
+    for (const Shape& z : {Shape{1, 300, 24, 64, 1, 128, 128}, Shape{2, 45, 8, 16, 2, 32, 16}}) {
+      torch::Tensor x = Randn({z.b, z.t, z.h, z.p}), B = Randn({z.b, z.t, z.g, z.n}), C = Randn({z.b, z.t, z.g, z.n});
+      torch::Tensor dt = at::softplus(Randn({z.b, z.t, z.h}));
+      torch::Tensor A = -at::exp(Randn({z.h}) * 0.5);
+      for (const torch::Tensor& s0 : {torch::Tensor(), Randn({z.b, z.h, z.p, z.n})}) {
+        SsdOutput fast = ChunkedSsdScan(x, dt, A, B, C, s0, z.chunk);
+        SsdOutput batched = BatchedChunkedSsdScan(x, dt, A, B, C, s0, z.chunk);
+        EXPECT_TRUE(at::equal(fast.out, batched.out))
+            << "threads " << threads << " t " << z.t << " max diff " << MaxDiff(fast.out, batched.out);
+        EXPECT_TRUE(at::equal(fast.state, batched.state)) << "threads " << threads << " t " << z.t;
+      }
+    }
+  }
+  at::set_num_threads(previous_threads);
+}
+
+TEST_F(BlocksTest, PerMatrixMatmulEqualsMatmulBitForBit) {
+  const int previous_threads = at::get_num_threads();
+  torch::Tensor m = Randn({2, 3, 96, 80}), k = Randn({2, 3, 80, 64});
+  torch::Tensor shared = Randn({2, 1, 80, 64});                         // broadcast over dim 1
+  torch::Tensor strided = Randn({2, 64, 3, 80}).permute({0, 2, 3, 1});  // [2, 3, 80, 64], rows strided
+  torch::Tensor transposed = Randn({2, 3, 64, 80}).transpose(-1, -2);   // columns contiguous
+  torch::Tensor tiny_a = Randn({4, 3, 5}), tiny_b = Randn({4, 5, 6});   // below bmm's GEMM threshold
+  for (int threads : {1, 2}) {
+    at::set_num_threads(threads);
+    for (const torch::Tensor& rhs : {k, shared, strided, transposed}) {
+      torch::Tensor expected = at::matmul(m, rhs), got = PerMatrixMatmul(m, rhs);
+      EXPECT_EQ(got.sizes(), expected.sizes());
+      EXPECT_TRUE(at::equal(got, expected)) << "threads " << threads << " strides " << rhs.strides();
+    }
+    EXPECT_TRUE(at::equal(PerMatrixMatmul(strided.transpose(-1, -2), m.transpose(-1, -2)),
+                          at::matmul(strided.transpose(-1, -2), m.transpose(-1, -2))));
+    EXPECT_TRUE(at::equal(PerMatrixMatmul(tiny_a, tiny_b), at::matmul(tiny_a, tiny_b)));
+  }
+  at::set_num_threads(previous_threads);
 }
 
 TEST_F(BlocksTest, CausalConvStateCarriesAcrossCalls) {

@@ -1,8 +1,14 @@
 // mamba2.cc: see mamba2.h. Arithmetic follows HF FalconH1Mixer.torch_forward.
 #include "worker/models/blocks/mamba2.h"
 
+#include <ATen/Parallel.h>
+#include <ATen/core/grad_mode.h>
+
 #include <algorithm>
 #include <cmath>
+#include <vector>
+
+#include "worker/models/blocks/per_matrix_matmul.h"
 
 namespace ablate::models {
 namespace {
@@ -51,6 +57,39 @@ torch::Tensor SegmentSum(const torch::Tensor& a) {
   return seg.masked_fill(lower.logical_not(), -std::numeric_limits<double>::infinity());
 }
 
+// exp(segsum) * cb: decay[..., i, j] = exp(sum_{k=j+1..i} a[..., k]) for i >= j
+// and 0 above the diagonal, times cb (broadcast over the heads of a group).
+// The sums accumulate in double and round once, as at::cumsum does on the CPU,
+// so the result equals exp(masked cumsum) of the reference form bit for bit.
+// a: [B, G, R, C, L] float32; cb: [B, G, 1, C, L, L] float32. Off the CPU, or
+// when autograd records (training), it is the tensor form.
+torch::Tensor DecayTimes(const torch::Tensor& a_in, const torch::Tensor& cb) {
+  const bool autograd = at::GradMode::is_enabled() && (a_in.requires_grad() || cb.requires_grad());
+  if (!a_in.is_cpu() || autograd) return cb * SegmentSum(a_in).exp();
+  const torch::Tensor a = a_in.contiguous();
+  const int64_t L = a.size(-1), rows = a.numel() / L;
+  std::vector<int64_t> sizes = a.sizes().vec();
+  sizes.push_back(L);
+  torch::Tensor out = at::empty(sizes, a.options());
+  const float* in = a.data_ptr<float>();
+  float* o = out.data_ptr<float>();
+  at::parallel_for(0, rows, 1, [&](int64_t begin, int64_t end) {
+    std::vector<double> acc(L);
+    for (int64_t row = begin; row < end; ++row) {
+      const float* ar = in + row * L;
+      float* m = o + row * L * L;
+      std::fill(acc.begin(), acc.end(), 0.0);
+      for (int64_t i = 0; i < L; ++i) {
+        float* mi = m + i * L;
+        for (int64_t j = 0; j < i; ++j) mi[j] = static_cast<float>(acc[j] += ar[i]);
+        mi[i] = 0.0f;
+        std::fill(mi + i + 1, mi + L, -std::numeric_limits<float>::infinity());
+      }
+    }
+  });
+  return out.exp_().mul_(cb);
+}
+
 }  // namespace
 
 SsdOutput ChunkedSsdScan(const torch::Tensor& x_in, const torch::Tensor& dt_in, const torch::Tensor& A_in,
@@ -73,11 +112,11 @@ SsdOutput ChunkedSsdScan(const torch::Tensor& x_in, const torch::Tensor& dt_in, 
   torch::Tensor a_cum = a.cumsum(-1);
   torch::Tensor xdt = xc * dtc.unsqueeze(-1);  // [B, G, R, C, L, P]
   // 1. Intra-chunk (diagonal blocks): (C B^T per group) * decay per head, applied to x dt.
-  torch::Tensor cb = at::matmul(Cc, Bc.transpose(-1, -2));           // [B, G, 1, C, L, L]
-  torch::Tensor y_diag = at::matmul(cb * SegmentSum(a).exp(), xdt);  // [B, G, R, C, L, P]
+  torch::Tensor cb = at::matmul(Cc, Bc.transpose(-1, -2));         // [B, G, 1, C, L, L]
+  torch::Tensor y_diag = PerMatrixMatmul(DecayTimes(a, cb), xdt);  // [B, G, R, C, L, P]
   // 2. Each chunk's own contribution to the state at its end.
-  torch::Tensor decay_to_end = (a_cum.narrow(-1, L - 1, 1) - a_cum).exp().unsqueeze(-1);  // [B, G, R, C, L, 1]
-  torch::Tensor chunk_states = at::matmul((xdt * decay_to_end).transpose(-1, -2), Bc);    // [B, G, R, C, P, N]
+  torch::Tensor decay_to_end = (a_cum.narrow(-1, L - 1, 1) - a_cum).exp().unsqueeze(-1);     // [B, G, R, C, L, 1]
+  torch::Tensor chunk_states = PerMatrixMatmul((xdt * decay_to_end).transpose(-1, -2), Bc);  // [B, G, R, C, P, N]
   // 3. Inter-chunk recurrence (a loop over chunks only).
   torch::Tensor chunk_decay = a_cum.select(-1, L - 1).exp().unsqueeze(-1).unsqueeze(-1);  // [B, G, R, C, 1, 1]
   torch::Tensor state = InitialState(initial_state, b, h, p, n, s.x.options()).view({b, g, r, p, n});
@@ -89,7 +128,7 @@ SsdOutput ChunkedSsdScan(const torch::Tensor& x_in, const torch::Tensor& dt_in, 
   }
   torch::Tensor prev_states = at::stack(prev, 3);  // [B, G, R, C, P, N]
   // 4. State -> output (off-diagonal blocks).
-  torch::Tensor y_off = at::matmul(Cc, prev_states.transpose(-1, -2)) * a_cum.exp().unsqueeze(-1);
+  torch::Tensor y_off = PerMatrixMatmul(Cc, prev_states.transpose(-1, -2)) * a_cum.exp().unsqueeze(-1);
   torch::Tensor y = (y_diag + y_off).reshape({b, h, nc, L, p}).permute({0, 2, 3, 1, 4}).reshape({b, tp, h, p});
   return {y.narrow(1, 0, t).contiguous(), state.reshape({b, h, p, n})};
 }

@@ -1,0 +1,77 @@
+// per_matrix_matmul.cc: see per_matrix_matmul.h.
+#include "worker/models/blocks/per_matrix_matmul.h"
+
+#include <ATen/ExpandUtils.h>
+#include <ATen/Parallel.h>
+#include <ATen/ThreadLocalState.h>
+#include <ATen/core/grad_mode.h>
+
+#include <algorithm>
+#include <vector>
+
+namespace ablate::models {
+namespace {
+
+// bmm on the CPU computes products with fewer multiply-adds than this per
+// matrix in its own loop rather than with GEMM calls (ATen's LinearAlgebra.cpp).
+constexpr int64_t kBmmGemmThreshold = 400;
+
+// The [rows x cols] matrix number `index` (row-major over the leading dims) of
+// `t`, a view with t's strides.
+torch::Tensor Matrix(const torch::Tensor& t, int64_t index) {
+  const int64_t d = t.dim();
+  int64_t offset = t.storage_offset();
+  for (int64_t i = d - 3; i >= 0; --i) {
+    offset += (index % t.size(i)) * t.stride(i);
+    index /= t.size(i);
+  }
+  return t.as_strided({t.size(d - 2), t.size(d - 1)}, {t.stride(d - 2), t.stride(d - 1)}, offset);
+}
+
+// `t` broadcast to `sizes`, each matrix laid out as bmm inside at::matmul sees
+// it: at::matmul reshapes the broadcast operand to [count, rows, cols], a view
+// or else a row-major copy. A broadcast view whose rows are contiguous gives the
+// same GEMM call as that copy (only the leading dimension differs), so only
+// operands with strided rows are reshaped, exactly as at::matmul would.
+torch::Tensor Operand(const torch::Tensor& t, const std::vector<int64_t>& sizes, int64_t count) {
+  const torch::Tensor e = t.expand(sizes);
+  const int64_t rows = sizes[sizes.size() - 2], cols = sizes.back();
+  if (e.stride(-1) == 1 && e.stride(-2) >= std::max<int64_t>(1, cols)) return e;
+  return e.reshape({count, rows, cols});
+}
+
+}  // namespace
+
+torch::Tensor PerMatrixMatmul(const torch::Tensor& lhs, const torch::Tensor& rhs) {
+  TORCH_CHECK(lhs.dim() >= 3 && rhs.dim() >= 3 && lhs.size(-1) == rhs.size(-2),
+              "PerMatrixMatmul: expected [..., M, K] x [..., K, N]");
+  const int64_t m = lhs.size(-2), k = lhs.size(-1), n = rhs.size(-1);
+  // Tiny products: bmm's own loop (no GEMM call) is what at::matmul runs, and
+  // cheap. Out-of-place matmuls into `out` are not differentiable: training
+  // (autograd recording) takes at::matmul too.
+  const bool autograd = at::GradMode::is_enabled() && (lhs.requires_grad() || rhs.requires_grad());
+  if (!lhs.is_cpu() || autograd || m * k * n < kBmmGemmThreshold) return at::matmul(lhs, rhs);
+  std::vector<int64_t> batch = at::infer_size(lhs.sizes().slice(0, lhs.dim() - 2), rhs.sizes().slice(0, rhs.dim() - 2));
+  int64_t count = 1;
+  for (int64_t s : batch) count *= s;
+  auto with = [&](int64_t rows, int64_t cols) {
+    std::vector<int64_t> sizes = batch;
+    sizes.push_back(rows);
+    sizes.push_back(cols);
+    return sizes;
+  };
+  const torch::Tensor a = Operand(lhs, with(m, k), count), b = Operand(rhs, with(k, n), count);
+  torch::Tensor out = at::empty(with(m, n), lhs.options().memory_format(at::MemoryFormat::Contiguous));
+  const torch::Tensor flat = out.view({count, m, n});
+  const at::ThreadLocalState tls;
+  at::parallel_for(0, count, 1, [&](int64_t begin, int64_t end) {
+    at::ThreadLocalStateGuard guard(tls);
+    for (int64_t i = begin; i < end; ++i) {
+      torch::Tensor o = flat.select(0, i);
+      at::mm_out(o, Matrix(a, i), Matrix(b, i));
+    }
+  });
+  return out;
+}
+
+}  // namespace ablate::models
