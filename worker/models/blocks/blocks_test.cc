@@ -14,7 +14,7 @@
 #include "worker/models/blocks/causal_conv.h"
 #include "worker/models/blocks/gated_delta_net.h"
 #include "worker/models/blocks/mamba2.h"
-#include "worker/models/blocks/per_matrix_matmul.h"
+#include "worker/models/blocks/per_matrix.h"
 #include "worker/models/blocks/rotary.h"
 
 namespace ablate::models {
@@ -185,6 +185,24 @@ TEST_F(BlocksTest, PerMatrixMatmulEqualsMatmulBitForBit) {
     EXPECT_TRUE(at::equal(PerMatrixMatmul(strided.transpose(-1, -2), m.transpose(-1, -2)),
                           at::matmul(strided.transpose(-1, -2), m.transpose(-1, -2))));
     EXPECT_TRUE(at::equal(PerMatrixMatmul(tiny_a, tiny_b), at::matmul(tiny_a, tiny_b)));
+  }
+  at::set_num_threads(previous_threads);
+}
+
+TEST_F(BlocksTest, PerMatrixSolveEqualsBatchedSolveBitForBit) {
+  // The Gated DeltaNet's UT transform: [B, H, C, L, L] unit lower systems, [B, H, C, L, 2D] right-hand sides.
+  const int previous_threads = at::get_num_threads();
+  torch::Tensor a = Randn({2, 3, 4, 64, 64}) * 0.1, rhs = Randn({2, 3, 4, 64, 96});
+  torch::Tensor strided_rhs = Randn({2, 3, 4, 96, 64}).transpose(-1, -2);
+  for (int threads : {1, 2}) {
+    at::set_num_threads(threads);
+    for (const torch::Tensor& b : {rhs, strided_rhs}) {
+      torch::Tensor expected =
+          at::linalg_solve_triangular(a, b, /*upper=*/false, /*left=*/true, /*unitriangular=*/true);
+      torch::Tensor got = PerMatrixSolveUnitLower(a, b);
+      EXPECT_EQ(got.sizes(), expected.sizes());
+      EXPECT_TRUE(at::equal(got, expected)) << "threads " << threads << " strides " << b.strides();
+    }
   }
   at::set_num_threads(previous_threads);
 }

@@ -8,6 +8,8 @@
 #include <utility>
 #include <vector>
 
+#include "worker/models/blocks/per_matrix.h"
+
 namespace ablate::models {
 namespace {
 
@@ -84,8 +86,8 @@ DeltaRuleOutput ChunkedRuleAllHeads(const torch::Tensor& q, const torch::Tensor&
                            .masked_fill(upper, -std::numeric_limits<double>::infinity())
                            .exp();  // [B, H, C, L, L]
   torch::Tensor kt = kc.transpose(-1, -2);
-  torch::Tensor ut = at::matmul(k_beta, kt) * pair;
-  torch::Tensor intra = at::matmul(qc, kt) * pair;
+  torch::Tensor ut = PerMatrixMatmul(k_beta, kt) * pair;
+  torch::Tensor intra = PerMatrixMatmul(qc, kt) * pair;
   kt.reset();
   pair.reset();
   torch::Tensor cum_exp = cum.exp().unsqueeze(-1);  // [B, H, C, L, 1]
@@ -94,7 +96,7 @@ DeltaRuleOutput ChunkedRuleAllHeads(const torch::Tensor& q, const torch::Tensor&
   torch::Tensor rhs = at::cat({v_beta, k_beta * cum_exp}, -1);
   v_beta.reset();
   k_beta.reset();
-  torch::Tensor solved = at::linalg_solve_triangular(ut, rhs, /*upper=*/false, /*left=*/true, /*unitriangular=*/true);
+  torch::Tensor solved = PerMatrixSolveUnitLower(ut, rhs);
   rhs.reset();
   ut.reset();
   torch::Tensor new_values = solved.narrow(-1, 0, dv);   // [B, H, C, L, Dv]
@@ -108,9 +110,9 @@ DeltaRuleOutput ChunkedRuleAllHeads(const torch::Tensor& q, const torch::Tensor&
   cum.reset();
   torch::Tensor out = at::empty({b, h, nc, L, dv}, q_dec.options());
   for (int64_t i = 0; i < nc; ++i) {  // loop over chunks only
-    torch::Tensor v_new = new_values.select(2, i) - at::matmul(k_cumdecay.select(2, i), state);
-    out.select(2, i).copy_(at::matmul(q_dec.select(2, i), state) + at::matmul(intra.select(2, i), v_new));
-    state = state * chunk_decay.select(2, i) + at::matmul(k_dec.select(2, i).transpose(-1, -2), v_new);
+    torch::Tensor v_new = new_values.select(2, i) - PerMatrixMatmul(k_cumdecay.select(2, i), state);
+    out.select(2, i).copy_(PerMatrixMatmul(q_dec.select(2, i), state) + PerMatrixMatmul(intra.select(2, i), v_new));
+    state = state * chunk_decay.select(2, i) + PerMatrixMatmul(k_dec.select(2, i).transpose(-1, -2), v_new);
   }
   new_values.reset();
   k_cumdecay.reset();

@@ -8,7 +8,7 @@
 #include <cmath>
 #include <vector>
 
-#include "worker/models/blocks/per_matrix_matmul.h"
+#include "worker/models/blocks/per_matrix.h"
 
 namespace ablate::models {
 namespace {

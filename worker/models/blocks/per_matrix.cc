@@ -1,5 +1,5 @@
-// per_matrix_matmul.cc: see per_matrix_matmul.h.
-#include "worker/models/blocks/per_matrix_matmul.h"
+// per_matrix.cc: see per_matrix.h.
+#include "worker/models/blocks/per_matrix.h"
 
 #include <ATen/ExpandUtils.h>
 #include <ATen/Parallel.h>
@@ -40,6 +40,24 @@ torch::Tensor Operand(const torch::Tensor& t, const std::vector<int64_t>& sizes,
   return e.reshape({count, rows, cols});
 }
 
+// Runs fn(i, out matrix i) for every matrix of `out` ([count, rows, cols]) on
+// the intra-op threads, each with the caller's thread-local state.
+template <typename Fn>
+void ForEachMatrix(const torch::Tensor& out, const Fn& fn) {
+  const at::ThreadLocalState tls;
+  at::parallel_for(0, out.size(0), 1, [&](int64_t begin, int64_t end) {
+    at::ThreadLocalStateGuard guard(tls);
+    for (int64_t i = begin; i < end; ++i) {
+      torch::Tensor o = out.select(0, i);
+      fn(i, o);
+    }
+  });
+}
+
+bool Recording(const torch::Tensor& a, const torch::Tensor& b) {
+  return at::GradMode::is_enabled() && (a.requires_grad() || b.requires_grad());
+}
+
 }  // namespace
 
 torch::Tensor PerMatrixMatmul(const torch::Tensor& lhs, const torch::Tensor& rhs) {
@@ -49,8 +67,7 @@ torch::Tensor PerMatrixMatmul(const torch::Tensor& lhs, const torch::Tensor& rhs
   // Tiny products: bmm's own loop (no GEMM call) is what at::matmul runs, and
   // cheap. Out-of-place matmuls into `out` are not differentiable: training
   // (autograd recording) takes at::matmul too.
-  const bool autograd = at::GradMode::is_enabled() && (lhs.requires_grad() || rhs.requires_grad());
-  if (!lhs.is_cpu() || autograd || m * k * n < kBmmGemmThreshold) return at::matmul(lhs, rhs);
+  if (!lhs.is_cpu() || Recording(lhs, rhs) || m * k * n < kBmmGemmThreshold) return at::matmul(lhs, rhs);
   std::vector<int64_t> batch = at::infer_size(lhs.sizes().slice(0, lhs.dim() - 2), rhs.sizes().slice(0, rhs.dim() - 2));
   int64_t count = 1;
   for (int64_t s : batch) count *= s;
@@ -62,14 +79,27 @@ torch::Tensor PerMatrixMatmul(const torch::Tensor& lhs, const torch::Tensor& rhs
   };
   const torch::Tensor a = Operand(lhs, with(m, k), count), b = Operand(rhs, with(k, n), count);
   torch::Tensor out = at::empty(with(m, n), lhs.options().memory_format(at::MemoryFormat::Contiguous));
-  const torch::Tensor flat = out.view({count, m, n});
-  const at::ThreadLocalState tls;
-  at::parallel_for(0, count, 1, [&](int64_t begin, int64_t end) {
-    at::ThreadLocalStateGuard guard(tls);
-    for (int64_t i = begin; i < end; ++i) {
-      torch::Tensor o = flat.select(0, i);
-      at::mm_out(o, Matrix(a, i), Matrix(b, i));
-    }
+  ForEachMatrix(out.view({count, m, n}),
+                [&](int64_t i, torch::Tensor& o) { at::mm_out(o, Matrix(a, i), Matrix(b, i)); });
+  return out;
+}
+
+torch::Tensor PerMatrixSolveUnitLower(const torch::Tensor& a, const torch::Tensor& b) {
+  TORCH_CHECK(a.dim() >= 3 && b.dim() == a.dim() && a.size(-1) == a.size(-2) && b.size(-2) == a.size(-1) &&
+                  a.sizes().slice(0, a.dim() - 2) == b.sizes().slice(0, b.dim() - 2),
+              "PerMatrixSolveUnitLower: expected [..., M, M] and [..., M, N]");
+  if (!a.is_cpu() || Recording(a, b)) {
+    return at::linalg_solve_triangular(a, b, /*upper=*/false, /*left=*/true, /*unitriangular=*/true);
+  }
+  torch::Tensor out = at::empty(b.sizes(), b.options().memory_format(at::MemoryFormat::Contiguous));
+  const int64_t m = b.size(-2), n = b.size(-1);
+  int64_t count = 1;
+  for (int64_t d = 0; d < b.dim() - 2; ++d) count *= b.size(d);
+  // Out-of-place per matrix: the out= form solves a differently laid out system
+  // (other roundings); the batched call solves each matrix like this one.
+  ForEachMatrix(out.view({count, m, n}), [&](int64_t i, torch::Tensor& o) {
+    o.copy_(at::linalg_solve_triangular(Matrix(a, i), Matrix(b, i), /*upper=*/false, /*left=*/true,
+                                        /*unitriangular=*/true));
   });
   return out;
 }
