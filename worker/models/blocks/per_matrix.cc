@@ -54,8 +54,13 @@ void ForEachMatrix(const torch::Tensor& out, const Fn& fn) {
   });
 }
 
-bool Recording(const torch::Tensor& a, const torch::Tensor& b) {
-  return at::GradMode::is_enabled() && (a.requires_grad() || b.requires_grad());
+// Whether the batched ATen call is the one to make: off the CPU; while autograd
+// records (the out= calls below are not differentiable); or with one intra-op
+// thread (a float32 forward: nothing to spread, and OpenBLAS's own threads run
+// inside each call either way).
+bool Batched(const torch::Tensor& a, const torch::Tensor& b) {
+  return !a.is_cpu() || (at::GradMode::is_enabled() && (a.requires_grad() || b.requires_grad())) ||
+         at::get_num_threads() == 1;
 }
 
 }  // namespace
@@ -64,10 +69,8 @@ torch::Tensor PerMatrixMatmul(const torch::Tensor& lhs, const torch::Tensor& rhs
   TORCH_CHECK(lhs.dim() >= 3 && rhs.dim() >= 3 && lhs.size(-1) == rhs.size(-2),
               "PerMatrixMatmul: expected [..., M, K] x [..., K, N]");
   const int64_t m = lhs.size(-2), k = lhs.size(-1), n = rhs.size(-1);
-  // Tiny products: bmm's own loop (no GEMM call) is what at::matmul runs, and
-  // cheap. Out-of-place matmuls into `out` are not differentiable: training
-  // (autograd recording) takes at::matmul too.
-  if (!lhs.is_cpu() || Recording(lhs, rhs) || m * k * n < kBmmGemmThreshold) return at::matmul(lhs, rhs);
+  // Tiny products: bmm's own loop (no GEMM call) is what at::matmul runs, and cheap.
+  if (Batched(lhs, rhs) || m * k * n < kBmmGemmThreshold) return at::matmul(lhs, rhs);
   std::vector<int64_t> batch = at::infer_size(lhs.sizes().slice(0, lhs.dim() - 2), rhs.sizes().slice(0, rhs.dim() - 2));
   int64_t count = 1;
   for (int64_t s : batch) count *= s;
@@ -88,7 +91,7 @@ torch::Tensor PerMatrixSolveUnitLower(const torch::Tensor& a, const torch::Tenso
   TORCH_CHECK(a.dim() >= 3 && b.dim() == a.dim() && a.size(-1) == a.size(-2) && b.size(-2) == a.size(-1) &&
                   a.sizes().slice(0, a.dim() - 2) == b.sizes().slice(0, b.dim() - 2),
               "PerMatrixSolveUnitLower: expected [..., M, M] and [..., M, N]");
-  if (!a.is_cpu() || Recording(a, b)) {
+  if (Batched(a, b)) {
     return at::linalg_solve_triangular(a, b, /*upper=*/false, /*left=*/true, /*unitriangular=*/true);
   }
   torch::Tensor out = at::empty(b.sizes(), b.options().memory_format(at::MemoryFormat::Contiguous));

@@ -7,8 +7,9 @@
 // the Mamba-2 and Gated DeltaNet blocks ran their many small matrix products
 // on one core. These functions make the same BLAS calls (same shapes, each
 // operand stored contiguously along the same dimension), hence the same sums
-// bit for bit, spread over LibTorch's intra-op threads. On other devices, and
-// while autograd records (training), they are the ATen batched calls.
+// bit for bit, spread over LibTorch's intra-op threads. On other devices,
+// while autograd records (training), and with one intra-op thread (a float32
+// forward under thread_policy.h) they are the ATen batched calls.
 //
 // Thread-safety: reentrant; each call uses the intra-op pool of the calling
 // thread and runs every matrix on a worker with the caller's thread-local
