@@ -102,7 +102,8 @@ SsdOutput ChunkedSsdScan(const torch::Tensor& x_in, const torch::Tensor& dt_in, 
   // Pad the end with zeros (dt = 0: no decay, no input); heads split as [G, R]
   // (head = group * R + r) so that B and C are used per group, never copied per head.
   auto chunk = [&](const torch::Tensor& v) {  // [B, T, K, D] -> [B, K, C, L, D]
-    return at::constant_pad_nd(v, {0, 0, 0, 0, 0, pad}).view({b, nc, L, v.size(2), v.size(3)}).permute({0, 3, 1, 2, 4});
+    const torch::Tensor padded = pad == 0 ? v : at::constant_pad_nd(v, {0, 0, 0, 0, 0, pad});
+    return padded.reshape({b, nc, L, v.size(2), v.size(3)}).permute({0, 3, 1, 2, 4});
   };
   torch::Tensor xc = chunk(s.x).reshape({b, g, r, nc, L, p});  // [B, G, R, C, L, P]
   torch::Tensor Bc = chunk(s.B).unsqueeze(2);                  // [B, G, 1, C, L, N]
@@ -189,7 +190,8 @@ torch::Tensor Mamba2Impl::Forward(const torch::Tensor& x, const MixerInputs& /*i
   auto [conv_out, conv_state] = conv1d_(xbc.transpose(1, 2), state ? state->conv : torch::Tensor());
   if (state) state->conv = conv_state;
   conv_out = conv_out.transpose(1, 2);  // [B, T, conv_dim]
-  torch::Tensor xs = conv_out.narrow(-1, 0, o_.d_ssm).reshape({b, t, o_.n_heads, o_.head_dim});
+  // x in float32 once: the scan's input and the D skip.
+  torch::Tensor xs = conv_out.narrow(-1, 0, o_.d_ssm).reshape({b, t, o_.n_heads, o_.head_dim}).to(torch::kFloat32);
   torch::Tensor Bm = conv_out.narrow(-1, o_.d_ssm, gn).reshape({b, t, o_.n_groups, o_.d_state});
   torch::Tensor Cm = conv_out.narrow(-1, o_.d_ssm + gn, gn).reshape({b, t, o_.n_groups, o_.d_state});
   dt = at::softplus(dt.to(torch::kFloat32) + dt_bias_.to(torch::kFloat32));
@@ -200,7 +202,7 @@ torch::Tensor Mamba2Impl::Forward(const torch::Tensor& x, const MixerInputs& /*i
                     ? SequentialSsdScan(xs, dt, A, Bm, Cm, initial)
                     : ChunkedSsdScan(xs, dt, A, Bm, Cm, initial, std::min(o_.chunk_size, kMaxScanChunk));
   if (state) state->recurrent = r.state;
-  torch::Tensor y = r.out + D_.to(torch::kFloat32).view({o_.n_heads, 1}) * xs.to(torch::kFloat32);
+  torch::Tensor y = r.out + D_.to(torch::kFloat32).view({o_.n_heads, 1}) * xs;
   y = y.reshape({b, t, o_.d_ssm});  // float32
   y = o_.rms_norm ? norm_(y, gate) : y * at::silu(gate.to(torch::kFloat32));
   return out_proj_(y.to(x.scalar_type()));
