@@ -174,7 +174,7 @@ TEST_F(BlocksTest, PerMatrixMatmulEqualsMatmulBitForBit) {
   torch::Tensor shared = Randn({2, 1, 80, 64});                         // broadcast over dim 1
   torch::Tensor strided = Randn({2, 64, 3, 80}).permute({0, 2, 3, 1});  // [2, 3, 80, 64], rows strided
   torch::Tensor transposed = Randn({2, 3, 64, 80}).transpose(-1, -2);   // columns contiguous
-  torch::Tensor tiny_a = Randn({4, 3, 5}), tiny_b = Randn({4, 5, 6});   // below bmm's GEMM threshold
+  torch::Tensor tiny_a = Randn({4, 3, 5}), tiny_b = Randn({4, 5, 6});   // the batched call (too small to spread)
   for (int threads : {1, 2}) {
     at::set_num_threads(threads);
     for (const torch::Tensor& rhs : {k, shared, strided, transposed}) {

@@ -12,9 +12,12 @@
 namespace ablate::models {
 namespace {
 
-// bmm on the CPU computes products with fewer multiply-adds than this per
-// matrix in its own loop rather than with GEMM calls (ATen's LinearAlgebra.cpp).
-constexpr int64_t kBmmGemmThreshold = 400;
+// Multiply-adds per matrix below which the batched call is made: a call per
+// matrix costs a few microseconds of dispatch, more than small matrices'
+// work. (It also keeps bmm's own loop for products under 400 multiply-adds,
+// which makes no GEMM call at all; ATen's LinearAlgebra.cpp.) The blocks'
+// matrices at real sizes have 2^19-2^20 (64-128 rows, 64-128 columns and depth).
+constexpr int64_t kMinWorkPerMatrix = int64_t{1} << 18;
 
 // The [rows x cols] matrix number `index` (row-major over the leading dims) of
 // `t`, a view with t's strides.
@@ -69,8 +72,7 @@ torch::Tensor PerMatrixMatmul(const torch::Tensor& lhs, const torch::Tensor& rhs
   TORCH_CHECK(lhs.dim() >= 3 && rhs.dim() >= 3 && lhs.size(-1) == rhs.size(-2),
               "PerMatrixMatmul: expected [..., M, K] x [..., K, N]");
   const int64_t m = lhs.size(-2), k = lhs.size(-1), n = rhs.size(-1);
-  // Tiny products: bmm's own loop (no GEMM call) is what at::matmul runs, and cheap.
-  if (Batched(lhs, rhs) || m * k * n < kBmmGemmThreshold) return at::matmul(lhs, rhs);
+  if (Batched(lhs, rhs) || m * k * n < kMinWorkPerMatrix) return at::matmul(lhs, rhs);
   std::vector<int64_t> batch = at::infer_size(lhs.sizes().slice(0, lhs.dim() - 2), rhs.sizes().slice(0, rhs.dim() - 2));
   int64_t count = 1;
   for (int64_t s : batch) count *= s;
@@ -91,7 +93,7 @@ torch::Tensor PerMatrixSolveUnitLower(const torch::Tensor& a, const torch::Tenso
   TORCH_CHECK(a.dim() >= 3 && b.dim() == a.dim() && a.size(-1) == a.size(-2) && b.size(-2) == a.size(-1) &&
                   a.sizes().slice(0, a.dim() - 2) == b.sizes().slice(0, b.dim() - 2),
               "PerMatrixSolveUnitLower: expected [..., M, M] and [..., M, N]");
-  if (Batched(a, b)) {
+  if (Batched(a, b) || a.size(-1) * a.size(-1) * b.size(-1) < kMinWorkPerMatrix) {
     return at::linalg_solve_triangular(a, b, /*upper=*/false, /*left=*/true, /*unitriangular=*/true);
   }
   torch::Tensor out = at::empty(b.sizes(), b.options().memory_format(at::MemoryFormat::Contiguous));

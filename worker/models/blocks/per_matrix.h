@@ -8,8 +8,9 @@
 // on one core. These functions make the same BLAS calls (same shapes, each
 // operand stored contiguously along the same dimension), hence the same sums
 // bit for bit, spread over LibTorch's intra-op threads. On other devices,
-// while autograd records (training), and with one intra-op thread (a float32
-// forward under thread_policy.h) they are the ATen batched calls.
+// while autograd records (training), with one intra-op thread (a float32
+// forward under thread_policy.h), and for small matrices they are the ATen
+// batched calls.
 //
 // Thread-safety: reentrant; each call uses the intra-op pool of the calling
 // thread and runs every matrix on a worker with the caller's thread-local
