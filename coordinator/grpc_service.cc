@@ -11,6 +11,7 @@
 #include "absl/time/clock.h"
 #include "auth/grpc_security.h"
 #include "common/request_limits.h"
+#include "common/thread_name.h"
 #include "rpc/grpc_status.h"
 
 namespace ablate::coordinator {
@@ -182,7 +183,10 @@ class WatchReactor : public grpc::ServerWriteReactor<v1::SweepEvent> {
 };
 
 WatchHub::WatchHub(ClientApi* core, int32_t interval_ms) : core_(core), interval_ms_(std::max(10, interval_ms)) {
-  thread_ = std::thread([this] { Loop(); });
+  thread_ = std::thread([this] {
+    NameThisThread("ablate-watch");
+    Loop();
+  });
 }
 
 WatchHub::~WatchHub() { Shutdown(); }

@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "common/status_macros.h"
+#include "common/thread_name.h"
 
 namespace ablate::coordinator {
 
@@ -49,9 +50,15 @@ absl::StatusOr<std::unique_ptr<Scheduler>> Scheduler::Open(const SchedulerOption
                                   }});
   RETURN_IF_ERROR(s->recovery_.Load());
   if (options.run_maintenance_thread) {
-    s->maintenance_thread_ = std::thread([p = s.get()] { p->recovery_.MaintenanceLoop(); });
+    s->maintenance_thread_ = std::thread([p = s.get()] {
+      NameThisThread("ablate-maint");
+      p->recovery_.MaintenanceLoop();
+    });
   }
-  s->materializer_thread_ = std::thread([p = s.get()] { p->materializer_.Run(); });
+  s->materializer_thread_ = std::thread([p = s.get()] {
+    NameThisThread("ablate-expand");
+    p->materializer_.Run();
+  });
   return s;
 }
 

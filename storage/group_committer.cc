@@ -8,6 +8,7 @@
 
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
+#include "common/thread_name.h"
 
 namespace ablate::storage {
 namespace {
@@ -23,7 +24,20 @@ absl::Status Run(Database* db, const std::string& sql) {
 
 GroupCommitter::GroupCommitter(std::unique_ptr<JobStore> store, const GroupCommitOptions& options)
     : options_(options), store_(std::move(store)) {
-  thread_ = std::thread([this] { Loop(); });
+  if (options_.checkpoint_frames > 0) {
+    absl::StatusOr<std::unique_ptr<Checkpointer>> cp = Checkpointer::Start(store_->db(), options_.checkpoint_frames);
+    // Without it SQLite checkpoints on the writer thread, as before: slower,
+    // never wrong.
+    if (cp.ok()) checkpointer_ = *std::move(cp);
+  }
+  thread_ = std::thread([this] {
+    NameThisThread("ablate-writer");
+    Loop();
+  });
+  answer_thread_ = std::thread([this] {
+    NameThisThread("ablate-answers");
+    AnswerLoop();
+  });
 }
 
 GroupCommitter::~GroupCommitter() {
@@ -33,6 +47,7 @@ GroupCommitter::~GroupCommitter() {
     exiting_ = true;
   }
   thread_.join();
+  answer_thread_.join();
 }
 
 void GroupCommitter::Submit(Op op, Done done) {
@@ -57,7 +72,9 @@ void GroupCommitter::Stop() {
   absl::MutexLock lock(&mu_);
   stopping_ = true;
   // Everything queued before now is committed (or refused) when Stop returns.
-  auto drained = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return queue_.empty() && !in_flight_; };
+  auto drained = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    return queue_.empty() && !in_flight_ && answers_.empty() && !answering_;
+  };
   mu_.Await(absl::Condition(&drained));
 }
 
@@ -125,12 +142,33 @@ void GroupCommitter::Loop() {
       }
       if (options_.on_batch) options_.on_batch(static_cast<int>(batch.size()), absl::Now() - began);
     }
+    absl::MutexLock lock(&mu_);
     for (size_t i = 0; i < batch.size(); ++i) {
       if (!batch[i].done) continue;
-      batch[i].done(!batch[i].op ? refused : commit.ok() ? results[i] : commit);
+      answers_.push_back(Answer{std::move(batch[i].done), !batch[i].op ? refused : commit.ok() ? results[i] : commit});
     }
-    absl::MutexLock lock(&mu_);
     in_flight_ = false;
+  }
+}
+
+void GroupCommitter::AnswerLoop() {
+  while (true) {
+    Answer answer;
+    {
+      absl::MutexLock lock(&mu_);
+      answering_ = false;
+      // Exits once the writer has exited (exiting_ and nothing queued, which
+      // the destructor's join order makes final) and every answer is sent.
+      auto has_work = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+        return !answers_.empty() || (exiting_ && queue_.empty() && !in_flight_);
+      };
+      mu_.Await(absl::Condition(&has_work));
+      if (answers_.empty()) return;
+      answer = std::move(answers_.front());
+      answers_.pop_front();
+      answering_ = true;
+    }
+    answer.done(std::move(answer.status));
   }
 }
 

@@ -131,6 +131,55 @@ TEST(GroupCommitterTest, WritesQueuedDuringACommitFormTheNextBatch) {
   EXPECT_EQ(stats.batches, 2);  // {first}, {the 50 queued meanwhile}
 }
 
+// Answers run off the writer thread, in commit order, and a slow answer does
+// not hold up the next transaction; Stop returns once every answer ran.
+TEST(GroupCommitterTest, AnswersRunInOrderOnTheirOwnThreadWhileTheWriterGoesOn) {
+  GroupCommitter committer(OpenTemp("answers"), {});
+  absl::Notification release_answer;
+  std::thread::id writer_thread, answer_thread;
+  std::vector<int> answered;
+  absl::Mutex mu;
+  committer.Submit(
+      [&](JobStore& s) {
+        writer_thread = std::this_thread::get_id();
+        return s.InsertEvent({0, 3, 0, "", "slow-answer", ""});
+      },
+      [&](absl::Status s) {
+        EXPECT_OK(s);
+        answer_thread = std::this_thread::get_id();
+        release_answer.WaitForNotification();  // an answer that takes its time
+        absl::MutexLock lock(&mu);
+        answered.push_back(0);
+      });
+  // Committed while the first answer is still running.
+  absl::Notification second_committed;
+  committer.Submit(
+      [&](JobStore& s) {
+        absl::Status st = s.InsertEvent({1, 3, 0, "", "next", ""});
+        second_committed.Notify();
+        return st;
+      },
+      [&](absl::Status s) {
+        EXPECT_OK(s);
+        absl::MutexLock lock(&mu);
+        answered.push_back(1);
+      });
+  ASSERT_TRUE(second_committed.WaitForNotificationWithTimeout(absl::Seconds(10)));
+  for (int i = 2; i < 20; ++i) {
+    committer.Submit([](JobStore&) { return absl::OkStatus(); },
+                     [&, i](absl::Status) {
+                       absl::MutexLock lock(&mu);
+                       answered.push_back(i);
+                     });
+  }
+  release_answer.Notify();
+  committer.Stop();
+  EXPECT_NE(writer_thread, answer_thread);
+  absl::MutexLock lock(&mu);
+  ASSERT_EQ(answered.size(), 20u);
+  for (int i = 0; i < 20; ++i) EXPECT_EQ(answered[static_cast<size_t>(i)], i);
+}
+
 TEST(GroupCommitterTest, SubmitAfterStopIsUnavailable) {
   GroupCommitter committer(OpenTemp("stop"), {});
   committer.Stop();

@@ -15,6 +15,7 @@
 #define ABLATE_STORAGE_SQLITE_H_
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -92,10 +93,21 @@ class Database {
   absl::Status Exec(absl::string_view sql);
   // A cached prepared statement, reset and with bindings cleared. The pointer
   // stays valid for the Database's lifetime.
-  absl::StatusOr<Statement*> Prepare(const std::string& sql);
+  absl::StatusOr<Statement*> Prepare(absl::string_view sql);
 
   int64_t LastInsertRowId() const;
   int Changes() const;
+
+  // Replaces SQLite's automatic checkpoint (every 1000 WAL frames, run by the
+  // committing connection) with `hook`, called on the committing thread after
+  // each commit with the WAL's size in frames; an empty hook restores the
+  // automatic checkpoint. Must not be called while the connection is in use.
+  void SetWalHook(std::function<void(int wal_frames)> hook);
+  // Copies what it can of the WAL into the database file without waiting
+  // for readers or writers (SQLITE_CHECKPOINT_PASSIVE); returns the frames
+  // copied (0 while another connection checkpoints). Any connection to the
+  // same file may call it.
+  absl::StatusOr<int> CheckpointPassive();
   const std::string& path() const { return path_; }
 
   // Maps the connection's last error to a Status naming `what`.
@@ -107,7 +119,8 @@ class Database {
 
   sqlite3* db_;
   std::string path_;
-  std::map<std::string, std::unique_ptr<Statement>> statements_;
+  std::map<std::string, std::unique_ptr<Statement>, std::less<>> statements_;  // by SQL text
+  std::function<void(int)> wal_hook_;
 };
 
 // BEGIN IMMEDIATE ... COMMIT, rolled back on destruction unless committed.
