@@ -10,15 +10,29 @@
 // fresh database in the same process, so write policies compare side by side
 // (0: commit as soon as the writer is idle; N: the old fixed N ms window).
 //
-// CPU per job: the whole process's (server and the bench's clients) and the
-// coordinator's SQLite writer thread's ("ablate-writer", from
-// /proc/self/task/*/schedstat); every lease and completion passes through that
+// CPU per job: the bench process's, the coordinator's (with --server process)
+// and the coordinator's SQLite writer thread's ("ablate-writer", from
+// /proc/PID/task/*/schedstat); every lease and completion passes through that
 // one thread, so 10^6 / its microseconds per job is the coordinator's ceiling
 // however many cores serve the RPCs.
+// --server process runs the real build/coordinator/ablate-coordinator binary
+// as a separate process (a fresh database, 127.0.0.1, a free port), as in
+// production, so the coordinator's CPU per job is measured apart from the
+// bench's 64 client threads; the default (inproc) is CoordinatorServer in this
+// process.
 // --only TEXT runs only the modes whose name contains TEXT (e.g. "CompleteJobs 16").
 //
 //   coordinator_bench [--threads 64] [--seconds 8] [--seeds 1000] [--group-commit-ms 5,0] [--only TEXT]
+//                     [--server inproc|process]
+#include <arpa/inet.h>
+#include <fcntl.h>
 #include <grpcpp/grpcpp.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
@@ -36,6 +50,7 @@
 #include "ablate/v1/worker.grpc.pb.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "coordinator/coordinator_server.h"
@@ -49,7 +64,8 @@ struct Config {
   double seconds = 8;
   int seeds = 1000;  // 49 conditions x 4 evaluations x seeds jobs (the default --max-seeds is 1024)
   std::vector<int> group_commit_ms = {0};
-  std::string only;  // run only the modes whose name contains this (empty: all)
+  std::string only;      // run only the modes whose name contains this (empty: all)
+  bool process = false;  // --server process: the coordinator binary in its own process
 };
 
 struct Row {
@@ -60,28 +76,132 @@ struct Row {
   double mean_complete_ms = 0;
   double p50_lease_ms = 0, p99_lease_ms = 0;
   double p50_complete_ms = 0, p99_complete_ms = 0;
-  double process_cpu_s = 0, writer_cpu_s = 0;
+  double bench_cpu_s = 0, server_cpu_s = 0, writer_cpu_s = 0;
 };
 
-// CPU seconds of the threads of this process named `name` (schedstat's first
-// field: nanoseconds on a CPU), or of the whole process when `name` is empty.
-double CpuSeconds(const std::string& name) {
-  if (name.empty()) {
+// CPU seconds of process `pid` (threads that exited included), or of its
+// live threads named `name` (schedstat's first field: nanoseconds on a CPU).
+double CpuSeconds(pid_t pid, const std::string& name = "") {
+  if (name.empty() && pid == getpid()) {
     timespec ts{};
     clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
     return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
   }
+  if (name.empty()) {
+    // /proc/PID/stat: utime and stime (fields 14 and 15) in clock ticks,
+    // after the command name in parentheses.
+    std::string stat;
+    std::getline(std::ifstream(absl::StrCat("/proc/", pid, "/stat")), stat);
+    const size_t close = stat.rfind(')');
+    if (close == std::string::npos) return 0;
+    std::vector<std::string> f = absl::StrSplit(stat.substr(close + 2), ' ');
+    double utime = 0, stime = 0;
+    if (f.size() < 13 || !absl::SimpleAtod(f[11], &utime) || !absl::SimpleAtod(f[12], &stime)) return 0;
+    return (utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
+  }
   double total = 0;
-  for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
-    std::string comm;
-    std::getline(std::ifstream(task.path() / "comm"), comm);
-    if (comm != name) continue;
+  std::error_code ec;
+  for (const auto& task : std::filesystem::directory_iterator(absl::StrCat("/proc/", pid, "/task"), ec)) {
+    if (!name.empty()) {
+      std::string comm;
+      std::getline(std::ifstream(task.path() / "comm"), comm);
+      if (comm != name) continue;
+    }
     double ns = 0;
     std::ifstream(task.path() / "schedstat") >> ns;
     total += ns * 1e-9;
   }
   return total;
 }
+
+// The coordinator: in this process, or the ablate-coordinator binary next to
+// this bench's build directory in a process of its own.
+class Server {
+ public:
+  ~Server() { Stop(); }
+  bool Start(const Config& cfg, const std::string& dir, int group_commit_ms) {
+    if (!cfg.process) {
+      coordinator::CoordinatorOptions o;
+      o.db_path = dir + "/bench.db";
+      o.listen_address = "127.0.0.1:0";
+      o.group_commit_ms = group_commit_ms;
+      auto server = coordinator::CoordinatorServer::Start(o);
+      if (!server.ok()) {
+        std::fprintf(stderr, "start: %s\n", server.status().ToString().c_str());
+        return false;
+      }
+      inproc_ = *std::move(server);
+      address_ = inproc_->address();
+      pid_ = getpid();
+      return true;
+    }
+    const std::string bin =
+        (std::filesystem::canonical("/proc/self/exe").parent_path().parent_path() / "coordinator/ablate-coordinator")
+            .string();
+    address_ = absl::StrCat("127.0.0.1:", FreePort());
+    std::vector<std::string> args = {
+        bin, "--db", dir + "/bench.db", "--listen", address_, "--group-commit-ms", std::to_string(group_commit_ms)};
+    std::vector<char*> argv;
+    for (std::string& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    const std::string log = dir + "/coordinator.log";
+    posix_spawn_file_actions_addopen(&actions, 1, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    posix_spawn_file_actions_adddup2(&actions, 1, 2);
+    const int rc = posix_spawn(&pid_, bin.c_str(), &actions, nullptr, argv.data(), environ);
+    posix_spawn_file_actions_destroy(&actions);
+    if (rc != 0) {
+      std::fprintf(stderr, "cannot start %s: %s\n", bin.c_str(), std::strerror(rc));
+      return false;
+    }
+    // Ready when it answers a cheap call (a fresh channel each try: one that
+    // saw "connection refused" may back off for seconds).
+    for (int i = 0; i < 400; ++i) {
+      auto stub = v1::Coordinator::NewStub(grpc::CreateChannel(address_, grpc::InsecureChannelCredentials()));
+      grpc::ClientContext ctx;
+      ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::milliseconds(200));
+      v1::ListSweepsResponse r;
+      if (stub->ListSweeps(&ctx, v1::ListSweepsRequest(), &r).ok()) return true;
+      if (waitpid(pid_, nullptr, WNOHANG) == pid_) break;
+      usleep(50000);
+    }
+    std::fprintf(stderr, "the coordinator did not come up; its log: %s\n", log.c_str());
+    return false;
+  }
+  void Stop() {
+    if (inproc_ != nullptr) {
+      inproc_->Shutdown(absl::Seconds(2));
+      inproc_.reset();
+    } else if (pid_ > 0) {
+      kill(pid_, SIGTERM);
+      waitpid(pid_, nullptr, 0);
+    }
+    pid_ = 0;
+  }
+  const std::string& address() const { return address_; }
+  pid_t pid() const { return pid_; }
+  bool separate() const { return inproc_ == nullptr; }
+
+ private:
+  // A port the kernel just handed out on 127.0.0.1 (free unless someone takes
+  // it in the instant before the coordinator binds it).
+  static int FreePort() {
+    const int fd = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof(a);
+    bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a));
+    getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+    close(fd);
+    return ntohs(a.sin_port);
+  }
+
+  std::unique_ptr<coordinator::CoordinatorServer> inproc_;
+  std::string address_;
+  pid_t pid_ = 0;
+};
 
 // The q-quantile (0..1) of `us` (microseconds), in milliseconds; sorts `us`.
 double QuantileMs(std::vector<int64_t>& us, double q) {
@@ -121,8 +241,8 @@ v1::SweepSpec BigSpec(int seeds, const std::string& name) {
 // `threads` workers lease `batch` jobs at a time and complete them (one
 // CompleteJob each, or with `batched` one CompleteJobs for the lot), for
 // `seconds` or until the queue is empty. Complete latency: per call.
-Row Drive(const std::string& address, const std::string& name, int threads, int batch, double seconds,
-          bool batched = false) {
+Row Drive(const Server& server, const std::string& name, int threads, int batch, double seconds, bool batched = false) {
+  const std::string& address = server.address();
   std::vector<std::shared_ptr<grpc::Channel>> channels;
   for (int i = 0; i < 8; ++i) {
     grpc::ChannelArguments args;
@@ -133,7 +253,8 @@ Row Drive(const std::string& address, const std::string& name, int threads, int 
   std::atomic<bool> stop{false};
   // Per-thread latency samples (microseconds), merged after the run.
   std::vector<std::vector<int64_t>> lease_samples(threads), complete_samples(threads);
-  const double process_cpu0 = CpuSeconds(""), writer_cpu0 = CpuSeconds("ablate-writer");
+  const double bench_cpu0 = CpuSeconds(getpid()), server_cpu0 = CpuSeconds(server.pid()),
+               writer_cpu0 = CpuSeconds(server.pid(), "ablate-writer");
   const absl::Time start = absl::Now();
   std::vector<std::thread> pool;
   for (int t = 0; t < threads; ++t) {
@@ -201,8 +322,9 @@ Row Drive(const std::string& address, const std::string& name, int threads, int 
   }
   for (auto& th : pool) th.join();
   Row row;
-  row.process_cpu_s = CpuSeconds("") - process_cpu0;
-  row.writer_cpu_s = CpuSeconds("ablate-writer") - writer_cpu0;
+  row.bench_cpu_s = CpuSeconds(getpid()) - bench_cpu0;
+  row.server_cpu_s = server.separate() ? CpuSeconds(server.pid()) - server_cpu0 : 0;
+  row.writer_cpu_s = CpuSeconds(server.pid(), "ablate-writer") - writer_cpu0;
   row.name = name;
   row.jobs = jobs.load();
   row.seconds = absl::ToDoubleSeconds(absl::Now() - start);
@@ -225,16 +347,9 @@ Row Drive(const std::string& address, const std::string& name, int threads, int 
 int RunBench(const Config& cfg, int group_commit_ms) {
   const std::string dir = absl::StrCat("/tmp/ablate_coordinator_bench_", getpid(), "_gc", group_commit_ms);
   std::filesystem::create_directories(dir);
-  coordinator::CoordinatorOptions o;
-  o.db_path = dir + "/bench.db";
-  o.listen_address = "127.0.0.1:0";
-  o.group_commit_ms = group_commit_ms;
-  auto server = coordinator::CoordinatorServer::Start(o);
-  if (!server.ok()) {
-    std::fprintf(stderr, "start: %s\n", server.status().ToString().c_str());
-    return 1;
-  }
-  auto channel = grpc::CreateChannel((*server)->address(), grpc::InsecureChannelCredentials());
+  Server server;
+  if (!server.Start(cfg, dir, group_commit_ms)) return 1;
+  auto channel = grpc::CreateChannel(server.address(), grpc::InsecureChannelCredentials());
   auto client = v1::Coordinator::NewStub(channel);
 
   v1::SubmitSweepRequest req;
@@ -275,7 +390,7 @@ int RunBench(const Config& cfg, int group_commit_ms) {
       std::fprintf(stderr, "submit: more jobs refused\n");
       return 1;
     }
-    rows.push_back(Drive((*server)->address(), m.name, cfg.threads, m.batch, cfg.seconds, m.batched));
+    rows.push_back(Drive(server, m.name, cfg.threads, m.batch, cfg.seconds, m.batched));
   }
 
   // Read paths on the now large database (one page each, median of 5).
@@ -316,28 +431,30 @@ int RunBench(const Config& cfg, int group_commit_ms) {
 
   std::printf(
       "\ncoordinator_bench: %d worker threads, loopback gRPC, SQLite WAL in %s, "
-      "--group-commit-ms %d\n",
-      cfg.threads, dir.c_str(), group_commit_ms);
+      "--group-commit-ms %d, coordinator %s\n",
+      cfg.threads, dir.c_str(), group_commit_ms,
+      server.separate() ? "in a process of its own (ablate-coordinator)" : "in the bench's process");
   std::printf("SubmitSweep of %lld jobs (answered; jobs created in the background): %.2f s\n\n",
               static_cast<long long>(resp.job_count()), submit_s);
-  std::printf("%-26s %7s %6s %7s %24s %24s %21s %9s\n", "mode", "jobs", "secs", "jobs/s", "lease ms mean/p50/p99",
-              "complete ms mean/p50/p99", "CPU us/job all/writer", "ceiling");
+  std::printf("%-26s %7s %6s %7s %24s %24s %27s %9s\n", "mode", "jobs", "secs", "jobs/s", "lease ms mean/p50/p99",
+              "complete ms mean/p50/p99", "CPU us/job bench/coord/writer", "ceiling");
   for (const Row& r : rows) {
     const double per_job = r.jobs > 0 ? 1e6 / static_cast<double>(r.jobs) : 0;
-    std::printf("%-26s %7lld %6.2f %7.0f %8.2f %7.2f %7.2f %8.2f %7.2f %7.2f %10.1f %10.1f %9.0f\n", r.name.c_str(),
+    const std::string coord = server.separate() ? absl::StrFormat("%.1f", r.server_cpu_s * per_job) : "-";
+    std::printf("%-26s %7lld %6.2f %7.0f %8.2f %7.2f %7.2f %8.2f %7.2f %7.2f %9.1f %8s %8.1f %9.0f\n", r.name.c_str(),
                 static_cast<long long>(r.jobs), r.seconds, r.jobs / r.seconds, r.mean_lease_ms, r.p50_lease_ms,
-                r.p99_lease_ms, r.mean_complete_ms, r.p50_complete_ms, r.p99_complete_ms, r.process_cpu_s * per_job,
-                r.writer_cpu_s * per_job, r.writer_cpu_s > 0 ? r.jobs / r.writer_cpu_s : 0);
+                r.p99_lease_ms, r.mean_complete_ms, r.p50_complete_ms, r.p99_complete_ms, r.bench_cpu_s * per_job,
+                coord.c_str(), r.writer_cpu_s * per_job, r.writer_cpu_s > 0 ? r.jobs / r.writer_cpu_s : 0);
   }
   std::printf(
-      "(CPU us/job: the whole process, clients included, and the SQLite writer thread; ceiling: jobs per second "
-      "of writer CPU, the most one coordinator can store whatever its cores)\n");
+      "(CPU us/job: the bench process (its clients, and the coordinator unless it has its own process), the "
+      "coordinator process, its SQLite writer thread; ceiling: jobs per second of writer CPU, the most one "
+      "coordinator can store whatever its cores)\n");
   std::printf(
       "\nreads on the %lld-job sweep (median of 5): QueryResults page of 1000 with "
       "baselines %.1f ms, GetSweep %.1f ms, ListJobs(QUEUED) page of 1000 %.1f ms\n",
       static_cast<long long>(resp.job_count()), query_ms, get_ms, list_ms);
-  (*server)->Shutdown(absl::Seconds(2));
-  server->reset();
+  server.Stop();
   std::filesystem::remove_all(dir);
   return 0;
 }
@@ -351,6 +468,13 @@ int main(int argc, char** argv) {
     if (!std::strcmp(argv[i], "--seconds")) cfg.seconds = std::atof(argv[i + 1]);
     if (!std::strcmp(argv[i], "--seeds")) cfg.seeds = std::atoi(argv[i + 1]);
     if (!std::strcmp(argv[i], "--only")) cfg.only = argv[i + 1];
+    if (!std::strcmp(argv[i], "--server")) {
+      if (std::strcmp(argv[i + 1], "process") != 0 && std::strcmp(argv[i + 1], "inproc") != 0) {
+        std::fprintf(stderr, "--server: inproc or process, not %s\n", argv[i + 1]);
+        return 2;
+      }
+      cfg.process = !std::strcmp(argv[i + 1], "process");
+    }
     if (!std::strcmp(argv[i], "--group-commit-ms")) {
       cfg.group_commit_ms.clear();
       for (absl::string_view v : absl::StrSplit(argv[i + 1], ',')) {

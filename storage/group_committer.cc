@@ -24,6 +24,16 @@ absl::Status Run(Database* db, const std::string& sql) {
 
 GroupCommitter::GroupCommitter(std::unique_ptr<JobStore> store, const GroupCommitOptions& options)
     : options_(options), store_(std::move(store)) {
+  // What each operation's SAVEPOINT must be able to restore (the original of
+  // every page it changes) is kept in memory, not in a temporary file: with
+  // SQLite's default (64 KiB in memory, then a file) every lease or
+  // completion batch went to a file, ~1/3 of the writer's time at one job per
+  // lease. Memory per operation: ~0.7 KB per job it changes (see
+  // docs/schema.md for the largest, cancelling a sweep). Only this
+  // connection, and after the migrations ran. (Raising SQLite's spill size
+  // instead, SQLITE_CONFIG_STMTJRNL_SPILL, made spilling statements fail
+  // with SQLITE_FULL in Debian's SQLite 3.40.1 in our tests.)
+  (void)store_->db()->Exec("PRAGMA temp_store=MEMORY");
   if (options_.checkpoint_frames > 0) {
     absl::StatusOr<std::unique_ptr<Checkpointer>> cp = Checkpointer::Start(store_->db(), options_.checkpoint_frames);
     // Without it SQLite checkpoints on the writer thread, as before: slower,
@@ -115,6 +125,7 @@ void GroupCommitter::Loop() {
     results.assign(batch.size(), absl::OkStatus());
     absl::Status commit;
     const absl::Time began = absl::Now();
+    std::vector<Pending> not_run;  // after a rolled-back transaction: run in the next one
     if (any) {
       commit = Run(db, "BEGIN IMMEDIATE");
       if (commit.ok()) {
@@ -131,9 +142,24 @@ void GroupCommitter::Loop() {
             }
           }
           results[i] = s;
+          if (!s.ok() && !db->InTransaction()) {
+            // SQLite rolled the whole transaction back (SQLITE_FULL,
+            // SQLITE_IOERR, SQLITE_NOMEM): the operations before this one
+            // are undone too, and any run now would commit on its own
+            // (autocommit) while its caller heard of a failed COMMIT. They
+            // fail with this error; the ones not run yet go back to the
+            // front of the queue, in order.
+            commit = s;
+            for (size_t j = i + 1; j < batch.size(); ++j) not_run.push_back(std::move(batch[j]));
+            batch.resize(i + 1);
+            results.resize(i + 1);
+            break;
+          }
         }
-        commit = Run(db, "COMMIT");
-        if (!commit.ok()) (void)db->Exec("ROLLBACK");
+        if (commit.ok()) {
+          commit = Run(db, "COMMIT");
+          if (!commit.ok()) (void)db->Exec("ROLLBACK");
+        }
       }
       {
         absl::MutexLock lock(&mu_);
@@ -143,6 +169,7 @@ void GroupCommitter::Loop() {
       if (options_.on_batch) options_.on_batch(static_cast<int>(batch.size()), absl::Now() - began);
     }
     absl::MutexLock lock(&mu_);
+    queue_.insert(queue_.begin(), std::make_move_iterator(not_run.begin()), std::make_move_iterator(not_run.end()));
     for (size_t i = 0; i < batch.size(); ++i) {
       if (!batch[i].done) continue;
       answers_.push_back(Answer{std::move(batch[i].done), !batch[i].op ? refused : commit.ok() ? results[i] : commit});

@@ -180,6 +180,84 @@ TEST(GroupCommitterTest, AnswersRunInOrderOnTheirOwnThreadWhileTheWriterGoesOn) 
   for (int i = 0; i < 20; ++i) EXPECT_EQ(answered[static_cast<size_t>(i)], i);
 }
 
+// A full disk makes SQLite roll the whole transaction back: the operations
+// before the failing one fail with it (their writes are gone), the ones after
+// it run in the next transaction, and every caller hears what is stored.
+TEST(GroupCommitterTest, ATransactionSqliteRolledBackFailsItsOperationsAndRunsTheRestNext) {
+  GroupCommitter committer(OpenTemp("full"), {});
+  absl::Notification holding, release;
+  committer.Submit(
+      [&](JobStore& s) {
+        holding.Notify();
+        release.WaitForNotification();  // the next three queue as one batch
+        return s.InsertEvent({1, 4, 0, "", "before-batch", ""});
+      },
+      [](absl::Status s) { EXPECT_OK(s); });
+  holding.WaitForNotification();
+  absl::Mutex mu;
+  std::vector<absl::Status> got(3);
+  absl::Notification all_answered;
+  std::atomic<int> answered{0};
+  auto answer = [&](int i) {
+    return [&, i](absl::Status s) {
+      {
+        absl::MutexLock lock(&mu);
+        got[static_cast<size_t>(i)] = s;
+      }
+      if (++answered == 3) all_answered.Notify();
+    };
+  };
+  committer.Submit([](JobStore& s) { return s.InsertEvent({2, 4, 0, "", "rolled-back", ""}); }, answer(0));
+  committer.Submit(
+      [](JobStore& s) -> absl::Status {
+        // The file may not grow: the next page SQLite needs is "disk full".
+        absl::Status st = s.db()->Exec("PRAGMA max_page_count = 1");
+        if (!st.ok()) return st;
+        return s.InsertEvent({3, 4, 0, "", "too-big", std::string(1 << 20, 'x')});
+      },
+      answer(1));
+  committer.Submit(
+      [](JobStore& s) -> absl::Status {
+        absl::Status st = s.db()->Exec("PRAGMA max_page_count = 1073741823");
+        if (!st.ok()) return st;
+        return s.InsertEvent({4, 4, 0, "", "after", ""});
+      },
+      answer(2));
+  release.Notify();
+  ASSERT_TRUE(all_answered.WaitForNotificationWithTimeout(absl::Seconds(10)));
+  {
+    absl::MutexLock lock(&mu);
+    EXPECT_THAT(got[0], StatusIs(absl::StatusCode::kUnavailable, HasSubstr("full")));
+    EXPECT_THAT(got[1], StatusIs(absl::StatusCode::kUnavailable, HasSubstr("full")));
+    EXPECT_OK(got[2]);
+  }
+  std::vector<std::string> kinds;
+  ASSERT_OK(committer.SubmitAndWait([&](JobStore& s) -> absl::Status {
+    auto events = s.ListEvents(4, 10);
+    if (!events.ok()) return events.status();
+    for (auto& e : *events) kinds.push_back(e.kind);
+    return absl::OkStatus();
+  }));
+  // Stored exactly what was acknowledged.
+  EXPECT_THAT(kinds, ::testing::ElementsAre("before-batch", "after"));
+}
+
+// Operations' undo pages stay in memory (no temporary file per batch).
+TEST(GroupCommitterTest, TheWriterKeepsSavepointJournalsInMemory) {
+  GroupCommitter committer(OpenTemp("temp_store"), {});
+  int64_t temp_store = -1;
+  ASSERT_OK(committer.SubmitAndWait([&](JobStore& s) -> absl::Status {
+    absl::StatusOr<Statement*> st = s.db()->Prepare("PRAGMA temp_store");
+    if (!st.ok()) return st.status();
+    absl::StatusOr<bool> row = (*st)->Step();
+    if (!row.ok()) return row.status();
+    temp_store = (*st)->ColumnInt64(0);
+    (*st)->Finish();
+    return absl::OkStatus();
+  }));
+  EXPECT_EQ(temp_store, 2);  // MEMORY
+}
+
 TEST(GroupCommitterTest, SubmitAfterStopIsUnavailable) {
   GroupCommitter committer(OpenTemp("stop"), {});
   committer.Stop();

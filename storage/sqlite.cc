@@ -10,16 +10,6 @@
 namespace ablate::storage {
 namespace {
 
-// The statement journal (which also holds what each SAVEPOINT must restore:
-// the group committer runs every operation in one) stays in memory up to this
-// size and spills to a temporary file beyond it. SQLite's default, 64 KiB,
-// is less than one lease batch or completion batch touches, so every such
-// operation wrote its pages to a temporary file: ~20% of the writer
-// thread's time under a lease/complete load. 16 MiB bounds the memory of the
-// one writer connection's journal; bigger operations (cancelling a sweep of
-// 10^5 queued jobs) still spill.
-constexpr int kStatementJournalSpillBytes = 16 << 20;
-
 // SQLite's process-wide settings, made once before its first use (sqlite3_config
 // must precede sqlite3_initialize; if something in the process initialized SQLite
 // first, its defaults stay: slower, never wrong). Memory statistics off: they
@@ -27,10 +17,7 @@ constexpr int kStatementJournalSpillBytes = 16 << 20;
 // writer thread's time) for figures nothing here reads.
 void ConfigureSqliteOnce() {
   static std::once_flag once;
-  std::call_once(once, [] {
-    (void)sqlite3_config(SQLITE_CONFIG_STMTJRNL_SPILL, kStatementJournalSpillBytes);
-    (void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
-  });
+  std::call_once(once, [] { (void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); });
 }
 
 }  // namespace
@@ -179,6 +166,7 @@ absl::StatusOr<Statement*> Database::Prepare(absl::string_view sql) {
 
 int64_t Database::LastInsertRowId() const { return sqlite3_last_insert_rowid(db_); }
 int Database::Changes() const { return sqlite3_changes(db_); }
+bool Database::InTransaction() const { return sqlite3_get_autocommit(db_) == 0; }
 
 void Database::SetWalHook(std::function<void(int wal_frames)> hook) {
   wal_hook_ = std::move(hook);

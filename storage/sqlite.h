@@ -97,6 +97,9 @@ class Database {
 
   int64_t LastInsertRowId() const;
   int Changes() const;
+  // True between BEGIN and COMMIT/ROLLBACK, and false once SQLite rolled a
+  // transaction back by itself (after SQLITE_FULL, SQLITE_IOERR, ...).
+  bool InTransaction() const;
 
   // Replaces SQLite's automatic checkpoint (every 1000 WAL frames, run by the
   // committing connection) with `hook`, called on the committing thread after
