@@ -16,7 +16,11 @@
 // answers are sent: the writer thread is the coordinator's one serial
 // resource, and it runs SQLite only.
 // Transaction control (BEGIN, SAVEPOINT, RELEASE, COMMIT) uses prepared
-// statements, not re-parsed SQL per operation.
+// statements, not re-parsed SQL per operation; savepoint journals stay in
+// memory (temp_store=MEMORY on this connection). Should SQLite roll the whole
+// transaction back by itself (SQLITE_FULL, SQLITE_IOERR), the operations run
+// so far fail with that error and the rest run in the next transaction. WAL
+// checkpoints run on a Checkpointer's thread, not the writer's.
 // Thread-safety: Submit may be called from any thread. `done` callbacks must be
 // short and must not call SubmitAndWait (they run one at a time on the
 // answerer thread, which such a wait would block).
