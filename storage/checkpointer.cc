@@ -55,19 +55,26 @@ void Checkpointer::OnCommit(int wal_frames) {
       requested_ = true;
       return;
     }
-    // Behind: bound the WAL the way SQLite's automatic checkpoint would,
-    // after the thread's checkpoint in progress (two would find each other
-    // busy, and neither would catch up).
+  }
+  // Behind: bound the WAL the way SQLite's automatic checkpoint would.
+  Checkpoint(*writer_, &inline_);
+}
+
+void Checkpointer::Checkpoint(Database& db, int64_t* count) {
+  {
+    // After a checkpoint in progress on the other thread: two at once would
+    // find each other busy, and neither would catch up.
+    absl::MutexLock lock(&mu_);
     auto idle = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return !running_; };
     mu_.Await(absl::Condition(&idle));
     running_ = true;
-    unsynced_ = false;
+    unsynced_ = false;  // what is committed now is what this one copies and syncs
   }
-  absl::StatusOr<int> copied = writer_->CheckpointPassive();
+  absl::StatusOr<int> copied = db.CheckpointPassive();
   absl::MutexLock lock(&mu_);
   running_ = false;
   Report(copied.status());
-  inline_ += 1;
+  *count += 1;
 }
 
 void Checkpointer::Report(const absl::Status& s) {
@@ -93,16 +100,8 @@ void Checkpointer::Loop() {
       if (stopping_) return;
       if (!requested_ && !unsynced_) continue;
       requested_ = false;
-      unsynced_ = false;
-      auto idle = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return !running_; };
-      mu_.Await(absl::Condition(&idle));
-      running_ = true;
     }
-    absl::StatusOr<int> copied = own_->CheckpointPassive();
-    absl::MutexLock lock(&mu_);
-    running_ = false;
-    Report(copied.status());
-    background_ += 1;
+    Checkpoint(*own_, &background_);
   }
 }
 

@@ -61,6 +61,9 @@ class Checkpointer {
   Checkpointer(Database* writer, std::unique_ptr<Database> own, int frames, absl::Duration sync_interval);
   void OnCommit(int wal_frames);  // the writer's thread
   void Loop();
+  // Runs a PASSIVE checkpoint on `db` once no other is running; counts it in
+  // `count` (a field guarded by mu_).
+  void Checkpoint(Database& db, int64_t* count);
   void Report(const absl::Status& s) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   Database* const writer_;
