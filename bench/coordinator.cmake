@@ -5,11 +5,12 @@
 #   build-x/bench/coordinator_bench --seconds 3 --group-commit-ms 5,0   # fixed window vs none
 #   build-x/bench/coordinator_bench --seconds 5 --threads 16
 #   build-x/bench/coordinator_bench --seconds 3 --server process   # ablate-coordinator in its own process
-if(NOT TARGET ablate_coordinator)
+if(NOT TARGET ablate_coordinator OR NOT TARGET ablate_subprocess)
   return()
 endif()
 add_executable(coordinator_bench ${CMAKE_CURRENT_SOURCE_DIR}/coordinator_bench.cc)
-target_link_libraries(coordinator_bench PRIVATE ablate_coordinator ablate_grpc_proto
+# ablate_subprocess (tests/testing): the coordinator process of --server process.
+target_link_libraries(coordinator_bench PRIVATE ablate_coordinator ablate_grpc_proto ablate_subprocess
   benchmark::benchmark)
 target_compile_definitions(coordinator_bench PRIVATE ABLATE_SOURCE_DIR="${CMAKE_SOURCE_DIR}")
 # --server process runs the coordinator binary of the same build.

@@ -24,14 +24,8 @@
 //
 //   coordinator_bench [--threads 64] [--seconds 8] [--seeds 1000] [--group-commit-ms 5,0] [--only TEXT]
 //                     [--server inproc|process]
-#include <arpa/inet.h>
-#include <fcntl.h>
 #include <grpcpp/grpcpp.h>
-#include <netinet/in.h>
 #include <signal.h>
-#include <spawn.h>
-#include <sys/socket.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -54,6 +48,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "coordinator/coordinator_server.h"
+#include "tests/testing/subprocess.h"
 
 namespace {
 
@@ -138,44 +133,37 @@ class Server {
     const std::string bin =
         (std::filesystem::canonical("/proc/self/exe").parent_path().parent_path() / "coordinator/ablate-coordinator")
             .string();
-    address_ = absl::StrCat("127.0.0.1:", FreePort());
-    std::vector<std::string> args = {
-        bin, "--db", dir + "/bench.db", "--listen", address_, "--group-commit-ms", std::to_string(group_commit_ms)};
-    std::vector<char*> argv;
-    for (std::string& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    const std::string log = dir + "/coordinator.log";
-    posix_spawn_file_actions_addopen(&actions, 1, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    posix_spawn_file_actions_adddup2(&actions, 1, 2);
-    const int rc = posix_spawn(&pid_, bin.c_str(), &actions, nullptr, argv.data(), environ);
-    posix_spawn_file_actions_destroy(&actions);
-    if (rc != 0) {
-      std::fprintf(stderr, "cannot start %s: %s\n", bin.c_str(), std::strerror(rc));
+    address_ = absl::StrCat("127.0.0.1:", testing::PickFreePort());
+    auto child = testing::Subprocess::Start(
+        {bin, "--db", dir + "/bench.db", "--listen", address_, "--group-commit-ms", std::to_string(group_commit_ms)},
+        dir + "/coordinator.log");
+    if (!child.ok()) {
+      std::fprintf(stderr, "cannot start %s: %s\n", bin.c_str(), child.status().ToString().c_str());
       return false;
     }
+    child_ = *std::move(child);
+    pid_ = child_->pid();
     // Ready when it answers a cheap call (a fresh channel each try: one that
     // saw "connection refused" may back off for seconds).
-    for (int i = 0; i < 400; ++i) {
+    for (int i = 0; i < 400 && child_->Running(); ++i) {
       auto stub = v1::Coordinator::NewStub(grpc::CreateChannel(address_, grpc::InsecureChannelCredentials()));
       grpc::ClientContext ctx;
       ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::milliseconds(200));
       v1::ListSweepsResponse r;
       if (stub->ListSweeps(&ctx, v1::ListSweepsRequest(), &r).ok()) return true;
-      if (waitpid(pid_, nullptr, WNOHANG) == pid_) break;
-      usleep(50000);
+      absl::SleepFor(absl::Milliseconds(50));
     }
-    std::fprintf(stderr, "the coordinator did not come up; its log: %s\n", log.c_str());
+    std::fprintf(stderr, "the coordinator did not come up: %s\n", child_->Log().c_str());
     return false;
   }
   void Stop() {
     if (inproc_ != nullptr) {
       inproc_->Shutdown(absl::Seconds(2));
       inproc_.reset();
-    } else if (pid_ > 0) {
-      kill(pid_, SIGTERM);
-      waitpid(pid_, nullptr, 0);
+    } else if (child_ != nullptr) {
+      child_->Signal(SIGTERM);
+      (void)child_->Wait(absl::Seconds(30));
+      child_.reset();  // kills and reaps it, should it still run
     }
     pid_ = 0;
   }
@@ -184,21 +172,8 @@ class Server {
   bool separate() const { return inproc_ == nullptr; }
 
  private:
-  // A port the kernel just handed out on 127.0.0.1 (free unless someone takes
-  // it in the instant before the coordinator binds it).
-  static int FreePort() {
-    const int fd = socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof(a);
-    bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a));
-    getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-    close(fd);
-    return ntohs(a.sin_port);
-  }
-
   std::unique_ptr<coordinator::CoordinatorServer> inproc_;
+  std::unique_ptr<testing::Subprocess> child_;
   std::string address_;
   pid_t pid_ = 0;
 };
