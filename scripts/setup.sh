@@ -15,6 +15,7 @@ PKGS=(
   clang-format  # scripts/check-format.sh (changed lines follow .clang-format)
   openssl python3-grpcio python3-grpc-tools  # security tests: certificates at test time; a Python client from proto/
   libcpp-httplib-dev  # the coordinator's HTTP front end (dashboard, JSON API, /metrics, /healthz)
+  libgoogle-perftools-dev  # tcmalloc for ablate-coordinator (~10-20% less CPU per job than glibc malloc)
   prometheus  # tests: `promtool check metrics` validates the /metrics exposition
   chromium python3-websocket  # headless browser: `ablate report --png`, the report's and the live dashboard's browser tests
   slurmctld slurmd slurm-client munge  # the `slurm` CTest label: a real single-node Slurm 22.05
