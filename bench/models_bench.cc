@@ -11,6 +11,7 @@
 //   models_bench --checkpoint /ckpt/qwen2.5-0.5b [--reps 3]
 //   models_bench --config ... --reps 3 --no-policies   # default malloc and threads
 //   models_bench --config ... --reps 5 --cases fp32:512   # only these cases (profiling)
+//   models_bench --config ... --reps 1 --cases bf16:512 --profile   # + self time per operator
 //       # one full-size model (random weights for --config): tokens/s next to a
 //       # GEMM roofline measured in the same run, fp32 512/2048 and bf16 512
 //       # (bench/roofline.h)
@@ -54,6 +55,7 @@ int main(int argc, char** argv) {
     (std::strcmp(argv[1], "--config") == 0 ? o.config_path : o.checkpoint_dir) = argv[2];
     if (argc > 4 && std::strcmp(argv[3], "--reps") == 0) o.reps = std::max(1, std::atoi(argv[4]));
     o.thread_policy = std::strcmp(argv[argc - 1], "--no-policies") != 0;
+    for (int i = 3; i < argc; ++i) o.profile = o.profile || std::strcmp(argv[i], "--profile") == 0;
     for (int i = 3; i + 1 < argc; ++i) {
       if (std::strcmp(argv[i], "--cases") != 0) continue;
       // e.g. "fp32:512,bf16:512" (to profile one case)

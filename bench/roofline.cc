@@ -3,12 +3,17 @@
 
 #include <ATen/Parallel.h>
 #include <c10/core/InferenceMode.h>
+#include <torch/csrc/autograd/profiler_legacy.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <map>
 #include <memory>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "common/lenient_json.h"
 #include "common/model_config.h"
@@ -71,6 +76,47 @@ void Forward(const models::CausalLM& lm, const torch::Tensor& ids) {
   }
 }
 
+// One forward under LibTorch's (legacy) operator profiler: self time per
+// operator name on this thread, the top 15 printed with their share.
+void PrintProfile(const models::CausalLM& lm, const torch::Tensor& ids) {
+  namespace prof = torch::autograd::profiler;
+  prof::enableProfilerLegacy(torch::profiler::impl::ProfilerConfig(torch::profiler::impl::ProfilerState::CPU));
+  const double wall = Seconds([&] { Forward(lm, ids); });
+  const prof::thread_event_lists lists = prof::disableProfilerLegacy();
+  struct Total {
+    double self_us = 0;
+    int64_t calls = 0;
+  };
+  std::map<std::string, Total> totals;
+  for (const std::vector<prof::LegacyEvent>& events : lists) {
+    struct Open {
+      const prof::LegacyEvent* push;
+      double children_us;
+    };
+    std::vector<Open> stack;
+    for (const prof::LegacyEvent& e : events) {
+      if (e.kind() == prof::EventKind::PushRange) {
+        stack.push_back({&e, 0});
+      } else if (e.kind() == prof::EventKind::PopRange && !stack.empty()) {
+        const Open open = stack.back();
+        stack.pop_back();
+        const double inclusive = open.push->cpuElapsedUs(e);
+        Total& t = totals[open.push->name()];
+        t.self_us += inclusive - open.children_us;
+        t.calls += 1;
+        if (!stack.empty()) stack.back().children_us += inclusive;
+      }
+    }
+  }
+  std::vector<std::pair<std::string, Total>> rows(totals.begin(), totals.end());
+  std::sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) { return a.second.self_us > b.second.self_us; });
+  std::printf("profile of one forward (%.2f s with the profiler), self time per operator:\n", wall);
+  for (size_t i = 0; i < rows.size() && i < 15; ++i) {
+    std::printf("  %-40s %7.1f ms %5.1f%% %7lld calls\n", rows[i].first.c_str(), rows[i].second.self_us / 1000,
+                100 * rows[i].second.self_us / 1e6 / wall, static_cast<long long>(rows[i].second.calls));
+  }
+}
+
 }  // namespace
 
 int RunRoofline(const RooflineOptions& o) {
@@ -119,6 +165,7 @@ int RunRoofline(const RooflineOptions& o) {
     }
     std::printf("%-5s %5ld  fraction of the GEMM roofline %.2f-%.2f\n", dtype == torch::kFloat32 ? "fp32" : "bf16",
                 static_cast<long>(t), lo_fraction, hi_fraction);
+    if (o.profile) PrintProfile(*lm, torch::randint(0, config->vocab_size, {1, t}));
   }
   return 0;
 }

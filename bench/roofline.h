@@ -30,6 +30,10 @@ struct RooflineOptions {
   // policy is the caller's: it must be set at process start.)
   bool thread_policy = true;
   int reps = 3;  // timed forwards per case (each after its own GEMM measurement)
+  // After a case's timed forwards, one more under LibTorch's operator
+  // profiler; prints the operators with the most self time (on the calling
+  // thread: an operator's own intra-op threads count in its time).
+  bool profile = false;
   // (dtype, sequence length) cases, run in this order, batch 1.
   std::vector<std::pair<torch::ScalarType, int64_t>> cases = {
       {torch::kFloat32, 512}, {torch::kFloat32, 2048}, {torch::kBFloat16, 512}};
