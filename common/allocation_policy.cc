@@ -9,7 +9,8 @@ namespace ablate {
 
 bool ApplyAllocationPolicy() {
 #if defined(__GLIBC__)
-  return mallopt(M_MMAP_MAX, 0) == 1 && mallopt(M_TRIM_THRESHOLD, static_cast<int>(kAllocationTrimBytes)) == 1;
+  return mallopt(M_MMAP_MAX, 0) == 1 && mallopt(M_TRIM_THRESHOLD, static_cast<int>(kAllocationTrimBytes)) == 1 &&
+         mallopt(M_ARENA_MAX, 1) == 1;
 #else
   return false;
 #endif
