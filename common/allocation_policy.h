@@ -8,14 +8,14 @@
 // the next call. Peak memory is unchanged (the same tensors are alive at once);
 // memory freed after a peak is returned to the system only above that slack.
 //
-// It also gives the process one malloc arena. glibc gives each thread that
-// allocates while another holds the lock an arena of its own, and memory one
-// arena frees never serves another's requests; LibTorch's intra-op threads and
-// the blocks' per-matrix loops allocate temporaries on their own threads, so
-// each arena kept its own slack and a bf16 2048-token Qwen3.5-0.8B run peaked
-// 50-100 MB higher (docs/performance.md, "Worker memory in a full run"). The
-// forward allocates a few hundred large blocks per layer, so one arena's lock
-// costs nothing measurable (models_bench, same run).
+// It also gives the process one malloc arena. glibc gives threads arenas of
+// their own (up to 8 per core), and memory one arena frees never serves
+// another's requests; LibTorch's intra-op threads and the blocks' per-matrix
+// loops allocate temporaries on their own threads, so each arena kept its own
+// slack and a bf16 2048-token Qwen3.5-0.8B run peaked ~0.1 GiB higher
+// (docs/performance.md, "Worker memory in a full run"). The forward allocates
+// a few hundred large blocks per layer, so one arena's lock costs nothing
+// measurable (models_bench, same run).
 //
 // ReleaseFreeMemory returns the free pages inside the heap to the system
 // (glibc's malloc_trim), not only those at its top: a model load frees its
